@@ -1,0 +1,20 @@
+//! `emul`: a local AWS-topology emulator.
+//!
+//! `emul up --topology prod.yaml` brings a whole topology to life on Docker:
+//! the ECS, ELBv2 and Secrets Manager control planes behind one AWS-compatible
+//! endpoint, the ALB data plane, real Postgres and Redis containers for RDS and
+//! ElastiCache, and the declared security groups enforced on the traffic.
+//!
+//! # Layout
+//!
+//! The crate follows the flow of data from the user's file to running things:
+//!
+//! | module | what it owns |
+//! |---|---|
+//! | [`cli`] | argument parsing, one file per verb, stable exit codes |
+//!
+//! Rules that keep it clean (see `docs/decisions/`): service models are plain
+//! Rust with no I/O; one module owns Docker; the data plane reads routing state
+//! through snapshots and never waits on a control-plane lock.
+
+pub mod cli;
