@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one command that runs every test of the project, exactly as CI does.
+#
+#   scripts/test.sh            # format + lint checks, images, then all tests
+#   scripts/test.sh --no-lint  # skip fmt/clippy (faster local loop)
+#
+# Docker-backed tests (named `docker_*`) run one at a time in their own
+# nextest group (see .config/nextest.toml). The images they need are built
+# from Debian packages by scripts/build-images.sh, which skips any image whose
+# recipe has not changed, so a second run costs seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+lint=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-lint) lint=0 ;;
+    *) echo "usage: scripts/test.sh [--no-lint]" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ "$lint" = 1 ]; then
+  step "cargo fmt --check"
+  cargo fmt --all --check
+  step "cargo clippy -D warnings"
+  cargo clippy --workspace --all-targets -- -D warnings
+fi
+
+step "images (scripts/build-images.sh)"
+scripts/build-images.sh
+
+step "cargo nextest run --workspace"
+cargo nextest run --workspace --profile ci
