@@ -169,6 +169,8 @@ pub struct ContainerCreate {
     pub labels: HashMap<String, String>,
     /// Network attachment.
     pub attach: Attach,
+    /// `uid[:gid]` to run as (the image's USER when `None`).
+    pub user: Option<String>,
     /// Hostname (only valid with [`Attach::Endpoint`]).
     pub hostname: Option<String>,
     /// (volume name, target path) pairs.
@@ -504,6 +506,7 @@ impl Engine {
             cmd: spec.cmd.clone(),
             labels: Some(spec.labels.clone()),
             hostname: spec.hostname.clone(),
+            user: spec.user.clone(),
             healthcheck: spec
                 .health
                 .as_ref()

@@ -255,6 +255,12 @@ pub struct ContainerSpec {
     pub entrypoint: Option<Vec<String>>,
     /// Arguments (the image's CMD is used when empty and no entrypoint is set).
     pub cmd: Vec<String>,
+    /// A shell snippet run before the image's own entrypoint (which then
+    /// gets `cmd`): how a Multi-AZ standby runs `pg_basebackup` first while
+    /// the image (official or `emul/`) keeps its own start-up logic.
+    pub prelude: Option<String>,
+    /// `uid[:gid]` to run as; the image's USER when `None`.
+    pub user: Option<String>,
     /// The [`EniSpec::id`] whose namespace the container joins.
     pub eni: String,
     /// Named volumes mounted.
@@ -362,6 +368,13 @@ impl Plan {
         unique("eni", enis.iter().map(|e| &e.id))?;
         unique("container", containers.iter().map(|c| &c.id))?;
         unique("volume", volumes.iter().map(|v| &v.id))?;
+        // ENIs and containers share the container namespace (`io.emul.resource`).
+        unique(
+            "container or eni",
+            enis.iter()
+                .map(|e| &e.id)
+                .chain(containers.iter().map(|c| &c.id)),
+        )?;
         for n in &networks {
             for s in &n.subnets {
                 if !n.cidr.contains(s) {
@@ -548,6 +561,8 @@ pub(crate) mod tests {
             env: BTreeMap::new(),
             entrypoint: None,
             cmd: vec![],
+            prelude: None,
+            user: None,
             eni: eni.into(),
             volumes: vec![],
             health: None,
