@@ -190,11 +190,18 @@ impl Engine {
     pub async fn connect() -> Result<Engine, EngineError> {
         let endpoint = std::env::var("DOCKER_HOST")
             .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
+        Self::connect_to(&endpoint).await
+    }
+
+    /// Connects to an explicit endpoint (`unix:///path`, `tcp://host:port`).
+    pub async fn connect_to(endpoint: &str) -> Result<Engine, EngineError> {
+        let endpoint = endpoint.to_string();
         let unreachable = |reason: String| EngineError::Unreachable {
             endpoint: endpoint.clone(),
             reason,
         };
-        let docker = Docker::connect_with_defaults().map_err(|e| unreachable(e.to_string()))?;
+        let docker =
+            Docker::connect_with_host(&endpoint).map_err(|e| unreachable(e.to_string()))?;
         match tokio::time::timeout(Duration::from_secs(10), docker.ping()).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => return Err(unreachable(e.to_string())),

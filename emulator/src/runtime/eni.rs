@@ -52,7 +52,7 @@ pub fn pause_container(
         env: vec![],
         entrypoint: None,
         cmd: None,
-        labels: naming::labels(&plan.project, &eni.id, Kind::Pause, hash),
+        labels: plan.labels(&eni.id, Kind::Pause, hash),
         attach: Attach::Endpoint {
             network: naming::object_name(&plan.project, &eni.network),
             ip: eni.ip.to_string(),
@@ -101,7 +101,7 @@ pub fn workload_container(
         env: c.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         entrypoint,
         cmd,
-        labels: naming::labels(&plan.project, &c.id, c.kind, hash),
+        labels: plan.labels(&c.id, c.kind, hash),
         attach: Attach::JoinNamespace {
             container_id: pause_id.to_string(),
         },

@@ -298,6 +298,9 @@ pub struct Plan {
     pub containers: Vec<ContainerSpec>,
     /// Every named volume.
     pub volumes: Vec<VolumeSpec>,
+    /// Extra labels put on every object (tests add `io.emul.test=1`); not
+    /// part of any config hash.
+    pub extra_labels: BTreeMap<String, String>,
 }
 
 /// A plan that cannot be made true, whatever the engine says.
@@ -439,6 +442,7 @@ impl Plan {
             enis,
             containers,
             volumes,
+            extra_labels: BTreeMap::new(),
         };
         plan.waves()?;
         Ok(plan)
@@ -457,6 +461,22 @@ impl Plan {
     /// The container with this logical id.
     pub fn container(&self, id: &str) -> Option<&ContainerSpec> {
         self.containers.iter().find(|c| c.id == id)
+    }
+
+    /// The `io.emul.*` labels of an object plus [`Plan::extra_labels`].
+    pub fn labels(
+        &self,
+        resource: &str,
+        kind: Kind,
+        hash: &str,
+    ) -> std::collections::HashMap<String, String> {
+        let mut l = super::naming::labels(&self.project, resource, kind, hash);
+        l.extend(
+            self.extra_labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        l
     }
 
     /// Config hash of a network.

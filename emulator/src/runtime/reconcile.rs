@@ -341,7 +341,7 @@ async fn apply(
     // --- networks and volumes ---------------------------------------------
     for n in &nets_to_make {
         let name = naming::object_name(project, &n.id);
-        let mut labels = naming::labels(project, &n.id, Kind::Network, &plan.network_hash(n));
+        let mut labels = plan.labels(&n.id, Kind::Network, &plan.network_hash(n));
         labels.insert(LABEL_CIDR.into(), n.cidr.to_string());
         let id = engine
             .create_network(
@@ -365,7 +365,7 @@ async fn apply(
         }
         let name = naming::object_name(project, &v.id);
         engine
-            .create_volume(&name, naming::labels(project, &v.id, Kind::Volume, "-"))
+            .create_volume(&name, plan.labels(&v.id, Kind::Volume, "-"))
             .await
             .map_err(|source| UpError::Resource {
                 resource: v.id.clone(),
