@@ -471,3 +471,154 @@ async fn engine_unreachable_is_reported_with_the_endpoint() {
         "{msg}"
     );
 }
+
+/// The Postgres image for the Multi-AZ test: `emul/postgres:15` unless
+/// `EMUL_TEST_POSTGRES_IMAGE` names another (it must contain `pg_basebackup`).
+fn multi_az_image() -> String {
+    std::env::var("EMUL_TEST_POSTGRES_IMAGE").unwrap_or_else(|_| "emul/postgres:15".into())
+}
+
+#[tokio::test]
+async fn docker_rds_multi_az_standby_streams_from_the_primary() {
+    let engine = engine().await;
+    let project = "rt-multiaz";
+    let image = multi_az_image();
+    let has_basebackup = std::process::Command::new("docker")
+        .args([
+            "run",
+            "--rm",
+            "--label",
+            "io.emul.test=1",
+            "--entrypoint",
+            "sh",
+            &image,
+            "-c",
+        ])
+        .arg("command -v pg_basebackup || ls /usr/lib/postgresql/*/bin/pg_basebackup")
+        .output()
+        .unwrap()
+        .status
+        .success();
+    assert!(
+        has_basebackup,
+        "{image} has no pg_basebackup, which Multi-AZ standbys need: add it to the emul/postgres image"
+    );
+    let cidr = net("10.237.0.0/16");
+    let subnets: Vec<Ipv4Net> = cidr.subnets(24).unwrap().take(2).collect();
+    let parts = datastores::rds_postgres(&RdsPostgres {
+        id: "ha-db".into(),
+        engine_version: "15".into(),
+        username: "app".into(),
+        password: Secret("ha-s3cret".into()),
+        db_name: "shop".into(),
+        parameters: BTreeMap::new(),
+        multi_az: true,
+        network: "vpc/main".into(),
+        subnet: subnets[0],
+        standby_subnet: Some(subnets[1]),
+        region: "eu-west-1".into(),
+        suffix: datastores::endpoint_suffix(project),
+        resources: Resources::default(),
+    })
+    .unwrap();
+    let mut containers = parts.containers;
+    for c in &mut containers {
+        c.image = ImageChoice::exact(image.clone());
+    }
+    let vpc = NetworkSpec {
+        id: "vpc/main".into(),
+        cidr,
+        subnets,
+    };
+    let mut p = Plan::build(project, vec![vpc], parts.enis, containers, parts.volumes).unwrap();
+    p.extra_labels.insert("io.emul.test".into(), "1".into());
+    with_cleanup(&engine, project, async {
+        let report = emul::runtime::reconcile::up(&engine, &p, &opts())
+            .await
+            .unwrap();
+        println!("multi-AZ up: {:?}", report.elapsed);
+        let primary = format!("{}:5432", ip_of(&p, "eni/rds/ha-db"));
+        let standby = format!("{}:5432", ip_of(&p, "eni/rds/ha-db/standby"));
+        let q = |addr: String, sql: &'static str| async move {
+            probes::postgres::query_first(&addr, "app", "ha-s3cret", "shop", sql, T).await
+        };
+        assert_eq!(
+            q(standby.clone(), "SELECT pg_is_in_recovery()")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("t")
+        );
+        assert_eq!(
+            q(primary.clone(), "SELECT pg_is_in_recovery()")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("f")
+        );
+        q(
+            primary.clone(),
+            "CREATE TABLE orders(id int); INSERT INTO orders VALUES (42)",
+        )
+        .await
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match q(standby.clone(), "SELECT id FROM orders").await {
+                Ok(Some(v)) if v == "42" => break,
+                other => assert!(
+                    Instant::now() < deadline,
+                    "standby never saw the row: {other:?}"
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let err = q(standby.clone(), "INSERT INTO orders VALUES (1)")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("read-only"), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn docker_stopped_eni_recreates_its_workloads_only() {
+    let engine = engine().await;
+    let project = "rt-eni";
+    let p = plan(project, "10.238.0.0/16", false, &[], Some(1));
+    with_cleanup(&engine, project, async {
+        emul::runtime::reconcile::up(&engine, &p, &opts())
+            .await
+            .unwrap();
+        let before = engine.project_containers(project).await.unwrap();
+        let pause = before
+            .iter()
+            .find(|c| c.resource() == Some("eni/elasticache/sessions/002"))
+            .unwrap();
+        let out = std::process::Command::new("docker")
+            .args(["stop", "-t", "1", &pause.id])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let report = emul::runtime::reconcile::up(&engine, &p, &opts())
+            .await
+            .unwrap();
+        let mut recreated = report.recreated.clone();
+        recreated.sort();
+        assert_eq!(
+            recreated,
+            vec![
+                "elasticache/sessions/002".to_string(),
+                "eni/elasticache/sessions/002".to_string()
+            ],
+            "the stopped ENI and the replica living in its namespace; the primary is kept"
+        );
+        // The replica is back, replicating, at the same address.
+        let replica = format!("{}:6379", ip_of(&p, "eni/elasticache/sessions/002"));
+        let role = probes::redis::command(&replica, Some("redis-t0ken"), &["ROLE"], T)
+            .await
+            .unwrap();
+        assert_eq!(texts(&role)[..1], ["slave"]);
+    })
+    .await;
+}

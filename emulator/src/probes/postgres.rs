@@ -24,6 +24,22 @@ pub async fn select_one(
     database: &str,
     timeout: Duration,
 ) -> Result<(), ProbeError> {
+    match query_first(addr, user, password, database, "SELECT 1", timeout).await? {
+        Some(v) if v == "1" => Ok(()),
+        other => Err(ProbeError::Protocol(format!("SELECT 1 returned {other:?}"))),
+    }
+}
+
+/// Connects, authenticates, runs `sql` as a simple query and returns the
+/// first column of the last row received (text format), if any.
+pub async fn query_first(
+    addr: &str,
+    user: &str,
+    password: &str,
+    database: &str,
+    sql: &str,
+    timeout: Duration,
+) -> Result<Option<String>, ProbeError> {
     within(addr, timeout, async {
         let mut s = TcpStream::connect(addr)
             .await
@@ -40,21 +56,24 @@ pub async fn select_one(
             .map_err(io)?;
         authenticate(&mut s, addr, user, password).await?;
         wait_ready(&mut s, addr).await?;
-        s.write_all(&frame(b'Q', b"SELECT 1\0")).await.map_err(io)?;
+        let mut q = sql.as_bytes().to_vec();
+        q.push(0);
+        s.write_all(&frame(b'Q', &q)).await.map_err(io)?;
         let mut value = None;
+        let mut error = None;
         loop {
             let (tag, body) = read_message(&mut s, addr).await?;
             match tag {
                 b'D' => value = data_row_first(&body),
-                b'E' => return Err(ProbeError::Server(error_text(&body))),
+                b'E' => error = Some(error_text(&body)),
                 b'Z' => break,
                 _ => {}
             }
         }
         let _ = s.write_all(&frame(b'X', b"")).await;
-        match value.as_deref() {
-            Some("1") => Ok(()),
-            other => Err(ProbeError::Protocol(format!("SELECT 1 returned {other:?}"))),
+        match error {
+            Some(e) => Err(ProbeError::Server(e)),
+            None => Ok(value),
         }
     })
     .await

@@ -304,9 +304,10 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
         // primary runs with its own hba file allowing the master user (a
         // superuser, hence REPLICATION) to stream, with SCRAM.
         let hba = "/tmp/emul_pg_hba.conf";
-        primary.prelude = Some(format!(
+        let write_hba = format!(
             "printf 'local all all trust\\nhost all all all scram-sha-256\\nhost replication all all scram-sha-256\\n' > {hba}"
-        ));
+        );
+        primary.prelude = Some(write_hba.clone());
         args.extend(["-c".into(), format!("hba_file={hba}")]);
         args.extend(["-c".into(), "wal_level=replica".into()]);
         args.extend(["-c".into(), "max_wal_senders=10".into()]);
@@ -334,8 +335,10 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
             volume: standby_data.clone(),
             target: PGDATA_ROOT.into(),
         }];
+        // The standby runs with the same hba file (it is promotable).
         standby.prelude = Some(format!(
-            "export PATH=\"$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tr '\\n' ':')\"\n\
+            "{write_hba}\n\
+             export PATH=\"$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tr '\\n' ':')\"\n\
              if [ ! -s \"$PGDATA/PG_VERSION\" ]; then\n\
              \x20 rm -rf \"$PGDATA\" && mkdir -p \"$PGDATA\" && chmod 700 \"$PGDATA\"\n\
              \x20 until pg_basebackup -h {host} -p 5432 -U {user} -D \"$PGDATA\" -R -X stream; do sleep 1; rm -rf \"$PGDATA\"/*; done\n\
