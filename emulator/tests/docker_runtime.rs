@@ -622,3 +622,38 @@ async fn docker_stopped_eni_recreates_its_workloads_only() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn docker_network_overlapping_a_host_route_fails_with_the_clash() {
+    let engine = engine().await;
+    let project = "rt-route";
+    // A real route of this host that is not a Docker bridge's (eth0's link route here).
+    let routes = emul::runtime::network::parse_proc_net_route(
+        &std::fs::read_to_string("/proc/net/route").unwrap(),
+    );
+    let route = routes
+        .iter()
+        .find(|r| {
+            !["docker", "br-", "em-"]
+                .iter()
+                .any(|p| r.iface.starts_with(p))
+                && (16..=24).contains(&r.dest.prefix_len())
+        })
+        .expect("this host has a link route to overlap with")
+        .clone();
+    let p = plan(project, &route.dest.to_string(), false, &[], Some(0));
+    with_cleanup(&engine, project, async {
+        let err = emul::runtime::reconcile::up(&engine, &p, &opts()).await.unwrap_err();
+        let msg = err.to_string();
+        println!("{msg}");
+        assert_eq!(
+            msg,
+            format!(
+                "VPC {0} of project rt-route overlaps host route {0} dev {1} — change the topology's cidr_block or remove the route",
+                route.dest, route.iface
+            )
+        );
+        assert_eq!(leftovers(&engine, project).await, (0, 0, 0));
+    })
+    .await;
+}

@@ -12,12 +12,14 @@
 //! | [`images`] | which image a container runs: local official, pulled official, `emul/` build |
 //! | [`datastores`] | RDS Postgres and ElastiCache Redis → container specs (pure) |
 //! | [`docker`] | the ONE place that talks to bollard |
+//! | [`diff`] | the pure half of reconcile: existing objects vs the plan |
 //! | [`reconcile`] | `up` (adopt, replace drifted, remove orphans, roll back on failure) and `down` |
 //!
 //! Nothing outside `docker.rs` imports bollard. The topology module does not
 //! exist here: the caller translates a topology into a [`Plan`].
 
 pub mod datastores;
+pub mod diff;
 pub mod docker;
 pub mod eni;
 pub mod images;

@@ -22,11 +22,12 @@
 //! `down` works from labels alone: containers (forced, with anonymous
 //! volumes), then networks, then named volumes only when asked. Idempotent.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 
+use super::diff;
 use super::docker::{Engine, EngineError, ObjectInfo};
 use super::eni::{self, PAUSE_IMAGE};
 use super::images::{ImageError, ImageResolver, PullPolicy, ResolvedImage};
@@ -162,23 +163,6 @@ pub async fn up(engine: &Engine, plan: &Plan, opts: &UpOptions) -> Result<UpRepo
     Ok(report)
 }
 
-/// Index of existing objects by resource; extra duplicates become orphans.
-fn by_resource(
-    objs: Vec<ObjectInfo>,
-    orphans: &mut Vec<ObjectInfo>,
-) -> BTreeMap<String, ObjectInfo> {
-    let mut map = BTreeMap::new();
-    for o in objs {
-        match o.resource().map(String::from) {
-            Some(r) if !map.contains_key(&r) => {
-                map.insert(r, o);
-            }
-            _ => orphans.push(o),
-        }
-    }
-    map
-}
-
 async fn apply(
     engine: &Engine,
     plan: &Plan,
@@ -192,67 +176,12 @@ async fn apply(
         engine.project_networks(project),
         engine.project_volumes(project),
     )?;
-    let mut orphan_containers = Vec::new();
-    let mut orphan_networks = Vec::new();
-    let mut ignored = Vec::new();
-    let containers = by_resource(containers, &mut orphan_containers);
-    let networks = by_resource(networks, &mut orphan_networks);
-    let volumes = by_resource(volumes, &mut ignored);
-
-    // --- decide -----------------------------------------------------------
     let pause_image = opts.pause_image.as_str();
-    let mut net_keep: BTreeSet<&str> = BTreeSet::new();
-    for n in &plan.networks {
-        if networks
-            .get(&n.id)
-            .is_some_and(|o| o.config_hash() == Some(plan.network_hash(n).as_str()))
-        {
-            net_keep.insert(&n.id);
-        }
-    }
-    let mut replace: BTreeSet<String> = BTreeSet::new(); // container resources to (re)create
-    for e in &plan.enis {
-        let ok = net_keep.contains(e.network.as_str())
-            && containers.get(&e.id).is_some_and(|o| {
-                o.state == "running"
-                    && o.config_hash() == Some(plan.eni_hash(e, pause_image).as_str())
-            });
-        if !ok {
-            replace.insert(e.id.clone());
-        }
-    }
-    for c in &plan.containers {
-        let ok = !replace.contains(&c.eni)
-            && containers.get(&c.id).is_some_and(|o| {
-                o.state == "running"
-                    && o.config_hash() == Some(plan.container_hash(c, pause_image).as_str())
-            });
-        if !ok {
-            replace.insert(c.id.clone());
-        }
-    }
-    let desired: BTreeSet<&str> = plan
-        .enis
-        .iter()
-        .map(|e| e.id.as_str())
-        .chain(plan.containers.iter().map(|c| c.id.as_str()))
-        .collect();
-    for (r, o) in &containers {
-        if !desired.contains(r.as_str()) {
-            orphan_containers.push(o.clone());
-        }
-    }
-    let plan_nets: BTreeSet<&str> = plan.networks.iter().map(|n| n.id.as_str()).collect();
-    for (r, o) in &networks {
-        if !plan_nets.contains(r.as_str()) {
-            orphan_networks.push(o.clone());
-        }
-    }
-    let nets_to_make: Vec<_> = plan
-        .networks
-        .iter()
-        .filter(|n| !net_keep.contains(n.id.as_str()))
-        .collect();
+    let d = diff::diff(plan, pause_image, containers, networks, volumes);
+    let (containers, networks, volumes) = (&d.containers, &d.networks, &d.volumes);
+    let (net_keep, replace) = (&d.keep_networks, &d.replace);
+    let (orphan_containers, orphan_networks) = (&d.orphan_containers, &d.orphan_networks);
+    let nets_to_make = d.networks_to_make(plan);
 
     // --- checks that need no writes ---------------------------------------
     let mut resolver = ImageResolver::new(engine, opts.pull);
@@ -304,7 +233,7 @@ async fn apply(
 
     // --- removals ---------------------------------------------------------
     let mut to_remove: Vec<&ObjectInfo> = orphan_containers.iter().collect();
-    for r in &replace {
+    for r in replace {
         if let Some(o) = containers.get(r) {
             to_remove.push(o);
         }
