@@ -657,3 +657,27 @@ async fn docker_network_overlapping_a_host_route_fails_with_the_clash() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn docker_wrong_credentials_fail_fast_and_roll_back() {
+    let engine = engine().await;
+    let project = "rt-badauth";
+    let mut p = plan(project, "10.239.0.0/16", false, &[], Some(0));
+    // The server requires one token, the probe is configured with another.
+    if let emul::runtime::Readiness::Redis { password, .. } = &mut p.containers[0].readiness {
+        *password = Some(Secret("not-the-token".into()));
+    }
+    with_cleanup(&engine, project, async {
+        let started = Instant::now();
+        let err = emul::runtime::reconcile::up(&engine, &p, &opts()).await.unwrap_err();
+        let msg = err.to_string();
+        println!("{msg}");
+        assert!(
+            msg.starts_with("elasticache/sessions/001 failed its readiness probe: authentication failed: WRONGPASS"),
+            "{msg}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "no waiting for the timeout");
+        assert_eq!(leftovers(&engine, project).await, (0, 0, 0));
+    })
+    .await;
+}

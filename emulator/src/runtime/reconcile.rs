@@ -119,7 +119,17 @@ pub enum UpError {
         /// Its last log lines.
         logs: String,
     },
-    /// A container did not become ready in time, or refused our credentials.
+    /// A data store answered its probe with a definite failure: refused the
+    /// configured credentials (e.g. a data volume initialised with another
+    /// password) or spoke something unexpected. Retrying would not help.
+    #[error("{resource} failed its readiness probe: {reason}")]
+    Refused {
+        /// The logical id.
+        resource: String,
+        /// What the server said.
+        reason: String,
+    },
+    /// A container did not become ready in time.
     #[error("{resource} did not become ready within {timeout:?}: {last}")]
     NotReady {
         /// The logical id.
@@ -241,6 +251,10 @@ async fn apply(
     // Workloads before the pause containers whose namespaces they use.
     to_remove.sort_by_key(|o| o.labels.get(LABEL_KIND).map(String::as_str) == Some("pause"));
     for o in &to_remove {
+        tracing::info!(
+            resource = o.resource().unwrap_or(&o.name),
+            "removing container"
+        );
         engine
             .remove_container(&o.id)
             .await
@@ -270,6 +284,7 @@ async fn apply(
     // --- networks and volumes ---------------------------------------------
     for n in &nets_to_make {
         let name = naming::object_name(project, &n.id);
+        tracing::info!(resource = %n.id, %name, cidr = %n.cidr, "creating network");
         let mut labels = plan.labels(&n.id, Kind::Network, &plan.network_hash(n));
         labels.insert(LABEL_CIDR.into(), n.cidr.to_string());
         let id = engine
@@ -403,6 +418,7 @@ async fn create_and_start(
         resource: resource.to_string(),
         source,
     };
+    tracing::info!(resource, name = %spec.name, image = %spec.image, "creating container");
     let id = match engine.create_container(spec).await {
         Ok(id) => id,
         Err(e) => return (None, Err(err(e))),
@@ -478,10 +494,9 @@ async fn wait_ready(
         match outcome {
             Ok(()) => return Ok(()),
             Err(e) if !e.is_transient() => {
-                return Err(UpError::NotReady {
+                return Err(UpError::Refused {
                     resource: c.id.clone(),
-                    timeout,
-                    last: e.to_string(),
+                    reason: e.to_string(),
                 });
             }
             Err(e) if Instant::now() >= deadline => {
