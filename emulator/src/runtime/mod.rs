@@ -17,6 +17,33 @@
 //!
 //! Nothing outside `docker.rs` imports bollard. The topology module does not
 //! exist here: the caller translates a topology into a [`Plan`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use emul::runtime::datastores::{self, ElastiCacheRedis};
+//! use emul::runtime::{reconcile, Engine, NetworkSpec, Plan, Resources, UpOptions};
+//!
+//! let subnet = "10.0.1.0/24".parse()?;
+//! let redis = datastores::elasticache_redis(&ElastiCacheRedis {
+//!     id: "sessions".into(),
+//!     engine_version: "7.1".into(),
+//!     replicas: 1,
+//!     auth_token: None,
+//!     parameters: Default::default(),
+//!     network: "vpc/main".into(),
+//!     subnets: vec![subnet],
+//!     region: "us-east-1".into(),
+//!     suffix: datastores::endpoint_suffix("shop"),
+//!     resources: Resources::default(),
+//! })?;
+//! let vpc = NetworkSpec { id: "vpc/main".into(), cidr: "10.0.0.0/16".parse()?, subnets: vec![subnet] };
+//! let plan = Plan::build("shop", vec![vpc], redis.enis, redis.containers, redis.volumes)?;
+//! let engine = Engine::connect().await?; // EngineError::Unreachable → exit code 3
+//! let report = reconcile::up(&engine, &plan, &UpOptions::default()).await?;
+//! println!("created {:?} in {:?}", report.created, report.elapsed);
+//! reconcile::down(&engine, "shop", reconcile::DownOptions { volumes: true }).await?;
+//! # Ok(()) }
+//! ```
 
 pub mod datastores;
 pub mod diff;
