@@ -12,9 +12,13 @@
 //! | module | what it owns |
 //! |---|---|
 //! | [`cli`] | argument parsing, one file per verb, stable exit codes |
+//! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
+//! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
 //!
 //! Rules that keep it clean (see `docs/decisions/`): service models are plain
 //! Rust with no I/O; one module owns Docker; the data plane reads routing state
 //! through snapshots and never waits on a control-plane lock.
 
 pub mod cli;
+pub mod probes;
+pub mod runtime;

@@ -1,0 +1,660 @@
+//! RDS Postgres and ElastiCache Redis as plan pieces (pure).
+//!
+//! Each function turns one data store into the ENIs, containers and volumes
+//! that run it, plus its AWS-shaped endpoint names and warnings:
+//!
+//! - RDS Postgres: one container (`postgres -c key=value` for each
+//!   parameter-group setting, data in a named volume). Multi-AZ adds a
+//!   standby in a second subnet, initialised with `pg_basebackup` from the
+//!   primary and kept in sync by streaming replication; the instance endpoint
+//!   is an alias of the primary's ENI. (Failover, i.e. moving the alias, is
+//!   not done here.)
+//! - ElastiCache Redis: a primary and N replicas (`--replicaof`), AUTH via
+//!   `--requirepass`/`--masterauth`, parameter-group settings as `--key value`;
+//!   `master.` and `replica.` endpoint aliases.
+//!
+//! Image choice: the asked major first, then the nearest majors (higher
+//! first on a tie: newer servers accept older clients), each as the official
+//! image then our `emul/` build. Anything but the asked major carries a
+//! warning; the API layer keeps reporting the version the topology asked for.
+
+use std::collections::BTreeMap;
+
+use ipnet::Ipv4Net;
+use sha2::{Digest, Sha256};
+
+use super::plan::{
+    ContainerSpec, EniRequest, ImageCandidate, ImageChoice, Kind, LogConfig, Readiness, Resources,
+    Secret, VolumeMount, VolumeSpec,
+};
+
+/// Postgres majors we know images for, oldest first.
+pub const POSTGRES_MAJORS: &[u32] = &[12, 13, 14, 15, 16, 17, 18];
+/// Where Postgres keeps its data in the official image (and ours).
+const PGDATA_ROOT: &str = "/var/lib/postgresql/data";
+
+/// Everything one data store adds to a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatastoreParts {
+    /// Its ENIs (one per node).
+    pub enis: Vec<EniRequest>,
+    /// Its containers.
+    pub containers: Vec<ContainerSpec>,
+    /// Its named volumes.
+    pub volumes: Vec<VolumeSpec>,
+    /// The primary / writer endpoint name.
+    pub endpoint: String,
+    /// The reader endpoint name (ElastiCache), if any.
+    pub reader_endpoint: Option<String>,
+}
+
+/// A data store that cannot be turned into containers.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DatastoreError {
+    /// `engine_version` is not `<major>[.<minor>]`.
+    #[error("{id}: engine_version {version:?} is not a PostgreSQL version like \"15\" or \"15.4\"")]
+    BadVersion {
+        /// The instance.
+        id: String,
+        /// What was asked.
+        version: String,
+    },
+    /// Multi-AZ needs a second subnet for the standby.
+    #[error("{id}: Multi-AZ needs a standby subnet")]
+    NoStandbySubnet {
+        /// The instance.
+        id: String,
+    },
+}
+
+/// An RDS Postgres instance, as the topology describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RdsPostgres {
+    /// DB instance identifier, e.g. `main-db`.
+    pub id: String,
+    /// The asked engine version, e.g. `16.3`.
+    pub engine_version: String,
+    /// Master user name.
+    pub username: String,
+    /// Master password (from its secret).
+    pub password: Secret,
+    /// Initial database name.
+    pub db_name: String,
+    /// Parameter-group settings (`max_connections` → `-c max_connections=...`).
+    pub parameters: BTreeMap<String, String>,
+    /// Multi-AZ: add a streaming-replication standby.
+    pub multi_az: bool,
+    /// The VPC network's logical id.
+    pub network: String,
+    /// Subnet of the primary.
+    pub subnet: Ipv4Net,
+    /// Subnet of the standby (Multi-AZ only).
+    pub standby_subnet: Option<Ipv4Net>,
+    /// AWS region, for the endpoint name.
+    pub region: String,
+    /// The account-and-region-unique part of endpoint names (see [`endpoint_suffix`]).
+    pub suffix: String,
+    /// CPU / memory limits from the instance class.
+    pub resources: Resources,
+}
+
+/// An ElastiCache Redis replication group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElastiCacheRedis {
+    /// Replication group id, e.g. `sessions`.
+    pub id: String,
+    /// Asked engine version (`7.1`); only the major picks the image.
+    pub engine_version: String,
+    /// Number of read replicas.
+    pub replicas: u32,
+    /// AUTH token, when transit encryption/AUTH is configured.
+    pub auth_token: Option<Secret>,
+    /// Parameter-group settings (`maxmemory-policy` → `--maxmemory-policy allkeys-lru`).
+    pub parameters: BTreeMap<String, String>,
+    /// The VPC network's logical id.
+    pub network: String,
+    /// Subnets nodes are spread over (round robin), at least one.
+    pub subnets: Vec<Ipv4Net>,
+    /// AWS region.
+    pub region: String,
+    /// The account-and-region-unique part of endpoint names.
+    pub suffix: String,
+    /// CPU / memory limits from the node type.
+    pub resources: Resources,
+}
+
+/// A deterministic 12-character `[a-z0-9]` endpoint part for a project,
+/// shaped like AWS's per-account random string (`cxa1b2c3d4e5`).
+pub fn endpoint_suffix(project: &str) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    Sha256::digest(project.as_bytes())
+        .iter()
+        .take(12)
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// ElastiCache's short region code: `us-east-1` → `use1`, `ap-southeast-2` → `apse2`.
+pub fn region_short(region: &str) -> String {
+    let parts: Vec<&str> = region.split('-').collect();
+    let dir = |d: &str| match d {
+        "east" => "e".to_string(),
+        "west" => "w".to_string(),
+        "north" => "n".to_string(),
+        "south" => "s".to_string(),
+        "central" => "c".to_string(),
+        "northeast" => "ne".to_string(),
+        "northwest" => "nw".to_string(),
+        "southeast" => "se".to_string(),
+        "southwest" => "sw".to_string(),
+        other => other.chars().take(2).collect(),
+    };
+    match parts.as_slice() {
+        [country, direction, number] => format!("{country}{}{number}", dir(direction)),
+        _ => region.replace('-', ""),
+    }
+}
+
+fn major_of(id: &str, version: &str) -> Result<u32, DatastoreError> {
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .filter(|m| *m > 0)
+        .ok_or_else(|| DatastoreError::BadVersion {
+            id: id.to_string(),
+            version: version.to_string(),
+        })
+}
+
+/// Image candidates for Postgres `asked` (see the module docs for the order).
+pub fn postgres_images(id: &str, asked: u32) -> ImageChoice {
+    let mut majors: Vec<u32> = POSTGRES_MAJORS.to_vec();
+    if !majors.contains(&asked) {
+        majors.push(asked);
+    }
+    // Distance first, then newer first on a tie.
+    majors.sort_by_key(|m| (m.abs_diff(asked), std::cmp::Reverse(*m)));
+    let mut candidates = Vec::new();
+    for m in majors {
+        let warning = (m != asked).then(|| {
+            format!(
+                "RDS instance {id} asks for PostgreSQL {asked}, which is not available locally; running PostgreSQL {m} instead (the API still reports the engine version the topology asked for)"
+            )
+        });
+        for (reference, pullable) in [
+            (format!("postgres:{m}"), true),
+            (format!("emul/postgres:{m}"), false),
+        ] {
+            candidates.push(ImageCandidate {
+                reference,
+                pullable,
+                substitute_warning: warning.clone(),
+            });
+        }
+    }
+    ImageChoice { candidates }
+}
+
+/// Image candidates for Redis of this version: the asked major, official then ours.
+pub fn redis_images(major: u32) -> ImageChoice {
+    ImageChoice {
+        candidates: vec![
+            ImageCandidate {
+                reference: format!("redis:{major}"),
+                pullable: true,
+                substitute_warning: None,
+            },
+            ImageCandidate {
+                reference: format!("emul/redis:{major}"),
+                pullable: false,
+                substitute_warning: None,
+            },
+        ],
+    }
+}
+
+fn base_container(
+    id: String,
+    kind: Kind,
+    image: ImageChoice,
+    eni: String,
+    resources: Resources,
+    readiness: Readiness,
+) -> ContainerSpec {
+    ContainerSpec {
+        id,
+        kind,
+        image,
+        env: BTreeMap::new(),
+        entrypoint: None,
+        cmd: vec![],
+        prelude: None,
+        user: None,
+        eni,
+        volumes: vec![],
+        health: None,
+        resources,
+        log: LogConfig::default(),
+        readiness,
+        after: vec![],
+    }
+}
+
+/// Single-quotes a value for `sh`.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// An RDS Postgres instance → plan parts.
+pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> {
+    let major = major_of(&db.id, &db.engine_version)?;
+    let image = postgres_images(&db.id, major);
+    let endpoint = format!("{}.{}.{}.rds.amazonaws.com", db.id, db.suffix, db.region);
+    let readiness = Readiness::Postgres {
+        port: 5432,
+        user: db.username.clone(),
+        password: db.password.clone(),
+        database: db.db_name.clone(),
+    };
+    let mut args = vec!["postgres".to_string()];
+    for (k, v) in &db.parameters {
+        args.push("-c".into());
+        args.push(format!("{k}={v}"));
+    }
+    let primary_id = format!("rds/{}", db.id);
+    let primary_eni = format!("eni/rds/{}", db.id);
+    let data = format!("rds/{}/data", db.id);
+    let mut primary = base_container(
+        primary_id.clone(),
+        Kind::Rds,
+        image.clone(),
+        primary_eni.clone(),
+        db.resources.clone(),
+        readiness.clone(),
+    );
+    primary.env = BTreeMap::from([
+        ("POSTGRES_USER".into(), db.username.clone()),
+        ("POSTGRES_PASSWORD".into(), db.password.expose().to_string()),
+        ("POSTGRES_DB".into(), db.db_name.clone()),
+        ("PGDATA".into(), PGDATA_ROOT.into()),
+    ]);
+    primary.volumes = vec![VolumeMount {
+        volume: data.clone(),
+        target: PGDATA_ROOT.into(),
+    }];
+    let mut parts = DatastoreParts {
+        enis: vec![EniRequest {
+            id: primary_eni,
+            network: db.network.clone(),
+            subnet: db.subnet,
+            ip: None,
+            aliases: vec![endpoint.clone()],
+        }],
+        containers: vec![],
+        volumes: vec![VolumeSpec { id: data }],
+        endpoint: endpoint.clone(),
+        reader_endpoint: None,
+    };
+    if db.multi_az {
+        let standby_subnet = db
+            .standby_subnet
+            .ok_or_else(|| DatastoreError::NoStandbySubnet { id: db.id.clone() })?;
+        // The official image's pg_hba.conf has no `replication` line, so the
+        // primary runs with its own hba file allowing the master user (a
+        // superuser, hence REPLICATION) to stream, with SCRAM.
+        let hba = "/tmp/emul_pg_hba.conf";
+        let write_hba = format!(
+            "printf 'local all all trust\\nhost all all all scram-sha-256\\nhost replication all all scram-sha-256\\n' > {hba}"
+        );
+        primary.prelude = Some(write_hba.clone());
+        args.extend(["-c".into(), format!("hba_file={hba}")]);
+        args.extend(["-c".into(), "wal_level=replica".into()]);
+        args.extend(["-c".into(), "max_wal_senders=10".into()]);
+        args.extend(["-c".into(), "hot_standby=on".into()]);
+        primary.cmd = args.clone();
+
+        let standby_id = format!("rds/{}/standby", db.id);
+        let standby_eni = format!("eni/rds/{}/standby", db.id);
+        let standby_data = format!("rds/{}/standby-data", db.id);
+        let pgdata = format!("{PGDATA_ROOT}/standby");
+        let mut standby = base_container(
+            standby_id,
+            Kind::Rds,
+            image,
+            standby_eni.clone(),
+            db.resources.clone(),
+            readiness,
+        );
+        standby.env = BTreeMap::from([
+            ("PGDATA".into(), pgdata.clone()),
+            ("PGPASSWORD".into(), db.password.expose().to_string()),
+        ]);
+        standby.user = Some("999:999".into());
+        standby.volumes = vec![VolumeMount {
+            volume: standby_data.clone(),
+            target: PGDATA_ROOT.into(),
+        }];
+        // The standby runs with the same hba file (it is promotable).
+        standby.prelude = Some(format!(
+            "{write_hba}\n\
+             export PATH=\"$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tr '\\n' ':')\"\n\
+             if [ ! -s \"$PGDATA/PG_VERSION\" ]; then\n\
+             \x20 rm -rf \"$PGDATA\" && mkdir -p \"$PGDATA\" && chmod 700 \"$PGDATA\"\n\
+             \x20 until pg_basebackup -h {host} -p 5432 -U {user} -D \"$PGDATA\" -R -X stream; do sleep 1; rm -rf \"$PGDATA\"/*; done\n\
+             fi",
+            host = sh_quote(&endpoint),
+            user = sh_quote(&db.username),
+        ));
+        standby.cmd = args;
+        standby.after = vec![primary_id];
+        parts.enis.push(EniRequest {
+            id: standby_eni,
+            network: db.network.clone(),
+            subnet: standby_subnet,
+            ip: None,
+            aliases: vec![format!(
+                "{}-standby.{}.{}.rds.amazonaws.com",
+                db.id, db.suffix, db.region
+            )],
+        });
+        parts.volumes.push(VolumeSpec { id: standby_data });
+        parts.containers.push(primary);
+        parts.containers.push(standby);
+    } else {
+        // Empty cmd keeps the image's CMD unless there are parameters.
+        if args.len() > 1 {
+            primary.cmd = args;
+        }
+        parts.containers.push(primary);
+    }
+    Ok(parts)
+}
+
+/// An ElastiCache Redis replication group → plan parts.
+pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, DatastoreError> {
+    let major = major_of(&rg.id, &rg.engine_version)?;
+    let short = region_short(&rg.region);
+    let base = format!("{}.{}.{short}.cache.amazonaws.com", rg.id, rg.suffix);
+    let endpoint = format!("master.{base}");
+    let reader = format!("replica.{base}");
+    let readiness = Readiness::Redis {
+        port: 6379,
+        password: rg.auth_token.clone(),
+    };
+    let mut common = vec![
+        "redis-server".to_string(),
+        "--bind".into(),
+        "0.0.0.0".into(),
+        "--protected-mode".into(),
+        "no".into(),
+        "--save".into(),
+        String::new(),
+        "--appendonly".into(),
+        "no".into(),
+    ];
+    if let Some(tok) = &rg.auth_token {
+        common.extend(["--requirepass".into(), tok.expose().to_string()]);
+        common.extend(["--masterauth".into(), tok.expose().to_string()]);
+    }
+    for (k, v) in &rg.parameters {
+        common.push(format!("--{k}"));
+        common.push(v.clone());
+    }
+    let mut parts = DatastoreParts {
+        enis: vec![],
+        containers: vec![],
+        volumes: vec![],
+        endpoint: endpoint.clone(),
+        reader_endpoint: Some(reader.clone()),
+    };
+    let primary_id = format!("elasticache/{}/001", rg.id);
+    for n in 0..=rg.replicas {
+        let node = format!("{:03}", n + 1);
+        let id = format!("elasticache/{}/{node}", rg.id);
+        let eni = format!("eni/elasticache/{}/{node}", rg.id);
+        let mut aliases = vec![format!("{}-{node}.{base}", rg.id)];
+        let mut cmd = common.clone();
+        let mut after = vec![];
+        if n == 0 {
+            aliases.push(endpoint.clone());
+            if rg.replicas == 0 {
+                // With no replicas, AWS's reader endpoint reaches the primary.
+                aliases.push(reader.clone());
+            }
+        } else {
+            aliases.push(reader.clone());
+            cmd.extend(["--replicaof".into(), endpoint.clone(), "6379".into()]);
+            after.push(primary_id.clone());
+        }
+        let subnet = rg.subnets[(n as usize) % rg.subnets.len().max(1)];
+        parts.enis.push(EniRequest {
+            id: eni.clone(),
+            network: rg.network.clone(),
+            subnet,
+            ip: None,
+            aliases,
+        });
+        let mut c = base_container(
+            id,
+            Kind::Elasticache,
+            redis_images(major),
+            eni,
+            rg.resources.clone(),
+            readiness.clone(),
+        );
+        c.cmd = cmd;
+        c.after = after;
+        parts.containers.push(c);
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> RdsPostgres {
+        RdsPostgres {
+            id: "main-db".into(),
+            engine_version: "15.4".into(),
+            username: "app".into(),
+            password: Secret("pw".into()),
+            db_name: "shop".into(),
+            parameters: BTreeMap::from([("max_connections".into(), "200".into())]),
+            multi_az: false,
+            network: "vpc/main".into(),
+            subnet: "10.0.10.0/24".parse().unwrap(),
+            standby_subnet: Some("10.0.11.0/24".parse().unwrap()),
+            region: "us-east-1".into(),
+            suffix: "cxa1b2c3d4e5".into(),
+            resources: Resources::default(),
+        }
+    }
+
+    fn refs(c: &ImageChoice) -> Vec<&str> {
+        c.candidates.iter().map(|c| c.reference.as_str()).collect()
+    }
+
+    #[test]
+    fn postgres_single_instance() {
+        let p = rds_postgres(&db()).unwrap();
+        assert_eq!(
+            p.endpoint,
+            "main-db.cxa1b2c3d4e5.us-east-1.rds.amazonaws.com"
+        );
+        assert_eq!(p.enis[0].aliases, vec![p.endpoint.clone()]);
+        let c = &p.containers[0];
+        assert_eq!(c.id, "rds/main-db");
+        assert_eq!(c.env["POSTGRES_USER"], "app");
+        assert_eq!(c.env["POSTGRES_PASSWORD"], "pw");
+        assert_eq!(c.env["POSTGRES_DB"], "shop");
+        assert_eq!(c.cmd, vec!["postgres", "-c", "max_connections=200"]);
+        assert_eq!(c.volumes[0].target, "/var/lib/postgresql/data");
+        assert_eq!(
+            p.volumes,
+            vec![VolumeSpec {
+                id: "rds/main-db/data".into()
+            }]
+        );
+        assert_eq!(&refs(&c.image)[..2], &["postgres:15", "emul/postgres:15"]);
+        assert!(c.image.candidates[0].substitute_warning.is_none());
+        assert!(
+            matches!(&c.readiness, Readiness::Postgres { user, database, .. } if user == "app" && database == "shop")
+        );
+    }
+
+    #[test]
+    fn postgres_16_falls_back_to_nearest_with_a_warning() {
+        let mut d = db();
+        d.engine_version = "16.3".into();
+        let c = &rds_postgres(&d).unwrap().containers[0];
+        assert_eq!(
+            &refs(&c.image)[..6],
+            &[
+                "postgres:16",
+                "emul/postgres:16",
+                "postgres:17",
+                "emul/postgres:17",
+                "postgres:15",
+                "emul/postgres:15"
+            ]
+        );
+        let w = c.image.candidates[4].substitute_warning.as_deref().unwrap();
+        assert!(
+            w.contains("asks for PostgreSQL 16") && w.contains("running PostgreSQL 15"),
+            "{w}"
+        );
+        d.engine_version = "sixteen".into();
+        assert_eq!(
+            rds_postgres(&d).unwrap_err().to_string(),
+            "main-db: engine_version \"sixteen\" is not a PostgreSQL version like \"15\" or \"15.4\""
+        );
+    }
+
+    #[test]
+    fn postgres_multi_az_has_a_streaming_standby() {
+        let mut d = db();
+        d.multi_az = true;
+        let p = rds_postgres(&d).unwrap();
+        assert_eq!(p.containers.len(), 2);
+        let (primary, standby) = (&p.containers[0], &p.containers[1]);
+        assert!(primary.cmd.contains(&"wal_level=replica".to_string()));
+        assert!(
+            primary
+                .prelude
+                .as_ref()
+                .unwrap()
+                .contains("host replication all all scram-sha-256")
+        );
+        assert_eq!(standby.after, vec!["rds/main-db".to_string()]);
+        let pre = standby.prelude.as_ref().unwrap();
+        assert!(
+            pre.contains("pg_basebackup -h 'main-db.cxa1b2c3d4e5.us-east-1.rds.amazonaws.com'"),
+            "{pre}"
+        );
+        assert!(pre.contains("-R -X stream"));
+        assert_eq!(p.enis[1].subnet, "10.0.11.0/24".parse().unwrap());
+        assert_eq!(p.volumes.len(), 2);
+        d.standby_subnet = None;
+        assert!(matches!(
+            rds_postgres(&d),
+            Err(DatastoreError::NoStandbySubnet { .. })
+        ));
+    }
+
+    fn rg() -> ElastiCacheRedis {
+        ElastiCacheRedis {
+            id: "sessions".into(),
+            engine_version: "7.1".into(),
+            replicas: 2,
+            auth_token: Some(Secret("tok".into())),
+            parameters: BTreeMap::from([("maxmemory-policy".into(), "allkeys-lru".into())]),
+            network: "vpc/main".into(),
+            subnets: vec![
+                "10.0.10.0/24".parse().unwrap(),
+                "10.0.11.0/24".parse().unwrap(),
+            ],
+            region: "us-east-1".into(),
+            suffix: "abc123".into(),
+            resources: Resources::default(),
+        }
+    }
+
+    #[test]
+    fn redis_primary_and_replicas() {
+        let p = elasticache_redis(&rg()).unwrap();
+        assert_eq!(
+            p.endpoint,
+            "master.sessions.abc123.use1.cache.amazonaws.com"
+        );
+        assert_eq!(
+            p.reader_endpoint.as_deref(),
+            Some("replica.sessions.abc123.use1.cache.amazonaws.com")
+        );
+        assert_eq!(p.containers.len(), 3);
+        let primary = &p.containers[0];
+        assert!(
+            primary
+                .cmd
+                .windows(2)
+                .any(|w| w == ["--requirepass", "tok"])
+        );
+        assert!(
+            primary
+                .cmd
+                .windows(2)
+                .any(|w| w == ["--maxmemory-policy", "allkeys-lru"])
+        );
+        assert!(!primary.cmd.contains(&"--replicaof".to_string()));
+        assert!(p.enis[0].aliases.contains(&p.endpoint));
+        let replica = &p.containers[2];
+        assert!(
+            replica
+                .cmd
+                .windows(3)
+                .any(|w| w == ["--replicaof", p.endpoint.as_str(), "6379"])
+        );
+        assert!(replica.cmd.windows(2).any(|w| w == ["--masterauth", "tok"]));
+        assert_eq!(replica.after, vec!["elasticache/sessions/001".to_string()]);
+        assert!(
+            p.enis[2]
+                .aliases
+                .contains(p.reader_endpoint.as_ref().unwrap())
+        );
+        assert_eq!(
+            p.enis[1].subnet,
+            "10.0.11.0/24".parse().unwrap(),
+            "nodes spread over subnets"
+        );
+        assert_eq!(
+            refs(&primary.image.clone()),
+            vec!["redis:7", "emul/redis:7"]
+        );
+    }
+
+    #[test]
+    fn redis_without_replicas_reader_reaches_primary() {
+        let mut r = rg();
+        r.replicas = 0;
+        r.auth_token = None;
+        let p = elasticache_redis(&r).unwrap();
+        assert_eq!(p.containers.len(), 1);
+        assert!(
+            p.enis[0]
+                .aliases
+                .contains(p.reader_endpoint.as_ref().unwrap())
+        );
+        assert!(!p.containers[0].cmd.contains(&"--requirepass".to_string()));
+    }
+
+    #[test]
+    fn region_short_codes() {
+        assert_eq!(region_short("us-east-1"), "use1");
+        assert_eq!(region_short("eu-west-2"), "euw2");
+        assert_eq!(region_short("ap-southeast-1"), "apse1");
+        assert_eq!(region_short("eu-central-1"), "euc1");
+        assert_eq!(endpoint_suffix("shop").len(), 12);
+        assert_eq!(endpoint_suffix("shop"), endpoint_suffix("shop"));
+    }
+}

@@ -1,0 +1,614 @@
+//! The ONE place that talks to the Docker engine (through bollard).
+//!
+//! Everything above this file speaks plain types ([`ContainerCreate`],
+//! [`ObjectInfo`], ...); everything below is bollard. Every mutating call
+//! bumps a counter ([`Engine::writes`]) so tests can prove that a no-change
+//! reconcile makes no Docker writes.
+//!
+//! Connection: `DOCKER_HOST` when set (`unix://`, `tcp://`, `http://`), else
+//! the default local socket. An engine that does not answer `_ping` is
+//! [`EngineError::Unreachable`], which the CLI maps to exit code 3.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::errors::Error as BollardError;
+use bollard::models::{
+    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HealthConfig, HostConfig,
+    HostConfigLogConfig, Ipam, IpamConfig, Mount, MountType, NetworkCreateRequest,
+    NetworkingConfig, VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
+use futures::StreamExt;
+
+use super::naming::{self, LABEL_PROJECT, LABEL_RESOURCE};
+use super::network::ExistingNetwork;
+
+/// A Docker failure, with what we were doing.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// No engine answers; the CLI exits with code 3.
+    #[error(
+        "Docker engine unreachable at {endpoint}: {reason} (is the Docker daemon running? set DOCKER_HOST to point elsewhere)"
+    )]
+    Unreachable {
+        /// Where we looked (`DOCKER_HOST` or the default socket).
+        endpoint: String,
+        /// What the client said.
+        reason: String,
+    },
+    /// The engine refused an operation.
+    #[error("Docker {op} {object}: {message}")]
+    Api {
+        /// The operation, e.g. `create container`.
+        op: &'static str,
+        /// The object's name.
+        object: String,
+        /// The engine's message.
+        message: String,
+        /// HTTP status, when the engine answered (404 = no such object).
+        status: Option<u16>,
+    },
+}
+
+impl EngineError {
+    fn api(op: &'static str, object: &str, e: BollardError) -> Self {
+        let (message, status) = match e {
+            BollardError::DockerResponseServerError {
+                status_code,
+                message,
+            } => (message, Some(status_code)),
+            other => (other.to_string(), None),
+        };
+        EngineError::Api {
+            op,
+            object: object.to_string(),
+            message,
+            status,
+        }
+    }
+
+    /// Whether the engine said "no such object".
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Api {
+                status: Some(404),
+                ..
+            }
+        )
+    }
+}
+
+/// A connected engine.
+#[derive(Clone)]
+pub struct Engine {
+    /// The bollard client.
+    docker: Docker,
+    /// `DOCKER_HOST` or the default socket, for messages.
+    endpoint: String,
+    /// Mutating calls made so far (shared by clones).
+    writes: Arc<AtomicU64>,
+}
+
+/// A container, network or volume found by label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Docker id (the name, for volumes).
+    pub id: String,
+    /// Docker name, without a leading `/`.
+    pub name: String,
+    /// Its labels.
+    pub labels: HashMap<String, String>,
+    /// For containers: `running`, `exited`, `created`...; empty otherwise.
+    pub state: String,
+}
+
+impl ObjectInfo {
+    /// The `io.emul.resource` label.
+    pub fn resource(&self) -> Option<&str> {
+        self.labels.get(LABEL_RESOURCE).map(String::as_str)
+    }
+    /// The `io.emul.config-hash` label.
+    pub fn config_hash(&self) -> Option<&str> {
+        self.labels
+            .get(naming::LABEL_CONFIG_HASH)
+            .map(String::as_str)
+    }
+}
+
+/// An image's default entrypoint and command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageDefaults {
+    /// ENTRYPOINT.
+    pub entrypoint: Vec<String>,
+    /// CMD.
+    pub cmd: Vec<String>,
+}
+
+/// How a container is attached to the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attach {
+    /// Owns an endpoint on a network: the pause container of an ENI.
+    Endpoint {
+        /// Docker network name.
+        network: String,
+        /// The fixed IPv4 address.
+        ip: String,
+        /// DNS aliases on that network.
+        aliases: Vec<String>,
+    },
+    /// Joins another container's network namespace (`container:<id>`).
+    JoinNamespace {
+        /// The pause container's id.
+        container_id: String,
+    },
+}
+
+/// Everything needed to create one container; converted to bollard here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerCreate {
+    /// Docker name (deterministic).
+    pub name: String,
+    /// Image reference.
+    pub image: String,
+    /// `KEY=VALUE` entries.
+    pub env: Vec<String>,
+    /// Entrypoint override.
+    pub entrypoint: Option<Vec<String>>,
+    /// Command (None = the image's CMD).
+    pub cmd: Option<Vec<String>>,
+    /// Labels.
+    pub labels: HashMap<String, String>,
+    /// Network attachment.
+    pub attach: Attach,
+    /// `uid[:gid]` to run as (the image's USER when `None`).
+    pub user: Option<String>,
+    /// Hostname (only valid with [`Attach::Endpoint`]).
+    pub hostname: Option<String>,
+    /// (volume name, target path) pairs.
+    pub volumes: Vec<(String, String)>,
+    /// Docker HEALTHCHECK: (test, interval seconds, retries).
+    pub health: Option<(Vec<String>, u32, u32)>,
+    /// NanoCpus.
+    pub nano_cpus: Option<i64>,
+    /// Memory limit in bytes.
+    pub memory_bytes: Option<i64>,
+    /// Log driver and options.
+    pub log: (String, HashMap<String, String>),
+}
+
+impl Engine {
+    /// Connects (honouring `DOCKER_HOST`) and pings the engine.
+    pub async fn connect() -> Result<Engine, EngineError> {
+        let endpoint = std::env::var("DOCKER_HOST")
+            .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
+        Self::connect_to(&endpoint).await
+    }
+
+    /// Connects to an explicit endpoint (`unix:///path`, `tcp://host:port`).
+    pub async fn connect_to(endpoint: &str) -> Result<Engine, EngineError> {
+        let endpoint = endpoint.to_string();
+        let unreachable = |reason: String| EngineError::Unreachable {
+            endpoint: endpoint.clone(),
+            reason,
+        };
+        let docker =
+            Docker::connect_with_host(&endpoint).map_err(|e| unreachable(e.to_string()))?;
+        match tokio::time::timeout(Duration::from_secs(10), docker.ping()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(unreachable(e.to_string())),
+            Err(_) => return Err(unreachable("no answer to _ping within 10 s".into())),
+        }
+        Ok(Engine {
+            docker,
+            endpoint,
+            writes: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// Where the engine is (for messages).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Whether the engine runs on this host (a unix socket), so its bridges
+    /// share our routing table and container IPs are reachable from here.
+    pub fn is_local(&self) -> bool {
+        self.endpoint.starts_with("unix://")
+    }
+
+    /// How many mutating calls this engine handle has made.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn label_filter(project: &str) -> HashMap<String, Vec<String>> {
+        HashMap::from([("label".to_string(), vec![naming::project_filter(project)])])
+    }
+
+    /// Every container (any state) of the project.
+    pub async fn project_containers(&self, project: &str) -> Result<Vec<ObjectInfo>, EngineError> {
+        let opts = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&Self::label_filter(project))
+            .build();
+        let list = self
+            .docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| EngineError::api("list containers", project, e))?;
+        Ok(list
+            .into_iter()
+            .map(|c| ObjectInfo {
+                id: c.id.unwrap_or_default(),
+                name: c
+                    .names
+                    .and_then(|n| n.into_iter().next())
+                    .map(|n| n.trim_start_matches('/').to_string())
+                    .unwrap_or_default(),
+                labels: c.labels.unwrap_or_default(),
+                state: c
+                    .state
+                    .map(|s| {
+                        serde_json::to_value(s)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Every network of the project.
+    pub async fn project_networks(&self, project: &str) -> Result<Vec<ObjectInfo>, EngineError> {
+        let opts = ListNetworksOptionsBuilder::default()
+            .filters(&Self::label_filter(project))
+            .build();
+        let list = self
+            .docker
+            .list_networks(Some(opts))
+            .await
+            .map_err(|e| EngineError::api("list networks", project, e))?;
+        Ok(list
+            .into_iter()
+            .map(|n| ObjectInfo {
+                id: n.id.unwrap_or_default(),
+                name: n.name.unwrap_or_default(),
+                labels: n.labels.unwrap_or_default(),
+                state: String::new(),
+            })
+            .collect())
+    }
+
+    /// Every network on the engine, for overlap checks.
+    pub async fn all_networks(&self) -> Result<Vec<ExistingNetwork>, EngineError> {
+        let list = self
+            .docker
+            .list_networks(None)
+            .await
+            .map_err(|e| EngineError::api("list networks", "*", e))?;
+        Ok(list
+            .into_iter()
+            .map(|n| {
+                let id = n.id.unwrap_or_default();
+                let name = n.name.unwrap_or_default();
+                let options = n.options.unwrap_or_default();
+                let bridge = options
+                    .get("com.docker.network.bridge.name")
+                    .cloned()
+                    .or_else(|| {
+                        (n.driver.as_deref() == Some("bridge") && id.len() >= 12)
+                            .then(|| format!("br-{}", &id[..12]))
+                    });
+                let labels = n.labels.unwrap_or_default();
+                let owner = match (labels.get(LABEL_PROJECT), labels.get(LABEL_RESOURCE)) {
+                    (Some(p), Some(r)) => Some((p.clone(), r.clone())),
+                    _ => None,
+                };
+                let subnets = n
+                    .ipam
+                    .and_then(|i| i.config)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|c| c.subnet?.parse().ok())
+                    .collect();
+                ExistingNetwork {
+                    name,
+                    subnets,
+                    bridge,
+                    owner,
+                }
+            })
+            .collect())
+    }
+
+    /// Every named volume of the project.
+    pub async fn project_volumes(&self, project: &str) -> Result<Vec<ObjectInfo>, EngineError> {
+        let opts = ListVolumesOptionsBuilder::default()
+            .filters(&Self::label_filter(project))
+            .build();
+        let list = self
+            .docker
+            .list_volumes(Some(opts))
+            .await
+            .map_err(|e| EngineError::api("list volumes", project, e))?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| ObjectInfo {
+                id: v.name.clone(),
+                name: v.name,
+                labels: v.labels,
+                state: String::new(),
+            })
+            .collect())
+    }
+
+    /// The image's defaults, or `None` when it is not present locally.
+    pub async fn image_defaults(
+        &self,
+        reference: &str,
+    ) -> Result<Option<ImageDefaults>, EngineError> {
+        match self.docker.inspect_image(reference).await {
+            Ok(img) => {
+                let cfg = img.config.unwrap_or_default();
+                Ok(Some(ImageDefaults {
+                    entrypoint: cfg.entrypoint.unwrap_or_default(),
+                    cmd: cfg.cmd.unwrap_or_default(),
+                }))
+            }
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(e) => Err(EngineError::api("inspect image", reference, e)),
+        }
+    }
+
+    /// Pulls an image; the engine's message on failure.
+    pub async fn pull(&self, reference: &str) -> Result<(), EngineError> {
+        self.wrote();
+        let opts = CreateImageOptionsBuilder::default()
+            .from_image(reference)
+            .build();
+        let mut stream = self.docker.create_image(Some(opts), None, None);
+        while let Some(item) = stream.next().await {
+            item.map_err(|e| EngineError::api("pull image", reference, e))?;
+        }
+        Ok(())
+    }
+
+    /// Creates a bridge network with one IPAM subnet and a fixed bridge name.
+    pub async fn create_network(
+        &self,
+        name: &str,
+        cidr: &str,
+        bridge: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.wrote();
+        let req = NetworkCreateRequest {
+            name: name.to_string(),
+            driver: Some("bridge".into()),
+            ipam: Some(Ipam {
+                driver: Some("default".into()),
+                config: Some(vec![IpamConfig {
+                    subnet: Some(cidr.to_string()),
+                    ..Default::default()
+                }]),
+                options: None,
+            }),
+            options: Some(HashMap::from([(
+                "com.docker.network.bridge.name".to_string(),
+                bridge.to_string(),
+            )])),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        let r = self
+            .docker
+            .create_network(req)
+            .await
+            .map_err(|e| EngineError::api("create network", name, e))?;
+        Ok(r.id)
+    }
+
+    /// Removes a network; a missing one is not an error.
+    pub async fn remove_network(&self, id: &str) -> Result<(), EngineError> {
+        self.wrote();
+        match self.docker.remove_network(id).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let e = EngineError::api("remove network", id, e);
+                if e.is_not_found() { Ok(()) } else { Err(e) }
+            }
+        }
+    }
+
+    /// Creates a named volume (idempotent on the engine side).
+    pub async fn create_volume(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<(), EngineError> {
+        self.wrote();
+        let req = VolumeCreateRequest {
+            name: Some(name.to_string()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        self.docker
+            .create_volume(req)
+            .await
+            .map_err(|e| EngineError::api("create volume", name, e))?;
+        Ok(())
+    }
+
+    /// Removes a named volume; a missing one is not an error.
+    pub async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        self.wrote();
+        let opts = RemoveVolumeOptionsBuilder::default().force(true).build();
+        match self.docker.remove_volume(name, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let e = EngineError::api("remove volume", name, e);
+                if e.is_not_found() { Ok(()) } else { Err(e) }
+            }
+        }
+    }
+
+    /// Creates a container (not started); returns its id.
+    pub async fn create_container(&self, spec: &ContainerCreate) -> Result<String, EngineError> {
+        self.wrote();
+        let (network_mode, networking_config) = match &spec.attach {
+            Attach::Endpoint {
+                network,
+                ip,
+                aliases,
+            } => (
+                network.clone(),
+                Some(NetworkingConfig {
+                    endpoints_config: Some(HashMap::from([(
+                        network.clone(),
+                        EndpointSettings {
+                            ipam_config: Some(EndpointIpamConfig {
+                                ipv4_address: Some(ip.clone()),
+                                ..Default::default()
+                            }),
+                            aliases: Some(aliases.clone()),
+                            ..Default::default()
+                        },
+                    )])),
+                }),
+            ),
+            Attach::JoinNamespace { container_id } => (format!("container:{container_id}"), None),
+        };
+        let mounts = spec
+            .volumes
+            .iter()
+            .map(|(source, target)| Mount {
+                source: Some(source.clone()),
+                target: Some(target.clone()),
+                typ: Some(MountType::VOLUME),
+                ..Default::default()
+            })
+            .collect::<Vec<_>>();
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            env: Some(spec.env.clone()),
+            entrypoint: spec.entrypoint.clone(),
+            cmd: spec.cmd.clone(),
+            labels: Some(spec.labels.clone()),
+            hostname: spec.hostname.clone(),
+            user: spec.user.clone(),
+            healthcheck: spec
+                .health
+                .as_ref()
+                .map(|(test, interval, retries)| HealthConfig {
+                    test: Some(test.clone()),
+                    interval: Some(i64::from(*interval) * 1_000_000_000),
+                    retries: Some(i64::from(*retries)),
+                    ..Default::default()
+                }),
+            host_config: Some(HostConfig {
+                network_mode: Some(network_mode),
+                mounts: (!mounts.is_empty()).then_some(mounts),
+                nano_cpus: spec.nano_cpus,
+                memory: spec.memory_bytes,
+                log_config: Some(HostConfigLogConfig {
+                    typ: Some(spec.log.0.clone()),
+                    config: Some(spec.log.1.clone()),
+                }),
+                // Workloads never get extra capabilities.
+                cap_add: None,
+                privileged: Some(false),
+                ..Default::default()
+            }),
+            networking_config,
+            ..Default::default()
+        };
+        let opts = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let r = self
+            .docker
+            .create_container(Some(opts), body)
+            .await
+            .map_err(|e| EngineError::api("create container", &spec.name, e))?;
+        Ok(r.id)
+    }
+
+    /// Starts a created container.
+    pub async fn start_container(&self, id: &str, name: &str) -> Result<(), EngineError> {
+        self.wrote();
+        self.docker
+            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .map_err(|e| EngineError::api("start container", name, e))
+    }
+
+    /// Force-removes a container and its anonymous volumes; missing is fine.
+    pub async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
+        self.wrote();
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self.docker.remove_container(id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let e = EngineError::api("remove container", id, e);
+                if e.is_not_found() { Ok(()) } else { Err(e) }
+            }
+        }
+    }
+
+    /// Whether the container runs; if not, its exit code and error.
+    pub async fn container_status(
+        &self,
+        id: &str,
+    ) -> Result<(bool, Option<i64>, String), EngineError> {
+        let c = self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .map_err(|e| EngineError::api("inspect container", id, e))?;
+        let st = c.state.unwrap_or_default();
+        Ok((
+            st.running.unwrap_or(false),
+            st.exit_code,
+            st.error.unwrap_or_default(),
+        ))
+    }
+
+    /// The last `n` log lines (stdout and stderr), for failure messages.
+    pub async fn logs_tail(&self, id: &str, n: usize) -> String {
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .tail(&n.to_string())
+            .build();
+        let mut out = String::new();
+        let mut stream = self.docker.logs(id, Some(opts));
+        while let Some(Ok(chunk)) = stream.next().await {
+            out.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        }
+        out
+    }
+}

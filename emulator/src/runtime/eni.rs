@@ -1,0 +1,195 @@
+//! The awsvpc pattern: an ENI is a "pause" container that owns a network
+//! namespace on the VPC network, with the ENI's fixed IP and DNS aliases;
+//! workload containers join that namespace (`network_mode:
+//! container:<pause-id>`) and get no network identity of their own.
+//!
+//! Why: security-group rules are loaded into the pause container's
+//! namespace by a helper (with NET_ADMIN), so they survive workload restarts,
+//! and workloads themselves never get extra capabilities (they could
+//! otherwise flush the rules). The pause container also keeps the IP while
+//! a workload is replaced.
+//!
+//! Pure: these functions build [`ContainerCreate`] values; `reconcile` sends them.
+
+use std::collections::HashMap;
+
+use super::docker::{Attach, ContainerCreate};
+use super::images::ResolvedImage;
+use super::naming;
+use super::plan::{ContainerSpec, EniSpec, Kind, LogConfig, Plan};
+
+/// The image of every pause container.
+pub const PAUSE_IMAGE: &str = "emul/pause:latest";
+
+fn log_parts(log: &LogConfig) -> (String, HashMap<String, String>) {
+    (
+        log.driver.clone(),
+        log.options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
+}
+
+/// The pause container owning `eni`.
+pub fn pause_container(
+    plan: &Plan,
+    eni: &EniSpec,
+    pause_image: &str,
+    hash: &str,
+) -> ContainerCreate {
+    let hostname = eni
+        .id
+        .rsplit('/')
+        .next()
+        .unwrap_or(&eni.id)
+        .chars()
+        .take(63)
+        .collect::<String>();
+    ContainerCreate {
+        name: naming::object_name(&plan.project, &eni.id),
+        image: pause_image.to_string(),
+        env: vec![],
+        entrypoint: None,
+        cmd: None,
+        labels: plan.labels(&eni.id, Kind::Pause, hash),
+        attach: Attach::Endpoint {
+            network: naming::object_name(&plan.project, &eni.network),
+            ip: eni.ip.to_string(),
+            aliases: eni.aliases.clone(),
+        },
+        user: None,
+        hostname: Some(hostname),
+        volumes: vec![],
+        health: None,
+        nano_cpus: None,
+        memory_bytes: None,
+        log: log_parts(&LogConfig::default()),
+    }
+}
+
+/// A workload container joining its ENI's pause container `pause_id`.
+pub fn workload_container(
+    plan: &Plan,
+    c: &ContainerSpec,
+    image: &ResolvedImage,
+    pause_id: &str,
+    hash: &str,
+) -> ContainerCreate {
+    let (entrypoint, cmd) = match &c.prelude {
+        // sh -c '<prelude>; exec "$@"' sh <image entrypoint> <cmd or image CMD>
+        Some(prelude) => {
+            let mut args = image.defaults.entrypoint.clone();
+            if c.cmd.is_empty() {
+                args.extend(image.defaults.cmd.iter().cloned());
+            } else {
+                args.extend(c.cmd.iter().cloned());
+            }
+            let script = format!("{prelude}\nexec \"$@\"");
+            let mut cmd = vec!["sh".to_string()];
+            cmd.extend(args);
+            (Some(vec!["/bin/sh".into(), "-c".into(), script]), Some(cmd))
+        }
+        None => (
+            c.entrypoint.clone(),
+            (!c.cmd.is_empty()).then(|| c.cmd.clone()),
+        ),
+    };
+    ContainerCreate {
+        name: naming::object_name(&plan.project, &c.id),
+        image: image.reference.clone(),
+        env: c.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        entrypoint,
+        cmd,
+        labels: plan.labels(&c.id, c.kind, hash),
+        attach: Attach::JoinNamespace {
+            container_id: pause_id.to_string(),
+        },
+        user: c.user.clone(),
+        hostname: None,
+        volumes: c
+            .volumes
+            .iter()
+            .map(|m| {
+                (
+                    naming::object_name(&plan.project, &m.volume),
+                    m.target.clone(),
+                )
+            })
+            .collect(),
+        health: c
+            .health
+            .as_ref()
+            .map(|h| (h.test.clone(), h.interval_secs, h.retries)),
+        nano_cpus: c.resources.nano_cpus,
+        memory_bytes: c.resources.memory_bytes,
+        log: log_parts(&c.log),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::docker::ImageDefaults;
+    use crate::runtime::plan::tests::sample;
+
+    fn img() -> ResolvedImage {
+        ResolvedImage {
+            reference: "postgres:15".into(),
+            defaults: ImageDefaults {
+                entrypoint: vec!["docker-entrypoint.sh".into()],
+                cmd: vec!["postgres".into()],
+            },
+            warning: None,
+        }
+    }
+
+    #[test]
+    fn pause_owns_ip_and_aliases() {
+        let p = sample();
+        let c = pause_container(&p, &p.enis[0], PAUSE_IMAGE, "h");
+        assert_eq!(c.name, "emul-demo-eni.a");
+        assert_eq!(
+            c.attach,
+            Attach::Endpoint {
+                network: "emul-demo-vpc.main".into(),
+                ip: p.enis[0].ip.to_string(),
+                aliases: vec!["a.internal".into()],
+            }
+        );
+        assert_eq!(c.labels[naming::LABEL_KIND], "pause");
+        assert_eq!(c.labels[naming::LABEL_RESOURCE], "eni/a");
+    }
+
+    #[test]
+    fn workload_joins_namespace_without_identity() {
+        let p = sample();
+        let c = workload_container(&p, &p.containers[0], &img(), "abc123", "h");
+        assert_eq!(
+            c.attach,
+            Attach::JoinNamespace {
+                container_id: "abc123".into()
+            }
+        );
+        assert_eq!(c.hostname, None);
+        assert_eq!(c.entrypoint, None);
+        assert_eq!(c.cmd, None, "empty cmd keeps the image's CMD");
+    }
+
+    #[test]
+    fn prelude_wraps_the_image_entrypoint() {
+        let p = sample();
+        let mut spec = p.containers[0].clone();
+        spec.prelude = Some("echo hi".into());
+        spec.cmd = vec!["postgres".into(), "-c".into(), "a=b".into()];
+        let c = workload_container(&p, &spec, &img(), "abc", "h");
+        assert_eq!(
+            c.entrypoint.unwrap(),
+            vec!["/bin/sh", "-c", "echo hi\nexec \"$@\""]
+        );
+        assert_eq!(
+            c.cmd.unwrap(),
+            vec!["sh", "docker-entrypoint.sh", "postgres", "-c", "a=b"]
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! Which image a container runs.
+//!
+//! A [`ImageChoice`] lists candidates in preference order; datastores put
+//! the official image first and our `emul/` build second for each major
+//! version (nearest majors after the asked one). For each candidate in turn:
+//!
+//! 1. present locally → use it;
+//! 2. pullable (an official image) and pulling is allowed → pull it, use it;
+//! 3. otherwise go on to the next candidate.
+//!
+//! So an official image wins when it is present or pullable, and offline
+//! machines fall back to the `emul/` images that `scripts/build-images.sh`
+//! builds. Pull failures are remembered for the rest of the run, so an
+//! offline engine costs one failed pull per image name, not one per
+//! container. When nothing is available the error names every image tried
+//! and the script.
+
+use std::collections::HashMap;
+
+use super::docker::{Engine, EngineError, ImageDefaults};
+use super::plan::ImageChoice;
+
+/// Whether `up` may pull images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// Pull official images that are not present locally.
+    IfMissing,
+    /// Never touch a registry (CI without network, tests).
+    Never,
+}
+
+/// The image a container will run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedImage {
+    /// The reference used.
+    pub reference: String,
+    /// Its ENTRYPOINT and CMD (a prelude wraps them).
+    pub defaults: ImageDefaults,
+    /// Set when this is a substitute for what the topology asked.
+    pub warning: Option<String>,
+}
+
+/// No candidate is available.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    /// Nothing present, nothing pullable.
+    #[error(
+        "no image available for {resource}: {tried} — build the emul/ images with scripts/build-images.sh (or load/pull one of these images)"
+    )]
+    Missing {
+        /// The resource that needs it.
+        resource: String,
+        /// Each candidate with why it was not used.
+        tried: String,
+    },
+    /// The engine failed while looking.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// Resolves images for one run, remembering what it learnt.
+pub struct ImageResolver<'a> {
+    /// The engine asked.
+    engine: &'a Engine,
+    /// Pull or not.
+    policy: PullPolicy,
+    /// reference → defaults when present (after a pull too), or the reason it is not.
+    known: HashMap<String, Result<ImageDefaults, String>>,
+}
+
+impl<'a> ImageResolver<'a> {
+    /// A resolver for one reconcile run.
+    pub fn new(engine: &'a Engine, policy: PullPolicy) -> Self {
+        ImageResolver {
+            engine,
+            policy,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The image `resource` will run.
+    pub async fn resolve(
+        &mut self,
+        resource: &str,
+        choice: &ImageChoice,
+    ) -> Result<ResolvedImage, ImageError> {
+        let mut tried = Vec::new();
+        for c in &choice.candidates {
+            if !self.known.contains_key(&c.reference) {
+                let found = match self.engine.image_defaults(&c.reference).await? {
+                    Some(d) => Ok(d),
+                    None if c.pullable && self.policy == PullPolicy::IfMissing => {
+                        match self.engine.pull(&c.reference).await {
+                            Ok(()) => self
+                                .engine
+                                .image_defaults(&c.reference)
+                                .await?
+                                .ok_or_else(|| "pulled but not found".to_string()),
+                            Err(e) => Err(format!("not present locally; pull failed: {e}")),
+                        }
+                    }
+                    None if c.pullable => Err("not present locally; pulling disabled".to_string()),
+                    None => Err("not present locally".to_string()),
+                };
+                self.known.insert(c.reference.clone(), found);
+            }
+            match &self.known[&c.reference] {
+                Ok(d) => {
+                    return Ok(ResolvedImage {
+                        reference: c.reference.clone(),
+                        defaults: d.clone(),
+                        warning: c.substitute_warning.clone(),
+                    });
+                }
+                Err(why) => tried.push(format!("{} ({why})", c.reference)),
+            }
+        }
+        Err(ImageError::Missing {
+            resource: resource.to_string(),
+            tried: tried.join(", "),
+        })
+    }
+}

@@ -1,0 +1,64 @@
+//! The Docker runtime: everything `emul up` / `emul down` needs to turn a
+//! [`Plan`] (plain data: networks, ENIs, containers, volumes) into running
+//! Docker objects, and to take them away again.
+//!
+//! | file | what it owns |
+//! |---|---|
+//! | [`plan`] | the desired state as plain data, its validation and config hashes |
+//! | [`ipam`] | pure IPv4 allocation inside subnets (AWS's reserved addresses skipped) |
+//! | [`naming`] | deterministic Docker names and the `io.emul.*` labels |
+//! | [`network`] | host-route / Docker-network overlap checks (pure) and the VPC bridge spec |
+//! | [`eni`] | the awsvpc pattern: the pause container owning an ENI, workloads joining it |
+//! | [`images`] | which image a container runs: local official, pulled official, `emul/` build |
+//! | [`datastores`] | RDS Postgres and ElastiCache Redis → container specs (pure) |
+//! | [`docker`] | the ONE place that talks to bollard |
+//! | [`diff`] | the pure half of reconcile: existing objects vs the plan |
+//! | [`reconcile`] | `up` (adopt, replace drifted, remove orphans, roll back on failure) and `down` |
+//!
+//! Nothing outside `docker.rs` imports bollard. The topology module does not
+//! exist here: the caller translates a topology into a [`Plan`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use emul::runtime::datastores::{self, ElastiCacheRedis};
+//! use emul::runtime::{reconcile, Engine, NetworkSpec, Plan, Resources, UpOptions};
+//!
+//! let subnet = "10.0.1.0/24".parse()?;
+//! let redis = datastores::elasticache_redis(&ElastiCacheRedis {
+//!     id: "sessions".into(),
+//!     engine_version: "7.1".into(),
+//!     replicas: 1,
+//!     auth_token: None,
+//!     parameters: Default::default(),
+//!     network: "vpc/main".into(),
+//!     subnets: vec![subnet],
+//!     region: "us-east-1".into(),
+//!     suffix: datastores::endpoint_suffix("shop"),
+//!     resources: Resources::default(),
+//! })?;
+//! let vpc = NetworkSpec { id: "vpc/main".into(), cidr: "10.0.0.0/16".parse()?, subnets: vec![subnet] };
+//! let plan = Plan::build("shop", vec![vpc], redis.enis, redis.containers, redis.volumes)?;
+//! let engine = Engine::connect().await?; // EngineError::Unreachable → exit code 3
+//! let report = reconcile::up(&engine, &plan, &UpOptions::default()).await?;
+//! println!("created {:?} in {:?}", report.created, report.elapsed);
+//! reconcile::down(&engine, "shop", reconcile::DownOptions { volumes: true }).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod datastores;
+pub mod diff;
+pub mod docker;
+pub mod eni;
+pub mod images;
+pub mod ipam;
+pub mod naming;
+pub mod network;
+pub mod plan;
+pub mod reconcile;
+
+pub use docker::{Engine, EngineError};
+pub use plan::{
+    ContainerSpec, EniRequest, EniSpec, HealthCheck, ImageCandidate, ImageChoice, Kind, LogConfig,
+    NetworkSpec, Plan, PlanError, Readiness, Resources, Secret, VolumeMount, VolumeSpec,
+};
+pub use reconcile::{DownOptions, DownReport, UpError, UpOptions, UpReport};

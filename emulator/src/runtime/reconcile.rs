@@ -1,0 +1,580 @@
+//! `up` and `down`: make the engine match a [`Plan`], or remove a project.
+//!
+//! `up` lists the project's objects by the `io.emul.project` label and diffs
+//! them against the plan by `io.emul.resource`:
+//!
+//! - same config hash and running → kept, untouched;
+//! - different hash, or not running (a crash between create and start, an
+//!   exited container) → removed and created again; the workloads of a
+//!   recreated ENI (pause container) are recreated too, since they lived in
+//!   its network namespace;
+//! - missing → created; present but not in the plan (orphan) → removed.
+//!
+//! Order: everything that can fail without touching the engine first (image
+//! resolution, network overlap checks), then removals, networks, volumes,
+//! pause containers, then workloads in waves (a wave starts when the
+//! previous one is ready). If anything fails, what THIS run created is
+//! removed and the error names the resource and the reason. Names are
+//! deterministic, so a crashed run followed by another converges without
+//! duplicates. A run with nothing to change makes only list calls (and, with
+//! `wait_ready`, protocol probes): no Docker writes.
+//!
+//! `down` works from labels alone: containers (forced, with anonymous
+//! volumes), then networks, then named volumes only when asked. Idempotent.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+
+use super::diff;
+use super::docker::{Engine, EngineError, ObjectInfo};
+use super::eni::{self, PAUSE_IMAGE};
+use super::images::{ImageError, ImageResolver, PullPolicy, ResolvedImage};
+use super::naming::{self, LABEL_CIDR, LABEL_KIND};
+use super::network::{self, NetworkClash};
+use super::plan::{ContainerSpec, Kind, Plan, Readiness};
+use crate::probes;
+
+/// How `up` behaves.
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    /// Pull official images that are missing locally.
+    pub pull: PullPolicy,
+    /// Also probe containers that were kept (what `--wait` asks). Created
+    /// containers are always probed, so a store that never becomes ready
+    /// fails the run.
+    pub wait_ready: bool,
+    /// How long one container may take to become ready.
+    pub ready_timeout: Duration,
+    /// Check the host's routes for overlaps (only meaningful when the engine
+    /// is local; defaults to [`Engine::is_local`]).
+    pub check_host_routes: Option<bool>,
+    /// The pause image (tests may substitute).
+    pub pause_image: String,
+}
+
+impl Default for UpOptions {
+    fn default() -> Self {
+        UpOptions {
+            pull: PullPolicy::IfMissing,
+            wait_ready: true,
+            ready_timeout: Duration::from_secs(120),
+            check_host_routes: None,
+            pause_image: PAUSE_IMAGE.to_string(),
+        }
+    }
+}
+
+/// What `up` did.
+#[derive(Debug, Clone, Default)]
+pub struct UpReport {
+    /// Resources created fresh.
+    pub created: Vec<String>,
+    /// Resources removed and created again (drifted or not running).
+    pub recreated: Vec<String>,
+    /// Resources left as they were.
+    pub kept: Vec<String>,
+    /// Orphans removed.
+    pub removed: Vec<String>,
+    /// Warnings (image substitutions).
+    pub warnings: Vec<String>,
+    /// Docker writes made (0 when nothing changed).
+    pub docker_writes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Why `up` failed; what the run created has been removed.
+#[derive(Debug, thiserror::Error)]
+pub enum UpError {
+    /// Talking to the engine failed outside any one resource.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A VPC CIDR clashes with a route or a Docker network.
+    #[error(transparent)]
+    Clash(#[from] NetworkClash),
+    /// No image for a container.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// A resource could not be created or started.
+    #[error("{resource} failed: {source}")]
+    Resource {
+        /// The logical id.
+        resource: String,
+        /// The engine's refusal.
+        source: EngineError,
+    },
+    /// A container stopped before it was ready.
+    #[error(
+        "{resource} exited (code {code}) before becoming ready{error}; last log lines:\n{logs}"
+    )]
+    Exited {
+        /// The logical id.
+        resource: String,
+        /// Exit code.
+        code: i64,
+        /// The engine's error text, prefixed with ": " when present.
+        error: String,
+        /// Its last log lines.
+        logs: String,
+    },
+    /// A data store answered its probe with a definite failure: refused the
+    /// configured credentials (e.g. a data volume initialised with another
+    /// password) or spoke something unexpected. Retrying would not help.
+    #[error("{resource} failed its readiness probe: {reason}")]
+    Refused {
+        /// The logical id.
+        resource: String,
+        /// What the server said.
+        reason: String,
+    },
+    /// A container did not become ready in time.
+    #[error("{resource} did not become ready within {timeout:?}: {last}")]
+    NotReady {
+        /// The logical id.
+        resource: String,
+        /// The limit.
+        timeout: Duration,
+        /// The last probe error.
+        last: String,
+    },
+}
+
+impl UpError {
+    /// Whether the engine itself is unreachable (CLI exit code 3).
+    pub fn is_engine_unreachable(&self) -> bool {
+        matches!(self, UpError::Engine(EngineError::Unreachable { .. }))
+    }
+}
+
+/// What this run created, to remove on failure.
+#[derive(Default)]
+struct Created {
+    containers: Vec<String>,
+    networks: Vec<String>,
+    volumes: Vec<String>,
+}
+
+/// Makes the engine match `plan`.
+pub async fn up(engine: &Engine, plan: &Plan, opts: &UpOptions) -> Result<UpReport, UpError> {
+    let start = Instant::now();
+    let writes_before = engine.writes();
+    let mut report = UpReport::default();
+    let mut created = Created::default();
+    let result = apply(engine, plan, opts, &mut report, &mut created).await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "up failed; removing what this run created");
+        rollback(engine, &created).await;
+        return Err(e);
+    }
+    report.docker_writes = engine.writes() - writes_before;
+    report.elapsed = start.elapsed();
+    Ok(report)
+}
+
+async fn apply(
+    engine: &Engine,
+    plan: &Plan,
+    opts: &UpOptions,
+    report: &mut UpReport,
+    created: &mut Created,
+) -> Result<(), UpError> {
+    let project = &plan.project;
+    let (containers, networks, volumes) = futures::try_join!(
+        engine.project_containers(project),
+        engine.project_networks(project),
+        engine.project_volumes(project),
+    )?;
+    let pause_image = opts.pause_image.as_str();
+    let d = diff::diff(plan, pause_image, containers, networks, volumes);
+    let (containers, networks, volumes) = (&d.containers, &d.networks, &d.volumes);
+    let (net_keep, replace) = (&d.keep_networks, &d.replace);
+    let (orphan_containers, orphan_networks) = (&d.orphan_containers, &d.orphan_networks);
+    let nets_to_make = d.networks_to_make(plan);
+
+    // --- checks that need no writes ---------------------------------------
+    let mut resolver = ImageResolver::new(engine, opts.pull);
+    let mut images: HashMap<String, ResolvedImage> = HashMap::new();
+    if plan.enis.iter().any(|e| replace.contains(&e.id)) {
+        let pause = resolver
+            .resolve(
+                "pause containers",
+                &super::plan::ImageChoice::exact(pause_image),
+            )
+            .await?;
+        images.insert(String::new(), pause);
+    }
+    for c in plan.containers.iter().filter(|c| replace.contains(&c.id)) {
+        let img = resolver.resolve(&c.id, &c.image).await?;
+        if let Some(w) = img
+            .warning
+            .as_ref()
+            .filter(|w| !report.warnings.contains(w))
+        {
+            tracing::warn!("{w}");
+            report.warnings.push(w.clone());
+        }
+        images.insert(c.id.clone(), img);
+    }
+    if !nets_to_make.is_empty() {
+        let going: BTreeSet<&str> = orphan_networks
+            .iter()
+            .chain(nets_to_make.iter().filter_map(|n| networks.get(&n.id)))
+            .map(|o| o.name.as_str())
+            .collect();
+        let others: Vec<_> = engine
+            .all_networks()
+            .await?
+            .into_iter()
+            .filter(|n| !going.contains(n.name.as_str()))
+            .collect();
+        let routes = if opts.check_host_routes.unwrap_or_else(|| engine.is_local()) {
+            std::fs::read_to_string("/proc/net/route")
+                .map(|t| network::parse_proc_net_route(&t))
+                .unwrap_or_default()
+        } else {
+            vec![]
+        };
+        for n in &nets_to_make {
+            network::check_overlaps(project, &n.id, n.cidr, &routes, &others)?;
+        }
+    }
+
+    // --- removals ---------------------------------------------------------
+    let mut to_remove: Vec<&ObjectInfo> = orphan_containers.iter().collect();
+    for r in replace {
+        if let Some(o) = containers.get(r) {
+            to_remove.push(o);
+        }
+    }
+    // Workloads before the pause containers whose namespaces they use.
+    to_remove.sort_by_key(|o| o.labels.get(LABEL_KIND).map(String::as_str) == Some("pause"));
+    for o in &to_remove {
+        tracing::info!(
+            resource = o.resource().unwrap_or(&o.name),
+            "removing container"
+        );
+        engine
+            .remove_container(&o.id)
+            .await
+            .map_err(|source| UpError::Resource {
+                resource: o.resource().unwrap_or(&o.name).to_string(),
+                source,
+            })?;
+    }
+    for o in orphan_networks
+        .iter()
+        .chain(nets_to_make.iter().filter_map(|n| networks.get(&n.id)))
+    {
+        engine
+            .remove_network(&o.id)
+            .await
+            .map_err(|source| UpError::Resource {
+                resource: o.resource().unwrap_or(&o.name).to_string(),
+                source,
+            })?;
+    }
+    report.removed = orphan_containers
+        .iter()
+        .chain(orphan_networks.iter())
+        .map(|o| o.resource().unwrap_or(&o.name).to_string())
+        .collect();
+
+    // --- networks and volumes ---------------------------------------------
+    for n in &nets_to_make {
+        let name = naming::object_name(project, &n.id);
+        tracing::info!(resource = %n.id, %name, cidr = %n.cidr, "creating network");
+        let mut labels = plan.labels(&n.id, Kind::Network, &plan.network_hash(n));
+        labels.insert(LABEL_CIDR.into(), n.cidr.to_string());
+        let id = engine
+            .create_network(
+                &name,
+                &n.cidr.to_string(),
+                &naming::bridge_name(project, &n.id),
+                labels,
+            )
+            .await
+            .map_err(|source| UpError::Resource {
+                resource: n.id.clone(),
+                source,
+            })?;
+        created.networks.push(id);
+        note(report, &n.id, networks.contains_key(&n.id));
+    }
+    report.kept.extend(net_keep.iter().map(|s| s.to_string()));
+    for v in &plan.volumes {
+        if volumes.contains_key(&v.id) {
+            continue;
+        }
+        let name = naming::object_name(project, &v.id);
+        engine
+            .create_volume(&name, plan.labels(&v.id, Kind::Volume, "-"))
+            .await
+            .map_err(|source| UpError::Resource {
+                resource: v.id.clone(),
+                source,
+            })?;
+        created.volumes.push(name);
+        report.created.push(v.id.clone());
+    }
+
+    // --- pause containers (ENIs) ------------------------------------------
+    let mut pause_ids: HashMap<&str, String> = HashMap::new();
+    let mut jobs = Vec::new();
+    for e in &plan.enis {
+        if replace.contains(&e.id) {
+            let spec = eni::pause_container(
+                plan,
+                e,
+                &images[""].reference,
+                &plan.eni_hash(e, pause_image),
+            );
+            jobs.push(async move { (e, create_and_start(engine, &e.id, &spec).await) });
+        } else {
+            pause_ids.insert(&e.id, containers[&e.id].id.clone());
+            report.kept.push(e.id.clone());
+        }
+    }
+    for (e, r) in join_all(jobs).await {
+        let id = collect(r, created)?;
+        pause_ids.insert(&e.id, id);
+        note(report, &e.id, containers.contains_key(&e.id));
+    }
+
+    // --- workloads, wave by wave -------------------------------------------
+    let waves = plan.waves().expect("validated by Plan::build");
+    let needed_by_later: BTreeSet<&str> = plan
+        .containers
+        .iter()
+        .flat_map(|c| c.after.iter().map(String::as_str))
+        .collect();
+    for wave in waves {
+        let mut jobs = Vec::new();
+        for c in &wave {
+            if !replace.contains(&c.id) {
+                report.kept.push(c.id.clone());
+                continue;
+            }
+            let spec = eni::workload_container(
+                plan,
+                c,
+                &images[&c.id],
+                &pause_ids[c.eni.as_str()],
+                &plan.container_hash(c, pause_image),
+            );
+            jobs.push(async move { (*c, create_and_start(engine, &c.id, &spec).await) });
+        }
+        let mut ids: HashMap<&str, String> = HashMap::new();
+        for (c, r) in join_all(jobs).await {
+            ids.insert(&c.id, collect(r, created)?);
+            note(report, &c.id, containers.contains_key(&c.id));
+        }
+        let mut probes = Vec::new();
+        for c in &wave {
+            let fresh = ids.get(c.id.as_str()).cloned();
+            if fresh.is_none() && !opts.wait_ready && !needed_by_later.contains(c.id.as_str()) {
+                continue;
+            }
+            let id = fresh.unwrap_or_else(|| containers[&c.id].id.clone());
+            let ip = plan.eni(&c.eni).expect("validated").ip.to_string();
+            probes.push(wait_ready(engine, c, id, ip, opts.ready_timeout));
+        }
+        for r in join_all(probes).await {
+            r?;
+        }
+    }
+    Ok(())
+}
+
+fn note(report: &mut UpReport, resource: &str, existed: bool) {
+    if existed {
+        report.recreated.push(resource.to_string());
+    } else {
+        report.created.push(resource.to_string());
+    }
+}
+
+/// Records a created container id (even when its start failed: it exists
+/// and must be rolled back), then passes on the outcome.
+fn collect(
+    r: (Option<String>, Result<(), UpError>),
+    created: &mut Created,
+) -> Result<String, UpError> {
+    let (id, outcome) = r;
+    if let Some(id) = &id {
+        created.containers.push(id.clone());
+    }
+    outcome?;
+    Ok(id.expect("a started container has an id"))
+}
+
+async fn create_and_start(
+    engine: &Engine,
+    resource: &str,
+    spec: &super::docker::ContainerCreate,
+) -> (Option<String>, Result<(), UpError>) {
+    let err = |source| UpError::Resource {
+        resource: resource.to_string(),
+        source,
+    };
+    tracing::info!(resource, name = %spec.name, image = %spec.image, "creating container");
+    let id = match engine.create_container(spec).await {
+        Ok(id) => id,
+        Err(e) => return (None, Err(err(e))),
+    };
+    let started = engine.start_container(&id, &spec.name).await.map_err(err);
+    (Some(id), started)
+}
+
+/// Waits until `c` answers its readiness probe, or fails with the reason.
+async fn wait_ready(
+    engine: &Engine,
+    c: &ContainerSpec,
+    id: String,
+    ip: String,
+    timeout: Duration,
+) -> Result<(), UpError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (running, code, error) = engine.container_status(&id).await?;
+        if !running {
+            return Err(UpError::Exited {
+                resource: c.id.clone(),
+                code: code.unwrap_or(-1),
+                error: if error.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {error}")
+                },
+                logs: engine.logs_tail(&id, 20).await,
+            });
+        }
+        let step = Duration::from_secs(3);
+        let outcome = match &c.readiness {
+            Readiness::Running => Ok(()),
+            Readiness::Postgres {
+                port,
+                user,
+                password,
+                database,
+            } => {
+                probes::postgres::select_one(
+                    &format!("{ip}:{port}"),
+                    user,
+                    password.expose(),
+                    database,
+                    step,
+                )
+                .await
+            }
+            Readiness::Redis { port, password } => {
+                probes::redis::ping(
+                    &format!("{ip}:{port}"),
+                    password.as_ref().map(|p| p.expose()),
+                    step,
+                )
+                .await
+            }
+            Readiness::Tcp { port } => {
+                tokio::time::timeout(step, tokio::net::TcpStream::connect(format!("{ip}:{port}")))
+                    .await
+                    .map_err(|_| probes::ProbeError::Timeout {
+                        addr: format!("{ip}:{port}"),
+                        timeout: step,
+                    })
+                    .and_then(|r| {
+                        r.map(drop).map_err(|source| probes::ProbeError::Io {
+                            addr: format!("{ip}:{port}"),
+                            source,
+                        })
+                    })
+            }
+        };
+        match outcome {
+            Ok(()) => return Ok(()),
+            Err(e) if !e.is_transient() => {
+                return Err(UpError::Refused {
+                    resource: c.id.clone(),
+                    reason: e.to_string(),
+                });
+            }
+            Err(e) if Instant::now() >= deadline => {
+                return Err(UpError::NotReady {
+                    resource: c.id.clone(),
+                    timeout,
+                    last: e.to_string(),
+                });
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn rollback(engine: &Engine, created: &Created) {
+    for id in created.containers.iter().rev() {
+        if let Err(e) = engine.remove_container(id).await {
+            tracing::warn!(error = %e, "rollback: could not remove container {id}");
+        }
+    }
+    for id in &created.networks {
+        if let Err(e) = engine.remove_network(id).await {
+            tracing::warn!(error = %e, "rollback: could not remove network {id}");
+        }
+    }
+    for name in &created.volumes {
+        if let Err(e) = engine.remove_volume(name).await {
+            tracing::warn!(error = %e, "rollback: could not remove volume {name}");
+        }
+    }
+}
+
+/// How `down` behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DownOptions {
+    /// Also remove named volumes (database data).
+    pub volumes: bool,
+}
+
+/// What `down` removed (Docker names).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownReport {
+    /// Containers removed.
+    pub containers: Vec<String>,
+    /// Networks removed.
+    pub networks: Vec<String>,
+    /// Volumes removed.
+    pub volumes: Vec<String>,
+}
+
+/// Removes a project's objects, found by label alone. Idempotent.
+pub async fn down(
+    engine: &Engine,
+    project: &str,
+    opts: DownOptions,
+) -> Result<DownReport, EngineError> {
+    let mut report = DownReport::default();
+    let mut containers = engine.project_containers(project).await?;
+    containers.sort_by_key(|o| o.labels.get(LABEL_KIND).map(String::as_str) == Some("pause"));
+    let (workloads, pauses): (Vec<_>, Vec<_>) = containers
+        .into_iter()
+        .partition(|o| o.labels.get(LABEL_KIND).map(String::as_str) != Some("pause"));
+    for group in [workloads, pauses] {
+        for r in join_all(group.iter().map(|o| engine.remove_container(&o.id))).await {
+            r?;
+        }
+        report.containers.extend(group.into_iter().map(|o| o.name));
+    }
+    for n in engine.project_networks(project).await? {
+        engine.remove_network(&n.id).await?;
+        report.networks.push(n.name);
+    }
+    if opts.volumes {
+        for v in engine.project_volumes(project).await? {
+            engine.remove_volume(&v.name).await?;
+            report.volumes.push(v.name);
+        }
+    }
+    Ok(report)
+}
