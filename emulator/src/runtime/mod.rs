@@ -7,6 +7,7 @@
 //! | [`plan`] | the desired state as plain data, its validation and config hashes |
 //! | [`ipam`] | pure IPv4 allocation inside subnets (AWS's reserved addresses skipped) |
 //! | [`naming`] | deterministic Docker names and the `io.emul.*` labels |
+//! | [`netns`] | sockets created inside an ENI's network namespace (ALB upstreams, probes) |
 //! | [`network`] | host-route / Docker-network overlap checks (pure) and the VPC bridge spec |
 //! | [`eni`] | the awsvpc pattern: the pause container owning an ENI, workloads joining it |
 //! | [`images`] | which image a container runs: local official, pulled official, `emul/` build |
@@ -52,6 +53,7 @@ pub mod eni;
 pub mod images;
 pub mod ipam;
 pub mod naming;
+pub mod netns;
 pub mod network;
 pub mod plan;
 pub mod reconcile;
