@@ -12,9 +12,11 @@
 //! | module | what it owns |
 //! |---|---|
 //! | [`cli`] | argument parsing, one file per verb, stable exit codes |
+//! | [`topology`] | the YAML topology file → typed, validated model with source spans (pure) |
 //!
 //! Rules that keep it clean (see `docs/decisions/`): service models are plain
 //! Rust with no I/O; one module owns Docker; the data plane reads routing state
 //! through snapshots and never waits on a control-plane lock.
 
 pub mod cli;
+pub mod topology;
