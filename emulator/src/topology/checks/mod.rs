@@ -134,11 +134,10 @@ security_groups:
   - name: sg
 ";
 
-    /// Parses `BASE` + `extra` and returns every diagnostic as
+    /// Parses a whole topology and returns every diagnostic as
     /// `LINE:COL message`.
-    pub fn problems(extra: &str) -> Vec<String> {
-        let src = format!("{BASE}{extra}");
-        match crate::topology::parse_str(&src) {
+    pub fn problems_in(src: &str) -> Vec<String> {
+        match crate::topology::parse_str(src) {
             Ok(_) => Vec::new(),
             Err(d) => d
                 .iter()
@@ -150,7 +149,13 @@ security_groups:
     /// Asserts that `extra` yields exactly one problem containing `want`
     /// (or none when `want` is empty).
     pub fn expect(extra: &str, want: &str) {
-        let got = problems(extra);
+        expect_in(&format!("{BASE}{extra}"), want);
+    }
+
+    /// Like [`expect`] for a whole topology.
+    pub fn expect_in(src: &str, want: &str) {
+        let extra = src;
+        let got = problems_in(src);
         if want.is_empty() {
             assert!(got.is_empty(), "expected no problem for:\n{extra}\ngot: {got:#?}");
         } else {
