@@ -32,8 +32,14 @@ pub fn run(args: Args) -> u8 {
         }
         Err(e @ LoadError::Invalid { .. }) => {
             eprint!("{}", e.render());
-            if let LoadError::Invalid { file, diagnostics, .. } = &e {
-                eprintln!("{file}: {} error(s); the topology is not valid", diagnostics.len());
+            if let LoadError::Invalid {
+                file, diagnostics, ..
+            } = &e
+            {
+                eprintln!(
+                    "{file}: {} error(s); the topology is not valid",
+                    diagnostics.len()
+                );
             }
             super::exit::INVALID_INPUT
         }

@@ -110,7 +110,8 @@ impl<'n> MapReader<'n> {
     pub fn typo_of_any(&self, keys: &[&str]) -> bool {
         self.entries.iter().any(|(k, _)| {
             key_text(k).is_some_and(|text| {
-                !self.known.contains(&text) && suggest(text, &self.known).is_some_and(|s| keys.contains(&s))
+                !self.known.contains(&text)
+                    && suggest(text, &self.known).is_some_and(|s| keys.contains(&s))
             })
         })
     }
@@ -126,10 +127,10 @@ impl<'n> MapReader<'n> {
     pub fn finish(self, cx: &mut Cx) {
         let mut explained = Vec::new();
         for (k, _) in &self.entries {
-            if let Some(text) = key_text(k) {
-                if !self.known.contains(&text) {
-                    explained.extend(suggest(text, &self.known));
-                }
+            if let Some(text) = key_text(k)
+                && !self.known.contains(&text)
+            {
+                explained.extend(suggest(text, &self.known));
             }
         }
         for key in &self.missing {
@@ -632,7 +633,10 @@ mod tests {
     #[test]
     fn scalars_follow_the_core_schema() {
         assert_eq!(Scalar::from_yaml("100", true), Scalar::Number("100".into()));
-        assert_eq!(Scalar::from_yaml("100", false), Scalar::String("100".into()));
+        assert_eq!(
+            Scalar::from_yaml("100", false),
+            Scalar::String("100".into())
+        );
         assert_eq!(Scalar::from_yaml("true", true), Scalar::Bool(true));
         assert_eq!(Scalar::from_yaml("1.5", true), Scalar::Number("1.5".into()));
         assert_eq!(Scalar::from_yaml("ddl", true), Scalar::String("ddl".into()));

@@ -48,20 +48,20 @@ pub fn render(file: &str, source: &str, diags: &[Diagnostic]) -> String {
             d.span.line, d.span.column, d.message
         );
         let _ = writeln!(out, "  hint: {}", d.hint);
-        if d.span.line >= 1 {
-            if let Some(text) = lines.get(d.span.line as usize - 1) {
-                let number = d.span.line.to_string();
-                let pad = " ".repeat(number.len());
-                // Tabs are shown as one space so the caret lines up.
-                let shown: String = text
-                    .chars()
-                    .map(|c| if c == '\t' { ' ' } else { c })
-                    .collect();
-                let _ = writeln!(out, "  {pad} |");
-                let _ = writeln!(out, "  {number} | {shown}");
-                let caret = " ".repeat(d.span.column.saturating_sub(1) as usize);
-                let _ = writeln!(out, "  {pad} | {caret}^");
-            }
+        if d.span.line >= 1
+            && let Some(text) = lines.get(d.span.line as usize - 1)
+        {
+            let number = d.span.line.to_string();
+            let pad = " ".repeat(number.len());
+            // Tabs are shown as one space so the caret lines up.
+            let shown: String = text
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
+            let _ = writeln!(out, "  {pad} |");
+            let _ = writeln!(out, "  {number} | {shown}");
+            let caret = " ".repeat(d.span.column.saturating_sub(1) as usize);
+            let _ = writeln!(out, "  {pad} | {caret}^");
         }
     }
     out

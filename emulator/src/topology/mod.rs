@@ -160,13 +160,25 @@ impl Topology {
         for s in self.services().iter().filter(|s| has(&s.security_groups)) {
             out.push(("ecs-service", s.name.as_str()));
         }
-        for d in self.rds_instances.iter().filter(|d| has(&d.security_groups)) {
+        for d in self
+            .rds_instances
+            .iter()
+            .filter(|d| has(&d.security_groups))
+        {
             out.push(("rds-instance", d.name.as_str()));
         }
-        for c in self.elasticache_clusters.iter().filter(|c| has(&c.security_groups)) {
+        for c in self
+            .elasticache_clusters
+            .iter()
+            .filter(|c| has(&c.security_groups))
+        {
             out.push(("elasticache-cluster", c.name.as_str()));
         }
-        for l in self.load_balancers.iter().filter(|l| has(&l.security_groups)) {
+        for l in self
+            .load_balancers
+            .iter()
+            .filter(|l| has(&l.security_groups))
+        {
             out.push(("load-balancer", l.name.as_str()));
         }
         out

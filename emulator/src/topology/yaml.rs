@@ -95,12 +95,23 @@ pub fn parse(source: &str) -> Result<Node, Vec<Diagnostic>> {
                 };
                 let mut at = span_of(e.marker());
                 if tab {
-                    // Point at the tab itself rather than just after it.
-                    let line = source.lines().nth(at.line as usize - 1).unwrap_or("");
-                    if let Some(i) = line.chars().position(|c| c == '\t') {
-                        at.column = i as u32 + 1;
+                    // Point at the tab itself: the scanner may report the
+                    // scalar it was reading when it met the tab, lines above.
+                    let from = at.line.max(1) as usize - 1;
+                    if let Some((i, col)) = source
+                        .lines()
+                        .enumerate()
+                        .skip(from)
+                        .find_map(|(i, l)| l.chars().position(|c| c == '\t').map(|c| (i, c)))
+                    {
+                        at = Span::new(i as u32 + 1, col as u32 + 1);
                     }
                 }
+                let hint = if !tab && info.contains("quoted scalar") {
+                    "a quote opened earlier may be unclosed: check the quotes before this position"
+                } else {
+                    hint
+                };
                 return Err(vec![Diagnostic::new(
                     at,
                     format!("invalid YAML: {info}"),
@@ -147,12 +158,19 @@ struct Builder {
 
 /// A collection being built.
 struct Open {
+    /// Where the collection starts.
     span: Span,
+    /// Its anchor id (0 = none), so aliases can copy it once finished.
     anchor: usize,
-    /// `Some` for mappings: the pending key, if one was read.
-    map: Option<(Vec<(Node, Node)>, Option<Node>)>,
+    /// `Some` for mappings: the entries so far and the pending key.
+    map: Option<MapInProgress>,
+    /// The items so far, for sequences.
     seq: Vec<Node>,
 }
+
+/// A mapping being built: finished (key, value) entries and the key read
+/// last, still waiting for its value.
+type MapInProgress = (Vec<(Node, Node)>, Option<Node>);
 
 impl Builder {
     fn event(&mut self, event: Event<'_>, at: Span) -> Result<(), Diagnostic> {
@@ -224,8 +242,8 @@ impl Builder {
             Some((entries, pending)) => match pending.take() {
                 None => *pending = Some(node),
                 Some(key) => {
-                    if let NodeKind::Scalar { text, .. } = &key.kind {
-                        if let Some((first, _)) = entries.iter().find(|(k, _)| {
+                    if let NodeKind::Scalar { text, .. } = &key.kind
+                        && let Some((first, _)) = entries.iter().find(|(k, _)| {
                             matches!(&k.kind, NodeKind::Scalar { text: t, .. } if t == text)
                         }) {
                             self.diags.push(Diagnostic::new(
@@ -238,7 +256,6 @@ impl Builder {
                             ));
                             return;
                         }
-                    }
                     entries.push((key, node));
                 }
             },
@@ -300,7 +317,12 @@ mod tests {
         for (src, line, col, msg) in cases {
             let errs = parse(src).expect_err(src);
             assert!(errs[0].message.contains(msg), "{src:?}: {:?}", errs[0]);
-            assert_eq!(errs[0].span, Span::new(*line, *col), "{src:?}: {:?}", errs[0]);
+            assert_eq!(
+                errs[0].span,
+                Span::new(*line, *col),
+                "{src:?}: {:?}",
+                errs[0]
+            );
         }
     }
 }

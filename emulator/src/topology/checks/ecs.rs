@@ -6,7 +6,8 @@
 
 use super::{dangling, duplicates, name_syntax, range};
 use crate::topology::model::ecs::{
-    ContainerDefinition, DependencyCondition, LaunchType, Service, TaskDefinition, TransportProtocol,
+    ContainerDefinition, DependencyCondition, LaunchType, Service, TaskDefinition,
+    TransportProtocol,
 };
 use crate::topology::model::elbv2::{Action, TargetType};
 use crate::topology::{Diagnostic, Topology};
@@ -82,18 +83,31 @@ fn ecs_name_char(c: char) -> bool {
 
 /// Runs the ECS checks.
 pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
-    duplicates("EFS file system", t.efs_file_systems.iter().map(|f| &f.name), out);
-    if let Some(ns) = &t.service_discovery_namespace {
-        if ns.name.split('.').any(|l| !dns_label_ok(l)) {
-            out.push(Diagnostic::new(
-                ns.name.span,
-                format!("invalid namespace name `{}`", *ns.name),
-                "use DNS labels separated by dots, e.g. prod.local",
-            ));
-        }
+    duplicates(
+        "EFS file system",
+        t.efs_file_systems.iter().map(|f| &f.name),
+        out,
+    );
+    if let Some(ns) = &t.service_discovery_namespace
+        && ns.name.split('.').any(|l| !dns_label_ok(l))
+    {
+        out.push(Diagnostic::new(
+            ns.name.span,
+            format!("invalid namespace name `{}`", *ns.name),
+            "use DNS labels separated by dots, e.g. prod.local",
+        ));
     }
-    let Some(cluster) = &t.ecs_cluster else { return };
-    name_syntax("ECS cluster", &cluster.name, 255, ecs_name_char, "letters, digits, `_` and `-`", out);
+    let Some(cluster) = &t.ecs_cluster else {
+        return;
+    };
+    name_syntax(
+        "ECS cluster",
+        &cluster.name,
+        255,
+        ecs_name_char,
+        "letters, digits, `_` and `-`",
+        out,
+    );
     duplicates("ECS service", cluster.services.iter().map(|s| &s.name), out);
     for s in &cluster.services {
         service(t, s, out);
@@ -101,7 +115,14 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
 }
 
 fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
-    name_syntax("ECS service", &s.name, 255, ecs_name_char, "letters, digits, `_` and `-`", out);
+    name_syntax(
+        "ECS service",
+        &s.name,
+        255,
+        ecs_name_char,
+        "letters, digits, `_` and `-`",
+        out,
+    );
     range("desired_count", &s.desired_count, 0, 5000, out);
     let min_ok = range(
         "deployment_minimum_healthy_percent",
@@ -110,10 +131,20 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         100,
         out,
     );
-    let max_ok = range("deployment_maximum_percent", &s.deployment_maximum_percent, 100, 2000, out);
+    let max_ok = range(
+        "deployment_maximum_percent",
+        &s.deployment_maximum_percent,
+        100,
+        2000,
+        out,
+    );
     if min_ok
         && max_ok
-        && deployment_stuck(*s.desired_count, *s.deployment_minimum_healthy_percent, *s.deployment_maximum_percent)
+        && deployment_stuck(
+            *s.desired_count,
+            *s.deployment_minimum_healthy_percent,
+            *s.deployment_maximum_percent,
+        )
     {
         out.push(Diagnostic::new(
             s.deployment_maximum_percent.span,
@@ -125,7 +156,13 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         ));
     }
     if let Some(g) = &s.health_check_grace_period_seconds {
-        range("health_check_grace_period_seconds", g, 0, 2_147_483_647, out);
+        range(
+            "health_check_grace_period_seconds",
+            g,
+            0,
+            2_147_483_647,
+            out,
+        );
         if s.load_balancers.is_empty() {
             out.push(Diagnostic::new(
                 g.span,
@@ -135,13 +172,25 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         }
     }
     if s.subnets.is_empty() {
-        out.push(Diagnostic::new(s.span, format!("service `{}` has no subnets", *s.name), "list at least one subnet under `subnets`"));
+        out.push(Diagnostic::new(
+            s.span,
+            format!("service `{}` has no subnets", *s.name),
+            "list at least one subnet under `subnets`",
+        ));
     }
     if s.subnets.len() > 16 {
-        out.push(Diagnostic::new(s.subnets[16].span, "a service can use at most 16 subnets", "remove subnets"));
+        out.push(Diagnostic::new(
+            s.subnets[16].span,
+            "a service can use at most 16 subnets",
+            "remove subnets",
+        ));
     }
     if s.security_groups.len() > 5 {
-        out.push(Diagnostic::new(s.security_groups[5].span, "a service can use at most 5 security groups", "remove security groups"));
+        out.push(Diagnostic::new(
+            s.security_groups[5].span,
+            "a service can use at most 5 security groups",
+            "remove security groups",
+        ));
     }
     super::rds::check_refs(t, &s.subnets, &s.security_groups, out);
     if let Some(name) = &s.service_discovery_name {
@@ -153,7 +202,11 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
             ));
         }
         if !dns_label_ok(name) {
-            out.push(Diagnostic::new(name.span, format!("invalid service discovery name `{}`", **name), "use one DNS label: letters, digits and hyphens"));
+            out.push(Diagnostic::new(
+                name.span,
+                format!("invalid service discovery name `{}`", **name),
+                "use one DNS label: letters, digits and hyphens",
+            ));
         }
     }
     if let Some(a) = &s.autoscaling {
@@ -162,7 +215,10 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         if *a.min_capacity > *a.max_capacity {
             out.push(Diagnostic::new(
                 a.min_capacity.span,
-                format!("min_capacity {} is greater than max_capacity {}", *a.min_capacity, *a.max_capacity),
+                format!(
+                    "min_capacity {} is greater than max_capacity {}",
+                    *a.min_capacity, *a.max_capacity
+                ),
                 "make min_capacity ≤ max_capacity",
             ));
         } else if !(*a.min_capacity..=*a.max_capacity).contains(&*s.desired_count) {
@@ -175,7 +231,10 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
                 "set desired_count between min_capacity and max_capacity",
             ));
         }
-        for (what, v) in [("target_cpu_utilization", &a.target_cpu_utilization), ("target_memory_utilization", &a.target_memory_utilization)] {
+        for (what, v) in [
+            ("target_cpu_utilization", &a.target_cpu_utilization),
+            ("target_memory_utilization", &a.target_memory_utilization),
+        ] {
             if let Some(v) = v {
                 range(what, v, 1, 100, out);
             }
@@ -183,7 +242,11 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         if let Some(r) = &a.target_requests_per_target {
             range("target_requests_per_target", r, 1, 1_000_000, out);
             if s.load_balancers.is_empty() {
-                out.push(Diagnostic::new(r.span, "target_requests_per_target needs load_balancers", "attach the service to a target group or remove this target"));
+                out.push(Diagnostic::new(
+                    r.span,
+                    "target_requests_per_target needs load_balancers",
+                    "attach the service to a target group or remove this target",
+                ));
             }
         }
         range("scale_in_cooldown", &a.scale_in_cooldown, 0, 86400, out);
@@ -194,12 +257,23 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
 }
 
 fn task_definition(t: &Topology, s: &Service, td: &TaskDefinition, out: &mut Vec<Diagnostic>) {
-    name_syntax("task definition family", &td.family, 255, ecs_name_char, "letters, digits, `_` and `-`", out);
+    name_syntax(
+        "task definition family",
+        &td.family,
+        255,
+        ecs_name_char,
+        "letters, digits, `_` and `-`",
+        out,
+    );
     if *s.launch_type == LaunchType::Fargate {
         match (&td.cpu, &td.memory) {
             (Some(cpu), Some(mem)) => {
                 if let Some((msg, hint)) = fargate_problem(**cpu, **mem) {
-                    let span = if fargate_memory_options(**cpu).is_some() { mem.span } else { cpu.span };
+                    let span = if fargate_memory_options(**cpu).is_some() {
+                        mem.span
+                    } else {
+                        cpu.span
+                    };
                     out.push(Diagnostic::new(span, msg, hint));
                 }
             }
@@ -215,7 +289,11 @@ fn task_definition(t: &Topology, s: &Service, td: &TaskDefinition, out: &mut Vec
         }
     }
     if td.container_definitions.is_empty() {
-        out.push(Diagnostic::new(td.span, "a task definition needs at least one container", "add a container under `container_definitions`"));
+        out.push(Diagnostic::new(
+            td.span,
+            "a task definition needs at least one container",
+            "add a container under `container_definitions`",
+        ));
         return;
     }
     if !td.container_definitions.iter().any(|c| *c.essential) {
@@ -225,7 +303,11 @@ fn task_definition(t: &Topology, s: &Service, td: &TaskDefinition, out: &mut Vec
             "ECS requires at least one container with `essential: true` (the default)",
         ));
     }
-    duplicates("container", td.container_definitions.iter().map(|c| &c.name), out);
+    duplicates(
+        "container",
+        td.container_definitions.iter().map(|c| &c.name),
+        out,
+    );
     duplicates("volume", td.volumes.iter().map(|v| &v.name), out);
     let efs: Vec<&str> = t.efs_file_systems.iter().map(|f| f.name.as_str()).collect();
     for v in &td.volumes {
@@ -234,33 +316,82 @@ fn task_definition(t: &Topology, s: &Service, td: &TaskDefinition, out: &mut Vec
         }
     }
     if let Some(cpu) = &td.cpu {
-        let sum: i64 = td.container_definitions.iter().filter_map(|c| c.cpu.as_ref()).map(|c| **c).sum();
+        let sum: i64 = td
+            .container_definitions
+            .iter()
+            .filter_map(|c| c.cpu.as_ref())
+            .map(|c| **c)
+            .sum();
         if sum > **cpu {
-            let first = td.container_definitions.iter().find_map(|c| c.cpu.as_ref()).map_or(td.span, |c| c.span);
-            out.push(Diagnostic::new(first, format!("the containers' cpu adds up to {sum}, more than the task's {}", **cpu), "lower the containers' cpu or raise the task's"));
+            let first = td
+                .container_definitions
+                .iter()
+                .find_map(|c| c.cpu.as_ref())
+                .map_or(td.span, |c| c.span);
+            out.push(Diagnostic::new(
+                first,
+                format!(
+                    "the containers' cpu adds up to {sum}, more than the task's {}",
+                    **cpu
+                ),
+                "lower the containers' cpu or raise the task's",
+            ));
         }
     }
     let mut ports: Vec<(u16, &str)> = Vec::new();
     for c in &td.container_definitions {
-        container(t, td, c, &mut ports, out);
+        container(
+            t,
+            *s.launch_type == LaunchType::Fargate,
+            td,
+            c,
+            &mut ports,
+            out,
+        );
     }
 }
 
-fn container<'a>(t: &Topology, td: &'a TaskDefinition, c: &'a ContainerDefinition, ports: &mut Vec<(u16, &'a str)>, out: &mut Vec<Diagnostic>) {
+fn container<'a>(
+    t: &Topology,
+    fargate: bool,
+    td: &'a TaskDefinition,
+    c: &'a ContainerDefinition,
+    ports: &mut Vec<(u16, &'a str)>,
+    out: &mut Vec<Diagnostic>,
+) {
     if c.image.trim().is_empty() {
-        out.push(Diagnostic::new(c.image.span, format!("container `{}` has an empty image", *c.name), "set `image` to a Docker image reference"));
+        out.push(Diagnostic::new(
+            c.image.span,
+            format!("container `{}` has an empty image", *c.name),
+            "set `image` to a Docker image reference",
+        ));
     }
-    if let (Some(mem), Some(task)) = (&c.memory, &td.memory) {
-        if **mem > **task {
-            out.push(Diagnostic::new(mem.span, format!("container memory {} is more than the task's {}", **mem, **task), "lower the container's memory or raise the task's"));
-        }
+    if let (Some(mem), Some(task)) = (&c.memory, &td.memory)
+        && **mem > **task
+    {
+        out.push(Diagnostic::new(
+            mem.span,
+            format!(
+                "container memory {} is more than the task's {}",
+                **mem, **task
+            ),
+            "lower the container's memory or raise the task's",
+        ));
     }
-    if let (Some(mem), Some(res)) = (&c.memory, &c.memory_reservation) {
-        if **res >= **mem {
-            out.push(Diagnostic::new(res.span, format!("memory_reservation {} must be less than memory {}", **res, **mem), "the soft limit must be below the hard limit"));
-        }
+    if let (Some(mem), Some(res)) = (&c.memory, &c.memory_reservation)
+        && **res >= **mem
+    {
+        out.push(Diagnostic::new(
+            res.span,
+            format!(
+                "memory_reservation {} must be less than memory {}",
+                **res, **mem
+            ),
+            "the soft limit must be below the hard limit",
+        ));
     }
-    if td.memory.is_none() && c.memory.is_none() && c.memory_reservation.is_none() {
+    // On Fargate the missing task memory is already reported for the task.
+    if !fargate && td.memory.is_none() && c.memory.is_none() && c.memory_reservation.is_none() {
         out.push(Diagnostic::new(
             c.span,
             format!("Invalid setting for container '{}'. At least one of 'memory' or 'memoryReservation' must be specified.", *c.name),
@@ -269,7 +400,11 @@ fn container<'a>(t: &Topology, td: &'a TaskDefinition, c: &'a ContainerDefinitio
     }
     for m in &c.port_mappings {
         if *m.container_port == 0 {
-            out.push(Diagnostic::new(m.container_port.span, "container_port 0 is not a port", "use a port from 1 to 65535"));
+            out.push(Diagnostic::new(
+                m.container_port.span,
+                "container_port 0 is not a port",
+                "use a port from 1 to 65535",
+            ));
         } else if m.protocol == TransportProtocol::Tcp || m.protocol == TransportProtocol::Udp {
             if let Some((_, other)) = ports.iter().find(|(p, _)| *p == *m.container_port) {
                 out.push(Diagnostic::new(
@@ -299,25 +434,52 @@ fn container<'a>(t: &Topology, td: &'a TaskDefinition, c: &'a ContainerDefinitio
     if let Some(st) = &c.stop_timeout {
         range("stop_timeout", st, 2, 120, out);
     }
-    let names: Vec<&str> = td.container_definitions.iter().map(|x| x.name.as_str()).collect();
+    let names: Vec<&str> = td
+        .container_definitions
+        .iter()
+        .map(|x| x.name.as_str())
+        .collect();
     for d in &c.depends_on {
         dangling("container", &d.container_name, &names, out);
         if *d.container_name == *c.name {
-            out.push(Diagnostic::new(d.container_name.span, format!("container `{}` depends on itself", *c.name), "remove this dependency"));
+            out.push(Diagnostic::new(
+                d.container_name.span,
+                format!("container `{}` depends on itself", *c.name),
+                "remove this dependency",
+            ));
             continue;
         }
-        let Some(target) = td.container_definitions.iter().find(|x| *x.name == *d.container_name) else { continue };
+        let Some(target) = td
+            .container_definitions
+            .iter()
+            .find(|x| *x.name == *d.container_name)
+        else {
+            continue;
+        };
         match *d.condition {
-            DependencyCondition::Complete | DependencyCondition::Success if *target.essential => out.push(Diagnostic::new(
-                d.condition.span,
-                format!("condition {} cannot target the essential container `{}`", *d.condition, *target.name),
-                format!("set `essential: false` on `{}` or use START/HEALTHY", *target.name),
-            )),
-            DependencyCondition::Healthy if target.health_check.is_none() => out.push(Diagnostic::new(
-                d.condition.span,
-                format!("condition HEALTHY needs a health_check on container `{}`", *target.name),
-                format!("add a `health_check` to `{}` or use START", *target.name),
-            )),
+            DependencyCondition::Complete | DependencyCondition::Success if *target.essential => {
+                out.push(Diagnostic::new(
+                    d.condition.span,
+                    format!(
+                        "condition {} cannot target the essential container `{}`",
+                        *d.condition, *target.name
+                    ),
+                    format!(
+                        "set `essential: false` on `{}` or use START/HEALTHY",
+                        *target.name
+                    ),
+                ))
+            }
+            DependencyCondition::Healthy if target.health_check.is_none() => {
+                out.push(Diagnostic::new(
+                    d.condition.span,
+                    format!(
+                        "condition HEALTHY needs a health_check on container `{}`",
+                        *target.name
+                    ),
+                    format!("add a `health_check` to `{}` or use START", *target.name),
+                ))
+            }
             _ => {}
         }
     }
@@ -325,7 +487,11 @@ fn container<'a>(t: &Topology, td: &'a TaskDefinition, c: &'a ContainerDefinitio
     for m in &c.mount_points {
         dangling("volume", &m.source_volume, &volumes, out);
         if !m.container_path.starts_with('/') {
-            out.push(Diagnostic::new(m.container_path.span, format!("container_path `{}` is not absolute", *m.container_path), "start the path with `/`"));
+            out.push(Diagnostic::new(
+                m.container_path.span,
+                format!("container_path `{}` is not absolute", *m.container_path),
+                "start the path with `/`",
+            ));
         }
     }
     let mut env_names = Vec::new();
@@ -341,18 +507,32 @@ fn container<'a>(t: &Topology, td: &'a TaskDefinition, c: &'a ContainerDefinitio
 
 fn attachments(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
     if s.load_balancers.len() > 5 {
-        out.push(Diagnostic::new(s.load_balancers[5].span, "a service can attach at most 5 target groups", "remove attachments"));
+        out.push(Diagnostic::new(
+            s.load_balancers[5].span,
+            "a service can attach at most 5 target groups",
+            "remove attachments",
+        ));
     }
     let tgs: Vec<&str> = t.target_groups.iter().map(|g| g.name.as_str()).collect();
-    let containers: Vec<&str> = s.task_definition.container_definitions.iter().map(|c| c.name.as_str()).collect();
+    let containers: Vec<&str> = s
+        .task_definition
+        .container_definitions
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
     for a in &s.load_balancers {
         dangling("target group", &a.target_group, &tgs, out);
         dangling("container", &a.container_name, &containers, out);
-        let Some(tg) = t.target_group(&a.target_group) else { continue };
+        let Some(tg) = t.target_group(&a.target_group) else {
+            continue;
+        };
         if *tg.target_type != TargetType::Ip {
             out.push(Diagnostic::new(
                 a.target_group.span,
-                format!("target group `{}` has target_type {}, but awsvpc tasks register by IP", *tg.name, *tg.target_type),
+                format!(
+                    "target group `{}` has target_type {}, but awsvpc tasks register by IP",
+                    *tg.name, *tg.target_type
+                ),
                 format!("set `target_type: ip` on target group `{}`", *tg.name),
             ));
         }
@@ -363,12 +543,31 @@ fn attachments(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
                 "AWS requires the target group to be attached to a load balancer (a listener's default action or a rule) before a service uses it",
             ));
         }
-        let Some(c) = s.task_definition.container_definitions.iter().find(|c| *c.name == *a.container_name) else { continue };
+        let Some(c) = s
+            .task_definition
+            .container_definitions
+            .iter()
+            .find(|c| *c.name == *a.container_name)
+        else {
+            continue;
+        };
         let port = a.container_port.as_ref().map_or(*tg.port, |p| **p);
         let span = a.container_port.as_ref().map_or(a.span, |p| p.span);
-        if !c.port_mappings.iter().any(|m| *m.container_port == port && m.protocol == TransportProtocol::Tcp) {
-            let mapped: Vec<String> = c.port_mappings.iter().map(|m| m.container_port.to_string()).collect();
-            let origin = if a.container_port.is_some() { "container_port" } else { "the target group's port" };
+        if !c
+            .port_mappings
+            .iter()
+            .any(|m| *m.container_port == port && m.protocol == TransportProtocol::Tcp)
+        {
+            let mapped: Vec<String> = c
+                .port_mappings
+                .iter()
+                .map(|m| m.container_port.to_string())
+                .collect();
+            let origin = if a.container_port.is_some() {
+                "container_port"
+            } else {
+                "the target group's port"
+            };
             out.push(Diagnostic::new(
                 span,
                 format!("port {port} ({origin}) is not in the port mappings of container `{}`", *c.name),
@@ -398,19 +597,49 @@ mod tests {
 
     #[test]
     fn fargate_table() {
-        let ok = [(256, 512), (256, 2048), (512, 4096), (1024, 2048), (1024, 8192), (2048, 16384), (4096, 30720), (8192, 16384), (8192, 61440), (16384, 122880)];
+        let ok = [
+            (256, 512),
+            (256, 2048),
+            (512, 4096),
+            (1024, 2048),
+            (1024, 8192),
+            (2048, 16384),
+            (4096, 30720),
+            (8192, 16384),
+            (8192, 61440),
+            (16384, 122880),
+        ];
         for (c, m) in ok {
             assert!(fargate_problem(c, m).is_none(), "{c}/{m}");
         }
-        let bad = [(256, 4096, "not valid"), (512, 512, "not valid"), (1024, 1024, "not valid"), (8192, 20000, "not valid"), (16384, 40000, "not valid"), (300, 1024, "not a Fargate task size"), (4096, 31744, "not valid")];
+        let bad = [
+            (256, 4096, "not valid"),
+            (512, 512, "not valid"),
+            (1024, 1024, "not valid"),
+            (8192, 20000, "not valid"),
+            (16384, 40000, "not valid"),
+            (300, 1024, "not a Fargate task size"),
+            (4096, 31744, "not valid"),
+        ];
         for (c, m, want) in bad {
-            assert!(fargate_problem(c, m).is_some_and(|(msg, _)| msg.contains(want)), "{c}/{m}");
+            assert!(
+                fargate_problem(c, m).is_some_and(|(msg, _)| msg.contains(want)),
+                "{c}/{m}"
+            );
         }
     }
 
     #[test]
     fn deployment_arithmetic_table() {
-        for (d, min, max, stuck) in [(2, 100, 200, false), (1, 100, 100, true), (3, 100, 125, true), (3, 50, 125, false), (0, 100, 100, false), (4, 75, 100, false), (2, 75, 100, true)] {
+        for (d, min, max, stuck) in [
+            (2, 100, 200, false),
+            (1, 100, 100, true),
+            (3, 100, 125, true),
+            (3, 50, 125, false),
+            (0, 100, 100, false),
+            (4, 75, 100, false),
+            (2, 75, 100, true),
+        ] {
             assert_eq!(deployment_stuck(d, min, max), stuck, "{d} {min} {max}");
         }
     }
@@ -461,7 +690,10 @@ mod tests {
         }
         let instance = svc(S).replace("target_type: ip", "target_type: instance");
         expect(&instance, "has target_type instance");
-        let unused = svc(S).replace("forward: { target_group: tg }", "fixed_response: { status_code: \"404\" }");
+        let unused = svc(S).replace(
+            "forward: { target_group: tg }",
+            "fixed_response: { status_code: \"404\" }",
+        );
         expect(&unused, "is not used by any load balancer listener");
     }
 
@@ -477,8 +709,18 @@ mod tests {
         for (cond, essential, health, want) in [
             ("START", "true", "", ""),
             ("SUCCESS", "false", "", ""),
-            ("SUCCESS", "true", "", "cannot target the essential container"),
-            ("COMPLETE", "true", "", "cannot target the essential container"),
+            (
+                "SUCCESS",
+                "true",
+                "",
+                "cannot target the essential container",
+            ),
+            (
+                "COMPLETE",
+                "true",
+                "",
+                "cannot target the essential container",
+            ),
             ("HEALTHY", "true", "", "needs a health_check"),
             ("HEALTHY", "true", hc, ""),
             ("READY", "true", "", "unknown depends_on condition `READY`"),

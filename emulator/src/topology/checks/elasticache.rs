@@ -42,7 +42,11 @@ pub fn auth_token_ok(token: &str) -> bool {
 
 /// Runs the ElastiCache checks.
 pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
-    duplicates("ElastiCache cluster", t.elasticache_clusters.iter().map(|c| &c.name), out);
+    duplicates(
+        "ElastiCache cluster",
+        t.elasticache_clusters.iter().map(|c| &c.name),
+        out,
+    );
     for c in &t.elasticache_clusters {
         if !id_ok(&c.name) {
             out.push(Diagnostic::new(
@@ -101,16 +105,15 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         if let Some(s) = &c.auth_token_secret {
             super::secrets::check_reference(t, s, out);
-            if s.json_key.is_none() {
-                if let Some(SecretSource::String(v)) = t.resolve_secret(s).map(|x| &x.source) {
-                    if !auth_token_ok(v) {
-                        out.push(Diagnostic::new(
+            if s.json_key.is_none()
+                && let Some(SecretSource::String(v)) = t.resolve_secret(s).map(|x| &x.source)
+                && !auth_token_ok(v)
+            {
+                out.push(Diagnostic::new(
                             v.span,
                             "this secret is used as an ElastiCache AUTH token, which must be 16 to 128 printable characters without @, \" or /",
                             "make the token longer or remove the forbidden characters",
                         ));
-                    }
-                }
             }
         }
         super::rds::check_refs(t, &c.subnets, &c.security_groups, out);
@@ -124,10 +127,22 @@ mod tests {
 
     #[test]
     fn syntax_tables() {
-        for (id, ok) in [("cache", true), ("a-1", true), ("1a", false), ("a--b", false), ("a-", false), (&"a".repeat(41) as &str, false)] {
+        for (id, ok) in [
+            ("cache", true),
+            ("a-1", true),
+            ("1a", false),
+            ("a--b", false),
+            ("a-", false),
+            (&"a".repeat(41) as &str, false),
+        ] {
             assert_eq!(id_ok(id), ok, "{id}");
         }
-        for (tok, ok) in [("0123456789abcdef", true), ("short", false), ("0123456789abcde@", false), ("0123456789 abcdef", false)] {
+        for (tok, ok) in [
+            ("0123456789abcdef", true),
+            ("short", false),
+            ("0123456789abcde@", false),
+            ("0123456789 abcdef", false),
+        ] {
             assert_eq!(auth_token_ok(tok), ok, "{tok}");
         }
     }

@@ -9,9 +9,9 @@ pub mod rds;
 pub mod secrets;
 pub mod security_groups;
 
+use super::Topology;
 use super::diagnostic::Diagnostic;
 use super::span::Spanned;
-use super::Topology;
 use std::collections::HashMap;
 
 /// Runs every check.
@@ -73,7 +73,12 @@ pub fn dangling(
 
 /// `a, b, c` (shortened when long).
 fn list(names: &[&str]) -> String {
-    let mut s = names.iter().take(12).copied().collect::<Vec<_>>().join(", ");
+    let mut s = names
+        .iter()
+        .take(12)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > 12 {
         s.push_str(", ...");
     }
@@ -157,7 +162,10 @@ security_groups:
         let extra = src;
         let got = problems_in(src);
         if want.is_empty() {
-            assert!(got.is_empty(), "expected no problem for:\n{extra}\ngot: {got:#?}");
+            assert!(
+                got.is_empty(),
+                "expected no problem for:\n{extra}\ngot: {got:#?}"
+            );
         } else {
             assert!(
                 got.len() == 1 && got[0].contains(want),

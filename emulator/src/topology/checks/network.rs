@@ -144,22 +144,47 @@ mod tests {
     #[test]
     fn topology_level_table() {
         let cases = [
-            ("    - { name: c, cidr_block: 10.0.3.0/24, availability_zone: us-east-1a }\n", ""),
-            ("    - { name: c, cidr_block: 10.1.0.0/24, availability_zone: us-east-1a }\n", "outside the VPC"),
-            ("    - { name: c, cidr_block: 10.0.1.128/25, availability_zone: us-east-1a }\n", "overlaps subnet `a`"),
-            ("    - { name: c, cidr_block: 10.0.3.0/29, availability_zone: us-east-1a }\n", "AWS allows /16 to /28"),
-            ("    - { name: c, cidr_block: 10.0.3.1/24, availability_zone: us-east-1a }\n", "has host bits set"),
-            ("    - { name: a, cidr_block: 10.0.3.0/24, availability_zone: us-east-1a }\n", "duplicate subnet name `a`"),
-            ("    - { name: c, cidr_block: 10.0.3.0/24, availability_zone: eu-west-1a }\n", "not in region us-east-1"),
-            ("    - { name: c, cidr_block: 10.0.3.0/33, availability_zone: us-east-1a }\n", "invalid CIDR block `10.0.3.0/33`"),
-            ("    - { name: c, cidr_block: 10.0.3/24, availability_zone: us-east-1a }\n", "invalid CIDR block"),
+            (
+                "    - { name: c, cidr_block: 10.0.3.0/24, availability_zone: us-east-1a }\n",
+                "",
+            ),
+            (
+                "    - { name: c, cidr_block: 10.1.0.0/24, availability_zone: us-east-1a }\n",
+                "outside the VPC",
+            ),
+            (
+                "    - { name: c, cidr_block: 10.0.1.128/25, availability_zone: us-east-1a }\n",
+                "overlaps subnet `a`",
+            ),
+            (
+                "    - { name: c, cidr_block: 10.0.3.0/29, availability_zone: us-east-1a }\n",
+                "AWS allows /16 to /28",
+            ),
+            (
+                "    - { name: c, cidr_block: 10.0.3.1/24, availability_zone: us-east-1a }\n",
+                "has host bits set",
+            ),
+            (
+                "    - { name: a, cidr_block: 10.0.3.0/24, availability_zone: us-east-1a }\n",
+                "duplicate subnet name `a`",
+            ),
+            (
+                "    - { name: c, cidr_block: 10.0.3.0/24, availability_zone: eu-west-1a }\n",
+                "not in region us-east-1",
+            ),
+            (
+                "    - { name: c, cidr_block: 10.0.3.0/33, availability_zone: us-east-1a }\n",
+                "invalid CIDR block `10.0.3.0/33`",
+            ),
+            (
+                "    - { name: c, cidr_block: 10.0.3/24, availability_zone: us-east-1a }\n",
+                "invalid CIDR block",
+            ),
         ];
         for (extra, want) in cases {
             // Insert the subnet into the base VPC's list.
-            let src = crate::topology::checks::testing::BASE.replace(
-                "security_groups:\n",
-                &format!("{extra}security_groups:\n"),
-            );
+            let src = crate::topology::checks::testing::BASE
+                .replace("security_groups:\n", &format!("{extra}security_groups:\n"));
             let got = match crate::topology::parse_str(&src) {
                 Ok(_) => vec![],
                 Err(d) => d.into_iter().map(|d| d.message).collect::<Vec<_>>(),

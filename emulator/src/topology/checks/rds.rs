@@ -48,7 +48,12 @@ pub fn azs<'a>(t: &'a Topology, subnets: &[Spanned<String>]) -> BTreeSet<&'a str
 }
 
 /// Checks a list of subnet and security-group references.
-pub fn check_refs(t: &Topology, subnets: &[Spanned<String>], groups: &[Spanned<String>], out: &mut Vec<Diagnostic>) {
+pub fn check_refs(
+    t: &Topology,
+    subnets: &[Spanned<String>],
+    groups: &[Spanned<String>],
+    out: &mut Vec<Diagnostic>,
+) {
     let subnet_names: Vec<&str> = t.vpc.subnets.iter().map(|s| s.name.as_str()).collect();
     let group_names: Vec<&str> = t.security_groups.iter().map(|g| g.name.as_str()).collect();
     for s in subnets {
@@ -86,14 +91,14 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         range("allocated_storage", &d.allocated_storage, 20, 65536, out);
         range("port", &d.port, 1150, 65535, out);
-        if let Some(db) = &d.db_name {
-            if !pg_name_ok(db) {
-                out.push(Diagnostic::new(
-                    db.span,
-                    format!("invalid database name `{}`", **db),
-                    "use a letter then letters, digits or underscores (at most 63)",
-                ));
-            }
+        if let Some(db) = &d.db_name
+            && !pg_name_ok(db)
+        {
+            out.push(Diagnostic::new(
+                db.span,
+                format!("invalid database name `{}`", **db),
+                "use a letter then letters, digits or underscores (at most 63)",
+            ));
         }
         if !pg_name_ok(&d.username) || d.username.eq_ignore_ascii_case("rdsadmin") {
             out.push(Diagnostic::new(
@@ -117,7 +122,11 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
             (true, None) => {}
         }
         for (k, _) in &d.parameters {
-            if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            if k.is_empty()
+                || !k
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            {
                 out.push(Diagnostic::new(
                     k.span,
                     format!("invalid Postgres parameter name `{}`", **k),
@@ -143,13 +152,33 @@ mod tests {
 
     #[test]
     fn syntax_tables() {
-        for (id, ok) in [("db", true), ("shop-db", true), ("1db", false), ("db-", false), ("a--b", false), ("a_b", false)] {
+        for (id, ok) in [
+            ("db", true),
+            ("shop-db", true),
+            ("1db", false),
+            ("db-", false),
+            ("a--b", false),
+            ("a_b", false),
+        ] {
             assert_eq!(identifier_ok(id), ok, "{id}");
         }
-        for (n, ok) in [("shop", true), ("shop_1", true), ("1shop", false), ("shop-db", false), ("", false)] {
+        for (n, ok) in [
+            ("shop", true),
+            ("shop_1", true),
+            ("1shop", false),
+            ("shop-db", false),
+            ("", false),
+        ] {
             assert_eq!(pg_name_ok(n), ok, "{n}");
         }
-        for (v, ok) in [("15", true), ("15.4", true), ("9.6.24", true), ("15.", false), ("v15", false), ("", false)] {
+        for (v, ok) in [
+            ("15", true),
+            ("15.4", true),
+            ("9.6.24", true),
+            ("15.", false),
+            ("v15", false),
+            ("", false),
+        ] {
             assert_eq!(engine_version_ok(v), ok, "{v}");
         }
     }
@@ -160,17 +189,50 @@ mod tests {
     fn topology_level_table() {
         let cases = [
             (DB.to_string(), ""),
-            (DB.replace("subnets: [a, b]", "subnets: [a]"), "fewer than two availability zones"),
-            (DB.replace("subnets: [a, b]", "subnets: [a, c]"), "unknown subnet `c`"),
+            (
+                DB.replace("subnets: [a, b]", "subnets: [a]"),
+                "fewer than two availability zones",
+            ),
+            (
+                DB.replace("subnets: [a, b]", "subnets: [a, c]"),
+                "unknown subnet `c`",
+            ),
             (DB.replace("[sg]", "[sgx]"), "unknown security group `sgx`"),
             (DB.replace("\"15.4\"", "fifteen"), "invalid engine version"),
-            (DB.replace("username: app", "username: 1app"), "invalid master username"),
-            (DB.replace("manage_master_user_password: true", "port: 5432"), "has no master password"),
-            (DB.replace("manage_master_user_password: true", "master_password_secret: nope"), "unknown secret `nope`"),
-            (DB.replace("name: db", "name: db\n    allocated_storage: 5"), "allocated_storage 5 is out of range"),
-            (DB.replace("name: db", "name: db\n    engine: mysql"), "unknown engine `mysql`"),
-            (DB.replace("name: db", "name: db\n    parameters: { max_connections: 100, 'bad name': 1 }"), "invalid Postgres parameter name"),
-            (format!("{DB}{}", &DB["rds_instances:\n".len()..]), "duplicate RDS instance name `db`"),
+            (
+                DB.replace("username: app", "username: 1app"),
+                "invalid master username",
+            ),
+            (
+                DB.replace("manage_master_user_password: true", "port: 5432"),
+                "has no master password",
+            ),
+            (
+                DB.replace(
+                    "manage_master_user_password: true",
+                    "master_password_secret: nope",
+                ),
+                "unknown secret `nope`",
+            ),
+            (
+                DB.replace("name: db", "name: db\n    allocated_storage: 5"),
+                "allocated_storage 5 is out of range",
+            ),
+            (
+                DB.replace("name: db", "name: db\n    engine: mysql"),
+                "unknown engine `mysql`",
+            ),
+            (
+                DB.replace(
+                    "name: db",
+                    "name: db\n    parameters: { max_connections: 100, 'bad name': 1 }",
+                ),
+                "invalid Postgres parameter name",
+            ),
+            (
+                format!("{DB}{}", &DB["rds_instances:\n".len()..]),
+                "duplicate RDS instance name `db`",
+            ),
         ];
         for (extra, want) in cases {
             expect(&extra, want);

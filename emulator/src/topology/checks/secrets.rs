@@ -20,11 +20,19 @@ pub fn name_ok(name: &str) -> bool {
 pub fn generator_problem(g: &GenerateSecretString) -> Option<(String, String)> {
     if !(4..=4096).contains(&*g.password_length) {
         return Some((
-            format!("password_length {} is out of range (4..4096)", *g.password_length),
+            format!(
+                "password_length {} is out of range (4..4096)",
+                *g.password_length
+            ),
             "use a length from 4 to 4096".into(),
         ));
     }
-    if g.exclude_lowercase && g.exclude_uppercase && g.exclude_numbers && g.exclude_punctuation && !g.include_space {
+    if g.exclude_lowercase
+        && g.exclude_uppercase
+        && g.exclude_numbers
+        && g.exclude_punctuation
+        && !g.include_space
+    {
         return Some((
             "every character class is excluded; nothing is left to generate from".into(),
             "allow at least one of lowercase, uppercase, numbers or punctuation".into(),
@@ -54,9 +62,10 @@ pub fn check_reference(t: &Topology, vf: &Spanned<ValueFrom>, out: &mut Vec<Diag
     if vf.secret.is_empty() {
         return; // Already reported while decoding.
     }
-    if let Some((region, account)) = &vf.arn {
-        if region != &*t.region || account != &*t.account_id {
-            out.push(Diagnostic::new(
+    if let Some((region, account)) = &vf.arn
+        && (region != &*t.region || account != &*t.account_id)
+    {
+        out.push(Diagnostic::new(
                 vf.span,
                 format!(
                     "`{}` points at region {region} account {account}, but the topology is region {} account {}",
@@ -64,12 +73,16 @@ pub fn check_reference(t: &Topology, vf: &Spanned<ValueFrom>, out: &mut Vec<Diag
                 ),
                 "use the topology's region and account in the ARN, or just the secret's name",
             ));
-            return;
-        }
+        return;
     }
     let Some(secret) = t.resolve_secret(vf) else {
         let names: Vec<&str> = t.secrets.iter().map(|s| s.name.as_str()).collect();
-        dangling("secret", &Spanned::new(vf.secret.clone(), vf.span), &names, out);
+        dangling(
+            "secret",
+            &Spanned::new(vf.secret.clone(), vf.span),
+            &names,
+            out,
+        );
         return;
     };
     let Some(key) = &vf.json_key else { return };
@@ -111,14 +124,17 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
             SecretSource::RdsManaged(db) => {
                 dangling("RDS instance", db, &dbs, out);
-                if let Some(d) = t.rds_instance(db) {
-                    if !*d.manage_master_user_password {
-                        out.push(Diagnostic::new(
-                            db.span,
-                            format!("RDS instance `{}` does not manage its master password", **db),
-                            format!("set `manage_master_user_password: true` on `{}`", **db),
-                        ));
-                    }
+                if let Some(d) = t.rds_instance(db)
+                    && !*d.manage_master_user_password
+                {
+                    out.push(Diagnostic::new(
+                        db.span,
+                        format!(
+                            "RDS instance `{}` does not manage its master password",
+                            **db
+                        ),
+                        format!("set `manage_master_user_password: true` on `{}`", **db),
+                    ));
                 }
             }
             SecretSource::String(v) if v.is_empty() => out.push(Diagnostic::new(
@@ -130,17 +146,19 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
     }
     for (i, s) in t.secrets.iter().enumerate() {
-        if let SecretSource::RdsManaged(db) = &s.source {
-            if let Some(first) = t.secrets[..i]
+        if let SecretSource::RdsManaged(db) = &s.source
+            && let Some(first) = t.secrets[..i]
                 .iter()
                 .find(|o| matches!(&o.source, SecretSource::RdsManaged(d) if **d == **db))
-            {
-                out.push(Diagnostic::new(
-                    db.span,
-                    format!("RDS instance `{}` already has a managed secret (`{}`)", **db, *first.name),
-                    "declare one `rds_managed` secret per instance",
-                ));
-            }
+        {
+            out.push(Diagnostic::new(
+                db.span,
+                format!(
+                    "RDS instance `{}` already has a managed secret (`{}`)",
+                    **db, *first.name
+                ),
+                "declare one `rds_managed` secret per instance",
+            ));
         }
     }
 }
@@ -152,7 +170,13 @@ mod tests {
 
     #[test]
     fn names_table() {
-        for (n, ok) in [("prod/db", true), ("a+b=c.d@e-f_g", true), ("", false), ("a b", false), ("a:b", false)] {
+        for (n, ok) in [
+            ("prod/db", true),
+            ("a+b=c.d@e-f_g", true),
+            ("", false),
+            ("a b", false),
+            ("a:b", false),
+        ] {
             assert_eq!(name_ok(n), ok, "{n:?}");
         }
         assert!(!name_ok(&"x".repeat(513)));
@@ -163,15 +187,42 @@ mod tests {
         let cases = [
             ("secrets:\n  - { name: s, secret_string: x }\n", ""),
             ("secrets:\n  - { name: s }\n", "has no value"),
-            ("secrets:\n  - { name: s, secret_string: x, secret_json: {a: 1} }\n", "more than one value source"),
-            ("secrets:\n  - { name: s, secret_string: x }\n  - { name: s, secret_string: y }\n", "duplicate secret name `s`"),
-            ("secrets:\n  - { name: 'a b', secret_string: x }\n", "invalid secret name"),
-            ("secrets:\n  - { name: s, generate_secret_string: { password_length: 2 } }\n", "password_length 2 is out of range"),
-            ("secrets:\n  - { name: s, generate_secret_string: { generate_string_key: p } }\n", "needs `secret_string_template`"),
-            ("secrets:\n  - { name: s, generate_secret_string: { secret_string_template: {p: 1}, generate_string_key: p } }\n", "already has the key `p`"),
-            ("secrets:\n  - name: s\n    generate_secret_string: { exclude_lowercase: true, exclude_uppercase: true, exclude_numbers: true, exclude_punctuation: true }\n", "every character class"),
-            ("secrets:\n  - { name: s, rds_managed: nodb }\n", "unknown RDS instance `nodb`"),
-            ("secrets:\n  - { name: s, secret_strin: x }\n", "did you mean `secret_string`"),
+            (
+                "secrets:\n  - { name: s, secret_string: x, secret_json: {a: 1} }\n",
+                "more than one value source",
+            ),
+            (
+                "secrets:\n  - { name: s, secret_string: x }\n  - { name: s, secret_string: y }\n",
+                "duplicate secret name `s`",
+            ),
+            (
+                "secrets:\n  - { name: 'a b', secret_string: x }\n",
+                "invalid secret name",
+            ),
+            (
+                "secrets:\n  - { name: s, generate_secret_string: { password_length: 2 } }\n",
+                "password_length 2 is out of range",
+            ),
+            (
+                "secrets:\n  - { name: s, generate_secret_string: { generate_string_key: p } }\n",
+                "needs `secret_string_template`",
+            ),
+            (
+                "secrets:\n  - { name: s, generate_secret_string: { secret_string_template: {p: 1}, generate_string_key: p } }\n",
+                "already has the key `p`",
+            ),
+            (
+                "secrets:\n  - name: s\n    generate_secret_string: { exclude_lowercase: true, exclude_uppercase: true, exclude_numbers: true, exclude_punctuation: true }\n",
+                "every character class",
+            ),
+            (
+                "secrets:\n  - { name: s, rds_managed: nodb }\n",
+                "unknown RDS instance `nodb`",
+            ),
+            (
+                "secrets:\n  - { name: s, secret_strin: x }\n",
+                "did you mean `secret_string`",
+            ),
             ("secrets:\n  - { name: s, secret_string: '' }\n", "is empty"),
         ];
         for (extra, want) in cases {

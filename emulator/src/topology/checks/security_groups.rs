@@ -38,7 +38,8 @@ pub fn port_problem(
                 if !(-1..=255).contains(&v) {
                     return Some((
                         format!("ICMP type/code {v} is out of range (-1..255)"),
-                        "use an ICMP type in `from_port` and a code in `to_port`, -1 for all".into(),
+                        "use an ICMP type in `from_port` and a code in `to_port`, -1 for all"
+                            .into(),
                     ));
                 }
             }
@@ -70,7 +71,13 @@ pub fn port_problem(
     }
 }
 
-fn check_rule(t: &Topology, direction: &str, rule: &SgRule, groups: &[&str], out: &mut Vec<Diagnostic>) {
+fn check_rule(
+    t: &Topology,
+    direction: &str,
+    rule: &SgRule,
+    groups: &[&str],
+    out: &mut Vec<Diagnostic>,
+) {
     let span = rule
         .port
         .as_ref()
@@ -83,11 +90,19 @@ fn check_rule(t: &Topology, direction: &str, rule: &SgRule, groups: &[&str], out
         rule.from_port.as_ref().map(|p| p.value),
         rule.to_port.as_ref().map(|p| p.value),
     ) {
-        let span = if *rule.protocol == IpProtocol::All { rule.protocol.span.max(span) } else { span };
+        let span = if *rule.protocol == IpProtocol::All {
+            rule.protocol.span.max(span)
+        } else {
+            span
+        };
         out.push(Diagnostic::new(span, msg, hint));
     }
     if rule.cidr_blocks.is_empty() && rule.security_groups.is_empty() && !rule.self_ {
-        let peer = if direction == "ingress" { "source" } else { "destination" };
+        let peer = if direction == "ingress" {
+            "source"
+        } else {
+            "destination"
+        };
         out.push(Diagnostic::new(
             rule.span,
             format!("{direction} rule has no {peer}"),
@@ -111,7 +126,11 @@ fn check_rule(t: &Topology, direction: &str, rule: &SgRule, groups: &[&str], out
 
 /// Runs the security-group checks.
 pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
-    duplicates("security group", t.security_groups.iter().map(|g| &g.name), out);
+    duplicates(
+        "security group",
+        t.security_groups.iter().map(|g| &g.name),
+        out,
+    );
     let groups: Vec<&str> = t.security_groups.iter().map(|g| g.name.as_str()).collect();
     for g in &t.security_groups {
         if g.name.is_empty() || g.name.len() > 255 || g.name.starts_with("sg-") {
@@ -137,8 +156,15 @@ mod tests {
     use IpProtocol::*;
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn port_problem_table() {
-        let cases: &[(IpProtocol, Option<i32>, Option<i32>, Option<i32>, Option<&str>)] = &[
+        let cases: &[(
+            IpProtocol,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<&str>,
+        )] = &[
             (Tcp, Some(80), None, None, None),
             (Tcp, None, Some(8000), Some(8100), None),
             (Tcp, None, Some(0), Some(65535), None),
@@ -172,13 +198,31 @@ mod tests {
     #[test]
     fn topology_level_table() {
         let cases = [
-            ("  - name: x\n    ingress:\n      - { port: 80, security_groups: [sg] }\n", ""),
-            ("  - name: x\n    ingress:\n      - { port: 80, security_groups: [sgg] }\n", "11:39 unknown security group `sgg`"),
-            ("  - name: x\n    ingress:\n      - { port: 80 }\n", "has no source"),
-            ("  - name: x\n    egress:\n      - { protocol: tpc, port: 80, self: true }\n", "did you mean `tcp`"),
-            ("  - name: x\n    egress:\n      - { from_port: 90, to_port: 80, self: true }\n", "11:22 from_port 90 is greater"),
+            (
+                "  - name: x\n    ingress:\n      - { port: 80, security_groups: [sg] }\n",
+                "",
+            ),
+            (
+                "  - name: x\n    ingress:\n      - { port: 80, security_groups: [sgg] }\n",
+                "11:39 unknown security group `sgg`",
+            ),
+            (
+                "  - name: x\n    ingress:\n      - { port: 80 }\n",
+                "has no source",
+            ),
+            (
+                "  - name: x\n    egress:\n      - { protocol: tpc, port: 80, self: true }\n",
+                "did you mean `tcp`",
+            ),
+            (
+                "  - name: x\n    egress:\n      - { from_port: 90, to_port: 80, self: true }\n",
+                "11:22 from_port 90 is greater",
+            ),
             ("  - name: sg\n", "duplicate security group name `sg`"),
-            ("  - name: x\n    ingress:\n      - { port: 80, cidr_blocks: [10.0.0.1/8] }\n", "host bits"),
+            (
+                "  - name: x\n    ingress:\n      - { port: 80, cidr_blocks: [10.0.0.1/8] }\n",
+                "host bits",
+            ),
             ("  - name: x\n    egress: []\n", ""),
         ];
         for (extra, want) in cases {
@@ -199,6 +243,11 @@ mod tests {
         assert_eq!(eff.len(), 1);
         assert_eq!(*eff[0].protocol, All);
         assert_eq!(eff[0].cidr_blocks[0].to_string(), "0.0.0.0/0");
-        assert!(t.security_group("closed").unwrap().effective_egress().is_empty());
+        assert!(
+            t.security_group("closed")
+                .unwrap()
+                .effective_egress()
+                .is_empty()
+        );
     }
 }

@@ -357,7 +357,11 @@ impl Decode for Service {
                 "deployment_minimum_healthy_percent",
                 Spanned::new(100, s),
             ),
-            deployment_maximum_percent: m.or(cx, "deployment_maximum_percent", Spanned::new(200, s)),
+            deployment_maximum_percent: m.or(
+                cx,
+                "deployment_maximum_percent",
+                Spanned::new(200, s),
+            ),
             deployment_circuit_breaker: m.opt(cx, "deployment_circuit_breaker"),
             health_check_grace_period_seconds: m.opt(cx, "health_check_grace_period_seconds"),
             subnets: m.req(cx, "subnets"),
@@ -516,7 +520,10 @@ fn environment(node: &Node, cx: &mut Cx) -> Vec<(Spanned<String>, String)> {
         _ => {
             cx.error(
                 node.span,
-                format!("expected a list or a mapping for `environment`, found {}", node.describe()),
+                format!(
+                    "expected a list or a mapping for `environment`, found {}",
+                    node.describe()
+                ),
                 "write `- {name: KEY, value: \"v\"}` items or `KEY: value` lines",
             );
             Vec::new()
@@ -534,16 +541,16 @@ impl Decode for PortMapping {
             app_protocol: m.opt(cx, "app_protocol"),
             span: node.span,
         };
-        if m.has("host_port") {
-            if let Some(n) = m.node("host_port") {
-                let hp: u16 = Decode::decode(n, cx);
-                if hp != *p.container_port {
-                    cx.error(
+        if m.has("host_port")
+            && let Some(n) = m.node("host_port")
+        {
+            let hp: u16 = Decode::decode(n, cx);
+            if hp != *p.container_port {
+                cx.error(
                         n.span,
                         format!("host_port {hp} differs from container_port {}", *p.container_port),
                         "with awsvpc networking the host port is the container port: remove `host_port`",
                     );
-                }
             }
         }
         m.finish(cx);

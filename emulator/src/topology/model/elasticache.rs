@@ -3,7 +3,7 @@
 
 use super::secrets::ValueFrom;
 use crate::string_enum;
-use crate::topology::decode::{free_map, Cx, Decode, FreeMap, Scalar};
+use crate::topology::decode::{Cx, Decode, FreeMap, Scalar, free_map};
 use crate::topology::span::{Span, Spanned};
 use crate::topology::yaml::Node;
 
@@ -57,7 +57,11 @@ impl Decode for ReplicationGroup {
             engine_version: m.req(cx, "engine_version"),
             node_type: m.or(cx, "node_type", Spanned::new("cache.t3.micro".into(), s)),
             num_cache_clusters: m.or(cx, "num_cache_clusters", Spanned::new(1, s)),
-            automatic_failover_enabled: m.or(cx, "automatic_failover_enabled", Spanned::new(false, s)),
+            automatic_failover_enabled: m.or(
+                cx,
+                "automatic_failover_enabled",
+                Spanned::new(false, s),
+            ),
             multi_az_enabled: m.or(cx, "multi_az_enabled", Spanned::new(false, s)),
             port: m.or(cx, "port", Spanned::new(6379, s)),
             auth_token_secret: m.opt(cx, "auth_token_secret"),

@@ -253,7 +253,10 @@ impl Condition {
                     None => v.clone(),
                 })
                 .collect(),
-            Condition::SourceIp(v) => v.iter().map(|n| Spanned::new(n.to_string(), n.span)).collect(),
+            Condition::SourceIp(v) => v
+                .iter()
+                .map(|n| Spanned::new(n.to_string(), n.span))
+                .collect(),
         }
     }
 }
@@ -351,10 +354,10 @@ impl Decode for HealthCheckPort {
             if text == "traffic-port" {
                 return HealthCheckPort::TrafficPort;
             }
-            if let Some(p) = crate::topology::decode::parse_int(text) {
-                if (1..=65535).contains(&p) {
-                    return HealthCheckPort::Port(p as u16);
-                }
+            if let Some(p) = crate::topology::decode::parse_int(text)
+                && (1..=65535).contains(&p)
+            {
+                return HealthCheckPort::Port(p as u16);
             }
         }
         cx.error(
@@ -451,13 +454,22 @@ impl Decode for ListenerRule {
 }
 
 /// The single key of a one-key mapping (conditions, actions), or a report.
-fn single_key<'n>(node: &'n Node, cx: &mut Cx, what: &str, keys: &[&str]) -> Option<(&'n str, &'n Node, Span)> {
+fn single_key<'n>(
+    node: &'n Node,
+    cx: &mut Cx,
+    what: &str,
+    keys: &[&str],
+) -> Option<(&'n str, &'n Node, Span)> {
     let list = keys.join(", ");
     match &node.kind {
         NodeKind::Map(entries) if entries.len() == 1 => {
             let (k, v) = &entries[0];
             let NodeKind::Scalar { text, .. } = &k.kind else {
-                cx.error(k.span, format!("{what} key must be a word"), format!("use one of: {list}"));
+                cx.error(
+                    k.span,
+                    format!("{what} key must be a word"),
+                    format!("use one of: {list}"),
+                );
                 return None;
             };
             if keys.contains(&text.as_str()) {
@@ -551,7 +563,12 @@ impl Decode for Vec<Condition> {
 
 impl Decode for Action {
     fn decode(node: &Node, cx: &mut Cx) -> Self {
-        let Some((key, v, _)) = single_key(node, cx, "an action", &["forward", "redirect", "fixed_response"]) else {
+        let Some((key, v, _)) = single_key(
+            node,
+            cx,
+            "an action",
+            &["forward", "redirect", "fixed_response"],
+        ) else {
             return Action::Missing;
         };
         match key {
@@ -563,7 +580,8 @@ impl Decode for Action {
                     Some(n) => {
                         let mut s = cx.map(n, "forward stickiness");
                         let enabled: bool = s.or(cx, "enabled", true);
-                        let duration: Spanned<i64> = s.or(cx, "duration", Spanned::new(3600, n.span));
+                        let duration: Spanned<i64> =
+                            s.or(cx, "duration", Spanned::new(3600, n.span));
                         s.finish(cx);
                         enabled.then_some(duration)
                     }
@@ -635,7 +653,11 @@ impl Decode for FixedResponse {
         let mut m = cx.map(node, "a `fixed_response` action");
         let f = FixedResponse {
             status_code: m.req(cx, "status_code"),
-            content_type: m.or(cx, "content_type", Spanned::new("text/plain".into(), node.span)),
+            content_type: m.or(
+                cx,
+                "content_type",
+                Spanned::new("text/plain".into(), node.span),
+            ),
             message_body: m.opt(cx, "message_body"),
             span: node.span,
         };

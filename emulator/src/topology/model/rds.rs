@@ -3,7 +3,7 @@
 
 use super::secrets::ValueFrom;
 use crate::string_enum;
-use crate::topology::decode::{free_map, Cx, Decode, FreeMap, Scalar};
+use crate::topology::decode::{Cx, Decode, FreeMap, Scalar, free_map};
 use crate::topology::span::{Span, Spanned};
 use crate::topology::yaml::Node;
 
@@ -75,7 +75,11 @@ impl Decode for DbInstance {
             name: m.req(cx, "name"),
             engine: m.or(cx, "engine", Spanned::new(DbEngine::Postgres, node.span)),
             engine_version: m.req(cx, "engine_version"),
-            instance_class: m.or(cx, "instance_class", Spanned::new("db.t3.micro".into(), node.span)),
+            instance_class: m.or(
+                cx,
+                "instance_class",
+                Spanned::new("db.t3.micro".into(), node.span),
+            ),
             allocated_storage: m.or(cx, "allocated_storage", Spanned::new(20, node.span)),
             storage_type: m.or(cx, "storage_type", StorageType::Gp3),
             db_name: m.opt(cx, "db_name"),

@@ -1,6 +1,6 @@
 //! Secrets Manager secrets and the ECS `valueFrom` references to them.
 
-use crate::topology::decode::{json_object, Cx, Decode};
+use crate::topology::decode::{Cx, Decode, json_object};
 use crate::topology::span::{Span, Spanned};
 use crate::topology::yaml::Node;
 use serde_json::Value;
@@ -85,7 +85,12 @@ impl Secret {
 }
 
 /// The keys that give a secret its value; exactly one must be present.
-const SOURCE_KEYS: [&str; 4] = ["secret_string", "secret_json", "generate_secret_string", "rds_managed"];
+const SOURCE_KEYS: [&str; 4] = [
+    "secret_string",
+    "secret_json",
+    "generate_secret_string",
+    "rds_managed",
+];
 
 impl Decode for Secret {
     fn decode(node: &Node, cx: &mut Cx) -> Self {
@@ -151,9 +156,9 @@ impl Decode for GenerateSecretString {
             exclude_uppercase: m.or(cx, "exclude_uppercase", false),
             exclude_lowercase: m.or(cx, "exclude_lowercase", false),
             include_space: m.or(cx, "include_space", false),
-            secret_string_template: m.node("secret_string_template").map(|n| {
-                Spanned::new(json_object(n, cx, "`secret_string_template`"), n.span)
-            }),
+            secret_string_template: m
+                .node("secret_string_template")
+                .map(|n| Spanned::new(json_object(n, cx, "`secret_string_template`"), n.span)),
             generate_string_key: m.opt(cx, "generate_string_key"),
             span: node.span,
         };
@@ -214,7 +219,9 @@ impl ValueFrom {
                 ));
             }
             let Some(resource) = parts[4].strip_prefix("secret:") else {
-                return bad(format!("`{raw}`: the ARN's resource must start with `secret:`"));
+                return bad(format!(
+                    "`{raw}`: the ARN's resource must start with `secret:`"
+                ));
             };
             (Some((parts[2].to_string(), parts[3].to_string())), resource)
         } else {
@@ -274,20 +281,54 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn value_from_table() {
         let arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:";
-        let cases: Vec<(String, Result<(&str, Option<&str>, Option<&str>, Option<&str>), &str>)> = vec![
+        let cases: Vec<(
+            String,
+            Result<(&str, Option<&str>, Option<&str>, Option<&str>), &str>,
+        )> = vec![
             ("prod/db".into(), Ok(("prod/db", None, None, None))),
-            ("prod/db:password::".into(), Ok(("prod/db", Some("password"), None, None))),
-            ("prod/db::AWSPREVIOUS:".into(), Ok(("prod/db", None, Some("AWSPREVIOUS"), None))),
-            ("prod/db:::v1".into(), Ok(("prod/db", None, None, Some("v1")))),
-            (format!("{arn}prod/db-AbCdEf"), Ok(("prod/db-AbCdEf", None, None, None))),
-            (format!("{arn}prod/db:username::"), Ok(("prod/db", Some("username"), None, None))),
-            ("prod/db:password".into(), Err("ECS expects none or exactly three")),
-            (format!("{arn}prod/db:password"), Err("ECS expects none or exactly three")),
-            ("prod/db:k:AWSCURRENT:v1".into(), Err("both a version stage and a version id")),
-            ("arn:aws:ssm:us-east-1:0:parameter/x".into(), Err("not a Secrets Manager ARN")),
-            ("arn:aws:secretsmanager:us-east-1:0:key:x".into(), Err("must start with `secret:`")),
+            (
+                "prod/db:password::".into(),
+                Ok(("prod/db", Some("password"), None, None)),
+            ),
+            (
+                "prod/db::AWSPREVIOUS:".into(),
+                Ok(("prod/db", None, Some("AWSPREVIOUS"), None)),
+            ),
+            (
+                "prod/db:::v1".into(),
+                Ok(("prod/db", None, None, Some("v1"))),
+            ),
+            (
+                format!("{arn}prod/db-AbCdEf"),
+                Ok(("prod/db-AbCdEf", None, None, None)),
+            ),
+            (
+                format!("{arn}prod/db:username::"),
+                Ok(("prod/db", Some("username"), None, None)),
+            ),
+            (
+                "prod/db:password".into(),
+                Err("ECS expects none or exactly three"),
+            ),
+            (
+                format!("{arn}prod/db:password"),
+                Err("ECS expects none or exactly three"),
+            ),
+            (
+                "prod/db:k:AWSCURRENT:v1".into(),
+                Err("both a version stage and a version id"),
+            ),
+            (
+                "arn:aws:ssm:us-east-1:0:parameter/x".into(),
+                Err("not a Secrets Manager ARN"),
+            ),
+            (
+                "arn:aws:secretsmanager:us-east-1:0:key:x".into(),
+                Err("must start with `secret:`"),
+            ),
             (":password::".into(), Err("does not name a secret")),
             ("".into(), Err("empty")),
         ];
@@ -307,7 +348,8 @@ mod tests {
 
     #[test]
     fn arn_names_match_with_or_without_the_random_suffix() {
-        let v = ValueFrom::parse("arn:aws:secretsmanager:us-east-1:0:secret:prod/db-AbCdEf").unwrap();
+        let v =
+            ValueFrom::parse("arn:aws:secretsmanager:us-east-1:0:secret:prod/db-AbCdEf").unwrap();
         assert_eq!(v.candidate_names(), ["prod/db-AbCdEf", "prod/db"]);
         let v = ValueFrom::parse("prod/db-AbCdEf").unwrap();
         assert_eq!(v.candidate_names(), ["prod/db-AbCdEf"]);
