@@ -309,6 +309,22 @@ fn rule_condition_limits() {
 }
 
 #[test]
+fn decoding_and_semantic_errors_are_reported_in_one_run() {
+    assert_broken(
+        "mixed_errors.yaml",
+        &[
+            "5:3 unknown key `enable_dns` in the VPC",
+            "9:38 subnet `private-a` (10.0.1.0/24) overlaps subnet `public-a` (10.0.1.0/24)",
+            "24:22 expected an integer, found `lots`",
+            "26:25 unknown security group `ap-sg`",
+            "42:59 health check timeout (10s) must be smaller than the interval (10s)",
+            "53:65 unknown redirect status code `HTTP_308`",
+            "54:15 duplicate listener port 80 on load balancer `web`",
+        ],
+    );
+}
+
+#[test]
 fn every_broken_fixture_has_a_test() {
     // Keeps this file and tests/broken/ in step: a new broken file needs a
     // test above that pins its errors.

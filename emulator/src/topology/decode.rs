@@ -18,6 +18,11 @@ use std::collections::BTreeMap;
 pub struct Cx {
     /// Every problem so far, in the order found.
     pub diags: Vec<Diagnostic>,
+    /// Mappings in which a problem was found. The semantic checks still run
+    /// on a model with problems (so that one run reports everything), but
+    /// what they say about these mappings may stem from a placeholder value,
+    /// so it is dropped.
+    pub tainted: Vec<Span>,
 }
 
 impl Cx {
@@ -42,6 +47,7 @@ impl Cx {
         };
         MapReader {
             span: node.span,
+            diags_before: self.diags.len(),
             entries,
             known: Vec::new(),
             missing: Vec::new(),
@@ -54,6 +60,8 @@ impl Cx {
 pub struct MapReader<'n> {
     /// Where the mapping starts (missing keys are reported here).
     pub span: Span,
+    /// How many problems were known when the mapping was opened.
+    diags_before: usize,
     entries: Vec<(&'n Node, &'n Node)>,
     known: Vec<&'static str>,
     missing: Vec<String>,
@@ -125,6 +133,13 @@ impl<'n> MapReader<'n> {
     /// Reports missing required keys and every key that no decoder asked
     /// for, suggesting the nearest known key.
     pub fn finish(self, cx: &mut Cx) {
+        self.report(cx);
+        if cx.diags.len() > self.diags_before {
+            cx.tainted.push(self.span);
+        }
+    }
+
+    fn report(&self, cx: &mut Cx) {
         let mut explained = Vec::new();
         for (k, _) in &self.entries {
             if let Some(text) = key_text(k)
@@ -342,7 +357,15 @@ impl Decode for u64 {
 
 impl<T: Decode> Decode for Spanned<T> {
     fn decode(node: &Node, cx: &mut Cx) -> Self {
-        Spanned::new(T::decode(node, cx), node.span)
+        // A value that failed to decode gets the placeholder span (line 0).
+        let before = cx.diags.len();
+        let value = T::decode(node, cx);
+        let span = if cx.diags.len() > before {
+            Span::default()
+        } else {
+            node.span
+        };
+        Spanned::new(value, span)
     }
 }
 

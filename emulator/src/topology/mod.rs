@@ -214,10 +214,21 @@ pub fn parse_str(source: &str) -> Result<Topology, Vec<Diagnostic>> {
     let tree = yaml::parse(source)?;
     let mut cx = Cx::default();
     let topology = Topology::decode(&tree, &mut cx);
+    // The checks run even when decoding found problems, so that one run
+    // reports everything. What they say about a placeholder (a value that
+    // failed to decode, a missing key, a mapping with a problem inside) would
+    // only repeat or confuse the decoding error, so it is dropped.
+    let mut found = Vec::new();
+    checks::run(&topology, &mut found);
     let mut diags = cx.diags;
-    if diags.is_empty() {
-        checks::run(&topology, &mut diags);
+    if !diags.is_empty() {
+        found.retain(|d| {
+            d.span.line > 0
+                && !cx.tainted.contains(&d.span)
+                && !diags.iter().any(|e| e.span == d.span)
+        });
     }
+    diags.extend(found);
     if diags.is_empty() {
         Ok(topology)
     } else {

@@ -43,6 +43,14 @@ impl<T> Spanned<T> {
     pub fn new(value: T, span: Span) -> Self {
         Spanned { value, span }
     }
+
+    /// True for a placeholder: a value that was missing or failed to decode
+    /// (its span is line 0). Only seen by the checks of an invalid file;
+    /// they skip comparisons against placeholders so as not to report
+    /// problems that are mere echoes of the decoding error.
+    pub fn is_placeholder(&self) -> bool {
+        self.span.line == 0
+    }
 }
 
 impl<T> Deref for Spanned<T> {

@@ -210,9 +210,11 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         }
     }
     if let Some(a) = &s.autoscaling {
-        range("min_capacity", &a.min_capacity, 0, 5000, out);
-        range("max_capacity", &a.max_capacity, 1, 5000, out);
-        if *a.min_capacity > *a.max_capacity {
+        let min_ok = range("min_capacity", &a.min_capacity, 0, 5000, out);
+        let max_ok = range("max_capacity", &a.max_capacity, 1, 5000, out);
+        if !min_ok || !max_ok || s.desired_count.is_placeholder() {
+            // Compared only when both bounds are real and in range.
+        } else if *a.min_capacity > *a.max_capacity {
             out.push(Diagnostic::new(
                 a.min_capacity.span,
                 format!(
@@ -267,6 +269,7 @@ fn task_definition(t: &Topology, s: &Service, td: &TaskDefinition, out: &mut Vec
     );
     if *s.launch_type == LaunchType::Fargate {
         match (&td.cpu, &td.memory) {
+            (Some(cpu), Some(mem)) if cpu.is_placeholder() || mem.is_placeholder() => {}
             (Some(cpu), Some(mem)) => {
                 if let Some((msg, hint)) = fargate_problem(**cpu, **mem) {
                     let span = if fargate_memory_options(**cpu).is_some() {
@@ -315,7 +318,7 @@ fn task_definition(t: &Topology, s: &Service, td: &TaskDefinition, out: &mut Vec
             dangling("EFS file system", fs, &efs, out);
         }
     }
-    if let Some(cpu) = &td.cpu {
+    if let Some(cpu) = td.cpu.as_ref().filter(|c| !c.is_placeholder()) {
         let sum: i64 = td
             .container_definitions
             .iter()
@@ -367,6 +370,7 @@ fn container<'a>(
         ));
     }
     if let (Some(mem), Some(task)) = (&c.memory, &td.memory)
+        && !task.is_placeholder()
         && **mem > **task
     {
         out.push(Diagnostic::new(
@@ -379,6 +383,7 @@ fn container<'a>(
         ));
     }
     if let (Some(mem), Some(res)) = (&c.memory, &c.memory_reservation)
+        && !mem.is_placeholder()
         && **res >= **mem
     {
         out.push(Diagnostic::new(
@@ -526,7 +531,7 @@ fn attachments(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         let Some(tg) = t.target_group(&a.target_group) else {
             continue;
         };
-        if *tg.target_type != TargetType::Ip {
+        if !tg.target_type.is_placeholder() && *tg.target_type != TargetType::Ip {
             out.push(Diagnostic::new(
                 a.target_group.span,
                 format!(
@@ -551,6 +556,9 @@ fn attachments(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
+        if a.container_port.is_none() && tg.port.is_placeholder() {
+            continue;
+        }
         let port = a.container_port.as_ref().map_or(*tg.port, |p| **p);
         let span = a.container_port.as_ref().map_or(a.span, |p| p.span);
         if !c

@@ -71,7 +71,10 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         range("num_cache_clusters", &c.num_cache_clusters, 1, 6, out);
         range("port", &c.port, 1, 65535, out);
-        if *c.automatic_failover_enabled && *c.num_cache_clusters < 2 {
+        if *c.automatic_failover_enabled
+            && !c.num_cache_clusters.is_placeholder()
+            && *c.num_cache_clusters < 2
+        {
             out.push(Diagnostic::new(
                 c.automatic_failover_enabled.span,
                 "automatic failover needs at least two nodes",

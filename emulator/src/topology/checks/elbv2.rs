@@ -251,7 +251,7 @@ fn load_balancer(
             ));
         }
     }
-    if lb.subnets.iter().all(|s| t.subnet(s).is_some()) && per_az.len() < 2 {
+    if super::rds::subnets_resolved(t, &lb.subnets) && per_az.len() < 2 {
         out.push(Diagnostic::new(
             lb.subnets.first().map_or(lb.span, |s| s.span),
             format!(

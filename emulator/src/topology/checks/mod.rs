@@ -32,7 +32,7 @@ pub fn duplicates<'a>(
     out: &mut Vec<Diagnostic>,
 ) {
     let mut seen: HashMap<&str, &Spanned<String>> = HashMap::new();
-    for n in names {
+    for n in names.into_iter().filter(|n| !n.is_empty()) {
         if let Some(first) = seen.get(n.as_str()) {
             out.push(Diagnostic::new(
                 n.span,
@@ -56,7 +56,8 @@ pub fn dangling(
     existing: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
-    if existing.contains(&reference.as_str()) {
+    // An empty reference is a placeholder for a value that failed to decode.
+    if reference.is_empty() || existing.contains(&reference.as_str()) {
         return;
     }
     let hint = match super::decode::suggest(reference, existing) {

@@ -64,8 +64,11 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
     duplicates("subnet", vpc.subnets.iter().map(|s| &s.name), out);
     for (i, s) in vpc.subnets.iter().enumerate() {
         cidr_shape("subnet", &s.cidr_block, out);
+        if s.cidr_block.is_placeholder() {
+            continue;
+        }
         let net = s.cidr_block.trunc();
-        if !vpc.cidr_block.trunc().contains(&net) {
+        if !vpc.cidr_block.is_placeholder() && !vpc.cidr_block.trunc().contains(&net) {
             out.push(Diagnostic::new(
                 s.cidr_block.span,
                 format!(
@@ -77,7 +80,7 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         if let Some(other) = vpc.subnets[..i]
             .iter()
-            .find(|o| overlaps(&o.cidr_block.trunc(), &net))
+            .find(|o| !o.cidr_block.is_placeholder() && overlaps(&o.cidr_block.trunc(), &net))
         {
             out.push(Diagnostic::new(
                 s.cidr_block.span,
@@ -88,7 +91,10 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
                 "subnets of a VPC must not share addresses; pick a free range",
             ));
         }
-        if !az_in_region(&s.availability_zone, &t.region) {
+        if !t.region.is_placeholder()
+            && !s.availability_zone.is_placeholder()
+            && !az_in_region(&s.availability_zone, &t.region)
+        {
             out.push(Diagnostic::new(
                 s.availability_zone.span,
                 format!(

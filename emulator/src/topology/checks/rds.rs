@@ -47,6 +47,15 @@ pub fn azs<'a>(t: &'a Topology, subnets: &[Spanned<String>]) -> BTreeSet<&'a str
         .collect()
 }
 
+/// True when every subnet in the list exists and has a real AZ (so an AZ
+/// count is meaningful).
+pub fn subnets_resolved(t: &Topology, subnets: &[Spanned<String>]) -> bool {
+    subnets.iter().all(|s| {
+        t.subnet(s)
+            .is_some_and(|s| !s.availability_zone.is_placeholder())
+    })
+}
+
 /// Checks a list of subnet and security-group references.
 pub fn check_refs(
     t: &Topology,
@@ -135,7 +144,7 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         }
         check_refs(t, &d.subnets, &d.security_groups, out);
-        if azs(t, &d.subnets).len() < 2 && d.subnets.iter().all(|s| t.subnet(s).is_some()) {
+        if azs(t, &d.subnets).len() < 2 && subnets_resolved(t, &d.subnets) {
             out.push(Diagnostic::new(
                 d.subnets.first().map_or(d.span, |s| s.span),
                 format!("the DB subnet group of `{}` covers fewer than two availability zones", *d.name),

@@ -63,6 +63,8 @@ pub fn check_reference(t: &Topology, vf: &Spanned<ValueFrom>, out: &mut Vec<Diag
         return; // Already reported while decoding.
     }
     if let Some((region, account)) = &vf.arn
+        && !t.region.is_placeholder()
+        && !t.account_id.is_placeholder()
         && (region != &*t.region || account != &*t.account_id)
     {
         out.push(Diagnostic::new(
@@ -86,6 +88,9 @@ pub fn check_reference(t: &Topology, vf: &Spanned<ValueFrom>, out: &mut Vec<Diag
         return;
     };
     let Some(key) = &vf.json_key else { return };
+    if matches!(secret.source, SecretSource::Missing) {
+        return; // The secret itself is broken; that is reported there.
+    }
     match secret.json_keys() {
         Some(keys) if keys.iter().any(|k| k == key) => {}
         Some(keys) => out.push(Diagnostic::new(
