@@ -120,6 +120,7 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         }
         super::rds::check_refs(t, &c.subnets, &c.security_groups, out);
+        super::rds::no_subnets("ElastiCache cluster", &c.name, &c.subnets, c.span, out);
     }
 }
 

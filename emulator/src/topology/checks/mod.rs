@@ -5,6 +5,7 @@ pub mod ecs;
 pub mod elasticache;
 pub mod elbv2;
 pub mod network;
+pub mod project;
 pub mod rds;
 pub mod secrets;
 pub mod security_groups;
@@ -16,6 +17,7 @@ use std::collections::HashMap;
 
 /// Runs every check.
 pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
+    project::check(t, out);
     network::check(t, out);
     security_groups::check(t, out);
     secrets::check(t, out);

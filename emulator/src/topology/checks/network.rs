@@ -91,7 +91,9 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
                 "subnets of a VPC must not share addresses; pick a free range",
             ));
         }
+        // An invalid region is reported once, not once per subnet.
         if !t.region.is_placeholder()
+            && super::project::region_ok(&t.region)
             && !s.availability_zone.is_placeholder()
             && !az_in_region(&s.availability_zone, &t.region)
         {

@@ -56,6 +56,23 @@ pub fn subnets_resolved(t: &Topology, subnets: &[Spanned<String>]) -> bool {
     })
 }
 
+/// Reports a resource that lists no subnets at all.
+pub fn no_subnets(
+    kind: &str,
+    name: &Spanned<String>,
+    subnets: &[Spanned<String>],
+    at: crate::topology::span::Span,
+    out: &mut Vec<Diagnostic>,
+) {
+    if subnets.is_empty() {
+        out.push(Diagnostic::new(
+            at,
+            format!("{kind} `{}` has no subnets", name.value),
+            "list at least one subnet under `subnets`",
+        ));
+    }
+}
+
 /// Checks a list of subnet and security-group references.
 pub fn check_refs(
     t: &Topology,
@@ -144,7 +161,9 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         }
         check_refs(t, &d.subnets, &d.security_groups, out);
-        if azs(t, &d.subnets).len() < 2 && subnets_resolved(t, &d.subnets) {
+        no_subnets("RDS instance", &d.name, &d.subnets, d.span, out);
+        if !d.subnets.is_empty() && azs(t, &d.subnets).len() < 2 && subnets_resolved(t, &d.subnets)
+        {
             out.push(Diagnostic::new(
                 d.subnets.first().map_or(d.span, |s| s.span),
                 format!("the DB subnet group of `{}` covers fewer than two availability zones", *d.name),
