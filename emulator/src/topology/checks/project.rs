@@ -111,10 +111,6 @@ mod tests {
                 BASE.replace("name: t\n", "name: t\naccount_id: 42\n"),
                 "2:13 invalid account ID `42`",
             ),
-            (
-                BASE.replace("name: t\n", "name: t\nregion: eu-west-1\n"),
-                "availability zone `us-east-1a` is not in region eu-west-1",
-            ),
         ];
         for (src, want) in cases {
             expect_in(&src, want);
