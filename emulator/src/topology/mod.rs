@@ -290,3 +290,76 @@ pub fn load(path: &Path) -> Result<Topology, LoadError> {
 
 /// A span for values emul fills in itself (defaults with no place in the file).
 pub const NO_SPAN: Span = Span { line: 0, column: 0 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "name: t
+vpc:
+  cidr_block: 10.0.0.0/16
+  subnets:
+    - { name: a, cidr_block: 10.0.1.0/24, availability_zone: us-east-1a }
+    - { name: b, cidr_block: 10.0.2.0/24, availability_zone: us-east-1b }
+security_groups:
+  - name: app
+  - name: db
+    ingress: [{ port: 5432, security_groups: [app] }]
+secrets:
+  - { name: prod/db, secret_json: { password: x } }
+rds_instances:
+  - { name: pg, engine_version: '15', username: u, master_password_secret: 'prod/db:password::', subnets: [a, b], security_groups: [db] }
+ecs_cluster:
+  name: c
+  services:
+    - name: api
+      subnets: [a]
+      security_groups: [app]
+      task_definition:
+        cpu: 256
+        memory: 512
+        container_definitions: [{ name: x, image: i }]
+";
+
+    #[test]
+    fn lookups_and_members() {
+        let t = parse_str(SRC).unwrap();
+        assert_eq!(t.subnet("b").unwrap().cidr_block.to_string(), "10.0.2.0/24");
+        assert!(t.subnet("c").is_none());
+        assert_eq!(
+            t.service("api").unwrap().task_definition.family.as_str(),
+            "api"
+        );
+        assert_eq!(
+            t.security_group_members("app"),
+            vec![("ecs-service", "api")]
+        );
+        assert_eq!(t.security_group_members("db"), vec![("rds-instance", "pg")]);
+        let vf =
+            ValueFrom::parse("arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-AbCdEf")
+                .unwrap();
+        assert_eq!(t.resolve_secret(&vf).unwrap().name.as_str(), "prod/db");
+        let master = t
+            .rds_instance("pg")
+            .unwrap()
+            .master_password_secret
+            .as_ref()
+            .unwrap();
+        assert_eq!(master.json_key.as_deref(), Some("password"));
+        assert_eq!(master.span, Span::new(14, 76));
+        assert_eq!(
+            t.summary(),
+            "topology `t` (us-east-1): VPC 10.0.0.0/16 with 2 subnets, 2 security groups, 1 secrets, 1 RDS instances, 0 ElastiCache clusters, 1 ECS services (1 tasks), 0 target groups, 0 load balancers (0 listeners)"
+        );
+    }
+
+    #[test]
+    fn errors_come_back_sorted_by_position() {
+        let src = SRC
+            .replace("cidr_block: 10.0.2.0/24", "cidr_block: 10.9.2.0/24")
+            .replace("name: t", "name: t\nbogus: 1");
+        let errs = parse_str(&src).unwrap_err();
+        let at: Vec<(u32, u32)> = errs.iter().map(|d| (d.span.line, d.span.column)).collect();
+        assert_eq!(at, vec![(2, 1), (7, 30)]);
+    }
+}
