@@ -90,14 +90,16 @@ fn unknown_keys_at_every_depth_are_all_reported_with_suggestions() {
             "3:1 unknown key `regoin`; did you mean `region`?",
             "5:3 unknown key `cidr`; did you mean `cidr_block`?",
             "8:25 unknown key `cidr_blok`; did you mean `cidr_block`?",
-            "16:23 unknown key `source_security_group` in a security group rule",
+            "16:23 unknown key `source_security_group`; did you mean `security_groups`?",
             "25:7 unknown key `flavour` in an ECS service",
             "36:13 unknown key `portMappings`; did you mean `port_mappings`?",
             "44:62 unknown key `healthy_treshold`; did you mean `healthy_threshold`?",
         ],
     );
-    // The misspelt required keys are not reported a second time as missing.
+    // The misspelt required keys are not reported a second time as missing,
+    // and the rule whose peer key was misspelt is not also "without source".
     assert!(!err.contains("missing required key"), "{err}");
+    assert!(!err.contains("has no source"), "{err}");
     assert!(err.contains("hint: keys allowed in a security group rule: protocol, port, from_port, to_port, cidr_blocks, security_groups, self, description"));
 }
 

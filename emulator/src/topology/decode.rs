@@ -35,7 +35,7 @@ impl Cx {
     /// A non-mapping is reported and read as an empty mapping.
     pub fn map<'n>(&mut self, node: &'n Node, what: &'static str) -> MapReader<'n> {
         let entries = match &node.kind {
-            NodeKind::Map(entries) => entries.iter().map(|(k, v)| (k, v)).collect(),
+            NodeKind::Map(entries) => merged_entries(entries),
             _ => {
                 self.error(
                     node.span,
@@ -54,6 +54,43 @@ impl Cx {
             what,
         }
     }
+}
+
+/// A mapping's entries with YAML merge keys (`<<: *defaults`, or a list of
+/// aliases) expanded: merged keys come after the mapping's own and never
+/// override them, as in YAML 1.1's merge type.
+fn merged_entries(entries: &[(Node, Node)]) -> Vec<(&Node, &Node)> {
+    let is_merge =
+        |k: &Node| matches!(&k.kind, NodeKind::Scalar { text, plain: true } if text == "<<");
+    let mut out: Vec<(&Node, &Node)> = Vec::new();
+    let mut merged: Vec<(&Node, &Node)> = Vec::new();
+    for (k, v) in entries {
+        if !is_merge(k) {
+            out.push((k, v));
+            continue;
+        }
+        let sources: Vec<&Node> = match &v.kind {
+            NodeKind::Seq(items) => items.iter().collect(),
+            _ => vec![v],
+        };
+        if sources.iter().all(|s| matches!(s.kind, NodeKind::Map(_))) {
+            for source in sources {
+                if let NodeKind::Map(inner) = &source.kind {
+                    merged.extend(merged_entries(inner));
+                }
+            }
+        } else {
+            // Not mappings: keep the `<<` key so that it is reported.
+            out.push((k, v));
+        }
+    }
+    for (k, v) in merged {
+        let text = key_text(k);
+        if !out.iter().any(|(o, _)| key_text(o) == text) {
+            out.push((k, v));
+        }
+    }
+    out
 }
 
 /// Reads the keys of one mapping and remembers which keys exist.
@@ -207,6 +244,12 @@ pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         }
         if lower.len() >= 3 && (c.starts_with(&lower) || lower.starts_with(c)) {
             score = score.max(0.9);
+        }
+        // A longer spelling around a known key (`source_security_group` for
+        // `security_groups`) is most likely that key.
+        let stem = c.trim_end_matches('s');
+        if stem.len() >= 5 && lower.contains(stem) {
+            score = score.max(0.82);
         }
         if lower == c {
             score = 1.0;
@@ -600,6 +643,7 @@ mod tests {
             ("nmae", Some("name")),
             ("availability-zone", Some("availability_zone")),
             ("az", None),
+            ("source_security_group", None),
             ("zzzz", None),
         ];
         for (word, want) in cases {
@@ -651,6 +695,19 @@ mod tests {
             ]
         );
         assert_eq!(cx.diags[1].span, Span::new(2, 1));
+    }
+
+    #[test]
+    fn merge_keys_fill_in_without_overriding() {
+        let n = node("base: &b { a: 1, b: 2 }\nuse: { <<: *b, b: 3 }\n");
+        let NodeKind::Map(e) = &n.kind else { panic!() };
+        let mut cx = Cx::default();
+        let mut m = cx.map(&e[1].1, "x");
+        let a: i64 = m.req(&mut cx, "a");
+        let b: i64 = m.req(&mut cx, "b");
+        m.finish(&mut cx);
+        assert_eq!((a, b), (1, 3));
+        assert!(cx.diags.is_empty(), "{:?}", cx.diags);
     }
 
     #[test]
