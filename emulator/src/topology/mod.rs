@@ -31,7 +31,7 @@ use model::network::{Subnet, Vpc};
 use model::rds::DbInstance;
 use model::secrets::{Secret, ValueFrom};
 use model::security_groups::SecurityGroup;
-use span::{Span, Spanned};
+use span::Spanned;
 use std::path::Path;
 
 /// A whole environment, as described by one topology file.
@@ -288,12 +288,10 @@ pub fn load(path: &Path) -> Result<Topology, LoadError> {
     })
 }
 
-/// A span for values emul fills in itself (defaults with no place in the file).
-pub const NO_SPAN: Span = Span { line: 0, column: 0 };
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use span::Span;
 
     const SRC: &str = "name: t
 vpc:

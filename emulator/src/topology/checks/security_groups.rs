@@ -71,13 +71,7 @@ pub fn port_problem(
     }
 }
 
-fn check_rule(
-    t: &Topology,
-    direction: &str,
-    rule: &SgRule,
-    groups: &[&str],
-    out: &mut Vec<Diagnostic>,
-) {
+fn check_rule(direction: &str, rule: &SgRule, groups: &[&str], out: &mut Vec<Diagnostic>) {
     let span = rule
         .port
         .as_ref()
@@ -90,11 +84,6 @@ fn check_rule(
         rule.from_port.as_ref().map(|p| p.value),
         rule.to_port.as_ref().map(|p| p.value),
     ) {
-        let span = if *rule.protocol == IpProtocol::All {
-            rule.protocol.span.max(span)
-        } else {
-            span
-        };
         out.push(Diagnostic::new(span, msg, hint));
     }
     if rule.cidr_blocks.is_empty() && rule.security_groups.is_empty() && !rule.self_ {
@@ -121,7 +110,6 @@ fn check_rule(
     for g in &rule.security_groups {
         dangling("security group", g, groups, out);
     }
-    let _ = t;
 }
 
 /// Runs the security-group checks.
@@ -141,10 +129,10 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
             ));
         }
         for r in &g.ingress {
-            check_rule(t, "ingress", r, &groups, out);
+            check_rule("ingress", r, &groups, out);
         }
         for r in g.egress.iter().flatten() {
-            check_rule(t, "egress", r, &groups, out);
+            check_rule("egress", r, &groups, out);
         }
     }
 }
