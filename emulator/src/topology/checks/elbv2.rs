@@ -137,9 +137,43 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
         t.load_balancers.iter().map(|l| &l.name),
         out,
     );
+    one_load_balancer_per_target_group(t, out);
     let mut host_ports: HashMap<u16, String> = HashMap::new();
     for lb in &t.load_balancers {
         load_balancer(t, lb, &mut host_ports, out);
+    }
+}
+
+/// AWS quota "load balancers per target group: 1": a target group forwarded
+/// to by listeners of two load balancers is rejected.
+fn one_load_balancer_per_target_group(t: &Topology, out: &mut Vec<Diagnostic>) {
+    let mut owner: HashMap<&str, &str> = HashMap::new();
+    for lb in &t.load_balancers {
+        for l in &lb.listeners {
+            let actions =
+                std::iter::once(&l.default_action).chain(l.rules.iter().map(|r| &r.action));
+            for a in actions {
+                let Action::Forward { target_groups, .. } = a else {
+                    continue;
+                };
+                for g in target_groups {
+                    match owner.get(g.name.as_str()) {
+                        Some(first) if *first != lb.name.as_str() => out.push(Diagnostic::new(
+                            g.name.span,
+                            format!(
+                                "target group `{}` is already used by load balancer `{first}`",
+                                *g.name
+                            ),
+                            "a target group can serve one load balancer: create a second target group",
+                        )),
+                        Some(_) => {}
+                        None => {
+                            owner.insert(g.name.as_str(), lb.name.as_str());
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -798,6 +832,14 @@ mod tests {
         expect(
             &lb(&l).replace("name: lb", "name: internal-lb"),
             "invalid load balancer name",
+        );
+        let second = format!(
+            "{}  - name: lb2\n    subnets: [a, b]\n    listeners:\n{l}",
+            lb(&l)
+        );
+        expect(
+            &second,
+            "target group `tg` is already used by load balancer `lb`",
         );
     }
 }
