@@ -12,6 +12,7 @@
 //! | module | what it owns |
 //! |---|---|
 //! | [`cli`] | argument parsing, one file per verb, stable exit codes |
+//! | [`topology`] | the YAML topology file → typed, validated model with source spans (pure) |
 //! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
 //! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
 //!
@@ -22,3 +23,4 @@
 pub mod cli;
 pub mod probes;
 pub mod runtime;
+pub mod topology;

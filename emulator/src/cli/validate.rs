@@ -1,7 +1,9 @@
 //! `emul validate --topology FILE`: parse and check a topology, print every
-//! problem as `FILE:LINE:COLUMN: what is wrong` plus a hint.
-//! Exit 0 when valid, 2 ([`super::exit::INVALID_INPUT`]) when not.
+//! problem as `FILE:LINE:COLUMN: error: what is wrong` plus a hint.
+//! Exit 0 when valid (with a one-line summary), 2
+//! ([`super::exit::INVALID_INPUT`]) when not, 1 when the file can't be read.
 
+use crate::topology::{self, LoadError};
 use std::path::PathBuf;
 
 /// Arguments of `emul validate`.
@@ -19,6 +21,27 @@ pub struct Args {
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
-    eprintln!("emul validate: not built yet ({})", args.topology.display());
-    super::exit::FAILURE
+    match topology::load(&args.topology) {
+        Ok(t) => {
+            println!("ok: {}", t.summary());
+            super::exit::SUCCESS
+        }
+        Err(e @ LoadError::Io { .. }) => {
+            eprint!("{}", e.render());
+            super::exit::FAILURE
+        }
+        Err(e @ LoadError::Invalid { .. }) => {
+            eprint!("{}", e.render());
+            if let LoadError::Invalid {
+                file, diagnostics, ..
+            } = &e
+            {
+                eprintln!(
+                    "{file}: {} error(s); the topology is not valid",
+                    diagnostics.len()
+                );
+            }
+            super::exit::INVALID_INPUT
+        }
+    }
 }

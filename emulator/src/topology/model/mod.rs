@@ -1,0 +1,11 @@
+//! The typed topology model: plain data, one file per family of resources.
+//! Each struct knows how to decode itself from the spanned YAML tree (see
+//! [`crate::topology::decode`]); none does I/O.
+
+pub mod ecs;
+pub mod elasticache;
+pub mod elbv2;
+pub mod network;
+pub mod rds;
+pub mod secrets;
+pub mod security_groups;
