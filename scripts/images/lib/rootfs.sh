@@ -6,6 +6,8 @@
 # Packages installed into each suite's cached rootfs. The images copy binaries out of these.
 SUITE_PACKAGES_bookworm="postgresql-15 redis-server redis-tools nftables iptables iproute2 netbase"
 SUITE_PACKAGES_trixie="postgresql-17"
+# Bump when ensure_rootfs's way of preparing a rootfs changes (forces the package layer to rebuild).
+ROOTFS_LAYOUT_VERSION=1
 DEBIAN_MIRROR="${EMUL_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DEBIAN_SECURITY_MIRROR="${EMUL_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 
@@ -21,13 +23,13 @@ in_rootfs() {
 
 # ensure_rootfs SUITE: prints the path of a rootfs for SUITE with SUITE_PACKAGES_<suite>
 # installed. The bare debootstrap (the slow part, ~1 min) is kept as <suite>.base; the package
-# layer is rebuilt from it whenever the package list or this file changes.
+# layer is rebuilt from it whenever the package list or ROOTFS_LAYOUT_VERSION changes.
 ensure_rootfs() {
   local suite=$1 dir="$CACHE_DIR/rootfs"
   local packages_var="SUITE_PACKAGES_$suite"
   local packages=${!packages_var}
   local want
-  want=$(printf '%s\n%s\n' "$packages" "$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)" | sha256sum | cut -d' ' -f1)
+  want=$(printf '%s\n%s\n' "$packages" "$ROOTFS_LAYOUT_VERSION" | sha256sum | cut -d' ' -f1)
   mkdir -p "$dir"
   if [[ -f "$dir/$suite.stamp" && "$(cat "$dir/$suite.stamp")" == "$want" && -d "$dir/$suite" ]]; then
     printf '%s\n' "$dir/$suite"; return
@@ -115,6 +117,14 @@ copy_tree() {
   local dir; dir=$(canonical_dir "$1") || die "missing in rootfs: $1"
   mkdir -p "$STAGE$(dirname "$dir")"
   cp -a "$ROOTFS$dir" "$STAGE$(dirname "$dir")/"
+}
+
+# add_dash: Debian's dash as /bin/sh. Not busybox's sh: the Debian busybox-static shell runs its
+# own applets in preference to real binaries (`ip` would be busybox's, not iproute2's;
+# `setpriv` busybox's, which lacks --reuid), which breaks scripts that expect the real tools.
+add_dash() {
+  copy_elf /usr/bin/dash
+  ln -sf dash "$STAGE/usr/bin/sh"
 }
 
 # add_busybox APPLET...: the static busybox from the host's busybox-static package as
