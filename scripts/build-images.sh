@@ -17,7 +17,7 @@ set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IMAGES_ROOT="$REPO_ROOT/scripts/images"
 CACHE_DIR=${EMUL_IMAGE_CACHE:-/var/cache/emul-images}
-# shellcheck source=images/lib/rootfs.sh
+# shellcheck source=/dev/null # lib/rootfs.sh is checked on its own
 source "$IMAGES_ROOT/lib/rootfs.sh"
 
 # tag  kind  debian-suite ("-": none)  argument for the recipe (major version)
@@ -71,6 +71,15 @@ if ((${#missing[@]})); then
 fi
 file -L /bin/busybox | grep -q 'statically linked' || die "/bin/busybox is not static; install busybox-static"
 
+# One build at a time per cache directory: two helpers running this script at once would
+# otherwise rebuild the same rootfs and stage directories under each other.
+mkdir -p "$CACHE_DIR"
+exec 9>"$CACHE_DIR/.lock"
+if ! flock -n 9; then
+  log "another build-images.sh is using $CACHE_DIR; waiting for it"
+  flock 9
+fi
+
 # --- recipe hashes -------------------------------------------------------------------------------
 # The files that define an image: its directory under scripts/images/, the shared helpers when it
 # is cut from a Debian rootfs, the rustc version when compiled, and the test app's sources.
@@ -102,8 +111,9 @@ build_one() { # tag kind suite arg recipe
   rm -rf "$work"; mkdir -p "$work/context"
   (
     set -euo pipefail
-    IMAGE_DIR="$IMAGES_ROOT/$kind" ARG=$arg PKG_VERSION=""
-    ROOTFS=""
+    # shellcheck disable=SC2034 # ARG and ROOTFS are read by stage.sh and lib/rootfs.sh
+    IMAGE_DIR="$IMAGES_ROOT/$kind" ARG=$arg PKG_VERSION="" ROOTFS=""
+    # shellcheck disable=SC2034
     if [[ $suite != - ]]; then ROOTFS=$(ensure_rootfs "$suite"); fi
     # shellcheck source=/dev/null
     source "$IMAGE_DIR/stage.sh"
@@ -145,7 +155,7 @@ for spec in "${IMAGES[@]}"; do
     fi
   fi
   secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
-  size=$( [[ $status == FAILED ]] && echo - || image_mb "$tag")
+  if [[ $status == FAILED ]]; then size=-; else size=$(image_mb "$tag"); fi
   summary+=("$(printf '%-24s %10s  %-8s %7ss' "$tag" "$size" "$status" "$secs")")
 done
 

@@ -3,6 +3,7 @@
 # "ldd closure" staging of binaries into small FROM-scratch images. Sourced, not executed.
 # Part of every distro image's recipe hash: change it and those images rebuild.
 
+# shellcheck disable=SC2034 # read through ${!name} in ensure_rootfs
 # Packages installed into each suite's cached rootfs. The images copy binaries out of these.
 SUITE_PACKAGES_bookworm="postgresql-15 redis-server redis-tools nftables iptables iproute2 netbase"
 SUITE_PACKAGES_trixie="postgresql-17"
@@ -18,6 +19,7 @@ die() { printf '[build-images] error: %s\n' "$*" >&2; exit 1; }
 # leaks into the host's mount table even if the command fails.
 in_rootfs() {
   local root=$1; shift
+  # shellcheck disable=SC2016 # $0 and $@ belong to the inner sh
   unshare -m -- sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
 }
 
@@ -42,7 +44,7 @@ ensure_rootfs() {
     mv "$dir/$suite.base.tmp" "$dir/$suite.base"
   fi
   log "installing into the $suite rootfs: $packages"
-  rm -rf "$dir/$suite" "$dir/$suite.stamp"
+  rm -rf "${dir:?}/$suite" "$dir/$suite.stamp" "$dir/$suite.tmp"
   cp -a "$dir/$suite.base" "$dir/$suite.tmp"
   local r="$dir/$suite.tmp"
   # No service may start inside the chroot; no cluster may be auto-created by postgresql-common.

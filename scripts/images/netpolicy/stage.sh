@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2016 # PKG_VERSION is read by build-images.sh; dpkg-query formats are literal
 # emul/netpolicy — nft, iptables (nft backend: xtables-nft-multi and its extensions), iproute2
 # (ip, ss), a static tcp-probe, and a static busybox shell. Runs one-shot as
 # `--network container:<pause> --cap-add NET_ADMIN` to load security-group rulesets.

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2016 # PKG_VERSION is read by build-images.sh; dpkg-query formats are literal
 # emul/pause — one static binary (pause.rs, compiled with rustc, crt-static), nothing else.
 # Globals: STAGE, IMAGE_DIR.
 stage_image() {

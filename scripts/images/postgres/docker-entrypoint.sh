@@ -111,6 +111,7 @@ for f in /docker-entrypoint-initdb.d/*; do
 	[ -e "$f" ] || continue
 	case "$f" in
 		*.sh)
+			# shellcheck disable=SC1090 # user-provided init script
 			if [ -x "$f" ]; then echo "$0: running $f"; "$f"
 			else echo "$0: sourcing $f"; . "$f"; fi ;;
 		*.sql) echo "$0: running $f"; psql_run --dbname "$POSTGRES_DB" -f "$f"; echo ;;

@@ -1,11 +1,11 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2016 # PKG_VERSION is read by build-images.sh; dpkg-query formats are literal
 # emul/postgres:<major> — the server, initdb, pg_ctl, psql and pg_isready from Debian's
 # postgresql-<major>, with their ldd closure, share/ files, tzdata and the C.UTF-8 locale, on a
 # FROM-scratch image with dash for the entrypoint and a static busybox for small tools. libLLVM (JIT only, ~105 MB) is
 # left out, so new clusters get jit = off in postgresql.conf.
 # Globals: ROOTFS (Debian rootfs), STAGE (output dir), ARG (major version), IMAGE_DIR (this dir).
 stage_image() {
-  local major=$ARG bin=/usr/lib/postgresql/$ARG/bin lib=/usr/lib/postgresql/$ARG/lib
+  local major=$ARG bin=/usr/lib/postgresql/$ARG/bin
   [[ -x "$ROOTFS$bin/postgres" ]] || die "postgresql-$major is not installed in $ROOTFS"
   new_stage "$STAGE"
   copy_elf "$bin/postgres" "$bin/initdb" "$bin/pg_ctl" "$bin/psql" "$bin/pg_isready" /usr/bin/setpriv

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2016 # PKG_VERSION is read by build-images.sh; dpkg-query formats are literal
 # emul/redis:7 — redis-server and redis-cli from Debian's redis-server/redis-tools with their
 # ldd closure, on a FROM-scratch image with dash for the entrypoint and a static busybox for small tools.
 # Globals: ROOTFS, STAGE, ARG (major), IMAGE_DIR.

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2016 # PKG_VERSION is read by build-images.sh; dpkg-query formats are literal
 # emul/testapp — the test application (fixtures/apps/testapp) built as a static-pie glibc binary
 # (crt-static), plus a static busybox so ECS `CMD-SHELL` health checks and `docker exec` work.
 # Globals: STAGE, REPO_ROOT.
