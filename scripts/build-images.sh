@@ -54,6 +54,14 @@ selected() { # tag kind
   return 1
 }
 
+if [[ -n $only ]]; then
+  IFS=, read -ra wanted <<<"$only"
+  for item in "${wanted[@]}"; do
+    printf '%s\n' "${IMAGES[@]}" | awk -v i="$item" '$1 == i || $1 == "emul/" i || $2 == i { found = 1 } END { exit !found }' \
+      || { echo "build-images.sh: --only $item matches no image (see --list)" >&2; exit 2; }
+  done
+fi
+
 if ((list)); then printf '%s\n' "${IMAGES[@]}" | awk '{print $1}'; exit 0; fi
 
 # --- prerequisites -------------------------------------------------------------------------------

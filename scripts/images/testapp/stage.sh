@@ -11,5 +11,6 @@ stage_image() {
   install -m 755 "$target_dir/x86_64-unknown-linux-gnu/release/testapp" "$STAGE/usr/local/bin/testapp"
   strip "$STAGE/usr/local/bin/testapp" 2>/dev/null || :
   add_busybox sh cat echo env grep hostname id ls nc ps sleep wget
+  add_user testapp 10001 /nonexistent
   PKG_VERSION=$(cd "$REPO_ROOT" && sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 }
