@@ -128,11 +128,11 @@ build_one() { # tag kind suite arg recipe
     stage_image
     tar -C "$STAGE" --numeric-owner -cf "$work/context/rootfs.tar" .
     sed -e "s|@ARG@|$arg|g" -e "s|@PKG_VERSION@|$PKG_VERSION|g" "$IMAGE_DIR/Dockerfile" >"$work/context/Dockerfile"
-    DOCKER_BUILDKIT=0 docker build -q --force-rm -t "$tag" \
-      --label io.emul.managed=true \
-      --label "io.emul.image.kind=$kind" \
-      --label "io.emul.image.recipe=$recipe" \
-      --label "io.emul.image.version=${PKG_VERSION}" \
+    local labels=(--label io.emul.managed=true --label "io.emul.image.kind=$kind"
+                  --label "io.emul.image.recipe=$recipe" --label "io.emul.image.version=$PKG_VERSION")
+    # The engine major (postgres 15/17, redis 7) lets the runtime map a requested version.
+    [[ $arg != - ]] && labels+=(--label "io.emul.image.major=$arg")
+    DOCKER_BUILDKIT=0 docker build -q --force-rm -t "$tag" "${labels[@]}" \
       "$work/context" >"$work/docker-build.log" 2>&1 || { cat "$work/docker-build.log" >&2; die "docker build of $tag failed"; }
   )
   rm -rf "$work"
