@@ -15,6 +15,7 @@
 //! | [`topology`] | the YAML topology file → typed, validated model with source spans (pure) |
 //! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
 //! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
+//! | [`wiring`] | the seams between ECS, the ALB and security groups (traits the daemon plugs together) |
 //!
 //! Rules that keep it clean (see `docs/decisions/`): service models are plain
 //! Rust with no I/O; one module owns Docker; the data plane reads routing state
@@ -24,3 +25,4 @@ pub mod cli;
 pub mod probes;
 pub mod runtime;
 pub mod topology;
+pub mod wiring;

@@ -1,0 +1,105 @@
+//! The seams between the parts of a running project.
+//!
+//! The ECS scheduler starts and stops tasks; the ALB routes to them and
+//! health-checks them; the security-group enforcer admits or refuses their
+//! traffic. None of these should know the others' internals, so they meet
+//! through the two traits here, and the project daemon (`emul up`) plugs the
+//! real implementations together:
+//!
+//! ```text
+//!   ECS scheduler ──eni_attached/eni_detached──▶ NetworkPolicy   (netpolicy)
+//!        │
+//!        └──────register/deregister/health─────▶ TargetRegistry  (ELBv2 + ALB data plane)
+//! ```
+//!
+//! Ordering promises, which the implementations rely on:
+//! - `NetworkPolicy::eni_attached` is awaited after an ENI's namespace exists
+//!   and BEFORE any workload starts in it or the ENI is registered as a target,
+//!   so a new task never receives (or sends) traffic its groups do not allow.
+//! - `NetworkPolicy::eni_detached` is awaited after the ENI's workloads have
+//!   stopped, so a stopped task's address is no longer allowed anywhere.
+//! - `TargetRegistry::deregister` starts draining and returns at once; the
+//!   caller waits `deregistration_delay` before stopping the task.
+
+use std::future::Future;
+use std::net::Ipv4Addr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::runtime::netns::NetNs;
+
+/// A boxed future, so the traits stay object-safe (`Arc<dyn NetworkPolicy>`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An error crossing a seam: which side failed and why, as text for the
+/// caller's report (each side keeps its own typed errors internally).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct WiringError(pub String);
+
+/// One elastic network interface, as the other parts need to see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EniInfo {
+    /// Logical id, also the `io.emul.resource` label of its pause container
+    /// (e.g. `eni/ecs/backend/3f2a…`, `eni/rds/main-db`).
+    pub id: String,
+    /// Its fixed private address in its subnet.
+    pub ip: Ipv4Addr,
+    /// The topology name of its subnet.
+    pub subnet: String,
+    /// The topology names of its security groups: rules are the union.
+    pub security_groups: Vec<String>,
+    /// The namespace that owns the address (the pause container's), used to
+    /// install rulesets and to open sockets that leave from this ENI.
+    pub netns: NetNs,
+}
+
+/// The security-group enforcer, as the scheduler and runtime see it.
+pub trait NetworkPolicy: Send + Sync {
+    /// Installs this ENI's ruleset and adds it to the membership of its
+    /// groups everywhere rules refer to them. Awaited before the ENI's
+    /// workloads start.
+    fn eni_attached<'a>(&'a self, eni: &'a EniInfo) -> BoxFuture<'a, Result<(), WiringError>>;
+    /// Removes the ENI from every group membership. Awaited after its
+    /// workloads stopped.
+    fn eni_detached<'a>(&'a self, eni_id: &'a str) -> BoxFuture<'a, Result<(), WiringError>>;
+}
+
+/// A load-balancer target: an ENI address and the port traffic goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    /// The task's ENI address (target type `ip`).
+    pub ip: Ipv4Addr,
+    /// The container port from the service's load-balancer attachment.
+    pub port: u16,
+}
+
+/// ELBv2's target states (`TargetHealth.State`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetState {
+    /// Registered, health checks not yet passed (`initial`).
+    Initial,
+    /// Passed the healthy threshold (`healthy`).
+    Healthy,
+    /// Failed the unhealthy threshold (`unhealthy`).
+    Unhealthy,
+    /// Not registered, or its group serves no listener (`unused`).
+    Unused,
+    /// Deregistering, in-flight requests finishing (`draining`).
+    Draining,
+    /// Health checks are disabled for the group (`unavailable`).
+    Unavailable,
+}
+
+/// The target groups, as the ECS scheduler sees them.
+pub trait TargetRegistry: Send + Sync {
+    /// Registers `target` in the group with ARN `target_group_arn`; health
+    /// checks start at once (state `initial`).
+    fn register(&self, target_group_arn: &str, target: Target) -> Result<(), WiringError>;
+    /// Starts draining `target`: no new requests, in-flight ones finish.
+    fn deregister(&self, target_group_arn: &str, target: Target) -> Result<(), WiringError>;
+    /// The target's current state in that group.
+    fn state(&self, target_group_arn: &str, target: Target) -> TargetState;
+    /// The group's deregistration delay (`deregistration_delay.timeout_seconds`).
+    fn deregistration_delay(&self, target_group_arn: &str) -> Duration;
+}
