@@ -12,9 +12,15 @@
 //! | module | what it owns |
 //! |---|---|
 //! | [`cli`] | argument parsing, one file per verb, stable exit codes |
+//! | [`gateway`] | the one AWS endpoint: listener, routing, JSON/query codecs, SigV4, AWS-shaped errors |
+//! | [`services`] | the AWS services behind the gateway (Secrets Manager), each a pure model + ops + errors |
+//! | [`state`] | durable storage: the fsync'd append-only record log |
 //!
 //! Rules that keep it clean (see `docs/decisions/`): service models are plain
 //! Rust with no I/O; one module owns Docker; the data plane reads routing state
 //! through snapshots and never waits on a control-plane lock.
 
 pub mod cli;
+pub mod gateway;
+pub mod services;
+pub mod state;

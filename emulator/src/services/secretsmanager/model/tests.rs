@@ -1,0 +1,1 @@
+//! Table-driven tests of the region rules against aws-reference.md Part 3.

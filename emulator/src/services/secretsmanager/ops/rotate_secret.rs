@@ -1,0 +1,60 @@
+//! RotateSecret: emul stores the rotation configuration, then fails the
+//! rotation the way AWS does when it cannot invoke the Lambda
+//! (docs/decisions/0003-secretsmanager-rotation.md).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{parse, required};
+use crate::services::secretsmanager::errors::SmError;
+use crate::services::secretsmanager::model::Scope;
+use crate::services::secretsmanager::model::secret::Rotation;
+use crate::services::secretsmanager::service::{SecretsManager, now_ms};
+
+/// RotationRules on the wire.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Rules {
+    automatically_after_days: Option<i64>,
+    duration: Option<String>,
+    schedule_expression: Option<String>,
+}
+
+/// The request members.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    secret_id: Option<String>,
+    client_request_token: Option<String>,
+    #[serde(rename = "RotationLambdaARN")]
+    rotation_lambda_arn: Option<String>,
+    rotation_rules: Option<Rules>,
+    #[allow(dead_code)]
+    rotate_immediately: Option<bool>,
+}
+
+/// Parse → apply → render.
+pub fn run(sm: &SecretsManager, scope: &Scope, body: Value) -> Result<Value, SmError> {
+    let req: Request = parse(body)?;
+    let id = required(req.secret_id, "secretId")?;
+    let rules = req.rotation_rules.map(|r| Rotation {
+        enabled: true,
+        lambda_arn: None,
+        automatically_after_days: r.automatically_after_days,
+        duration: r.duration,
+        schedule_expression: r.schedule_expression,
+    });
+    let now = now_ms();
+    sm.write(scope, |r| {
+        r.rotate(
+            &id,
+            req.client_request_token.as_deref(),
+            req.rotation_lambda_arn,
+            rules,
+            now,
+        )
+    })?;
+    // The configuration is stored; running it needs a Lambda emul cannot
+    // invoke (both RotateImmediately=true and the testSecret-only path).
+    Err(SmError::CannotInvokeLambda)
+}
