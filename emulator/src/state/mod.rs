@@ -4,7 +4,7 @@
 //! acknowledged only after its record is `fsync`ed, start-up replays it and
 //! refuses corrupt files (naming the file and byte offset), and only a torn
 //! final record that can never have been acknowledged is truncated.
-//! Format and rules: `docs/decisions/0002-durable-state-log.md`.
+//! Format and rules: `docs/decisions/secretsmanager-durable-log.md`.
 
 pub mod crc32;
 pub mod log;

@@ -1,7 +1,7 @@
 //! [`SecretsManager`]: the model behind locks, made durable, plugged into
 //! the gateway, plus the library API the `up` path uses for topology secrets.
 //!
-//! Concurrency and durability (docs/decisions/0002-durable-state-log.md):
+//! Concurrency and durability (docs/decisions/secretsmanager-durable-log.md):
 //! - Readers take the model's read lock only; GetSecretValue never touches
 //!   the disk and never waits for an fsync.
 //! - Writers are serialised by the log mutex. A writer clones the region

@@ -542,7 +542,7 @@ impl Region {
 
     /// RotateSecret: validates and stores the rotation configuration. emul
     /// has no Lambda to invoke, so the caller then fails the rotation itself
-    /// (docs/decisions/0003-secretsmanager-rotation.md).
+    /// (docs/decisions/secretsmanager-rotation.md).
     pub fn rotate(
         &mut self,
         id: &str,

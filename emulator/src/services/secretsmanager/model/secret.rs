@@ -116,7 +116,7 @@ pub struct Tag {
 }
 
 /// The stored rotation configuration (emul cannot run rotation Lambdas; see
-/// docs/decisions/0003-secretsmanager-rotation.md).
+/// docs/decisions/secretsmanager-rotation.md).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Rotation {
     /// RotationEnabled.

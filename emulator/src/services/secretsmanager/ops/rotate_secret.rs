@@ -1,6 +1,6 @@
 //! RotateSecret: emul stores the rotation configuration, then fails the
 //! rotation the way AWS does when it cannot invoke the Lambda
-//! (docs/decisions/0003-secretsmanager-rotation.md).
+//! (docs/decisions/secretsmanager-rotation.md).
 
 use serde::Deserialize;
 use serde_json::Value;
