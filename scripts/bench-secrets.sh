@@ -15,8 +15,8 @@ set -euo pipefail
 
 COUNT="${1:-2000}"
 shift || true
-CONCURRENCIES=("${@:-1}")
-if [ "$#" -eq 0 ]; then CONCURRENCIES=(1 8); fi
+CONCURRENCIES=("$@")
+if [ "${#CONCURRENCIES[@]}" -eq 0 ]; then CONCURRENCIES=(1 8); fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"

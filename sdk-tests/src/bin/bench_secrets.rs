@@ -39,16 +39,27 @@ fn parse_args() -> Args {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let mut value = || {
+            it.next()
+                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+        };
         match flag.as_str() {
             "--endpoint" => args.endpoint = value(),
             "--label" => args.label = value(),
-            "--count" => args.count = value().parse().unwrap_or_else(|_| usage("--count: a number")),
+            "--count" => {
+                args.count = value()
+                    .parse()
+                    .unwrap_or_else(|_| usage("--count: a number"))
+            }
             "--concurrency" => {
-                args.concurrency = value().parse().unwrap_or_else(|_| usage("--concurrency: a number"))
+                args.concurrency = value()
+                    .parse()
+                    .unwrap_or_else(|_| usage("--concurrency: a number"))
             }
             "--value-bytes" => {
-                args.value_bytes = value().parse().unwrap_or_else(|_| usage("--value-bytes: a number"))
+                args.value_bytes = value()
+                    .parse()
+                    .unwrap_or_else(|_| usage("--value-bytes: a number"))
             }
             other => usage(&format!("unknown argument {other}")),
         }
@@ -160,7 +171,12 @@ async fn main() {
         .expect("CreateSecret (is the server up?)");
     // Warm-up: connections, first-use paths.
     for _ in 0..20 {
-        client.get_secret_value().secret_id(&secret).send().await.expect("warm-up");
+        client
+            .get_secret_value()
+            .secret_id(&secret)
+            .send()
+            .await
+            .expect("warm-up");
     }
     for op in [Op::Put, Op::Get] {
         let (mut latencies, wall) = run(&client, &secret, op, &args).await;

@@ -124,3 +124,94 @@ async fn not_found_error_body() {
         "Secrets Manager can't find the specified secret.",
     );
 }
+
+/// Asserts a 400 whose `__type` is one of `types` (for constraint violations
+/// where the reference pins the constraint but not which of AWS's two
+/// validation error types carries it).
+fn assert_validation(resp: &sdk_tests::RawResponse, types: &[&str], what: &str) {
+    assert_eq!(
+        resp.status,
+        400,
+        "{what}: {}",
+        String::from_utf8_lossy(&resp.body)
+    );
+    let body = resp.json();
+    let ty = body["__type"].as_str().unwrap_or_default();
+    assert!(
+        types.contains(&ty),
+        "{what}: __type {ty:?} not in {types:?}: {body}"
+    );
+    assert!(
+        body["Message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{what}: a Message: {body}"
+    );
+}
+
+#[tokio::test]
+async fn documented_length_and_range_constraints_are_enforced() {
+    let (emul, client) = setup().await;
+    let raw = emul.raw();
+    let either = ["ValidationException", "InvalidParameterException"];
+    client
+        .create_secret()
+        .name("c")
+        .secret_string("v")
+        .send()
+        .await
+        .unwrap();
+
+    // ClientRequestToken: 32–64 characters.
+    for bad in ["short-token".to_string(), "x".repeat(65)] {
+        let resp = raw
+            .secretsmanager(
+                "PutSecretValue",
+                &json!({"SecretId": "c", "SecretString": "v", "ClientRequestToken": bad}),
+            )
+            .await;
+        assert_validation(&resp, &either, &format!("token of {} chars", bad.len()));
+    }
+    // Name: 1–512 characters.
+    let resp = raw
+        .secretsmanager(
+            "CreateSecret",
+            &json!({"Name": "n".repeat(513), "SecretString": "v", "ClientRequestToken": "55555555-5555-5555-5555-555555555555"}),
+        )
+        .await;
+    assert_validation(&resp, &either, "513-char name");
+    let ok = raw
+        .secretsmanager(
+            "CreateSecret",
+            &json!({"Name": "n".repeat(512), "SecretString": "v", "ClientRequestToken": "66666666-6666-6666-6666-666666666666"}),
+        )
+        .await;
+    assert_eq!(
+        ok.status,
+        200,
+        "512-char name is valid: {}",
+        String::from_utf8_lossy(&ok.body)
+    );
+    // Description: at most 2048 characters.
+    let resp = raw
+        .secretsmanager(
+            "UpdateSecret",
+            &json!({"SecretId": "c", "Description": "d".repeat(2049)}),
+        )
+        .await;
+    assert_validation(&resp, &either, "2049-char description");
+    // ListSecrets MaxResults: 1–100.
+    for bad in [0, 101] {
+        let resp = raw
+            .secretsmanager("ListSecrets", &json!({"MaxResults": bad}))
+            .await;
+        assert_validation(&resp, &either, &format!("MaxResults {bad}"));
+    }
+    // A NextToken the server never issued.
+    let resp = raw
+        .secretsmanager(
+            "ListSecrets",
+            &json!({"NextToken": "definitely-not-a-token"}),
+        )
+        .await;
+    assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(&resp.body));
+    assert_eq!(resp.json()["__type"], "InvalidNextTokenException");
+}
