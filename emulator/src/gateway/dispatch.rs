@@ -137,15 +137,19 @@ impl Gateway {
         let svc = Arc::clone(&service);
         let op = operation.clone();
         let ctx2 = ctx.clone();
-        // Services may fsync before answering: keep that off the reactor.
-        let result = tokio::task::spawn_blocking(move || svc.handle(&ctx2, &op, input))
-            .await
-            .unwrap_or_else(|e| {
-                Err(AwsError::internal(format!(
-                    "the {} handler failed: {e}",
-                    service.name()
-                )))
-            });
+        let result = if service.is_non_blocking(&operation) {
+            svc.handle(&ctx2, &op, input)
+        } else {
+            // Services may fsync before answering: keep that off the reactor.
+            tokio::task::spawn_blocking(move || svc.handle(&ctx2, &op, input))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(AwsError::internal(format!(
+                        "the {} handler failed: {e}",
+                        service.name()
+                    )))
+                })
+        };
         match result {
             Ok(output) => {
                 tracing::info!(request_id = %request_id, service = service.name(), operation = %operation, region = %ctx.region, status = 200, "ok");
@@ -478,5 +482,239 @@ fn respond(
         status,
         headers,
         body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::gateway::registry::{Registry, ServiceHealth};
+    use crate::gateway::{GatewayConfig, query::XmlWriter};
+
+    /// A stand-in query-protocol service (ELBv2-shaped) to exercise routing
+    /// and the XML codec before the real one exists.
+    struct FakeElb;
+
+    impl AwsService for FakeElb {
+        fn name(&self) -> &'static str {
+            "elbv2"
+        }
+        fn signing_name(&self) -> &'static str {
+            "elasticloadbalancing"
+        }
+        fn protocol(&self) -> Protocol {
+            Protocol::AwsQuery {
+                xml_namespace: "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+            }
+        }
+        fn handle(
+            &self,
+            ctx: &RequestContext,
+            operation: &str,
+            input: Input,
+        ) -> Result<Output, AwsError> {
+            let Input::Query(params) = input else {
+                unreachable!("query services get query input")
+            };
+            match operation {
+                "DescribeLoadBalancers" => {
+                    let names = params.string_list("Names")?.unwrap_or_default();
+                    if names.iter().any(|n| n == "missing") {
+                        return Err(AwsError::client(
+                            "LoadBalancerNotFound",
+                            "Load balancers '[missing]' not found",
+                        ));
+                    }
+                    let mut w = XmlWriter::new();
+                    w.list("LoadBalancers", &names, |m, n| {
+                        m.leaf("LoadBalancerName", n).leaf("Region", &ctx.region);
+                    });
+                    Ok(Output::QueryXml(w.finish()))
+                }
+                other => Err(AwsError::invalid_action(other)),
+            }
+        }
+        fn health(&self) -> ServiceHealth {
+            ServiceHealth::Degraded
+        }
+    }
+
+    fn gateway(credentials: Option<HashMap<String, String>>) -> Arc<Gateway> {
+        let mut registry = Registry::new();
+        registry.register(Arc::new(FakeElb));
+        registry.register(Arc::new(
+            crate::services::secretsmanager::SecretsManager::in_memory(),
+        ));
+        Arc::new(Gateway::new(
+            GatewayConfig {
+                credentials,
+                ..GatewayConfig::default()
+            },
+            registry,
+        ))
+    }
+
+    fn form(body: &str, auth: Option<&str>) -> WireRequest {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-www-form-urlencoded; charset=utf-8"),
+        );
+        if let Some(a) = auth {
+            headers.insert("authorization", HeaderValue::from_str(a).unwrap());
+        }
+        WireRequest {
+            method: Method::POST,
+            uri: Uri::from_static("/"),
+            headers,
+            body: Bytes::from(body.to_string()),
+        }
+    }
+
+    const ELB_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=00";
+
+    fn text(r: &WireResponse) -> String {
+        String::from_utf8_lossy(&r.body).into_owned()
+    }
+
+    #[tokio::test]
+    async fn query_requests_route_by_scope_and_render_xml() {
+        let gw = gateway(None);
+        let r = gw
+            .handle(form(
+                "Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1=a&Names.member.2=b",
+                Some(ELB_AUTH),
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", text(&r));
+        assert_eq!(r.headers["content-type"], "text/xml");
+        let rid = r.headers["x-amzn-requestid"].to_str().unwrap().to_string();
+        assert_eq!(
+            text(&r),
+            format!(
+                "<DescribeLoadBalancersResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\">\
+                 <DescribeLoadBalancersResult><LoadBalancers><member><LoadBalancerName>a</LoadBalancerName><Region>eu-west-1</Region></member>\
+                 <member><LoadBalancerName>b</LoadBalancerName><Region>eu-west-1</Region></member></LoadBalancers></DescribeLoadBalancersResult>\
+                 <ResponseMetadata><RequestId>{rid}</RequestId></ResponseMetadata></DescribeLoadBalancersResponse>"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn query_errors_and_unknown_actions_are_xml() {
+        let gw = gateway(None);
+        let r = gw
+            .handle(form(
+                "Action=DescribeLoadBalancers&Names.member.1=missing",
+                Some(ELB_AUTH),
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        let body = text(&r);
+        assert!(body.contains("<Code>LoadBalancerNotFound</Code>"), "{body}");
+        assert!(
+            body.contains("xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\""),
+            "{body}"
+        );
+        let r = gw
+            .handle(form(
+                "Action=FlyToTheMoon&Version=2015-12-01",
+                Some(ELB_AUTH),
+            ))
+            .await;
+        let body = text(&r);
+        assert!(body.contains("<Code>InvalidAction</Code>"), "{body}");
+        assert!(
+            body.contains("The action FlyToTheMoon is not valid for this web service."),
+            "{body}"
+        );
+        // A list with a gap is a ValidationError naming the parameter.
+        let r = gw
+            .handle(form(
+                "Action=DescribeLoadBalancers&Names.member.2=x",
+                Some(ELB_AUTH),
+            ))
+            .await;
+        assert!(text(&r).contains("<Code>ValidationError</Code>"));
+        assert!(
+            text(&r).contains("&apos;Names&apos; is missing member 1"),
+            "{}",
+            text(&r)
+        );
+    }
+
+    #[tokio::test]
+    async fn unsigned_query_requests_go_to_the_only_query_service() {
+        let gw = gateway(None);
+        let r = gw
+            .handle(form("Action=DescribeLoadBalancers&Names.member.1=z", None))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", text(&r));
+        assert!(
+            text(&r).contains("<Region>us-east-1</Region>"),
+            "default region"
+        );
+    }
+
+    #[tokio::test]
+    async fn strict_auth_errors_are_rendered_in_the_query_protocol() {
+        let gw = gateway(Some(HashMap::from([(
+            "AKIDGOOD".to_string(),
+            "s".to_string(),
+        )])));
+        let r = gw
+            .handle(form("Action=DescribeLoadBalancers", Some(ELB_AUTH)))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(
+            text(&r).contains("<Code>InvalidClientTokenId</Code>"),
+            "{}",
+            text(&r)
+        );
+        let r = gw.handle(form("Action=DescribeLoadBalancers", None)).await;
+        assert!(
+            text(&r).contains("<Code>MissingAuthenticationToken</Code>"),
+            "{}",
+            text(&r)
+        );
+    }
+
+    #[tokio::test]
+    async fn health_lists_every_registered_service() {
+        let gw = gateway(None);
+        let req = WireRequest {
+            method: Method::GET,
+            uri: Uri::from_static("/_emul/health"),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        };
+        let r = gw.handle(req).await;
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"status": "running", "services": {"elbv2": "degraded", "secretsmanager": "running"}})
+        );
+    }
+
+    #[tokio::test]
+    async fn rejected_bodies_use_the_target_services_codec() {
+        let gw = gateway(None);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("secretsmanager.CreateSecret"),
+        );
+        let r = gw.reject(&headers, &AwsError::body_too_large(10));
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["__type"], "RequestEntityTooLargeException");
+        assert!(
+            body.get("Message").is_some(),
+            "Secrets Manager's capitalised Message"
+        );
+        let r = gw.reject(&form("", None).headers, &AwsError::body_too_large(10));
+        assert!(text(&r).starts_with("<ErrorResponse"));
     }
 }

@@ -99,6 +99,12 @@ pub trait AwsService: Send + Sync + 'static {
     ) -> Result<Output, AwsError>;
     /// The current health.
     fn health(&self) -> ServiceHealth;
+    /// `true` for operations that never block (no disk I/O, no waiting on
+    /// writers): the gateway then runs them inline instead of on the
+    /// blocking pool, saving a thread hop on hot reads like GetSecretValue.
+    fn is_non_blocking(&self, _operation: &str) -> bool {
+        false
+    }
 }
 
 /// The services the gateway hosts.

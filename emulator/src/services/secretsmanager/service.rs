@@ -281,6 +281,21 @@ impl AwsService for SecretsManager {
         ops::dispatch(self, &scope, operation, body).map(Output::Json)
     }
 
+    fn is_non_blocking(&self, operation: &str) -> bool {
+        // Reads take the model's read lock only, which writers hold just to
+        // publish (never across an fsync).
+        matches!(
+            operation,
+            "GetSecretValue"
+                | "BatchGetSecretValue"
+                | "DescribeSecret"
+                | "ListSecrets"
+                | "ListSecretVersionIds"
+                | "GetResourcePolicy"
+                | "GetRandomPassword"
+        )
+    }
+
     fn health(&self) -> ServiceHealth {
         if self.degraded.load(Ordering::Relaxed) {
             ServiceHealth::Degraded
