@@ -362,3 +362,93 @@ fn corrupt_state_is_refused_with_file_and_offset() {
     );
     assert!(err.contains("payload checksum mismatch"), "{err}");
 }
+
+/// A log with far more records than live secrets is compacted at start-up
+/// (write-then-rename) and replays to the same state.
+#[test]
+fn start_up_compacts_a_long_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let sm = SecretsManager::open(dir.path()).unwrap();
+    call(
+        &sm,
+        "CreateSecret",
+        json!({"Name": "a", "SecretString": "0", "ClientRequestToken": token(0)}),
+    )
+    .unwrap();
+    for i in 1..=300 {
+        call(
+            &sm,
+            "TagResource",
+            json!({"SecretId": "a", "Tags": [{"Key": "n", "Value": format!("{i}")}]}),
+        )
+        .unwrap();
+    }
+    let before = call(&sm, "DescribeSecret", json!({"SecretId": "a"})).unwrap();
+    drop(sm);
+    let path = dir.path().join("secretsmanager/secrets.log");
+    let long = std::fs::metadata(&path).unwrap().len();
+    let sm = SecretsManager::open(dir.path()).unwrap();
+    let short = std::fs::metadata(&path).unwrap().len();
+    assert!(short * 100 < long, "compacted from {long} to {short} bytes");
+    assert_eq!(
+        call(&sm, "DescribeSecret", json!({"SecretId": "a"})).unwrap(),
+        before
+    );
+    drop(sm);
+    let sm = SecretsManager::open(dir.path()).unwrap();
+    assert_eq!(
+        call(&sm, "DescribeSecret", json!({"SecretId": "a"})).unwrap(),
+        before
+    );
+    assert!(
+        !dir.path()
+            .join("secretsmanager/secrets.log.compact")
+            .exists()
+    );
+}
+
+#[test]
+fn resource_policies_are_stored_and_validated() {
+    let sm = SecretsManager::in_memory();
+    call(&sm, "CreateSecret", json!({"Name": "p"})).unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    let ok = call(
+        &sm,
+        "ValidateResourcePolicy",
+        json!({"SecretId": "p", "ResourcePolicy": policy}),
+    )
+    .unwrap();
+    assert_eq!(
+        ok,
+        json!({"PolicyValidationPassed": true, "ValidationErrors": []})
+    );
+    let bad = call(
+        &sm,
+        "PutResourcePolicy",
+        json!({"SecretId": "p", "ResourcePolicy": "{not json"}),
+    )
+    .unwrap_err();
+    assert_eq!(bad.code, "MalformedPolicyDocumentException");
+    let none = call(&sm, "GetResourcePolicy", json!({"SecretId": "p"})).unwrap();
+    assert!(
+        none.get("ResourcePolicy").is_none(),
+        "omitted when none: {none}"
+    );
+    call(
+        &sm,
+        "PutResourcePolicy",
+        json!({"SecretId": "p", "ResourcePolicy": policy}),
+    )
+    .unwrap();
+    assert_eq!(
+        call(&sm, "GetResourcePolicy", json!({"SecretId": "p"})).unwrap()["ResourcePolicy"],
+        policy
+    );
+    call(&sm, "DeleteResourcePolicy", json!({"SecretId": "p"})).unwrap();
+    assert!(
+        call(&sm, "GetResourcePolicy", json!({"SecretId": "p"}))
+            .unwrap()
+            .get("ResourcePolicy")
+            .is_none()
+    );
+}

@@ -293,6 +293,7 @@ impl AwsService for SecretsManager {
                 | "ListSecretVersionIds"
                 | "GetResourcePolicy"
                 | "GetRandomPassword"
+                | "ValidateResourcePolicy"
         )
     }
 

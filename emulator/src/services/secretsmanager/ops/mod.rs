@@ -24,6 +24,7 @@ mod tag_resource;
 mod untag_resource;
 mod update_secret;
 mod update_secret_version_stage;
+mod validate_resource_policy;
 
 use base64::Engine;
 use serde::de::DeserializeOwned;
@@ -55,6 +56,7 @@ pub const OPERATIONS: &[&str] = &[
     "UntagResource",
     "UpdateSecret",
     "UpdateSecretVersionStage",
+    "ValidateResourcePolicy",
 ];
 
 /// Runs `operation`.
@@ -84,6 +86,7 @@ pub fn dispatch(
         "UntagResource" => untag_resource::run(sm, scope, body),
         "UpdateSecret" => update_secret::run(sm, scope, body),
         "UpdateSecretVersionStage" => update_secret_version_stage::run(sm, scope, body),
+        "ValidateResourcePolicy" => validate_resource_policy::run(sm, scope, body),
         other => return Err(AwsError::unknown_operation(other)),
     };
     result.map_err(|e| e.to_aws())
