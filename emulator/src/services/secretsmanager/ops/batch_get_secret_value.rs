@@ -14,9 +14,13 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretIdList`: the secrets to read (xor Filters).
     secret_id_list: Option<Vec<String>>,
+    /// `Filters`: ANDed filters, values ORed.
     filters: Option<Vec<WireFilter>>,
+    /// `MaxResults`: page size.
     max_results: Option<i64>,
+    /// `NextToken`: where the previous page stopped.
     next_token: Option<String>,
 }
 

@@ -12,13 +12,21 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `Name`: the new secret's name.
     name: Option<String>,
+    /// `ClientRequestToken`: idempotency token; becomes the VersionId.
     client_request_token: Option<String>,
+    /// `Description`.
     description: Option<String>,
+    /// `KmsKeyId` (recorded; emul does not encrypt with KMS).
     kms_key_id: Option<String>,
+    /// `SecretString`: a text value.
     secret_string: Option<String>,
+    /// `SecretBinary`: a binary value, base64 on the wire.
     secret_binary: Option<String>,
+    /// `Tags`.
     tags: Option<Vec<WireTag>>,
+    /// `Type` (e.g. for service-managed secrets).
     #[serde(rename = "Type")]
     secret_type: Option<String>,
 }

@@ -12,6 +12,7 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
     secret_id: Option<String>,
 }
 

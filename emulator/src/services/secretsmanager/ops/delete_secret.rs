@@ -12,8 +12,11 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
     secret_id: Option<String>,
+    /// `RecoveryWindowInDays`: 7–30, default 30.
     recovery_window_in_days: Option<i64>,
+    /// `ForceDeleteWithoutRecovery`: delete now, no recovery window.
     force_delete_without_recovery: Option<bool>,
 }
 

@@ -13,13 +13,21 @@ use crate::services::secretsmanager::service::SecretsManager;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `PasswordLength`: 1–4096, default 32.
     password_length: Option<i64>,
+    /// `ExcludeCharacters`: characters never used.
     exclude_characters: Option<String>,
+    /// `ExcludeNumbers`.
     exclude_numbers: Option<bool>,
+    /// `ExcludePunctuation`.
     exclude_punctuation: Option<bool>,
+    /// `ExcludeUppercase`.
     exclude_uppercase: Option<bool>,
+    /// `ExcludeLowercase`.
     exclude_lowercase: Option<bool>,
+    /// `IncludeSpace` (default false).
     include_space: Option<bool>,
+    /// `RequireEachIncludedType` (default true).
     require_each_included_type: Option<bool>,
 }
 

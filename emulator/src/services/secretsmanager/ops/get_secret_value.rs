@@ -12,8 +12,11 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
     secret_id: Option<String>,
+    /// `VersionId`: select this version.
     version_id: Option<String>,
+    /// `VersionStage`: the staging label to select or move.
     version_stage: Option<String>,
 }
 

@@ -14,9 +14,13 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
     secret_id: Option<String>,
+    /// `MaxResults`: page size.
     max_results: Option<i64>,
+    /// `NextToken`: where the previous page stopped.
     next_token: Option<String>,
+    /// `IncludeDeprecated`: also list versions without labels.
     include_deprecated: Option<bool>,
 }
 

@@ -16,11 +16,17 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `IncludePlannedDeletion`: also list secrets scheduled for deletion.
     include_planned_deletion: Option<bool>,
+    /// `MaxResults`: page size.
     max_results: Option<i64>,
+    /// `NextToken`: where the previous page stopped.
     next_token: Option<String>,
+    /// `Filters`: ANDed filters, values ORed.
     filters: Option<Vec<WireFilter>>,
+    /// `SortOrder`: asc (default) or desc.
     sort_order: Option<String>,
+    /// `SortBy`: created-date (default), last-accessed-date, last-changed-date or name.
     sort_by: Option<String>,
 }
 

@@ -12,8 +12,11 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
     secret_id: Option<String>,
+    /// `ResourcePolicy`: the policy document (JSON text).
     resource_policy: Option<String>,
+    /// `BlockPublicPolicy`: accepted and ignored (emul does not evaluate policies).
     #[allow(dead_code)]
     block_public_policy: Option<bool>,
 }

@@ -13,10 +13,15 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
     secret_id: Option<String>,
+    /// `ClientRequestToken`: idempotency token; becomes the VersionId.
     client_request_token: Option<String>,
+    /// `SecretString`: a text value.
     secret_string: Option<String>,
+    /// `SecretBinary`: a binary value, base64 on the wire.
     secret_binary: Option<String>,
+    /// `VersionStages`: labels for the new version (default AWSCURRENT).
     version_stages: Option<Vec<String>>,
 }
 

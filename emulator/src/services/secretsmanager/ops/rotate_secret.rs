@@ -15,8 +15,11 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Rules {
+    /// `AutomaticallyAfterDays`: 1–1000.
     automatically_after_days: Option<i64>,
+    /// `Duration`: the rotation window, e.g. `3h`.
     duration: Option<String>,
+    /// `ScheduleExpression`: `rate(…)` or `cron(…)`.
     schedule_expression: Option<String>,
 }
 
@@ -24,11 +27,16 @@ struct Rules {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
     secret_id: Option<String>,
+    /// `ClientRequestToken`: idempotency token; becomes the VersionId.
     client_request_token: Option<String>,
+    /// `RotationLambdaARN`: the rotation function (never invoked by emul).
     #[serde(rename = "RotationLambdaARN")]
     rotation_lambda_arn: Option<String>,
+    /// `RotationRules`: the schedule, stored.
     rotation_rules: Option<Rules>,
+    /// `RotateImmediately`: accepted; either way emul cannot invoke the Lambda.
     #[allow(dead_code)]
     rotate_immediately: Option<bool>,
 }

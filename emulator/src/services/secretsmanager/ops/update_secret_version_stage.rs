@@ -12,9 +12,13 @@ use crate::services::secretsmanager::service::{SecretsManager, now_ms};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
     secret_id: Option<String>,
+    /// `VersionStage`: the staging label to select or move.
     version_stage: Option<String>,
+    /// `RemoveFromVersionId`: the version that currently holds the label.
     remove_from_version_id: Option<String>,
+    /// `MoveToVersionId`: the version that gets the label.
     move_to_version_id: Option<String>,
 }
 
