@@ -452,3 +452,43 @@ fn resource_policies_are_stored_and_validated() {
             .is_none()
     );
 }
+
+/// The in-process read API used by the task launcher.
+#[test]
+fn get_value_library_api() {
+    use emul::services::secretsmanager::model::SecretValue;
+    let sm = SecretsManager::in_memory();
+    let made = sm
+        .ensure_secret(
+            "000000000000",
+            "us-east-1",
+            "app/cfg",
+            EnsureValue::Literal("{\"a\":1}".into()),
+            None,
+        )
+        .unwrap();
+    let (arn, value) = sm
+        .get_value("000000000000", "us-east-1", &made.arn, None, None)
+        .unwrap();
+    assert_eq!(
+        (arn.as_str(), value),
+        (made.arn.as_str(), SecretValue::String("{\"a\":1}".into()))
+    );
+    let err = sm
+        .get_value(
+            "000000000000",
+            "us-east-1",
+            "app/cfg",
+            None,
+            Some("AWSPREVIOUS"),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS"
+    );
+    let err = sm
+        .get_value("000000000000", "eu-west-1", "app/cfg", None, None)
+        .unwrap_err();
+    assert_eq!(err.code(), "ResourceNotFoundException");
+}

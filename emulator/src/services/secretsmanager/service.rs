@@ -241,6 +241,31 @@ impl SecretsManager {
     }
 }
 
+impl SecretsManager {
+    /// Reads a secret's value the way GetSecretValue does (AWSCURRENT unless
+    /// a version id or staging label is given), for in-process callers such
+    /// as the ECS task launcher resolving `secrets[].valueFrom`. Returns the
+    /// secret's ARN and the value; errors carry AWS's codes and messages.
+    pub fn get_value(
+        &self,
+        account: &str,
+        region: &str,
+        secret_id: &str,
+        version_id: Option<&str>,
+        version_stage: Option<&str>,
+    ) -> Result<(String, SecretValue), SmError> {
+        let scope = Scope {
+            account: account.into(),
+            region: region.into(),
+        };
+        let now = now_ms();
+        self.read(&scope, |r| {
+            let (secret, vid) = r.get_value(secret_id, version_id, version_stage, now)?;
+            Ok((secret.arn.clone(), secret.versions[&vid].value.clone()))
+        })
+    }
+}
+
 impl AwsService for SecretsManager {
     fn name(&self) -> &'static str {
         "secretsmanager"
