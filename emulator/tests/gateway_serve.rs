@@ -396,11 +396,17 @@ fn strict_auth_verifies_sigv4() {
         ],
     );
     let body = b"{}";
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let fresh = sigv4::format_amz_date(now);
+    let stale = sigv4::format_amz_date(now - 16 * 60);
     let host = format!("127.0.0.1:{}", server.port);
-    let signed = |akid: &str, secret: &str| {
+    let signed_at = |akid: &str, secret: &str, date: &str| {
         let mut h = http::HeaderMap::new();
         h.insert("host", host.parse().unwrap());
-        h.insert("x-amz-date", "20260101T000000Z".parse().unwrap());
+        h.insert("x-amz-date", date.parse().unwrap());
         h.insert(
             "x-amz-target",
             "secretsmanager.ListSecrets".parse().unwrap(),
@@ -412,7 +418,7 @@ fn strict_auth_verifies_sigv4() {
         sigv4::sign(
             akid,
             secret,
-            "20260101T000000Z",
+            date,
             "us-east-1",
             "secretsmanager",
             "POST",
@@ -421,9 +427,10 @@ fn strict_auth_verifies_sigv4() {
             body,
         )
     };
-    let send = |auth: Option<String>| {
+    let signed = |akid: &str, secret: &str| signed_at(akid, secret, &fresh);
+    let send_at = |auth: Option<String>, date: &str| {
         let mut headers = vec![
-            ("X-Amz-Date", "20260101T000000Z".to_string()),
+            ("X-Amz-Date", date.to_string()),
             ("X-Amz-Target", "secretsmanager.ListSecrets".to_string()),
             ("Content-Type", "application/x-amz-json-1.1".to_string()),
         ];
@@ -433,7 +440,15 @@ fn strict_auth_verifies_sigv4() {
         let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         server.request("POST", "/", &headers, body)
     };
+    let send = |auth: Option<String>| send_at(auth, &fresh);
     assert_eq!(send(Some(signed("AKIDGOOD", "goodsecret"))).status, 200);
+    // A valid signature that is 16 minutes old is expired, as in AWS.
+    let msg = send_at(Some(signed_at("AKIDGOOD", "goodsecret", &stale)), &stale)
+        .json_error(400, "InvalidSignatureException");
+    assert!(
+        msg.starts_with(&format!("Signature expired: {stale} is now earlier than ")),
+        "{msg}"
+    );
     assert_eq!(send(Some(signed("AKID2", "other"))).status, 200);
     assert_eq!(
         send(Some(signed("AKIDUNKNOWN", "goodsecret")))

@@ -325,6 +325,13 @@ impl Gateway {
         }
         let path_and_query = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let host = req.uri.authority().map(|a| a.as_str());
+        let bad_signature = |message: String| {
+            if query {
+                AwsError::client("SignatureDoesNotMatch", message).with_status(403)
+            } else {
+                AwsError::client("InvalidSignatureException", message)
+            }
+        };
         sigv4::verify(
             auth,
             secret,
@@ -334,16 +341,20 @@ impl Gateway {
             host,
             &req.body,
         )
-        .map_err(|_| {
-            if query {
-                AwsError::client(
-                    "SignatureDoesNotMatch",
-                    AwsError::invalid_signature().message,
-                )
-                .with_status(403)
-            } else {
-                AwsError::invalid_signature()
-            }
+        .map_err(|_| bad_signature(AwsError::invalid_signature().message))?;
+        // A correct signature may still be too old (replay) or from the future.
+        let amz_date = req
+            .headers
+            .get("x-amz-date")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        sigv4::check_skew(amz_date, now).map_err(|r| match r {
+            sigv4::Rejection::Skewed(message) => bad_signature(message),
+            sigv4::Rejection::BadSignature => bad_signature(AwsError::invalid_signature().message),
         })
     }
 

@@ -68,6 +68,79 @@ pub fn parse_authorization(value: &str) -> Option<Authorization> {
 pub enum Rejection {
     /// The signature does not match the request.
     BadSignature,
+    /// `X-Amz-Date` is more than 15 minutes away from now; the message is
+    /// AWS's ("Signature expired: …" / "Signature not yet current: …").
+    Skewed(String),
+}
+
+/// How far `X-Amz-Date` may be from the server clock (AWS: 15 minutes).
+pub const MAX_SKEW_SECS: i64 = 15 * 60;
+
+/// Formats epoch seconds as SigV4's `YYYYMMDDTHHMMSSZ`.
+pub fn format_amz_date(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), proleptic Gregorian.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Parses `YYYYMMDDTHHMMSSZ` into epoch seconds.
+pub fn parse_amz_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Days-from-civil, the inverse of the above.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// Checks `X-Amz-Date` against `now` (epoch seconds) like AWS does.
+pub fn check_skew(amz_date: &str, now: i64) -> Result<(), Rejection> {
+    let Some(t) = parse_amz_date(amz_date) else {
+        return Err(Rejection::BadSignature);
+    };
+    if t < now - MAX_SKEW_SECS {
+        return Err(Rejection::Skewed(format!(
+            "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
+            format_amz_date(now - MAX_SKEW_SECS),
+            format_amz_date(now)
+        )));
+    }
+    if t > now + MAX_SKEW_SECS {
+        return Err(Rejection::Skewed(format!(
+            "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
+            format_amz_date(now + MAX_SKEW_SECS),
+            format_amz_date(now)
+        )));
+    }
+    Ok(())
 }
 
 /// Verifies a parsed signature against the request and the secret key of
@@ -333,6 +406,35 @@ mod tests {
         assert_eq!(
             verify(&auth, "SECRET", "POST", "/", &tampered, None, body),
             Err(Rejection::BadSignature)
+        );
+    }
+
+    #[test]
+    fn amz_dates_round_trip_and_skew_is_checked() {
+        assert_eq!(format_amz_date(0), "19700101T000000Z");
+        assert_eq!(format_amz_date(1_440_938_160), "20150830T123600Z");
+        assert_eq!(parse_amz_date("20150830T123600Z"), Some(1_440_938_160));
+        assert_eq!(
+            parse_amz_date("20240229T235959Z")
+                .map(format_amz_date)
+                .as_deref(),
+            Some("20240229T235959Z")
+        );
+        assert_eq!(parse_amz_date("2015-08-30"), None);
+        let now = 1_440_938_160;
+        assert_eq!(check_skew("20150830T123600Z", now), Ok(()));
+        assert_eq!(check_skew("20150830T125000Z", now), Ok(()));
+        assert_eq!(
+            check_skew("20150830T120000Z", now),
+            Err(Rejection::Skewed(
+                "Signature expired: 20150830T120000Z is now earlier than 20150830T122100Z (20150830T123600Z - 15 min.)".into()
+            ))
+        );
+        assert_eq!(
+            check_skew("20150830T130000Z", now),
+            Err(Rejection::Skewed(
+                "Signature not yet current: 20150830T130000Z is still later than 20150830T125100Z (20150830T123600Z + 15 min.)".into()
+            ))
         );
     }
 
