@@ -405,4 +405,43 @@ mod tests {
         let xml = render_error(&AwsError::server("HealthUnavailable", "x"), "ns", "r");
         assert!(xml.contains("<Type>Receiver</Type>"));
     }
+
+    /// A query writer for the property test: lists of structs with a scalar
+    /// and a nested list, percent-encoded like an SDK would.
+    fn encode(items: &[(String, Vec<String>)]) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        out.append_pair("Action", "X");
+        if items.is_empty() {
+            out.append_pair("Items", "");
+        }
+        for (i, (name, values)) in items.iter().enumerate() {
+            out.append_pair(&format!("Items.member.{}.Name", i + 1), name);
+            if values.is_empty() {
+                out.append_pair(&format!("Items.member.{}.Values", i + 1), "");
+            }
+            for (j, v) in values.iter().enumerate() {
+                out.append_pair(
+                    &format!("Items.member.{}.Values.member.{}", i + 1, j + 1),
+                    v,
+                );
+            }
+        }
+        out.finish()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn member_lists_round_trip(items in proptest::collection::vec(
+            (".{0,12}", proptest::collection::vec(".{0,8}", 0..12)),
+            0..12,
+        )) {
+            let q = QueryParams::parse(encode(&items).as_bytes());
+            let members = q.members("Items").unwrap().unwrap();
+            proptest::prop_assert_eq!(members.len(), items.len());
+            for (m, (name, values)) in members.iter().zip(&items) {
+                proptest::prop_assert_eq!(m.get("Name").unwrap_or_default(), name.as_str());
+                proptest::prop_assert_eq!(&m.string_list("Values").unwrap().unwrap(), values);
+            }
+        }
+    }
 }
