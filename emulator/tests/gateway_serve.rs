@@ -728,3 +728,22 @@ fn concurrent_http_writers_to_one_secret() {
         2
     );
 }
+
+#[test]
+fn a_second_server_on_the_same_state_dir_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::start(dir.path(), &[]);
+    let out = Command::new(env!("CARGO_BIN_EXE_emul"))
+        .args(["serve", "--port", "0", "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no ready line");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is in use by another emul process"),
+        "{stderr}"
+    );
+    assert_eq!(first.terminate(), 0);
+}

@@ -32,6 +32,14 @@ pub const MAX_PAYLOAD: u32 = 256 * 1024 * 1024;
 /// Why the state could not be opened or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
+    /// Another process holds the log open.
+    #[error("state file {path} is in use by another emul process (lock file {lock})")]
+    InUse {
+        /// The log file.
+        path: PathBuf,
+        /// The lock file that is held.
+        lock: PathBuf,
+    },
     /// An I/O failure on `path`.
     #[error("state file {path}: {source}")]
     Io {
@@ -68,6 +76,9 @@ pub struct RecordLog {
     poisoned: bool,
     /// How many records the file holds (to decide on compaction).
     records: usize,
+    /// `<log>.lock`, exclusively locked for as long as this log is open, so
+    /// two emul processes never append to the same file.
+    _lock: File,
 }
 
 /// What [`RecordLog::open`] found.
@@ -81,6 +92,28 @@ pub struct OpenedLog {
     pub offsets: Vec<u64>,
     /// `Some((offset, bytes))` when a torn tail was truncated.
     pub truncated_tail: Option<(u64, u64)>,
+}
+
+/// Takes the exclusive lock on `<path>.lock`.
+fn acquire_lock(path: &Path) -> Result<File, StateError> {
+    let lock_path = path.with_extension("lock");
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StateError::InUse {
+            path: path.into(),
+            lock: lock_path,
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(StateError::Io {
+            path: lock_path,
+            source: e,
+        }),
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StateError + '_ {
@@ -108,6 +141,7 @@ impl RecordLog {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         }
+        let lock = acquire_lock(path)?;
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -126,6 +160,7 @@ impl RecordLog {
                     len: MAGIC.len() as u64,
                     poisoned: false,
                     records: 0,
+                    _lock: lock,
                 },
                 payloads: Vec::new(),
                 offsets: Vec::new(),
@@ -154,6 +189,7 @@ impl RecordLog {
                         len: MAGIC.len() as u64,
                         poisoned: false,
                         records: 0,
+                        _lock: lock,
                     },
                     payloads: Vec::new(),
                     offsets: Vec::new(),
@@ -232,6 +268,7 @@ impl RecordLog {
                 len: pos as u64,
                 poisoned: false,
                 records,
+                _lock: lock,
             },
             payloads,
             offsets,
@@ -428,6 +465,24 @@ mod tests {
             Ok(_) => unreachable!(),
         };
         assert!(msg.contains("x.log is corrupt at byte offset"), "{msg}");
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_while_the_first_holds_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        let first = open(&path);
+        match RecordLog::open(&path) {
+            Err(e @ StateError::InUse { .. }) => {
+                assert!(
+                    e.to_string().contains("in use by another emul process"),
+                    "{e}"
+                )
+            }
+            other => panic!("expected InUse, got {other:?}"),
+        }
+        drop(first);
+        open(&path);
     }
 
     #[test]
