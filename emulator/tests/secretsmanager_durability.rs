@@ -492,3 +492,49 @@ fn get_value_library_api() {
         .unwrap_err();
     assert_eq!(err.code(), "ResourceNotFoundException");
 }
+
+/// A secret whose recovery window passed while emul was down is gone after
+/// start-up, and its name can be reused.
+#[test]
+fn expired_deletions_are_purged_at_start_up() {
+    use emul::services::secretsmanager::model::{Change, Scope, Secret};
+    let dir = tempfile::tempdir().unwrap();
+    let sm = SecretsManager::open(dir.path()).unwrap();
+    call(
+        &sm,
+        "CreateSecret",
+        json!({"Name": "old", "SecretString": "x", "ClientRequestToken": token(1)}),
+    )
+    .unwrap();
+    let described = call(&sm, "DescribeSecret", json!({"SecretId": "old"})).unwrap();
+    drop(sm);
+    // Forge a record saying the deletion was scheduled long ago.
+    let arn = described["ARN"].as_str().unwrap().to_string();
+    let mut secret = Secret::new(arn, "old".into(), 1_000);
+    secret.deleted = Some(1_000);
+    secret.deletion_date = Some(2_000);
+    let scope = Scope {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+    };
+    let payload = serde_json::to_vec(&vec![Change::Upsert(scope, Box::new(secret))]).unwrap();
+    let path = dir.path().join("secretsmanager/secrets.log");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(&emul::state::log::encode_record(&payload));
+    std::fs::write(&path, &bytes).unwrap();
+    let sm = SecretsManager::open(dir.path()).unwrap();
+    let listed = call(&sm, "ListSecrets", json!({"IncludePlannedDeletion": true})).unwrap();
+    assert_eq!(listed["SecretList"], json!([]));
+    call(
+        &sm,
+        "CreateSecret",
+        json!({"Name": "old", "SecretString": "y", "ClientRequestToken": token(2)}),
+    )
+    .unwrap();
+    drop(sm);
+    let sm = SecretsManager::open(dir.path()).unwrap();
+    assert_eq!(
+        call(&sm, "GetSecretValue", json!({"SecretId": "old"})).unwrap()["SecretString"],
+        "y"
+    );
+}

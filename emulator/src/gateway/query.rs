@@ -222,6 +222,17 @@ impl XmlWriter {
     }
 }
 
+/// An ISO-8601 UTC timestamp with milliseconds (`2016-03-25T16:20:14.880Z`),
+/// as query services render timestamps (e.g. ELBv2 `CreatedTime`).
+pub fn iso8601(epoch_ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.format(&format).unwrap_or_default()
+}
+
 /// The success envelope: `<OpResponse xmlns><OpResult>inner</OpResult>
 /// <ResponseMetadata><RequestId>…` (the result element exists even when empty).
 pub fn render_success(
@@ -338,6 +349,12 @@ mod tests {
         assert_eq!(q.string_list("Names").unwrap_err().code, "ValidationError");
         let q = QueryParams::parse(b"Names.member.x=a");
         assert!(q.string_list("Names").unwrap_err().message.contains("'x'"));
+    }
+
+    #[test]
+    fn timestamps_are_iso8601_utc() {
+        assert_eq!(iso8601(1_458_922_814_880), "2016-03-25T16:20:14.880Z");
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

@@ -110,6 +110,22 @@ impl SecretsManager {
             }
         }
         let mut log = opened.log;
+        // Secrets whose recovery window ran out while emul was down are
+        // removed for good now (one record, like any other change).
+        let now = now_ms();
+        let mut expired = Vec::new();
+        for region in model.values_mut() {
+            let before = region.clone();
+            region.purge_expired(now);
+            expired.extend(region.diff(&before));
+        }
+        if !expired.is_empty() {
+            tracing::info!(
+                count = expired.len(),
+                "removing secrets whose recovery window has passed"
+            );
+            log.append(&serde_json::to_vec(&expired).expect("changes serialize"))?;
+        }
         let live: usize = model.values().map(|r| r.secrets.len()).sum();
         if log.records() > 2 * live + COMPACT_SLACK {
             let snapshot: Vec<Vec<u8>> = model
