@@ -134,6 +134,15 @@ impl Gateway {
             tracing::info!(request_id = %request_id, service = service.name(), operation = %operation, code = %err.code, "rejected by --strict-auth");
             return self.error(&request_id, codec, Some(&operation), &err);
         }
+        // Authenticate first, decode second: an unauthenticated caller learns
+        // nothing from body errors. `None` means a JSON body not yet decoded.
+        let input = match input {
+            Some(input) => input,
+            None => match json::parse_body(&req.body) {
+                Ok(body) => Input::Json(body),
+                Err(err) => return self.error(&request_id, codec, Some(&operation), &err),
+            },
+        };
         let svc = Arc::clone(&service);
         let op = operation.clone();
         let ctx2 = ctx.clone();
@@ -162,13 +171,15 @@ impl Gateway {
         }
     }
 
-    /// Finds the service and operation and decodes the body.
+    /// Finds the service and operation. Query parameters are decoded here
+    /// (the Action is inside them); a JSON body is left for after
+    /// authentication (`None`).
     #[allow(clippy::type_complexity)]
     fn route(
         &self,
         req: &WireRequest,
         auth: Option<&Authorization>,
-    ) -> Result<(Arc<dyn AwsService>, String, Input), (AwsError, Codec)> {
+    ) -> Result<(Arc<dyn AwsService>, String, Option<Input>), (AwsError, Codec)> {
         let headers = &req.headers;
         if let Some(target) = headers.get("x-amz-target") {
             let codec = Codec::Json {
@@ -215,12 +226,8 @@ impl Gateway {
                     codec,
                 ));
             }
-            let body = json::parse_body(&req.body).map_err(|e| (e, codec))?;
-            return Ok((
-                Arc::clone(service),
-                operation.to_string(),
-                Input::Json(body),
-            ));
+            // The body is decoded after authentication (see `handle`).
+            return Ok((Arc::clone(service), operation.to_string(), None));
         }
 
         let params = if req.method == Method::POST && is_form(headers) {
@@ -253,7 +260,7 @@ impl Gateway {
                 };
                 return Err((AwsError::unknown_service(&what), codec));
             };
-            return Ok((Arc::clone(service), action, Input::Query(params)));
+            return Ok((Arc::clone(service), action, Some(Input::Query(params))));
         }
 
         if let Some(a) = auth
@@ -689,6 +696,34 @@ mod tests {
             text(&r).contains("<Code>MissingAuthenticationToken</Code>"),
             "{}",
             text(&r)
+        );
+    }
+
+    #[tokio::test]
+    async fn authentication_comes_before_body_decoding() {
+        let gw = gateway(Some(HashMap::from([(
+            "AKIDGOOD".to_string(),
+            "s".to_string(),
+        )])));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("secretsmanager.GetSecretValue"),
+        );
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        let req = WireRequest {
+            method: Method::POST,
+            uri: Uri::from_static("/"),
+            headers,
+            body: Bytes::from_static(b"{not json"),
+        };
+        let r = gw.handle(req).await;
+        assert_eq!(
+            r.headers["x-amzn-errortype"],
+            "MissingAuthenticationTokenException"
         );
     }
 
