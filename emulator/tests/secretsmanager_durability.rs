@@ -538,3 +538,56 @@ fn expired_deletions_are_purged_at_start_up() {
         "y"
     );
 }
+
+/// `GenerateSecretString`-style topology secrets: template + generated key.
+#[test]
+fn ensure_secret_with_a_json_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let sm = SecretsManager::open(dir.path()).unwrap();
+    let spec = PasswordSpec {
+        exclude_punctuation: true,
+        length: 20,
+        ..PasswordSpec::default()
+    };
+    let value = EnsureValue::GeneratedJson {
+        template: r#"{"username":"app","port":5432}"#.into(),
+        key: "password".into(),
+        spec,
+    };
+    sm.ensure_secret("000000000000", "us-east-1", "db/creds", value.clone(), None)
+        .unwrap();
+    let text =
+        call(&sm, "GetSecretValue", json!({"SecretId": "db/creds"})).unwrap()["SecretString"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let parsed: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed["username"], "app");
+    assert_eq!(parsed["port"], 5432);
+    let pw = parsed["password"].as_str().unwrap();
+    assert_eq!(pw.len(), 20);
+    assert!(pw.chars().all(|c| c.is_ascii_alphanumeric()));
+    drop(sm);
+    let sm = SecretsManager::open(dir.path()).unwrap();
+    assert!(
+        !sm.ensure_secret("000000000000", "us-east-1", "db/creds", value, None)
+            .unwrap()
+            .created
+    );
+    assert_eq!(
+        call(&sm, "GetSecretValue", json!({"SecretId": "db/creds"})).unwrap()["SecretString"],
+        text
+    );
+    let bad = EnsureValue::GeneratedJson {
+        template: "[1]".into(),
+        key: "p".into(),
+        spec: PasswordSpec::default(),
+    };
+    let err = sm
+        .ensure_secret("000000000000", "us-east-1", "db/bad", bad, None)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("db/bad is not a JSON object"),
+        "{err}"
+    );
+}

@@ -63,6 +63,17 @@ pub enum EnsureValue {
     /// A password generated once with these options and then kept across
     /// restarts (the stored value is never regenerated).
     GeneratedPassword(PasswordSpec),
+    /// CloudFormation's `GenerateSecretString` with `SecretStringTemplate` +
+    /// `GenerateStringKey`: the JSON object `template` with a password
+    /// generated once under `key` (e.g. `{"username":"app"}` + `password`).
+    GeneratedJson {
+        /// A JSON object (text) to start from.
+        template: String,
+        /// The member that receives the generated password.
+        key: String,
+        /// How to generate it.
+        spec: PasswordSpec,
+    },
 }
 
 /// What [`SecretsManager::ensure_secret`] did.
@@ -236,6 +247,20 @@ impl SecretsManager {
             let value = match value {
                 EnsureValue::Literal(s) => s,
                 EnsureValue::GeneratedPassword(spec) => password::generate(&spec, &mut rng)?,
+                EnsureValue::GeneratedJson {
+                    template,
+                    key,
+                    spec,
+                } => {
+                    let mut object: serde_json::Map<String, serde_json::Value> =
+                        serde_json::from_str(&template).map_err(|e| {
+                            SmError::InvalidParameter(format!(
+                                "The secret string template of {name} is not a JSON object: {e}"
+                            ))
+                        })?;
+                    object.insert(key, password::generate(&spec, &mut rng)?.into());
+                    serde_json::Value::Object(object).to_string()
+                }
             };
             let out = r.create(
                 CreateRequest {
