@@ -111,13 +111,16 @@ impl SecretsManager {
                     reason: format!("record {} is not a valid change list: {e}", index + 1),
                 })?;
             for change in changes {
-                let scope = match &change {
-                    Change::Upsert(s, _) | Change::Remove(s, _) => s.clone(),
-                };
+                let scope = change.scope().clone();
                 model
                     .entry(scope.clone())
                     .or_insert_with(|| Region::new(scope))
-                    .apply(change);
+                    .apply(change)
+                    .map_err(|reason| StateError::Corrupt {
+                        path: path.clone(),
+                        offset: opened.offsets[index],
+                        reason: format!("record {}: {reason}", index + 1),
+                    })?;
             }
         }
         let mut log = opened.log;
@@ -302,7 +305,7 @@ impl SecretsManager {
         let now = now_ms();
         self.read(&scope, |r| {
             let (secret, vid) = r.get_value(secret_id, version_id, version_stage, now)?;
-            Ok((secret.arn.clone(), secret.versions[&vid].value.clone()))
+            Ok((secret.arn.clone(), (*secret.versions[&vid].value).clone()))
         })
     }
 }

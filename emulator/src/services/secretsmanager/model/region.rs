@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::errors::SmError;
 use super::names::{self, SecretRef};
-use super::secret::{AWSCURRENT, Millis, Secret, SecretValue, Tag};
+use super::secret::{AWSCURRENT, Millis, Secret, SecretValue, Tag, Version};
 use super::validate::{
     check_description, check_stages, check_tags, check_value, dedup_tags, validate_token,
 };
@@ -31,10 +31,34 @@ pub struct Scope {
 /// One persisted change, produced by [`Region::diff`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Change {
-    /// The secret now looks like this (created or changed).
+    /// The secret now looks like this, with all its versions (a new
+    /// secret, a re-created one, or a compaction snapshot).
     Upsert(Scope, Box<Secret>),
+    /// An existing secret changed: its metadata is now `meta` (whose
+    /// `versions` is empty), `versions` were added or relabelled, `removed`
+    /// were pruned. Keeps a write proportional to what changed, not to the
+    /// secret's whole history.
+    Patch {
+        /// Whose secret.
+        scope: Scope,
+        /// Everything but the versions.
+        meta: Box<Secret>,
+        /// New versions and versions whose labels changed.
+        versions: Vec<Version>,
+        /// Ids of versions that are gone.
+        removed: Vec<String>,
+    },
     /// The secret with this name is gone.
     Remove(Scope, String),
+}
+
+impl Change {
+    /// The scope the change belongs to.
+    pub fn scope(&self) -> &Scope {
+        match self {
+            Change::Upsert(s, _) | Change::Remove(s, _) | Change::Patch { scope: s, .. } => s,
+        }
+    }
 }
 
 /// The secrets of one scope, by name.
@@ -103,6 +127,7 @@ impl Region {
         for (name, secret) in &self.secrets {
             match before.secrets.get(name) {
                 Some(old) if Arc::ptr_eq(old, secret) => {}
+                Some(old) if old.arn == secret.arn => changes.push(patch(&self.scope, old, secret)),
                 _ => changes.push(Change::Upsert(
                     self.scope.clone(),
                     Box::new((**secret).clone()),
@@ -117,16 +142,41 @@ impl Region {
         changes
     }
 
-    /// Applies a persisted change (log replay).
-    pub fn apply(&mut self, change: Change) {
+    /// Applies a persisted change (log replay). A patch of a secret that
+    /// does not exist means the log is inconsistent: an error, never a guess.
+    pub fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::Upsert(_, secret) => {
                 self.secrets.insert(secret.name.clone(), Arc::new(*secret));
+            }
+            Change::Patch {
+                meta,
+                versions,
+                removed,
+                ..
+            } => {
+                let mut secret = *meta;
+                let old = self
+                    .secrets
+                    .get(&secret.name)
+                    .filter(|old| old.arn == secret.arn)
+                    .ok_or_else(|| {
+                        format!("a change to secret {} that does not exist", secret.arn)
+                    })?;
+                secret.versions = old.versions.clone();
+                for id in removed {
+                    secret.versions.remove(&id);
+                }
+                for v in versions {
+                    secret.versions.insert(v.id.clone(), v);
+                }
+                self.secrets.insert(secret.name.clone(), Arc::new(secret));
             }
             Change::Remove(_, name) => {
                 self.secrets.remove(&name);
             }
         }
+        Ok(())
     }
 
     /// `true` when a scheduled secret's recovery window has passed.
@@ -210,7 +260,7 @@ impl Region {
                 &token,
                 &existing.versions.get(token.as_deref().unwrap_or_default()),
             ) {
-                if Some(&v.value) == req.value.as_ref() {
+                if Some(&*v.value) == req.value.as_ref() {
                     return Ok(WriteResult {
                         arn: existing.arn.clone(),
                         name: existing.name.clone(),
@@ -275,7 +325,7 @@ impl Region {
         };
         let secret = self.get_mut_active(id, now)?;
         if let Some(v) = secret.versions.get(token) {
-            if v.value == value {
+            if *v.value == value {
                 let stages = v.stages.iter().cloned().collect();
                 return Ok(result(secret, Some(token.to_string()), stages));
             }
@@ -329,7 +379,7 @@ impl Region {
         let mut stages = Vec::new();
         if let (Some(value), Some(token)) = (value, token) {
             if let Some(v) = secret.versions.get(token) {
-                if v.value != value {
+                if *v.value != value {
                     return Err(SmError::TokenInUse {
                         token: token.to_string(),
                         arn: secret.arn.clone(),
@@ -468,6 +518,37 @@ impl Region {
         secret.last_accessed.touch(now);
         version.last_accessed.touch(now);
         Ok((Arc::clone(secret), version.id.clone()))
+    }
+}
+
+/// The [`Change::Patch`] from `old` to `new` (same secret).
+fn patch(scope: &Scope, old: &Secret, new: &Secret) -> Change {
+    // Values never change once written; only labels (and access days) do.
+    let versions = new
+        .versions
+        .values()
+        .filter(|v| {
+            old.versions
+                .get(&v.id)
+                .is_none_or(|o| o.stages != v.stages || !Arc::ptr_eq(&o.value, &v.value))
+        })
+        .cloned()
+        .collect();
+    let removed = old
+        .versions
+        .keys()
+        .filter(|id| !new.versions.contains_key(*id))
+        .cloned()
+        .collect();
+    let meta = Secret {
+        versions: Default::default(),
+        ..new.clone()
+    };
+    Change::Patch {
+        scope: scope.clone(),
+        meta: Box::new(meta),
+        versions,
+        removed,
     }
 }
 

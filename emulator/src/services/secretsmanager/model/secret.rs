@@ -3,6 +3,7 @@
 //! versions, pruning).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -92,8 +93,9 @@ impl<'de> Deserialize<'de> for AccessDay {
 pub struct Version {
     /// The VersionId (the ClientRequestToken that created it).
     pub id: String,
-    /// The stored value.
-    pub value: SecretValue,
+    /// The stored value. Immutable once written and shared (`Arc`), so
+    /// copying a secret to change its labels never copies values.
+    pub value: Arc<SecretValue>,
     /// Its staging labels (sorted, as AWS lists them). Empty = deprecated.
     pub stages: BTreeSet<String>,
     /// CreatedDate.
@@ -249,7 +251,7 @@ impl Secret {
             id.clone(),
             Version {
                 id: id.clone(),
-                value,
+                value: Arc::new(value),
                 stages: BTreeSet::new(),
                 created: now,
                 seq,

@@ -43,7 +43,7 @@ fn create(
 
 fn current_value(r: &Region, id: &str) -> Result<SecretValue, SmError> {
     let (secret, vid) = r.get_value(id, None, None, NOW)?;
-    Ok(secret.versions[&vid].value.clone())
+    Ok((*secret.versions[&vid].value).clone())
 }
 
 fn stages(r: &Region, id: &str) -> Vec<(String, Vec<String>)> {
@@ -291,7 +291,7 @@ fn get_secret_value_selection() {
     for (vid, stage, want) in rows {
         let got =
             r.get_value("db", vid, stage, NOW)
-                .map(|(sec, id)| match &sec.versions[&id].value {
+                .map(|(sec, id)| match &*sec.versions[&id].value {
                     SecretValue::String(s) => s.clone(),
                     SecretValue::Binary(_) => unreachable!(),
                 });
@@ -623,7 +623,23 @@ fn diff_reports_exactly_the_changed_secrets() {
     after.put_value("a", Some(T2), s("y"), None, NOW).unwrap();
     let changes = after.diff(&before);
     assert_eq!(changes.len(), 1);
-    assert!(matches!(&changes[0], super::Change::Upsert(_, s) if s.name == "a"));
+    // Only the new version and the relabelled old one are written.
+    match &changes[0] {
+        super::Change::Patch {
+            meta,
+            versions,
+            removed,
+            ..
+        } => {
+            assert_eq!(meta.name, "a");
+            assert!(meta.versions.is_empty());
+            let mut ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
+            ids.sort();
+            assert_eq!(ids, vec![T1, T2]);
+            assert!(removed.is_empty());
+        }
+        other => panic!("expected a patch, got {other:?}"),
+    }
     assert!(Arc::ptr_eq(&before.secrets["b"], &after.secrets["b"]));
     let mut after2 = before.clone();
     after2
@@ -636,7 +652,41 @@ fn diff_reports_exactly_the_changed_secrets() {
     // Replaying the changes onto `before` gives `after`.
     let mut replay = before.clone();
     for c in changes {
-        replay.apply(c);
+        replay.apply(c).unwrap();
     }
     assert_eq!(replay.secrets["a"], after.secrets["a"]);
+    // A label-only change writes just the versions whose labels moved.
+    let mut before = after.clone();
+    before
+        .put_value("a", Some(T3), s("z"), Some(vec!["AWSPENDING".into()]), NOW)
+        .unwrap();
+    let mut moved = before.clone();
+    moved
+        .update_version_stage("a", "AWSPENDING", Some(T3), Some(T1), NOW)
+        .unwrap();
+    match &moved.diff(&before)[..] {
+        [super::Change::Patch { versions, .. }] => {
+            let mut ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
+            ids.sort();
+            assert_eq!(ids, vec![T1, T3]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A re-created secret (new ARN) is a full upsert; a patch of a missing
+    // secret is refused on replay.
+    let mut gone = before.clone();
+    gone.delete("a", None, Some(true), NOW, &mut rand::rng())
+        .unwrap();
+    create(&mut gone, "a", Some(T1), s("new")).unwrap();
+    assert!(matches!(
+        &gone.diff(&before)[..],
+        [super::Change::Upsert(..)]
+    ));
+    let patch = moved.diff(&before).remove(0);
+    assert!(
+        region()
+            .apply(patch)
+            .unwrap_err()
+            .contains("does not exist")
+    );
 }
