@@ -43,8 +43,11 @@ pub enum Change {
         scope: Scope,
         /// Everything but the versions.
         meta: Box<Secret>,
-        /// New versions and versions whose labels changed.
+        /// New versions (with their values).
         versions: Vec<Version>,
+        /// Existing versions whose labels changed: id → the labels now.
+        #[serde(default)]
+        relabelled: Vec<(String, BTreeSet<String>)>,
         /// Ids of versions that are gone.
         removed: Vec<String>,
     },
@@ -152,6 +155,7 @@ impl Region {
             Change::Patch {
                 meta,
                 versions,
+                relabelled,
                 removed,
                 ..
             } => {
@@ -169,6 +173,15 @@ impl Region {
                 }
                 for v in versions {
                     secret.versions.insert(v.id.clone(), v);
+                }
+                for (id, stages) in relabelled {
+                    let v = secret.versions.get_mut(&id).ok_or_else(|| {
+                        format!(
+                            "a label change to version {id} of {}, which does not exist",
+                            secret.arn
+                        )
+                    })?;
+                    v.stages = stages;
                 }
                 self.secrets.insert(secret.name.clone(), Arc::new(secret));
             }
@@ -523,17 +536,17 @@ impl Region {
 
 /// The [`Change::Patch`] from `old` to `new` (same secret).
 fn patch(scope: &Scope, old: &Secret, new: &Secret) -> Change {
-    // Values never change once written; only labels (and access days) do.
-    let versions = new
-        .versions
-        .values()
-        .filter(|v| {
-            old.versions
-                .get(&v.id)
-                .is_none_or(|o| o.stages != v.stages || !Arc::ptr_eq(&o.value, &v.value))
-        })
-        .cloned()
-        .collect();
+    // Values never change once written; only labels (and access days) do,
+    // so known versions are written as label lists, without their values.
+    let mut versions = Vec::new();
+    let mut relabelled = Vec::new();
+    for v in new.versions.values() {
+        match old.versions.get(&v.id) {
+            None => versions.push(v.clone()),
+            Some(o) if o.stages != v.stages => relabelled.push((v.id.clone(), v.stages.clone())),
+            Some(_) => {}
+        }
+    }
     let removed = old
         .versions
         .keys()
@@ -548,6 +561,7 @@ fn patch(scope: &Scope, old: &Secret, new: &Secret) -> Change {
         scope: scope.clone(),
         meta: Box::new(meta),
         versions,
+        relabelled,
         removed,
     }
 }

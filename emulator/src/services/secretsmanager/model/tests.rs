@@ -623,19 +623,21 @@ fn diff_reports_exactly_the_changed_secrets() {
     after.put_value("a", Some(T2), s("y"), None, NOW).unwrap();
     let changes = after.diff(&before);
     assert_eq!(changes.len(), 1);
-    // Only the new version and the relabelled old one are written.
+    // Only the new version carries a value; the old one gets its new labels.
     match &changes[0] {
         super::Change::Patch {
             meta,
             versions,
+            relabelled,
             removed,
             ..
         } => {
             assert_eq!(meta.name, "a");
             assert!(meta.versions.is_empty());
-            let mut ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
-            ids.sort();
-            assert_eq!(ids, vec![T1, T2]);
+            let ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
+            assert_eq!(ids, vec![T2]);
+            let previous = std::collections::BTreeSet::from(["AWSPREVIOUS".to_string()]);
+            assert_eq!(relabelled, &vec![(T1.to_string(), previous)]);
             assert!(removed.is_empty());
         }
         other => panic!("expected a patch, got {other:?}"),
@@ -665,8 +667,15 @@ fn diff_reports_exactly_the_changed_secrets() {
         .update_version_stage("a", "AWSPENDING", Some(T3), Some(T1), NOW)
         .unwrap();
     match &moved.diff(&before)[..] {
-        [super::Change::Patch { versions, .. }] => {
-            let mut ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
+        [
+            super::Change::Patch {
+                versions,
+                relabelled,
+                ..
+            },
+        ] => {
+            assert!(versions.is_empty());
+            let mut ids: Vec<&str> = relabelled.iter().map(|(id, _)| id.as_str()).collect();
             ids.sort();
             assert_eq!(ids, vec![T1, T3]);
         }
