@@ -481,7 +481,7 @@ fn strict_auth_without_credentials_is_invalid_input() {
 fn huge_bodies_get_an_aws_error_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
-    // Declared too large: rejected before reading a byte of it.
+    // Declared beyond what emul will even discard: answered at once, closed.
     let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -495,11 +495,23 @@ fn huge_bodies_get_an_aws_error_not_a_crash() {
             ("X-Amz-Target", "secretsmanager.CreateSecret"),
             ("Content-Type", "application/x-amz-json-1.1"),
         ],
-        64 * 1024 * 1024,
+        65 * 1024 * 1024,
     );
     let r = read_response(&mut stream);
     let msg = r.json_error(413, "RequestEntityTooLargeException");
     assert!(msg.contains("4194304 bytes"), "{msg}");
+    // Over the limit but sent in full: drained (not kept), then a clean 413.
+    let big = vec![b'x'; 6 * 1024 * 1024];
+    let r = server.request(
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "secretsmanager.CreateSecret"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        &big,
+    );
+    r.json_error(413, "RequestEntityTooLargeException");
     // Streamed (chunked) past the limit: cut off at the limit.
     let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     stream

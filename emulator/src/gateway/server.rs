@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::BytesMut;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -22,6 +23,12 @@ use super::{Gateway, WireRequest, WireResponse};
 
 /// How long in-flight requests get to finish after shutdown is requested.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Bodies over the limit are read and discarded up to this size, so the
+/// client receives the 413 instead of a reset connection; beyond it the
+/// connection is closed. Nothing over the limit is ever kept in memory.
+pub const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+/// How long a client may take to send its whole body.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a client may take to send a request head.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -83,40 +90,76 @@ pub async fn serve(
 /// Reads the body within the limit (never buffering more), then dispatches.
 async fn handle(gateway: Arc<Gateway>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let limit = gateway.config.max_body_bytes;
-    let (parts, body) = req.into_parts();
+    let (parts, mut body) = req.into_parts();
     let declared = parts
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+        // Too big even to discard: answer and close the connection.
         return into_hyper(
             gateway.reject(&parts.headers, &AwsError::body_too_large(limit)),
             true,
         );
     }
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => {
-            let err = if e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                AwsError::body_too_large(limit)
-            } else {
-                AwsError::client(
-                    "IncompleteBody",
-                    format!("The request body could not be read: {e}"),
-                )
+    let mut buf = BytesMut::new();
+    let mut too_large = declared.is_some_and(|n| n > limit as u64);
+    let mut seen: u64 = 0;
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| e.to_string())?;
+            let Ok(data) = frame.into_data() else {
+                continue;
             };
-            return into_hyper(gateway.reject(&parts.headers, &err), true);
+            seen += data.len() as u64;
+            if seen > DRAIN_LIMIT {
+                return Err("drain limit".to_string());
+            }
+            if !too_large && buf.len() + data.len() > limit {
+                // Stop keeping bytes; keep reading so the client gets the
+                // error instead of a reset connection.
+                too_large = true;
+                buf = BytesMut::new();
+            }
+            if !too_large {
+                buf.extend_from_slice(&data);
+            }
         }
+        Ok(())
     };
+    let outcome = tokio::time::timeout(BODY_READ_TIMEOUT, read).await;
+    let err = match outcome {
+        Ok(Ok(())) if !too_large => None,
+        Ok(Ok(())) => Some((AwsError::body_too_large(limit), false)),
+        Ok(Err(e)) if e == "drain limit" => Some((AwsError::body_too_large(limit), true)),
+        Ok(Err(e)) => Some((
+            AwsError::client(
+                "IncompleteBody",
+                format!("The request body could not be read: {e}"),
+            ),
+            true,
+        )),
+        Err(_) => Some((
+            AwsError::client(
+                "RequestTimeoutException",
+                format!(
+                    "The request body was not received within {} seconds.",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+            )
+            .with_status(408),
+            true,
+        )),
+    };
+    if let Some((err, close)) = err {
+        return into_hyper(gateway.reject(&parts.headers, &err), close);
+    }
     let wire = WireRequest {
         method: parts.method,
         uri: parts.uri,
         headers: parts.headers,
-        body,
+        body: buf.freeze(),
     };
     into_hyper(gateway.handle(wire).await, false)
 }
