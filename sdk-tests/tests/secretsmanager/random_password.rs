@@ -158,18 +158,49 @@ async fn exclude_characters_are_never_used() {
 #[tokio::test]
 async fn include_space_and_require_each_included_type() {
     let (_emul, client) = setup().await;
-    for pw in draws(&client, |b| b.include_space(true).password_length(12)).await {
-        assert_eq!(pw.chars().count(), 12);
-        assert!(
-            pw.contains(' '),
-            "space is an included type and required: {pw:?}"
-        );
+    // RequireEachIncludedType covers upper, lower, number and punctuation
+    // (the API reference lists those four); IncludeSpace adds the space to
+    // the alphabet. Over 20 draws of 200 characters a space shows up.
+    let with_space = draws(&client, |b| b.include_space(true).password_length(200)).await;
+    for pw in &with_space {
+        assert_eq!(pw.chars().count(), 200);
         assert!(
             pw.chars().any(|c| c.is_ascii_uppercase())
                 && pw.chars().any(|c| c.is_ascii_lowercase())
         );
         assert!(pw.chars().any(|c| c.is_ascii_digit()) && pw.chars().any(is_punct));
+        assert!(
+            pw.chars()
+                .all(|c| c == ' ' || c.is_ascii_alphanumeric() || is_punct(c)),
+            "{pw:?}"
+        );
     }
+    assert!(
+        with_space.iter().any(|pw| pw.contains(' ')),
+        "IncludeSpace never produced a space"
+    );
+
+    // Four characters, four required types: one of each, every time.
+    let classes = |pw: &str| {
+        [
+            pw.chars().any(|c| c.is_ascii_uppercase()),
+            pw.chars().any(|c| c.is_ascii_lowercase()),
+            pw.chars().any(|c| c.is_ascii_digit()),
+            pw.chars().any(is_punct),
+        ]
+    };
+    for pw in draws(&client, |b| b.password_length(4)).await {
+        assert_eq!(classes(&pw), [true; 4], "one of each type in {pw:?}");
+    }
+    // Without the requirement, four random characters usually miss a type.
+    let free = draws(&client, |b| {
+        b.password_length(4).require_each_included_type(false)
+    })
+    .await;
+    assert!(
+        free.iter().any(|pw| classes(pw) != [true; 4]),
+        "RequireEachIncludedType=false still forced every type in 20 draws: {free:?}"
+    );
     // Without the requirement a 5-char lowercase+digit password may miss a
     // class; it still only uses the included classes.
     for pw in draws(&client, |b| {
