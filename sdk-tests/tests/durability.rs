@@ -236,3 +236,258 @@ async fn acknowledged_puts_survive_sigkill() {
     let health = server.raw().health().await.expect("health after restarts");
     assert_eq!(health.status, 200);
 }
+
+/// Everything observable about the secrets of one region, for comparing the
+/// store before and after a restart. Timestamps are compared at millisecond
+/// precision (what the wire carries).
+async fn snapshot(client: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pages = client
+        .list_secrets()
+        .include_planned_deletion(true)
+        .into_paginator()
+        .send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        for s in page.expect("ListSecrets").secret_list() {
+            names.push(s.arn().unwrap().to_string());
+        }
+    }
+    names.sort();
+    for arn in names {
+        let d = client
+            .describe_secret()
+            .secret_id(&arn)
+            .send()
+            .await
+            .unwrap();
+        let mut tags: Vec<_> = d
+            .tags()
+            .iter()
+            .map(|t| format!("{}={}", t.key().unwrap(), t.value().unwrap_or_default()))
+            .collect();
+        tags.sort();
+        let stages: BTreeMap<_, _> = d
+            .version_ids_to_stages()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        let mut v = v.clone();
+                        v.sort();
+                        (k.clone(), v)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ms = |t: Option<&aws_smithy_types::DateTime>| t.map(|t| t.to_millis().unwrap());
+        out.push(format!(
+            "{arn} name={:?} desc={:?} created={:?} changed={:?} deleted={:?} tags={tags:?} stages={stages:?}",
+            d.name(),
+            d.description(),
+            ms(d.created_date()),
+            ms(d.last_changed_date()),
+            ms(d.deleted_date()),
+        ));
+        let versions = client
+            .list_secret_version_ids()
+            .secret_id(&arn)
+            .include_deprecated(true)
+            .send()
+            .await
+            .unwrap();
+        let mut vs: Vec<_> = versions
+            .versions()
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} {:?} {:?}",
+                    v.version_id().unwrap(),
+                    v.version_stages(),
+                    ms(v.created_date())
+                )
+            })
+            .collect();
+        vs.sort();
+        out.push(format!("  versions {vs:?}"));
+        if d.deleted_date().is_none() {
+            for v in versions.versions() {
+                let got = client
+                    .get_secret_value()
+                    .secret_id(&arn)
+                    .version_id(v.version_id().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                out.push(format!(
+                    "  value {} {:?} {:?}",
+                    v.version_id().unwrap(),
+                    got.secret_string(),
+                    got.secret_binary().map(|b| b.as_ref().to_vec())
+                ));
+            }
+        }
+        let policy = client
+            .get_resource_policy()
+            .secret_id(&arn)
+            .send()
+            .await
+            .unwrap();
+        out.push(format!("  policy {:?}", policy.resource_policy()));
+    }
+    out
+}
+
+/// Every kind of write, then SIGKILL and restart: the store reloads to
+/// exactly the same observable state (and a force-deleted secret stays gone).
+#[tokio::test]
+async fn every_kind_of_write_survives_a_restart() {
+    use aws_sdk_secretsmanager::primitives::Blob;
+    use aws_sdk_secretsmanager::types::Tag;
+
+    let state = tempfile::tempdir().unwrap();
+    let options = ServeOptions {
+        state_dir: Some(state.path().to_path_buf()),
+        ..ServeOptions::default()
+    };
+    let mut server = Emul::start_with(options.clone());
+    let c = client(&server).await;
+    let west = server.sm_client("eu-west-1").await;
+
+    c.create_secret()
+        .name("r/plain")
+        .description("d1")
+        .secret_string("one")
+        .tags(Tag::builder().key("env").value("dev").build())
+        .send()
+        .await
+        .unwrap();
+    c.put_secret_value()
+        .secret_id("r/plain")
+        .secret_string("two")
+        .send()
+        .await
+        .unwrap();
+    let pending = c
+        .put_secret_value()
+        .secret_id("r/plain")
+        .secret_string("three")
+        .version_stages("AWSPENDING")
+        .send()
+        .await
+        .unwrap();
+    c.update_secret()
+        .secret_id("r/plain")
+        .description("d2")
+        .send()
+        .await
+        .unwrap();
+    c.tag_resource()
+        .secret_id("r/plain")
+        .tags(Tag::builder().key("team").value("core").build())
+        .send()
+        .await
+        .unwrap();
+    c.untag_resource()
+        .secret_id("r/plain")
+        .tag_keys("env")
+        .send()
+        .await
+        .unwrap();
+    let current = c
+        .get_secret_value()
+        .secret_id("r/plain")
+        .send()
+        .await
+        .unwrap();
+    c.update_secret_version_stage()
+        .secret_id("r/plain")
+        .version_stage("AWSCURRENT")
+        .move_to_version_id(pending.version_id().unwrap())
+        .remove_from_version_id(current.version_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    c.put_resource_policy()
+        .secret_id("r/plain")
+        .resource_policy(r#"{"Version":"2012-10-17","Statement":[]}"#)
+        .send()
+        .await
+        .unwrap();
+    c.create_secret()
+        .name("r/binary")
+        .secret_binary(Blob::new(vec![0u8, 159, 146, 150, 255]))
+        .send()
+        .await
+        .unwrap();
+    c.create_secret().name("r/empty").send().await.unwrap();
+    c.create_secret()
+        .name("r/scheduled")
+        .secret_string("s")
+        .send()
+        .await
+        .unwrap();
+    c.delete_secret()
+        .secret_id("r/scheduled")
+        .recovery_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    c.create_secret()
+        .name("r/restored")
+        .secret_string("r")
+        .send()
+        .await
+        .unwrap();
+    c.delete_secret()
+        .secret_id("r/restored")
+        .send()
+        .await
+        .unwrap();
+    c.restore_secret()
+        .secret_id("r/restored")
+        .send()
+        .await
+        .unwrap();
+    c.create_secret()
+        .name("r/gone")
+        .secret_string("g")
+        .send()
+        .await
+        .unwrap();
+    c.delete_secret()
+        .secret_id("r/gone")
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .unwrap();
+    west.create_secret()
+        .name("r/west")
+        .secret_string("w")
+        .send()
+        .await
+        .unwrap();
+
+    let before_east = snapshot(&c).await;
+    let before_west = snapshot(&west).await;
+    assert_eq!(
+        before_east.iter().filter(|l| !l.starts_with(' ')).count(),
+        5
+    );
+
+    server.kill_hard();
+    let server = Emul::start_with(options);
+    let c = client(&server).await;
+    let west = server.sm_client("eu-west-1").await;
+    let after_east = snapshot(&c).await;
+    let after_west = snapshot(&west).await;
+    assert_eq!(
+        before_east, after_east,
+        "us-east-1 state after SIGKILL + restart"
+    );
+    assert_eq!(
+        before_west, after_west,
+        "eu-west-1 state after SIGKILL + restart"
+    );
+    let gone = c.describe_secret().secret_id("r/gone").send().await;
+    assert!(gone.is_err(), "a force-deleted secret stays deleted");
+}

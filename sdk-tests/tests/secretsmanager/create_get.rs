@@ -374,6 +374,57 @@ async fn invalid_names_are_validation_exceptions() {
             INVALID_NAME,
         );
     }
+    // The same check on the other operations AWS was recorded for.
+    let name = "Inv Name";
+    assert_aws_error(
+        client.delete_secret().secret_id(name).send().await,
+        "ValidationException",
+        INVALID_NAME,
+    );
+    assert_aws_error(
+        client
+            .update_secret()
+            .secret_id(name)
+            .description("d")
+            .send()
+            .await,
+        "ValidationException",
+        INVALID_NAME,
+    );
+    assert_aws_error(
+        client
+            .list_secret_version_ids()
+            .secret_id(name)
+            .send()
+            .await,
+        "ValidationException",
+        INVALID_NAME,
+    );
+    assert_aws_error(
+        client
+            .tag_resource()
+            .secret_id(name)
+            .tags(
+                aws_sdk_secretsmanager::types::Tag::builder()
+                    .key("k")
+                    .value("v")
+                    .build(),
+            )
+            .send()
+            .await,
+        "ValidationException",
+        INVALID_NAME,
+    );
+    assert_aws_error(
+        client
+            .untag_resource()
+            .secret_id(name)
+            .tag_keys("k")
+            .send()
+            .await,
+        "ValidationException",
+        INVALID_NAME,
+    );
     // Every allowed punctuation character is accepted.
     create(&client, "a/b_c+d=e.f@g-h", "v").await;
 }
