@@ -4,10 +4,10 @@
 //! |---|---|
 //! | [`server`] | the hyper listener: accept loop, body limits, graceful shutdown |
 //! | [`dispatch`] | request → service routing (X-Amz-Target, `Action`, SigV4 scope), auth, `/_emul/*` |
-//! | [`registry`] | the [`AwsService`](registry::AwsService) trait each service implements |
+//! | [`registry`] | the [`AwsService`] trait each service implements |
 //! | [`json`] / [`query`] | the awsJson1_1 and awsQuery codecs |
 //! | [`sigv4`] | SigV4 header parsing and verification |
-//! | [`errors`] | [`AwsError`](errors::AwsError), the protocol-neutral error |
+//! | [`errors`] | [`AwsError`], the protocol-neutral error |
 //!
 //! The server knows nothing about AWS; dispatch knows nothing about sockets.
 

@@ -81,7 +81,11 @@ impl ServiceHealth {
 ///
 /// `handle` is synchronous on purpose: the gateway runs it on the blocking
 /// pool, so a service may fsync its log before answering without stalling the
-/// reactor, and service code needs no async.
+/// reactor, and service code needs no async. A service that must await
+/// something (e.g. a Docker call) can use `tokio::runtime::Handle::current()
+/// .block_on(..)` there, which is allowed on blocking-pool threads; better,
+/// record the desired state in its model and let a reconciler act on it.
+/// Operations listed by [`AwsService::is_non_blocking`] run inline instead.
 pub trait AwsService: Send + Sync + 'static {
     /// The name in logs and in the health document (`secretsmanager`).
     fn name(&self) -> &'static str;
