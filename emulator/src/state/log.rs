@@ -279,6 +279,21 @@ impl RecordLog {
     /// Appends one record and fsyncs it. On failure the file is cut back to
     /// its previous length; if even that fails the log refuses further writes.
     pub fn append(&mut self, payload: &[u8]) -> Result<(), StateError> {
+        self.write_unsynced(payload)?;
+        self.file.sync_data().map_err(|source| {
+            self.poisoned = true;
+            StateError::Io {
+                path: self.path.clone(),
+                source,
+            }
+        })
+    }
+
+    /// Writes one whole record without fsync (group commit: the caller
+    /// fsyncs through [`RecordLog::sync_handle`] before acknowledging).
+    /// On failure the file is cut back to its previous length; if even that
+    /// fails the log refuses further writes.
+    pub fn write_unsynced(&mut self, payload: &[u8]) -> Result<(), StateError> {
         if self.poisoned {
             return Err(StateError::Io {
                 path: self.path.clone(),
@@ -291,8 +306,7 @@ impl RecordLog {
         let result = self
             .file
             .seek(SeekFrom::Start(self.len))
-            .and_then(|_| self.file.write_all(&record))
-            .and_then(|_| self.file.sync_data());
+            .and_then(|_| self.file.write_all(&record));
         match result {
             Ok(()) => {
                 self.len += record.len() as u64;
@@ -300,12 +314,7 @@ impl RecordLog {
                 Ok(())
             }
             Err(e) => {
-                if self
-                    .file
-                    .set_len(self.len)
-                    .and_then(|_| self.file.sync_data())
-                    .is_err()
-                {
+                if self.file.set_len(self.len).is_err() {
                     self.poisoned = true;
                 }
                 Err(StateError::Io {
@@ -314,6 +323,22 @@ impl RecordLog {
                 })
             }
         }
+    }
+
+    /// A second handle on the file, for fsync without holding the writer.
+    pub fn sync_handle(&self) -> Result<File, StateError> {
+        self.file.try_clone().map_err(io_err(&self.path))
+    }
+
+    /// Refuses every later write (after an fsync failure: what reached the
+    /// disk is unknown, so nothing may be appended behind it).
+    pub fn poison(&mut self) {
+        self.poisoned = true;
+    }
+
+    /// The log file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The number of records in the file.

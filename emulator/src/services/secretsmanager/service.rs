@@ -4,13 +4,18 @@
 //! Concurrency and durability (docs/decisions/secretsmanager-durable-log.md):
 //! - Readers take the model's read lock only; GetSecretValue never touches
 //!   the disk and never waits for an fsync.
-//! - Writers are serialised by the log mutex. A writer clones the region
-//!   (cheap: secrets are `Arc`s), applies the operation to the clone, appends
-//!   one record with every changed secret and fsyncs it, and only then
-//!   publishes the clone. So no write is visible before it is durable, and
-//!   two writers to one secret can never lose a version or tear a label move.
+//! - Writers are serialised by the writer mutex. A writer clones the latest
+//!   (possibly not yet durable) region — cheap, secrets are `Arc`s — applies
+//!   the operation to the clone, and writes one record with the changes.
+//!   Then, outside that mutex, it waits for an fsync covering its record:
+//!   one fsync acknowledges every record written before it (group commit).
+//!   The state of a record is published to readers only once it is durable,
+//!   in log order. So no write is visible or acknowledged before it is
+//!   durable, and two writers to one secret can never lose a version or tear
+//!   a label move.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
@@ -43,16 +48,40 @@ pub fn now_ms() -> Millis {
 
 /// The Secrets Manager service.
 pub struct SecretsManager {
-    /// Every region's secrets. Readers hold this briefly; writers only to
-    /// publish a region they prepared under the log mutex.
+    /// Every region's secrets as of the last durable record: what readers
+    /// see. Readers hold this briefly; writers only to publish.
     model: RwLock<HashMap<Scope, Region>>,
-    /// The durable log; `None` for an in-memory instance. Its mutex
-    /// serialises writers.
-    log: Mutex<Option<RecordLog>>,
+    /// The log and the not-yet-durable state; its mutex serialises writers.
+    writer: Mutex<Writer>,
+    /// The fsync side of group commit; its mutex serialises fsyncs.
+    syncer: Mutex<Syncer>,
     /// Set when a write failed on disk (shown as `degraded` in health).
     degraded: AtomicBool,
     /// Where the log lives (for messages).
     log_path: Option<PathBuf>,
+}
+
+/// What the writer mutex protects.
+struct Writer {
+    /// The durable log; `None` for an in-memory instance.
+    log: Option<RecordLog>,
+    /// Every region including records written but not yet fsynced: what the
+    /// next writer builds on, so concurrent writes never lose each other.
+    pending: HashMap<Scope, Region>,
+    /// Sequence number of the last record written.
+    written: u64,
+    /// States waiting for their record's fsync, in log order.
+    unpublished: VecDeque<(u64, Scope, Region)>,
+}
+
+/// What the syncer mutex protects.
+struct Syncer {
+    /// Sequence number of the last record known durable (and published).
+    synced: u64,
+    /// A second handle on the log file to fsync without the writer mutex.
+    file: Option<File>,
+    /// Set after a failed fsync: nothing is acknowledged any more.
+    failed: bool,
 }
 
 /// The value of a topology secret for [`SecretsManager::ensure_secret`].
@@ -92,7 +121,17 @@ impl SecretsManager {
     pub fn in_memory() -> Self {
         SecretsManager {
             model: RwLock::default(),
-            log: Mutex::new(None),
+            writer: Mutex::new(Writer {
+                log: None,
+                pending: HashMap::new(),
+                written: 0,
+                unpublished: VecDeque::new(),
+            }),
+            syncer: Mutex::new(Syncer {
+                synced: 0,
+                file: None,
+                failed: false,
+            }),
             degraded: AtomicBool::new(false),
             log_path: None,
         }
@@ -155,9 +194,20 @@ impl SecretsManager {
             log.rewrite(&snapshot)?;
         }
         tracing::info!(path = %path.display(), secrets = live, "secrets manager state loaded");
+        let file = log.sync_handle()?;
         Ok(SecretsManager {
+            writer: Mutex::new(Writer {
+                log: Some(log),
+                pending: model.clone(),
+                written: 0,
+                unpublished: VecDeque::new(),
+            }),
+            syncer: Mutex::new(Syncer {
+                synced: 0,
+                file: Some(file),
+                failed: false,
+            }),
             model: RwLock::new(model),
-            log: Mutex::new(Some(log)),
             degraded: AtomicBool::new(false),
             log_path: Some(path),
         })
@@ -176,41 +226,94 @@ impl SecretsManager {
         }
     }
 
-    /// Runs a changing operation on `scope`'s region: apply to a copy,
-    /// persist the changed secrets (fsync), then publish. Nothing changes
-    /// when `f` fails or the disk write fails.
+    /// Runs a changing operation on `scope`'s region: apply to a copy of the
+    /// latest state, write one record, wait until it is fsynced, publish.
+    /// Nothing changes when `f` fails or the disk write fails.
     pub fn write<T>(
         &self,
         scope: &Scope,
         f: impl FnOnce(&mut Region) -> Result<T, SmError>,
     ) -> Result<T, SmError> {
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        let before = {
-            let model = self.model.read().unwrap_or_else(|p| p.into_inner());
-            model
+        let (seq, out) = {
+            let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let before = w
+                .pending
                 .get(scope)
                 .cloned()
-                .unwrap_or_else(|| Region::new(scope.clone()))
-        };
-        let mut after = before.clone();
-        let out = f(&mut after)?;
-        let changes = after.diff(&before);
-        if changes.is_empty() {
-            return Ok(out);
-        }
-        if let Some(log) = log.as_mut() {
+                .unwrap_or_else(|| Region::new(scope.clone()));
+            let mut after = before.clone();
+            let out = f(&mut after)?;
+            let changes = after.diff(&before);
+            if changes.is_empty() {
+                return Ok(out);
+            }
+            let Some(log) = w.log.as_mut() else {
+                // In memory: publish at once, under the writer mutex so
+                // concurrent writers publish in order.
+                w.pending.insert(scope.clone(), after.clone());
+                let mut model = self.model.write().unwrap_or_else(|p| p.into_inner());
+                model.insert(scope.clone(), after);
+                return Ok(out);
+            };
             let payload = serde_json::to_vec(&changes).expect("changes serialize");
-            if let Err(e) = log.append(&payload) {
-                self.degraded.store(true, Ordering::Relaxed);
-                tracing::error!(error = %e, "could not persist a secrets change; it was not applied");
-                return Err(SmError::Internal(format!(
-                    "emul could not persist the change: {e}"
-                )));
+            if let Err(e) = log.write_unsynced(&payload) {
+                return Err(self.failed_write(e));
+            }
+            w.written += 1;
+            let seq = w.written;
+            w.pending.insert(scope.clone(), after.clone());
+            w.unpublished.push_back((seq, scope.clone(), after));
+            (seq, out)
+        };
+        self.sync_to(seq)?;
+        Ok(out)
+    }
+
+    /// Returns once record `seq` is durable and published. One fsync covers
+    /// every record written before it, so concurrent writers share fsyncs.
+    fn sync_to(&self, seq: u64) -> Result<(), SmError> {
+        let mut s = self.syncer.lock().unwrap_or_else(|p| p.into_inner());
+        if s.synced >= seq {
+            return Ok(());
+        }
+        if s.failed {
+            return Err(SmError::Internal(
+                "emul could not persist the change: an earlier fsync of the secrets log failed"
+                    .into(),
+            ));
+        }
+        let target = self
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .written;
+        let file = s.file.as_ref().expect("a durable store has a sync handle");
+        if let Err(e) = file.sync_data() {
+            s.failed = true;
+            let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(log) = w.log.as_mut() {
+                log.poison();
+            }
+            let path = self.log_path.clone().unwrap_or_default();
+            return Err(self.failed_write(StateError::Io { path, source: e }));
+        }
+        {
+            let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let mut model = self.model.write().unwrap_or_else(|p| p.into_inner());
+            while w.unpublished.front().is_some_and(|(q, _, _)| *q <= target) {
+                let (_, scope, region) = w.unpublished.pop_front().expect("checked");
+                model.insert(scope, region);
             }
         }
-        let mut model = self.model.write().unwrap_or_else(|p| p.into_inner());
-        model.insert(scope.clone(), after);
-        Ok(out)
+        s.synced = target;
+        Ok(())
+    }
+
+    /// Marks the service degraded and turns a disk error into the API error.
+    fn failed_write(&self, e: StateError) -> SmError {
+        self.degraded.store(true, Ordering::Relaxed);
+        tracing::error!(error = %e, "could not persist a secrets change; it was not acknowledged");
+        SmError::Internal(format!("emul could not persist the change: {e}"))
     }
 
     /// The log file, if durable.
