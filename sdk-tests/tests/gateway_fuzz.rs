@@ -407,3 +407,45 @@ fn other_methods_and_paths_get_errors() {
     });
     assert_still_healthy(&mut emul, &rt);
 }
+
+/// A body over the gateway's limit must still get its AWS-shaped answer:
+/// a client that sends the whole body before reading (hyper, which the AWS
+/// SDK for Rust uses) must not see the connection reset under it.
+#[test]
+fn oversized_bodies_get_an_answer_not_a_reset() {
+    let rt = runtime();
+    let mut emul = Emul::start();
+    let raw = emul.raw();
+    let body = serde_json::to_vec(&json!({
+        "SecretId": "x",
+        "SecretString": "z".repeat(32 << 20),
+        "ClientRequestToken": "77777777-7777-7777-7777-777777777777",
+    }))
+    .unwrap();
+    rt.block_on(async {
+        for attempt in 0..5 {
+            let resp = raw
+                .send(
+                    "POST",
+                    "/",
+                    &[
+                        ("x-amz-target", "secretsmanager.PutSecretValue"),
+                        ("content-type", "application/x-amz-json-1.1"),
+                    ],
+                    body.clone(),
+                )
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("attempt {attempt}: 32 MiB body got {e} instead of an AWS error")
+                });
+            assert!(
+                (400..500).contains(&resp.status),
+                "attempt {attempt}: {}",
+                resp.status
+            );
+            assert!(resp.json().get("__type").is_some());
+            assert!(resp.header("x-amzn-requestid").is_some());
+        }
+    });
+    assert_still_healthy(&mut emul, &rt);
+}
