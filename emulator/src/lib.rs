@@ -13,6 +13,9 @@
 //! |---|---|
 //! | [`cli`] | argument parsing, one file per verb, stable exit codes |
 //! | [`topology`] | the YAML topology file → typed, validated model with source spans (pure) |
+//! | [`gateway`] | the one AWS endpoint: listener, routing, JSON/query codecs, SigV4, AWS-shaped errors |
+//! | [`services`] | the AWS services behind the gateway (Secrets Manager), each a pure model + ops + errors |
+//! | [`state`] | durable storage: the fsync'd append-only record log |
 //! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
 //! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
 //! | [`wiring`] | the seams between ECS, the ALB and security groups (traits the daemon plugs together) |
@@ -22,7 +25,10 @@
 //! through snapshots and never waits on a control-plane lock.
 
 pub mod cli;
+pub mod gateway;
 pub mod probes;
 pub mod runtime;
+pub mod services;
+pub mod state;
 pub mod topology;
 pub mod wiring;

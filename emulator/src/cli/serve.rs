@@ -1,7 +1,17 @@
 //! `emul serve`: the AWS-compatible endpoint on its own, without a topology
 //! and without Docker, listening until SIGTERM or Ctrl-C.
+//!
+//! Contract (fixed with the sdk-tests helper): once the listener is bound,
+//! exactly one line `emul ready: http://<addr>:<port>` goes to stdout;
+//! logs go to stderr; SIGTERM/Ctrl-C stops accepting, finishes in-flight
+//! requests and exits 0. State lives under `<state-dir>/secretsmanager/`.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::gateway::{self, Gateway, GatewayConfig, Registry};
+use crate::services::secretsmanager::SecretsManager;
 
 /// Arguments of `emul serve`.
 #[derive(Debug, clap::Args)]
@@ -10,7 +20,8 @@ pub struct Args {
     /// interfaces unless asked.
     #[arg(long, env = "EMUL_BIND", default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
-    /// Port of the AWS endpoint (4566 is what LocalStack-era tooling assumes).
+    /// Port of the AWS endpoint (4566 is what LocalStack-era tooling assumes;
+    /// 0 lets the OS pick one, announced on the ready line).
     #[arg(long, short = 'p', env = "EMUL_PORT", default_value_t = 4566)]
     pub port: u16,
     /// Where durable state (secrets) is kept.
@@ -19,10 +30,128 @@ pub struct Args {
     /// The AWS account id that owns every resource.
     #[arg(long, env = "EMUL_ACCOUNT", default_value = "000000000000")]
     pub account: String,
+    /// Verify SigV4 signatures against --credentials and reject bad ones as
+    /// AWS does (by default any credentials are accepted).
+    #[arg(long)]
+    pub strict_auth: bool,
+    /// Accepted credentials for --strict-auth: AKID:SECRET[,AKID:SECRET...].
+    #[arg(long, env = "EMUL_CREDENTIALS", hide_env_values = true)]
+    pub credentials: Option<String>,
 }
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
-    eprintln!("emul serve: not built yet (port {})", args.port);
-    super::exit::FAILURE
+    init_logging();
+    if args.account.len() != 12 || !args.account.bytes().all(|b| b.is_ascii_digit()) {
+        eprintln!(
+            "emul serve: --account must be 12 digits, got '{}'",
+            args.account
+        );
+        return super::exit::INVALID_INPUT;
+    }
+    let credentials = match (args.strict_auth, &args.credentials) {
+        (true, Some(spec)) => match gateway::parse_credentials(spec) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("emul serve: {e}");
+                return super::exit::INVALID_INPUT;
+            }
+        },
+        (true, None) => {
+            eprintln!(
+                "emul serve: --strict-auth needs --credentials AKID:SECRET[,AKID:SECRET...] (or EMUL_CREDENTIALS)"
+            );
+            return super::exit::INVALID_INPUT;
+        }
+        (false, Some(_)) => {
+            tracing::warn!(
+                "--credentials has no effect without --strict-auth; accepting any credentials"
+            );
+            None
+        }
+        (false, None) => None,
+    };
+    let secrets = match SecretsManager::open(&args.state_dir) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("emul serve: cannot load state: {e}");
+            return super::exit::FAILURE;
+        }
+    };
+    let mut registry = Registry::new();
+    registry.register(secrets);
+    let config = GatewayConfig {
+        account: args.account.clone(),
+        credentials,
+        ..GatewayConfig::default()
+    };
+    let gateway = Arc::new(Gateway::new(config, registry));
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("emul serve: cannot start the async runtime: {e}");
+            return super::exit::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let addr = std::net::SocketAddr::new(args.bind, args.port);
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("emul serve: cannot listen on {addr}: {e}");
+                return super::exit::FAILURE;
+            }
+        };
+        let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.to_string());
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "emul ready: http://{local}");
+            let _ = out.flush();
+        }
+        tracing::info!(address = %local, state_dir = %args.state_dir.display(), "emul serve listening");
+        gateway::server::serve(listener, gateway, shutdown_signal()).await;
+        tracing::info!("emul serve stopped");
+        super::exit::SUCCESS
+    })
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops emul serve");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Logs to stderr; `EMUL_LOG` (or `RUST_LOG`) sets the filter, `info` by default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EMUL_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter)
+        .try_init();
 }

@@ -1,0 +1,8 @@
+//! The AWS services emul hosts behind the gateway.
+//!
+//! Each service is split like moto: a pure `model` (state and rules, no I/O,
+//! no async), `ops` (one file per operation: parse → apply → render), and
+//! `errors` (every code and message exactly as AWS sends it). The service
+//! type implements [`crate::gateway::AwsService`] to plug into the gateway.
+
+pub mod secretsmanager;

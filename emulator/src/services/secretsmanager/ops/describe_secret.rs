@@ -1,0 +1,26 @@
+//! DescribeSecret: metadata (works on secrets scheduled for deletion).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{describe, parse, required};
+use crate::services::secretsmanager::errors::SmError;
+use crate::services::secretsmanager::model::Scope;
+use crate::services::secretsmanager::service::{SecretsManager, now_ms};
+
+/// The request members.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
+    secret_id: Option<String>,
+}
+
+/// Parse → apply → render.
+pub fn run(sm: &SecretsManager, scope: &Scope, body: Value) -> Result<Value, SmError> {
+    let req: Request = parse(body)?;
+    let id = required(req.secret_id, "secretId")?;
+    let now = now_ms();
+    let secret = sm.read(scope, |r| r.get(&id, now).cloned())?;
+    Ok(describe(&secret, &scope.region, "VersionIdsToStages"))
+}

@@ -1,0 +1,32 @@
+//! PutResourcePolicy: store the policy document (not enforced).
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{parse, required};
+use crate::services::secretsmanager::errors::SmError;
+use crate::services::secretsmanager::model::Scope;
+use crate::services::secretsmanager::service::{SecretsManager, now_ms};
+
+/// The request members.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    /// `SecretId`: which secret (name, full ARN or partial ARN).
+    secret_id: Option<String>,
+    /// `ResourcePolicy`: the policy document (JSON text).
+    resource_policy: Option<String>,
+    /// `BlockPublicPolicy`: accepted and ignored (emul does not evaluate policies).
+    #[allow(dead_code)]
+    block_public_policy: Option<bool>,
+}
+
+/// Parse → apply → render.
+pub fn run(sm: &SecretsManager, scope: &Scope, body: Value) -> Result<Value, SmError> {
+    let req: Request = parse(body)?;
+    let id = required(req.secret_id, "secretId")?;
+    let policy = required(req.resource_policy, "resourcePolicy")?;
+    let now = now_ms();
+    let (arn, name) = sm.write(scope, |r| r.put_policy(&id, &policy, now))?;
+    Ok(json!({"ARN": arn, "Name": name}))
+}

@@ -1,0 +1,219 @@
+//! The AWS CLI (`pip install awscli`) against `emul serve` through
+//! `AWS_ENDPOINT_URL`, exactly as users run it: create-secret,
+//! get-secret-value, put-secret-value, list-secrets, describe-secret,
+//! delete-secret, restore-secret, and an error exit.
+//!
+//! When `aws` is not on PATH these tests print a skip message and pass,
+//! unless `EMUL_REQUIRE_AWS_CLI=1` (CI sets it), in which case they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sdk_tests::Emul;
+use serde_json::Value;
+
+/// Finds `aws` on PATH, or decides between skipping and failing.
+fn aws_cli() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .map(|dir| dir.join("aws"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        if std::env::var("EMUL_REQUIRE_AWS_CLI").as_deref() == Ok("1") {
+            panic!("EMUL_REQUIRE_AWS_CLI=1 but `aws` is not on PATH (pip install awscli)");
+        }
+        eprintln!(
+            "SKIPPED: the AWS CLI (`aws`) is not on PATH; `pip install awscli` to run this test"
+        );
+    }
+    found
+}
+
+/// Runs `aws <args> --output json` against `emul` with an isolated config.
+fn aws(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Output {
+    Command::new(cli)
+        .args(args)
+        .args(["--output", "json"])
+        .env("AWS_ENDPOINT_URL", &emul.endpoint)
+        .env("AWS_ACCESS_KEY_ID", sdk_tests::TEST_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", sdk_tests::TEST_SECRET_KEY)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_PAGER", "")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .output()
+        .expect("running aws")
+}
+
+/// Runs a command that must succeed and parses its JSON output.
+fn aws_json(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Value {
+    let out = aws(cli, emul, home, args);
+    assert!(
+        out.status.success(),
+        "aws {args:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "aws {args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[test]
+fn aws_cli_secret_lifecycle() {
+    let Some(cli) = aws_cli() else { return };
+    let emul = Emul::start();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let run = |args: &[&str]| aws_json(&cli, &emul, home, args);
+
+    let created = run(&[
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        "cli/db",
+        "--description",
+        "from the CLI",
+        "--secret-string",
+        r#"{"username":"app","password":"p1"}"#,
+    ]);
+    let arn = created["ARN"].as_str().expect("ARN").to_string();
+    assert!(
+        arn.starts_with("arn:aws:secretsmanager:us-east-1:000000000000:secret:cli/db-"),
+        "{arn}"
+    );
+    assert_eq!(
+        arn.len(),
+        "arn:aws:secretsmanager:us-east-1:000000000000:secret:cli/db-".len() + 6
+    );
+    assert_eq!(created["Name"], "cli/db");
+    let v1 = created["VersionId"]
+        .as_str()
+        .expect("VersionId")
+        .to_string();
+
+    let got = run(&[
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        "cli/db",
+    ]);
+    assert_eq!(got["SecretString"], r#"{"username":"app","password":"p1"}"#);
+    assert_eq!(got["VersionId"], v1.as_str());
+    assert_eq!(got["VersionStages"], serde_json::json!(["AWSCURRENT"]));
+    assert_eq!(got["ARN"], arn.as_str());
+    assert!(got.get("CreatedDate").is_some());
+
+    let put = run(&[
+        "secretsmanager",
+        "put-secret-value",
+        "--secret-id",
+        &arn,
+        "--secret-string",
+        "p2",
+    ]);
+    let v2 = put["VersionId"].as_str().expect("VersionId").to_string();
+    assert_ne!(v1, v2);
+    assert_eq!(put["VersionStages"], serde_json::json!(["AWSCURRENT"]));
+    let prev = run(&[
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        "cli/db",
+        "--version-stage",
+        "AWSPREVIOUS",
+    ]);
+    assert_eq!(prev["VersionId"], v1.as_str());
+
+    let described = run(&["secretsmanager", "describe-secret", "--secret-id", "cli/db"]);
+    assert_eq!(described["Description"], "from the CLI");
+    assert_eq!(
+        described["VersionIdsToStages"][&v1],
+        serde_json::json!(["AWSPREVIOUS"])
+    );
+    assert_eq!(
+        described["VersionIdsToStages"][&v2],
+        serde_json::json!(["AWSCURRENT"])
+    );
+
+    run(&[
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        "cli/other",
+        "--secret-string",
+        "x",
+    ]);
+    let listed = run(&["secretsmanager", "list-secrets"]);
+    let mut names: Vec<&str> = listed["SecretList"]
+        .as_array()
+        .expect("SecretList")
+        .iter()
+        .map(|s| s["Name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["cli/db", "cli/other"]);
+    // The CLI paginates list-secrets itself; a tiny page size exercises NextToken.
+    let paged = run(&["secretsmanager", "list-secrets", "--page-size", "1"]);
+    assert_eq!(paged["SecretList"].as_array().unwrap().len(), 2);
+
+    let deleted = run(&[
+        "secretsmanager",
+        "delete-secret",
+        "--secret-id",
+        "cli/db",
+        "--recovery-window-in-days",
+        "7",
+    ]);
+    assert_eq!(deleted["ARN"], arn.as_str());
+    assert_eq!(deleted["Name"], "cli/db");
+    assert!(deleted.get("DeletionDate").is_some());
+    let described = run(&["secretsmanager", "describe-secret", "--secret-id", "cli/db"]);
+    assert!(described.get("DeletedDate").is_some(), "{described}");
+    let listed = run(&["secretsmanager", "list-secrets"]);
+    assert_eq!(listed["SecretList"].as_array().unwrap().len(), 1);
+
+    let restored = run(&["secretsmanager", "restore-secret", "--secret-id", "cli/db"]);
+    assert_eq!(restored["ARN"], arn.as_str());
+    assert_eq!(restored["Name"], "cli/db");
+    let got = run(&[
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        "cli/db",
+    ]);
+    assert_eq!(got["SecretString"], "p2");
+}
+
+#[test]
+fn aws_cli_reports_aws_errors() {
+    let Some(cli) = aws_cli() else { return };
+    let emul = Emul::start();
+    let home = tempfile::tempdir().unwrap();
+    let out = aws(
+        &cli,
+        &emul,
+        home.path(),
+        &[
+            "secretsmanager",
+            "get-secret-value",
+            "--secret-id",
+            "missing",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("(ResourceNotFoundException)")
+            && stderr.contains("Secrets Manager can't find the specified secret."),
+        "{stderr}"
+    );
+}
