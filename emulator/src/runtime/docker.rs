@@ -29,6 +29,7 @@ use bollard::query_parameters::{
 use futures::StreamExt;
 
 use super::naming::{self, LABEL_PROJECT, LABEL_RESOURCE};
+use super::netns::NetNs;
 use super::network::ExistingNetwork;
 
 /// A Docker failure, with what we were doing.
@@ -55,6 +56,12 @@ pub enum EngineError {
         message: String,
         /// HTTP status, when the engine answered (404 = no such object).
         status: Option<u16>,
+    },
+    /// The container exists but does not run, so it has no namespace.
+    #[error("container {id} is not running")]
+    NotRunning {
+        /// The container's id or name.
+        id: String,
     },
 }
 
@@ -595,6 +602,27 @@ impl Engine {
             st.exit_code,
             st.error.unwrap_or_default(),
         ))
+    }
+
+    /// The network namespace of a running container (its init process's
+    /// `/proc/<pid>/ns/net`), for sockets that must leave from that ENI.
+    /// `id` may be a container id or name; a stopped container is an error.
+    pub async fn container_netns(&self, id: &str) -> Result<NetNs, EngineError> {
+        let c = self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .map_err(|e| EngineError::api("inspect container", id, e))?;
+        let st = c.state.unwrap_or_default();
+        match st.pid {
+            Some(pid) if pid > 0 && st.running.unwrap_or(false) => {
+                Ok(NetNs::of_pid(u32::try_from(pid).unwrap_or_default()))
+            }
+            _ => Err(EngineError::NotRunning { id: id.to_string() }),
+        }
     }
 
     /// The last `n` log lines (stdout and stderr), for failure messages.
