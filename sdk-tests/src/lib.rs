@@ -25,6 +25,20 @@
 //!    emulator edit), `cargo build -p emul --bin emul` is run once per test
 //!    process into the same target directory. Cargo's own lock serialises
 //!    concurrent builds from parallel test processes.
+//!
+//! # Running
+//!
+//! ```text
+//! cargo nextest run --workspace            # everything, emul built first
+//! cargo nextest run -p sdk-tests           # only these (emul rebuilt if stale)
+//! EMUL_REQUIRE_AWS_CLI=1 cargo nextest run -p sdk-tests   # as CI: no CLI skip
+//! ```
+//!
+//! Test files: `tests/secretsmanager/` (every operation with the SDK, one
+//! module per area), `tests/aws_cli.rs`, `tests/durability.rs` (SIGKILL and
+//! restart), `tests/gateway_fuzz.rs` (proptest over raw HTTP),
+//! `tests/harness.rs`. Each test starts its own `emul serve` on a fresh
+//! state directory, so tests are independent and run in parallel.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -217,3 +217,57 @@ fn aws_cli_reports_aws_errors() {
         "{stderr}"
     );
 }
+
+#[test]
+fn aws_cli_binary_secret_and_version_listing() {
+    let Some(cli) = aws_cli() else { return };
+    let emul = Emul::start();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let blob = home.join("blob.bin");
+    std::fs::write(&blob, [0u8, 1, 2, 253, 254, 255]).unwrap();
+    let fileb = format!("fileb://{}", blob.display());
+    let run = |args: &[&str]| aws_json(&cli, &emul, home, args);
+
+    run(&[
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        "cli/bin",
+        "--secret-binary",
+        &fileb,
+    ]);
+    let got = run(&[
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        "cli/bin",
+    ]);
+    // The CLI prints blobs base64-encoded: [0,1,2,253,254,255] → "AAEC/f7/".
+    assert_eq!(got["SecretBinary"], "AAEC/f7/");
+    assert!(got.get("SecretString").is_none());
+
+    run(&[
+        "secretsmanager",
+        "put-secret-value",
+        "--secret-id",
+        "cli/bin",
+        "--secret-string",
+        "now text",
+    ]);
+    let versions = run(&[
+        "secretsmanager",
+        "list-secret-version-ids",
+        "--secret-id",
+        "cli/bin",
+        "--include-deprecated",
+    ]);
+    let mut stages: Vec<String> = versions["Versions"]
+        .as_array()
+        .expect("Versions")
+        .iter()
+        .map(|v| v["VersionStages"].to_string())
+        .collect();
+    stages.sort();
+    assert_eq!(stages, [r#"["AWSCURRENT"]"#, r#"["AWSPREVIOUS"]"#]);
+}

@@ -39,6 +39,20 @@ async fn create_returns_arn_name_and_the_token_as_version_id() {
     assert_eq!(out.name(), Some("prod/app/db-password"));
     assert_eq!(out.version_id(), Some(t.as_str()));
     assert!(out.replication_status().is_empty());
+
+    // Without an explicit token the SDK fills in a UUIDv4, which becomes the VersionId.
+    let auto = client
+        .create_secret()
+        .name("auto-token")
+        .secret_string("v")
+        .send()
+        .await
+        .unwrap();
+    let id = auto.version_id().expect("VersionId");
+    assert!(
+        uuid::Uuid::parse_str(id).is_ok(),
+        "VersionId {id:?} is the SDK's UUID token"
+    );
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 
 mod auth_region;
 mod batch_policy_rotate;
+mod concurrency;
 mod create_get;
 mod delete_restore;
 mod list;

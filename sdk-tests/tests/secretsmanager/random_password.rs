@@ -135,7 +135,9 @@ async fn exclusions_remove_whole_classes() {
 #[tokio::test]
 async fn exclude_characters_are_never_used() {
     let (_emul, client) = setup().await;
-    let excluded = "aeiouAEIOU0123456789!@#$%^&*()";
+    // Part of every class is excluded; what is left of each class is still
+    // required (RequireEachIncludedType defaults to true).
+    let excluded = "aeiouAEIOU0123456!@#$%^&*()";
     for pw in draws(&client, |b| {
         b.exclude_characters(excluded).password_length(64)
     })
@@ -146,10 +148,13 @@ async fn exclude_characters_are_never_used() {
             !pw.chars().any(|c| excluded.contains(c)),
             "{pw:?} uses an excluded char"
         );
-        // Digits are all excluded, so a digit cannot be required.
         assert!(
             pw.chars().any(|c| c.is_ascii_uppercase())
                 && pw.chars().any(|c| c.is_ascii_lowercase())
+        );
+        assert!(
+            pw.chars().any(|c| "789".contains(c)),
+            "a remaining digit in {pw:?}"
         );
         assert!(pw.chars().any(is_punct));
     }

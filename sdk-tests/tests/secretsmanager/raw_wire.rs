@@ -42,6 +42,12 @@ async fn missing_client_request_token_is_rejected_on_the_wire() {
         .await;
     assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
     assert_eq!(resp.json()["VersionId"], token);
+    // No SigV4 scope on the request: the default region is us-east-1.
+    let arn = resp.json()["ARN"].as_str().unwrap_or_default().to_string();
+    assert!(
+        arn.starts_with("arn:aws:secretsmanager:us-east-1:000000000000:secret:raw-"),
+        "{arn}"
+    );
 
     let resp = raw
         .secretsmanager(

@@ -593,3 +593,99 @@ async fn moving_awscurrent_back_swaps_awsprevious() {
         .unwrap();
     assert_eq!(cur.secret_string(), Some("v1"));
 }
+
+#[tokio::test]
+async fn put_with_explicit_awscurrent_moves_it_and_awsprevious_follows() {
+    let (_emul, client) = setup().await;
+    let (_, v1) = create(&client, "explicit", "v1").await;
+    let out = client
+        .put_secret_value()
+        .secret_id("explicit")
+        .secret_string("v2")
+        .version_stages("AWSCURRENT")
+        .version_stages("BLUE")
+        .send()
+        .await
+        .unwrap();
+    let v2 = out.version_id().unwrap().to_string();
+    assert_eq!(out.version_stages(), labels(&["AWSCURRENT", "BLUE"]));
+    assert_eq!(
+        stages(&client, "explicit").await,
+        [
+            (v1, labels(&["AWSPREVIOUS"])),
+            (v2, labels(&["AWSCURRENT", "BLUE"]))
+        ]
+        .into()
+    );
+}
+
+#[tokio::test]
+async fn remove_from_a_version_that_does_not_hold_the_label_is_rejected() {
+    let (_emul, client) = setup().await;
+    let (_, v1) = create(&client, "wrongholder", "v1").await;
+    let v2 = put(&client, "wrongholder", "v2").await;
+    // AWSCURRENT is on v2, not v1.
+    assert_aws_error_code(
+        client
+            .update_secret_version_stage()
+            .secret_id("wrongholder")
+            .version_stage("AWSCURRENT")
+            .remove_from_version_id(&v1)
+            .move_to_version_id(&v1)
+            .send()
+            .await,
+        "InvalidParameterException",
+    );
+    let cur = client
+        .get_secret_value()
+        .secret_id("wrongholder")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cur.version_id(), Some(v2.as_str()), "nothing moved");
+}
+
+#[tokio::test]
+async fn reads_set_the_version_last_accessed_date() {
+    let (_emul, client) = setup().await;
+    let (_, v1) = create(&client, "accessed", "v1").await;
+    let v2 = put(&client, "accessed", "v2").await;
+    let before = client
+        .list_secret_version_ids()
+        .secret_id("accessed")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        before
+            .versions()
+            .iter()
+            .all(|v| v.last_accessed_date().is_none()),
+        "{before:?}"
+    );
+    client
+        .get_secret_value()
+        .secret_id("accessed")
+        .version_id(&v1)
+        .send()
+        .await
+        .unwrap();
+    let after = client
+        .list_secret_version_ids()
+        .secret_id("accessed")
+        .send()
+        .await
+        .unwrap();
+    for v in after.versions() {
+        let id = v.version_id().unwrap();
+        if id == v1 {
+            let d = v
+                .last_accessed_date()
+                .expect("read version has LastAccessedDate");
+            assert_eq!(d.secs() % 86_400, 0, "date resolution");
+        } else {
+            assert_eq!(id, v2);
+            assert!(v.last_accessed_date().is_none(), "unread version {id}");
+        }
+    }
+}
