@@ -34,22 +34,48 @@ pub struct Project {
     pub groups: BTreeMap<String, Vec<String>>,
 }
 
-/// Loads `fixtures/topologies/<fixture>.yaml` as project `project`, with
-/// `10.0.` rewritten to `10.<octet>.`, and `edit` applied to the text.
+/// The text of `fixtures/topologies/<fixture>.yaml` as project `project`:
+/// `name:` replaced, the VPC's `10.<n>.` prefix rewritten to `10.<octet>.`,
+/// then `edit` applied.
+pub fn topology_text(
+    fixture: &str,
+    project: &str,
+    octet: u8,
+    edit: impl Fn(&str) -> String,
+) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/topologies")
+        .join(format!("{fixture}.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let prefix = if text.contains("cidr_block: 10.2.0.0/16") {
+        "10.2."
+    } else {
+        "10.0."
+    };
+    let text = text
+        .replace(prefix, &format!("10.{octet}."))
+        .lines()
+        .map(|l| {
+            if l.starts_with("name: ") {
+                format!("name: {project}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    edit(&text)
+}
+
+/// [`topology_text`], parsed.
 pub fn topology(
     fixture: &str,
     project: &str,
     octet: u8,
     edit: impl Fn(&str) -> String,
 ) -> Topology {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/topologies")
-        .join(format!("{fixture}.yaml"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let text = edit(&text.replace("10.0.", &format!("10.{octet}.")));
-    let mut t = emul::topology::parse_str(&text).unwrap_or_else(|d| panic!("{d:?}"));
-    t.name.value = project.to_string();
-    t
+    let text = topology_text(fixture, project, octet, edit);
+    emul::topology::parse_str(&text).unwrap_or_else(|d| panic!("{d:?}"))
 }
 
 fn names(v: &[emul::topology::span::Spanned<String>]) -> Vec<String> {
