@@ -203,6 +203,35 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
             "late ecs-sg task → RDS allowed"
         );
 
+        // 3b. A recreated namespace (pause container restarted) comes back
+        //     empty; re-attaching installs the whole table again.
+        let batch_name = format!("emul-{project}-eni.ecs.late.200");
+        let out = Command::new("docker")
+            .args(["restart", "-t", "1", &batch_name])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let fresh = eni_ns(&engine, &project, &late[0].id).await;
+        assert_ne!(
+            fresh, late[0].netns,
+            "a restarted pause container has a new namespace"
+        );
+        assert!(
+            nft::list_table(&fresh).unwrap().is_none(),
+            "its rules are gone"
+        );
+        late[0].netns = fresh;
+        enforcer.eni_attached(&late[0]).await.unwrap();
+        assert!(nft::list_table(&late[0].netns).unwrap().is_some());
+        assert!(
+            late[0].netns.connect(to_rds, t).await.is_err(),
+            "still refused after re-attach"
+        );
+
         // 4. Detach: the address leaves every set; the namespace (still alive
         //    here) can no longer reach RDS.
         let t0 = Instant::now();
