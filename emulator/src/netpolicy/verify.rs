@@ -398,3 +398,75 @@ pub fn render(r: &Report) -> String {
     );
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(src: &str, dst: &str, port: u16, expected: bool, observed: bool) -> Cell {
+        Cell {
+            src: src.into(),
+            dst: dst.into(),
+            dst_ip: Ipv4Addr::new(10, 0, 1, 5),
+            port,
+            expected,
+            observed,
+            outcome: if observed {
+                "connected"
+            } else {
+                "timed out after 600ms"
+            }
+            .into(),
+            reason: if expected {
+                "allowed by db ingress #1 (line 9)".into()
+            } else {
+                "no ingress rule of b (db) admits tcp/22 from a".into()
+            },
+        }
+    }
+
+    #[test]
+    fn render_lists_pairs_and_names_the_rule_of_each_mismatch() {
+        let mut r = Report {
+            project: "p".into(),
+            enis: vec![("a".into(), Ipv4Addr::new(10, 0, 1, 4), vec!["app".into()])],
+            unenforced: vec![],
+            ports: vec![22, 5432],
+            cells: vec![
+                cell("a", "b", 5432, true, true),
+                cell("a", "b", 22, false, false),
+                cell("host", "b", 22, false, false),
+            ],
+            elapsed_ms: 12,
+        };
+        assert!(r.ok());
+        let text = render(&r);
+        assert!(text.contains("  a → b: 5432 | 5432  ok\n"), "{text}");
+        assert!(
+            !text.contains("host → b"),
+            "nothing expected, nothing observed: {text}"
+        );
+        assert!(
+            text.ends_with("OK: 0 mismatches, 0 unenforced ENIs\n"),
+            "{text}"
+        );
+
+        r.cells[1] = cell("a", "b", 22, false, true);
+        r.cells[0] = cell("a", "b", 5432, true, false);
+        r.unenforced.push("c".into());
+        assert!(!r.ok());
+        let text = render(&r);
+        assert!(text.contains("  a → b: 5432 | 22  MISMATCH\n"), "{text}");
+        assert!(text.contains(
+            "MISMATCH a → b (10.0.1.5:22): expected refused, observed allowed (connected); no ingress rule of b (db) admits tcp/22 from a\n"
+        ), "{text}");
+        assert!(text.contains(
+            "MISMATCH a → b (10.0.1.5:5432): expected allowed, observed refused (timed out after 600ms); allowed by db ingress #1 (line 9)\n"
+        ), "{text}");
+        assert!(text.contains("UNENFORCED c: no emul ruleset in its namespace\n"));
+        assert!(
+            text.ends_with("FAILED: 2 mismatches, 1 unenforced ENIs\n"),
+            "{text}"
+        );
+    }
+}
