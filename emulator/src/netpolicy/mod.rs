@@ -28,6 +28,8 @@
 //!
 //! The scheduler then awaits `eni_attached` before starting a task's
 //! containers and `eni_detached` after they stopped (see [`crate::wiring`]).
+//! When `emul up` applies a changed topology to a running project, the
+//! daemon calls [`Enforcer::reload`] with it.
 //!
 //! # Mechanism (docs/decisions/0010-security-groups.md)
 //!
