@@ -18,6 +18,7 @@
 //! | [`state`] | durable storage: the fsync'd append-only record log |
 //! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
 //! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
+//! | [`netpolicy`] | security groups → per-ENI nftables rulesets; the enforcer; `emul verify` |
 //! | [`wiring`] | the seams between ECS, the ALB and security groups (traits the daemon plugs together) |
 //!
 //! Rules that keep it clean (see `docs/decisions/`): service models are plain
@@ -26,6 +27,7 @@
 
 pub mod cli;
 pub mod gateway;
+pub mod netpolicy;
 pub mod probes;
 pub mod runtime;
 pub mod services;

@@ -8,6 +8,7 @@
 pub mod exit;
 pub mod serve;
 pub mod validate;
+pub mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +28,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Serve the AWS API endpoint on its own: no topology, no Docker.
     Serve(serve::Args),
+    /// Probe a running project's security groups for real; exit 4 on any mismatch.
+    Verify(verify::Args),
 }
 
 /// Parses the process arguments, runs the verb and returns its exit code.
@@ -35,6 +38,7 @@ pub fn main() -> std::process::ExitCode {
     let code = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     std::process::ExitCode::from(code)
 }

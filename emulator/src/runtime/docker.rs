@@ -625,6 +625,30 @@ impl Engine {
         }
     }
 
+    /// The IPv4 address of a container on its (first) network; `None` for a
+    /// container without one (e.g. a workload joining another namespace).
+    /// Used by `emul verify` to find an ENI's address from its pause container.
+    pub async fn container_ipv4(
+        &self,
+        id: &str,
+    ) -> Result<Option<std::net::Ipv4Addr>, EngineError> {
+        let c = self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .map_err(|e| EngineError::api("inspect container", id, e))?;
+        Ok(c.network_settings
+            .and_then(|n| n.networks)
+            .and_then(|nets| {
+                nets.into_values()
+                    .filter_map(|e| e.ip_address)
+                    .find_map(|ip| ip.parse().ok())
+            }))
+    }
+
     /// The last `n` log lines (stdout and stderr), for failure messages.
     pub async fn logs_tail(&self, id: &str, n: usize) -> String {
         let opts = LogsOptionsBuilder::default()

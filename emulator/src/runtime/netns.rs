@@ -16,18 +16,24 @@
 //! purpose: a pooled thread (tokio's blocking pool) would stay in the foreign
 //! namespace and poison later work scheduled on it.
 //!
+//! The same thread trick serves two more needs: [`NetNs::tcp_listener`]
+//! (a listener inside an ENI, for `emul verify`'s probes) and
+//! [`NetNs::run`] (a host program such as `nft` run against the namespace,
+//! for the security-group enforcer).
+//!
 //! Limits: Linux only, and the process needs CAP_SYS_ADMIN (root) to enter
 //! another namespace. On Docker Desktop the containers live in a VM and this
 //! is not possible; see the README's "Security groups" section.
 
-use std::io;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use nix::sched::{CloneFlags, setns};
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 /// A handle on one network namespace, by the path of its `ns/net` file.
 ///
@@ -61,10 +67,26 @@ impl NetNs {
 
     /// Creates an unconnected IPv4 TCP socket inside this namespace.
     pub fn tcp_socket(&self) -> io::Result<TcpSocket> {
+        let created = self.in_namespace(|| {
+            let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+            socket.set_nonblocking(true)?;
+            socket.set_tcp_nodelay(true)?;
+            Ok(std::net::TcpStream::from(socket))
+        })?;
+        Ok(TcpSocket::from_std_stream(created))
+    }
+
+    /// Runs `f` on a fresh OS thread that has entered this namespace, and
+    /// returns its result. The thread ends with `f`, so no pooled thread is
+    /// ever left in a foreign namespace.
+    fn in_namespace<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> io::Result<T> + Send + 'static,
+    ) -> io::Result<T> {
         let path = self.path.clone();
-        let created = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("emul-netns".into())
-            .spawn(move || -> io::Result<std::net::TcpStream> {
+            .spawn(move || -> io::Result<T> {
                 let ns = std::fs::File::open(&path).map_err(|e| {
                     io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
                 })?;
@@ -74,14 +96,52 @@ impl NetNs {
                         path.display()
                     ))
                 })?;
-                let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
-                socket.set_nonblocking(true)?;
-                socket.set_tcp_nodelay(true)?;
-                Ok(std::net::TcpStream::from(socket))
+                f()
             })?
             .join()
-            .map_err(|_| io::Error::other("network-namespace thread panicked"))??;
-        Ok(TcpSocket::from_std_stream(created))
+            .map_err(|_| io::Error::other("network-namespace thread panicked"))?
+    }
+
+    /// Runs a host program inside this namespace (network namespace only:
+    /// the host's filesystem and binaries), feeding it `stdin`. Used by the
+    /// security-group enforcer to run the host's `nft` against an ENI's
+    /// namespace: a process inherits the network namespace of the thread
+    /// that spawns it.
+    pub fn run(&self, program: &str, args: &[&str], stdin: &[u8]) -> io::Result<Output> {
+        let program = program.to_string();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let input = stdin.to_vec();
+        self.in_namespace(move || {
+            let mut child = Command::new(&program)
+                .args(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot run {program}: {e}")))?;
+            let mut pipe = child.stdin.take().expect("stdin was piped");
+            // Write from here while the child runs; its output is small.
+            let written = pipe.write_all(&input);
+            drop(pipe);
+            let out = child.wait_with_output()?;
+            written?;
+            Ok(out)
+        })
+    }
+
+    /// A TCP listener bound to `addr` inside this namespace (e.g. a probe
+    /// listener `emul verify` opens where nothing listens yet). Fails with
+    /// `AddrInUse` when something in the namespace already listens there.
+    pub fn tcp_listener(&self, addr: SocketAddr) -> io::Result<TcpListener> {
+        let listener = self.in_namespace(move || {
+            let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+            socket.set_reuse_address(true)?;
+            socket.bind(&addr.into())?;
+            socket.listen(1024)?;
+            socket.set_nonblocking(true)?;
+            Ok(std::net::TcpListener::from(socket))
+        })?;
+        TcpListener::from_std(listener)
     }
 
     /// Connects to `addr` from inside this namespace, giving up after
