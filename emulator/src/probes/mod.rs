@@ -5,16 +5,49 @@
 //! ([`redis`]). A port that merely accepts TCP is not ready: Postgres accepts
 //! connections while still running initdb, and Redis answers `-LOADING`.
 //!
-//! The probes run from the host to the ENI's IP. On Linux the host has a
-//! route to every bridge network, so this is the operator path (the same one
-//! `emul tunnel` uses), not a path a workload in the VPC would take; security
-//! group rules for in-VPC traffic do not apply to it.
+//! Where a probe connects from is its [`Origin`]. The runtime probes a data
+//! store from inside the store's own network namespace (its ENI): the
+//! connection is local there, so the security-group ruleset of that ENI,
+//! which refuses the host, never stands in the way of readiness, and no hole
+//! is opened for it. [`Origin::Host`] connects from the host instead (tests,
+//! and engines where namespaces cannot be entered).
 
 pub mod postgres;
 pub mod redis;
 pub mod scram;
 
 use std::time::Duration;
+
+use tokio::net::TcpStream;
+
+use crate::runtime::netns::NetNs;
+
+/// Where a probe's TCP connection starts.
+#[derive(Debug, Clone, Default)]
+pub enum Origin {
+    /// From the host (the bridge gateway address, as every host process).
+    #[default]
+    Host,
+    /// From inside a network namespace (a data store's own ENI).
+    Namespace(NetNs),
+}
+
+impl Origin {
+    /// Opens the probe's connection to `addr` (`ip:port`).
+    pub(crate) async fn connect(&self, addr: &str) -> std::io::Result<TcpStream> {
+        match self {
+            Origin::Host => TcpStream::connect(addr).await,
+            Origin::Namespace(ns) => {
+                let target = addr.parse().map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{addr}: {e}"))
+                })?;
+                // The caller's `within` bounds the whole exchange; this bound
+                // only keeps one dropped SYN from using all of it.
+                ns.connect(target, Duration::from_secs(3)).await
+            }
+        }
+    }
+}
 
 /// Why a probe did not succeed.
 #[derive(Debug, thiserror::Error)]

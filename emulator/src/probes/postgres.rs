@@ -11,12 +11,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::scram::ScramClient;
-use super::{ProbeError, within};
+use super::{Origin, ProbeError, within};
 
 /// Protocol version 3.0 in the startup message.
 const PROTOCOL_V3: i32 = 196_608;
 
-/// Connects to `addr` (`ip:port`), authenticates and runs `SELECT 1`.
+/// Connects to `addr` (`ip:port`) from the host, authenticates and runs
+/// `SELECT 1`.
 pub async fn select_one(
     addr: &str,
     user: &str,
@@ -24,14 +25,26 @@ pub async fn select_one(
     database: &str,
     timeout: Duration,
 ) -> Result<(), ProbeError> {
-    match query_first(addr, user, password, database, "SELECT 1", timeout).await? {
+    select_one_from(&Origin::Host, addr, user, password, database, timeout).await
+}
+
+/// [`select_one`] with the connection opened from `origin`.
+pub async fn select_one_from(
+    origin: &Origin,
+    addr: &str,
+    user: &str,
+    password: &str,
+    database: &str,
+    timeout: Duration,
+) -> Result<(), ProbeError> {
+    match query_first_from(origin, addr, user, password, database, "SELECT 1", timeout).await? {
         Some(v) if v == "1" => Ok(()),
         other => Err(ProbeError::Protocol(format!("SELECT 1 returned {other:?}"))),
     }
 }
 
-/// Connects, authenticates, runs `sql` as a simple query and returns the
-/// first column of the last row received (text format), if any.
+/// Connects from the host, authenticates, runs `sql` as a simple query and
+/// returns the first column of the last row received (text format), if any.
 pub async fn query_first(
     addr: &str,
     user: &str,
@@ -40,8 +53,22 @@ pub async fn query_first(
     sql: &str,
     timeout: Duration,
 ) -> Result<Option<String>, ProbeError> {
+    query_first_from(&Origin::Host, addr, user, password, database, sql, timeout).await
+}
+
+/// [`query_first`] with the connection opened from `origin`.
+pub async fn query_first_from(
+    origin: &Origin,
+    addr: &str,
+    user: &str,
+    password: &str,
+    database: &str,
+    sql: &str,
+    timeout: Duration,
+) -> Result<Option<String>, ProbeError> {
     within(addr, timeout, async {
-        let mut s = TcpStream::connect(addr)
+        let mut s = origin
+            .connect(addr)
             .await
             .map_err(|source| ProbeError::Io {
                 addr: addr.to_string(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use super::{ProbeError, within};
+use super::{Origin, ProbeError, within};
 
 /// A RESP2 reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,23 +22,47 @@ pub enum Reply {
     Array(Option<Vec<Reply>>),
 }
 
-/// Connects, authenticates when `password` is set, and checks `PING` → `PONG`.
+/// Connects from the host, authenticates when `password` is set, and checks
+/// `PING` → `PONG`.
 pub async fn ping(addr: &str, password: Option<&str>, timeout: Duration) -> Result<(), ProbeError> {
-    match command(addr, password, &["PING"], timeout).await? {
+    ping_from(&Origin::Host, addr, password, timeout).await
+}
+
+/// [`ping`] with the connection opened from `origin`.
+pub async fn ping_from(
+    origin: &Origin,
+    addr: &str,
+    password: Option<&str>,
+    timeout: Duration,
+) -> Result<(), ProbeError> {
+    match command_from(origin, addr, password, &["PING"], timeout).await? {
         Reply::Simple(s) if s == "PONG" => Ok(()),
         other => Err(ProbeError::Protocol(format!("PING answered {other:?}"))),
     }
 }
 
-/// Runs one command on a fresh connection (after `AUTH` when `password` is set).
+/// Runs one command on a fresh connection from the host (after `AUTH` when
+/// `password` is set).
 pub async fn command(
     addr: &str,
     password: Option<&str>,
     args: &[&str],
     timeout: Duration,
 ) -> Result<Reply, ProbeError> {
+    command_from(&Origin::Host, addr, password, args, timeout).await
+}
+
+/// [`command`] with the connection opened from `origin`.
+pub async fn command_from(
+    origin: &Origin,
+    addr: &str,
+    password: Option<&str>,
+    args: &[&str],
+    timeout: Duration,
+) -> Result<Reply, ProbeError> {
     within(addr, timeout, async {
-        let s = TcpStream::connect(addr)
+        let s = origin
+            .connect(addr)
             .await
             .map_err(|source| ProbeError::Io {
                 addr: addr.to_string(),

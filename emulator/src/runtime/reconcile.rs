@@ -451,6 +451,16 @@ async fn wait_ready(
             });
         }
         let step = Duration::from_secs(3);
+        // Probe from inside the container's own namespace (its ENI): the
+        // connection is local there, so the ENI's security-group ruleset,
+        // which refuses the host, does not apply (see `probes`).
+        let origin = match engine.container_netns(&id).await {
+            Ok(ns) => probes::Origin::Namespace(ns),
+            Err(e) => {
+                tracing::debug!(resource = %c.id, error = %e, "probing from the host");
+                probes::Origin::Host
+            }
+        };
         let outcome = match &c.readiness {
             Readiness::Running => Ok(()),
             Readiness::Postgres {
@@ -459,7 +469,8 @@ async fn wait_ready(
                 password,
                 database,
             } => {
-                probes::postgres::select_one(
+                probes::postgres::select_one_from(
+                    &origin,
                     &format!("{ip}:{port}"),
                     user,
                     password.expose(),
@@ -469,7 +480,8 @@ async fn wait_ready(
                 .await
             }
             Readiness::Redis { port, password } => {
-                probes::redis::ping(
+                probes::redis::ping_from(
+                    &origin,
                     &format!("{ip}:{port}"),
                     password.as_ref().map(|p| p.expose()),
                     step,
@@ -477,7 +489,7 @@ async fn wait_ready(
                 .await
             }
             Readiness::Tcp { port } => {
-                tokio::time::timeout(step, tokio::net::TcpStream::connect(format!("{ip}:{port}")))
+                tokio::time::timeout(step, origin.connect(&format!("{ip}:{port}")))
                     .await
                     .map_err(|_| probes::ProbeError::Timeout {
                         addr: format!("{ip}:{port}"),
