@@ -1,0 +1,291 @@
+//! `emul up / down / env / tunnel` end to end, with the real binary on this
+//! Docker engine (images from `scripts/build-images.sh`; pulls are off).
+//!
+//! Each test has its own project name, VPC CIDR and AWS endpoint port, labels
+//! its objects `io.emul.test=1`, and runs `down --volumes` even on failure.
+
+#[path = "support/project.rs"]
+mod sp;
+
+use std::time::{Duration, Instant};
+
+use emul::probes;
+use sp::{Tunnel, counts, run, topology};
+
+const T: Duration = Duration::from_secs(10);
+
+fn up_args<'a>(file: &'a str, port: &'a str) -> Vec<&'a str> {
+    vec![
+        "up",
+        "-d",
+        "--wait",
+        "--pull",
+        "never",
+        "--label",
+        "io.emul.test=1",
+        "--timeout",
+        "180",
+        "--port",
+        port,
+        "--topology",
+        file,
+    ]
+}
+
+/// Cleans up on drop, so a failed assertion leaves nothing behind.
+struct Guard(std::path::PathBuf);
+impl Drop for Guard {
+    fn drop(&mut self) {
+        sp::cleanup(&self.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn docker_up_wechat_data_stores_end_to_end() {
+    let project = "emt-up-e2e";
+    let (_dir, file) = topology(project, 71, sp::with_redis_auth);
+    let _guard = Guard(file.clone());
+    let f = file.to_str().unwrap();
+    let port = "14671";
+    let endpoint = format!("http://127.0.0.1:{port}");
+
+    // up -d --wait
+    let started = Instant::now();
+    let out = run(&up_args(f, port));
+    assert_eq!(out.status.code(), Some(0));
+    eprintln!("up -d --wait: {:?}", started.elapsed());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("wechat-db."), "{stdout}");
+    assert!(
+        stdout.contains(&format!("AWS endpoint   {endpoint}")),
+        "{stdout}"
+    );
+    assert_eq!(counts(project).0, 9, "5 pause + 4 data-store containers");
+
+    // A second up with no change is a no-op, and fast.
+    let started = Instant::now();
+    let out = run(&up_args(f, port));
+    let noop = started.elapsed();
+    eprintln!("no-change up: {noop:?}");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"));
+    assert!(noop < Duration::from_secs(1), "{noop:?}");
+
+    // env: exactly the contract's lines.
+    let out = run(&["env", "--topology", f]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "export AWS_ENDPOINT_URL={endpoint}\nexport AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\nexport AWS_REGION=us-east-1\nexport EMUL_ALB_WECHAT_ALB_80=http://127.0.0.1:8080\nexport EMUL_ALB_WECHAT_ALB_443=https://127.0.0.1:8443\n"
+        )
+    );
+
+    // Postgres through the tunnel, with the password from GetSecretValue.
+    let db: serde_json::Value =
+        serde_json::from_str(&sp::get_secret_string(&endpoint, "wechat/database")).unwrap();
+    let password = db["password"].as_str().unwrap().to_string();
+    assert_eq!(db["username"], "wechat_admin");
+    {
+        let t = Tunnel::open(&file, "wechat-db");
+        let v = probes::postgres::query_first(
+            &t.addr,
+            "wechat_admin",
+            &password,
+            "wechat",
+            "SELECT current_user || '@' || current_database()",
+            T,
+        )
+        .await
+        .unwrap();
+        assert_eq!(v.as_deref(), Some("wechat_admin@wechat"));
+        probes::postgres::query_first(
+            &t.addr,
+            "wechat_admin",
+            &password,
+            "wechat",
+            "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')",
+            T,
+        )
+        .await
+        .unwrap();
+        let wrong =
+            probes::postgres::select_one(&t.addr, "wechat_admin", "wrong", "wechat", T).await;
+        assert!(wrong.is_err(), "a wrong password must be refused");
+    }
+
+    // Redis: AUTH required; a write on the primary is read on the replica.
+    let token = sp::get_secret_string(&endpoint, "wechat/redis-auth");
+    {
+        let primary = Tunnel::open(&file, "wechat-redis");
+        let replica = Tunnel::open(&file, "elasticache/wechat-redis/002");
+        let noauth = probes::redis::command(&primary.addr, None, &["PING"], T).await;
+        assert!(format!("{noauth:?}").contains("NOAUTH"), "{noauth:?}");
+        let set = probes::redis::command(
+            &primary.addr,
+            Some(&token),
+            &["SET", "greeting", "hello"],
+            T,
+        )
+        .await
+        .unwrap();
+        assert_eq!(set, probes::redis::Reply::Simple("OK".into()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = probes::redis::command(&replica.addr, Some(&token), &["GET", "greeting"], T)
+                .await
+                .unwrap();
+            if got == probes::redis::Reply::Bulk(Some(b"hello".to_vec())) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "not replicated: {got:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let ro = probes::redis::command(&replica.addr, Some(&token), &["SET", "x", "1"], T).await;
+        assert!(format!("{ro:?}").contains("READONLY"), "{ro:?}");
+    }
+
+    // down (keeping volumes): no container, no network; the data volumes stay.
+    let out = run(&["down", "--topology", f]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(counts(project), (0, 0, 2));
+
+    // Restart: the same secret values are served, the data is still there.
+    let out = run(&up_args(f, port));
+    assert_eq!(out.status.code(), Some(0));
+    let again: serde_json::Value =
+        serde_json::from_str(&sp::get_secret_string(&endpoint, "wechat/database")).unwrap();
+    assert_eq!(again["password"].as_str().unwrap(), password);
+    assert_eq!(sp::get_secret_string(&endpoint, "wechat/redis-auth"), token);
+    {
+        let t = Tunnel::open(&file, "wechat-db");
+        let v = probes::postgres::query_first(
+            &t.addr,
+            "wechat_admin",
+            &password,
+            "wechat",
+            "SELECT v FROM kept",
+            T,
+        )
+        .await
+        .unwrap();
+        assert_eq!(v.as_deref(), Some("still here"));
+    }
+
+    // down --volumes leaves nothing; a second down is a no-op.
+    assert_eq!(
+        run(&["down", "--volumes", "--topology", f]).status.code(),
+        Some(0)
+    );
+    assert_eq!(counts(project), (0, 0, 0));
+    assert_eq!(
+        run(&["down", "--volumes", "--topology", f]).status.code(),
+        Some(0)
+    );
+}
+
+/// Redis only (fast): the wechat fixture without its RDS instance.
+fn redis_only(s: String) -> String {
+    let start = s.find("\nrds_instances:").unwrap();
+    let end = s.find("\nelasticache_clusters:").unwrap();
+    format!("{}{}", &s[..start], &s[end..])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn docker_up_killed_then_up_converges() {
+    let project = "emt-up-kill";
+    let (_dir, file) = topology(project, 72, redis_only);
+    let _guard = Guard(file.clone());
+    let f = file.to_str().unwrap();
+    // Foreground up, killed (SIGKILL: no clean-up) as soon as something exists.
+    let mut child = sp::emul()
+        .args([
+            "up",
+            "--pull",
+            "never",
+            "--label",
+            "io.emul.test=1",
+            "--port",
+            "14672",
+            "--topology",
+            f,
+        ])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while counts(project).0 < 2 {
+        assert!(Instant::now() < deadline, "up made nothing");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = run(&up_args(f, "14672"));
+    assert_eq!(out.status.code(), Some(0));
+    // 3 pause (2 cache nodes + ALB) + 2 Redis, no duplicates.
+    assert_eq!(counts(project).0, 5);
+    assert_eq!(
+        run(&["down", "--volumes", "--topology", f]).status.code(),
+        Some(0)
+    );
+    assert_eq!(counts(project), (0, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
+    // The AWS endpoint port is already taken.
+    let project = "emt-up-bad";
+    let (_dir, file) = topology(project, 73, redis_only);
+    let _guard = Guard(file.clone());
+    let f = file.to_str().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run(&up_args(f, &port));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert_eq!(counts(project), (0, 0, 0));
+    drop(taken);
+
+    // A missing image: Redis 6 has no local image.
+    let (_d2, file2) = topology("emt-up-noimg", 74, |s| {
+        redis_only(s).replace("engine_version: \"7.0\"", "engine_version: \"6.2\"")
+    });
+    let _g2 = Guard(file2.clone());
+    let out = run(&up_args(file2.to_str().unwrap(), "14674"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("emul/redis:6") && err.contains("scripts/build-images.sh"),
+        "{err}"
+    );
+    assert_eq!(counts("emt-up-noimg"), (0, 0, 0));
+
+    // A VPC that overlaps the host's docker0 route (172.17.0.0/16).
+    let (_d3, file3) = topology("emt-up-route", 0, |s| {
+        redis_only(s).replace("10.0.", "172.17.")
+    });
+    let _g3 = Guard(file3.clone());
+    let out = run(&up_args(file3.to_str().unwrap(), "14675"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("overlaps"), "{err}");
+    assert_eq!(counts("emt-up-route"), (0, 0, 0));
+
+    // A data store that never becomes ready: Redis refuses an unknown
+    // setting at start-up and exits; the failure names it, and what the run
+    // made is gone.
+    let (_d4, file4) = topology("emt-up-never", 76, |s| {
+        redis_only(s).replace(
+            "    num_cache_clusters: 2",
+            "    num_cache_clusters: 2\n    parameters: { maxmemory-samples: \"-5\" }",
+        )
+    });
+    let _g4 = Guard(file4.clone());
+    let out = run(&up_args(file4.to_str().unwrap(), "14676"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("elasticache/wechat-redis/001"), "{err}");
+    assert_eq!(counts("emt-up-never"), (0, 0, 0));
+}
