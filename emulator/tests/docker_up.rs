@@ -270,8 +270,42 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     let out = run(&up_args(file3.to_str().unwrap(), "14675"));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("overlaps"), "{err}");
+    assert!(err.contains("overlaps Docker network bridge"), "{err}");
     assert_eq!(counts("emt-up-route"), (0, 0, 0));
+    // ... and one that overlaps a host route that is no Docker network.
+    let route = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
+    let eth = route
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let dest = u32::from_str_radix(f.get(1)?, 16).ok()?.swap_bytes();
+            let mask = u32::from_str_radix(f.get(7)?, 16).ok()?.swap_bytes();
+            (dest != 0
+                && !f[0].starts_with("docker")
+                && !f[0].starts_with("br-")
+                && !f[0].starts_with("em-")
+                && mask >= 0xffff_0000)
+                .then(|| (std::net::Ipv4Addr::from(dest), f[0].to_string()))
+        })
+        .next();
+    if let Some((net, iface)) = eth {
+        let o = net.octets();
+        let (_d5, file5) = topology("emt-up-hostroute", 0, |s| {
+            redis_only(s).replace("10.0.", &format!("{}.{}.", o[0], o[1]))
+        });
+        let _g5 = Guard(file5.clone());
+        let out = run(&up_args(file5.to_str().unwrap(), "14677"));
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("overlaps host route") && err.contains(&iface),
+            "{err}"
+        );
+        assert_eq!(counts("emt-up-hostroute"), (0, 0, 0));
+    } else {
+        eprintln!("no non-Docker host route to collide with; host-route case skipped");
+    }
 
     // A data store that never becomes ready: Redis refuses an unknown
     // setting at start-up and exits; the failure names it, and what the run
