@@ -43,7 +43,7 @@ impl Drop for Guard {
 #[tokio::test(flavor = "multi_thread")]
 async fn docker_up_wechat_data_stores_end_to_end() {
     let project = "emt-up-e2e";
-    let (_dir, file) = topology(project, 71, sp::with_redis_auth);
+    let (_dir, file) = topology(project, 201, sp::with_redis_auth);
     let _guard = Guard(file.clone());
     let f = file.to_str().unwrap();
     let port = "14671";
@@ -70,6 +70,21 @@ async fn docker_up_wechat_data_stores_end_to_end() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"));
     assert!(noop < Duration::from_secs(1), "{noop:?}");
+
+    // A container removed behind emul's back: `up` has the daemon reconcile.
+    let gone = std::process::Command::new("docker")
+        .args([
+            "rm",
+            "-f",
+            &format!("emul-{project}-elasticache.wechat-redis.002"),
+        ])
+        .output()
+        .unwrap();
+    assert!(gone.status.success());
+    let out = run(&up_args(f, port));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reconciled by the running daemon"));
+    assert_eq!(counts(project).0, 9);
 
     // env: exactly the contract's lines.
     let out = run(&["env", "--topology", f]);
@@ -193,7 +208,7 @@ fn redis_only(s: String) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn docker_up_killed_then_up_converges() {
     let project = "emt-up-kill";
-    let (_dir, file) = topology(project, 72, redis_only);
+    let (_dir, file) = topology(project, 202, redis_only);
     let _guard = Guard(file.clone());
     let f = file.to_str().unwrap();
     // Foreground up, killed (SIGKILL: no clean-up) as soon as something exists.
@@ -233,7 +248,7 @@ async fn docker_up_killed_then_up_converges() {
 async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     // The AWS endpoint port is already taken.
     let project = "emt-up-bad";
-    let (_dir, file) = topology(project, 73, redis_only);
+    let (_dir, file) = topology(project, 203, redis_only);
     let _guard = Guard(file.clone());
     let f = file.to_str().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -249,7 +264,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     drop(taken);
 
     // A missing image: Redis 6 has no local image.
-    let (_d2, file2) = topology("emt-up-noimg", 74, |s| {
+    let (_d2, file2) = topology("emt-up-noimg", 204, |s| {
         redis_only(s).replace("engine_version: \"7.0\"", "engine_version: \"6.2\"")
     });
     let _g2 = Guard(file2.clone());
@@ -310,7 +325,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     // A data store that never becomes ready: Redis refuses an unknown
     // setting at start-up and exits; the failure names it, and what the run
     // made is gone.
-    let (_d4, file4) = topology("emt-up-never", 76, |s| {
+    let (_d4, file4) = topology("emt-up-never", 206, |s| {
         redis_only(s).replace(
             "    num_cache_clusters: 2",
             "    num_cache_clusters: 2\n    parameters: { maxmemory-samples: \"-5\" }",

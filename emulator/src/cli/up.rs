@@ -131,14 +131,125 @@ fn already_running(project: &Project, r: &record::DaemonRecord, started: Instant
         );
         return exit::FAILURE;
     }
-    println!(
-        "emul up: {} is already up, nothing changed ({} ms; pid {}, endpoint {})",
-        project.name,
-        started.elapsed().as_millis(),
-        r.pid,
-        r.endpoint
+    let drift = match super::runtime() {
+        Ok(rt) => rt.block_on(drift(project)),
+        Err(code) => return code,
+    };
+    match drift {
+        Ok(None) => {
+            println!(
+                "emul up: {} is already up, nothing changed ({} ms; pid {}, endpoint {})",
+                project.name,
+                started.elapsed().as_millis(),
+                r.pid,
+                r.endpoint
+            );
+            exit::SUCCESS
+        }
+        Ok(Some(what)) => reconcile_running(project, r, &what, started),
+        Err(code) => code,
+    }
+}
+
+/// What differs between the plan and Docker (missing or stopped objects),
+/// or `None` when everything planned runs. Config changes cannot happen
+/// here: the topology file is the one the daemon runs.
+async fn drift(project: &Project) -> Result<Option<String>, u8> {
+    use crate::runtime::naming::LABEL_RESOURCE;
+    let pp = crate::project::plan::build(project, &|_| Ok(String::new())).map_err(|e| {
+        eprintln!("emul up: {e}");
+        exit::INVALID_INPUT
+    })?;
+    let engine = crate::runtime::Engine::connect().await.map_err(|e| {
+        eprintln!("emul up: {e}");
+        exit::DOCKER_UNAVAILABLE
+    })?;
+    let (containers, networks) = futures::try_join!(
+        engine.project_containers(&project.name),
+        engine.project_networks(&project.name)
+    )
+    .map_err(|e| {
+        eprintln!("emul up: {e}");
+        exit::FAILURE
+    })?;
+    let running: std::collections::BTreeSet<&str> = containers
+        .iter()
+        .filter(|o| o.state == "running")
+        .filter_map(|o| o.labels.get(LABEL_RESOURCE).map(String::as_str))
+        .collect();
+    let nets: std::collections::BTreeSet<&str> = networks
+        .iter()
+        .filter_map(|o| o.labels.get(LABEL_RESOURCE).map(String::as_str))
+        .collect();
+    let plan = &pp.plan;
+    let missing: Vec<&str> = plan
+        .networks
+        .iter()
+        .map(|n| n.id.as_str())
+        .filter(|id| !nets.contains(id))
+        .chain(
+            plan.enis
+                .iter()
+                .map(|e| e.id.as_str())
+                .chain(plan.containers.iter().map(|c| c.id.as_str()))
+                .filter(|id| !running.contains(id)),
+        )
+        .collect();
+    Ok((!missing.is_empty()).then(|| missing.join(", ")))
+}
+
+/// Asks the running daemon to reconcile (SIGHUP) and waits for it.
+fn reconcile_running(
+    project: &Project,
+    r: &record::DaemonRecord,
+    what: &str,
+    started: Instant,
+) -> u8 {
+    eprintln!(
+        "emul up: not running as planned: {what}; asking the daemon (pid {}) to reconcile",
+        r.pid
     );
-    exit::SUCCESS
+    let Ok(pid) = i32::try_from(r.pid) else {
+        return exit::FAILURE;
+    };
+    if nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .is_err()
+    {
+        eprintln!("emul up: cannot signal pid {}", r.pid);
+        return exit::FAILURE;
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while Instant::now() < deadline {
+        match record::read_live(&project.daemon_file()) {
+            Some(now) if now.pid == r.pid && now.generation > r.generation => {
+                println!(
+                    "emul up: {} reconciled by the running daemon in {:.1}s (pid {}, endpoint {})",
+                    project.name,
+                    started.elapsed().as_secs_f64(),
+                    now.pid,
+                    now.endpoint
+                );
+                return exit::SUCCESS;
+            }
+            Some(_) => {}
+            None => {
+                eprintln!(
+                    "emul up: the daemon stopped; see {}",
+                    project.log_file().display()
+                );
+                return exit::FAILURE;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "emul up: the daemon did not finish reconciling; see {}",
+        project.log_file().display()
+    );
+    exit::FAILURE
 }
 
 /// Starts the daemon in the background and waits for it.

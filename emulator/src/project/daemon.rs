@@ -121,6 +121,7 @@ pub async fn run(project: Project, opts: DaemonOptions) -> u8 {
         endpoint: endpoint.clone(),
         started_at: record::now_rfc3339(),
         ready: false,
+        generation: 0,
         topology_hash: project.file_hash(),
         listeners: vec![],
         endpoints: vec![],
@@ -178,7 +179,31 @@ async fn run_after_bind(
     let code = bring_up(project, opts, &sm, &names, rec, started).await;
     match code {
         Ok(()) => {
-            shutdown_signal().await;
+            // SIGHUP: reconcile again (a second `up` found drift).
+            let mut hup =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+            loop {
+                let hangup = async {
+                    match hup.as_mut() {
+                        Some(h) => {
+                            h.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                tokio::select! {
+                    _ = shutdown_signal() => break,
+                    _ = hangup => {
+                        eprintln!("emul: SIGHUP: reconciling {} again", project.name);
+                        let again = opts.clone();
+                        match bring_up(project, &again, &sm, &names, rec, Instant::now()).await {
+                            Ok(()) => {}
+                            Err(exit::INTERRUPTED) => break,
+                            Err(_) => eprintln!("emul: the reconcile failed; the daemon keeps running"),
+                        }
+                    }
+                }
+            }
             eprintln!("emul: stopping project {}", project.name);
             components.stop().await;
             take_down(project).await;
@@ -255,6 +280,7 @@ async fn bring_up(
     // 4. Components that need running data stores start here (see [`Components`]).
 
     rec.ready = true;
+    rec.generation += 1;
     rec.endpoints = endpoints;
     // Listener URLs appear once the ALB data plane serves them.
     rec.listeners = Vec::<ListenerRecord>::new();

@@ -35,6 +35,10 @@ pub struct DaemonRecord {
     pub started_at: String,
     /// Whether `up` finished (every data store ready).
     pub ready: bool,
+    /// How many reconciles the daemon has finished (SIGHUP asks for one
+    /// more: a second `up` that finds containers missing or stopped).
+    #[serde(default)]
+    pub generation: u64,
     /// sha256 of the topology file the daemon runs (a second `up` compares).
     pub topology_hash: String,
     /// ALB listener URLs (those whose data plane runs).
@@ -102,6 +106,7 @@ mod tests {
             endpoint: "http://127.0.0.1:4566".into(),
             started_at: now_rfc3339(),
             ready: true,
+            generation: 1,
             topology_hash: "ab".into(),
             listeners: vec![],
             endpoints: vec![],
