@@ -95,6 +95,37 @@ async fn docker_up_wechat_data_stores_end_to_end() {
         )
     );
 
+    // status --json: every data store running and accepting, with its address.
+    let out = run(&["status", "--json", "--topology", f]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["daemon"]["endpoint"], endpoint.as_str());
+    let rows = status["resources"].as_array().unwrap();
+    for id in [
+        "rds/wechat-db",
+        "rds/wechat-db/standby",
+        "elasticache/wechat-redis/001",
+        "elasticache/wechat-redis/002",
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r["resource"] == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(row["state"], "running", "{id}");
+        assert_eq!(row["health"], "accepting", "{id}");
+        assert!(
+            row["address"].as_str().unwrap().starts_with("10.201."),
+            "{id}"
+        );
+    }
+    // logs by resource name.
+    let out = run(&["logs", "--topology", f, "wechat-redis"]);
+    let logs = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        logs.contains("elasticache/wechat-redis/002 | ")
+            && logs.contains("MASTER <-> REPLICA sync"),
+        "{logs}"
+    );
+
     // Postgres through the tunnel, with the password from GetSecretValue.
     let db: serde_json::Value =
         serde_json::from_str(&sp::get_secret_string(&endpoint, "wechat/database")).unwrap();
@@ -198,6 +229,15 @@ async fn docker_up_wechat_data_stores_end_to_end() {
     );
 }
 
+/// SIGTERM to `pid`.
+fn nix_kill(pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
 /// Redis only (fast): the wechat fixture without its RDS instance.
 fn redis_only(s: String) -> String {
     let start = s.find("\nrds_instances:").unwrap();
@@ -237,6 +277,40 @@ async fn docker_up_killed_then_up_converges() {
     assert_eq!(out.status.code(), Some(0));
     // 3 pause (2 cache nodes + ALB) + 2 Redis, no duplicates.
     assert_eq!(counts(project).0, 5);
+    assert_eq!(run(&["down", "--topology", f]).status.code(), Some(0));
+    assert_eq!(counts(project), (0, 0, 0));
+
+    // Foreground up: ready line on stdout, SIGTERM stops it cleanly (exit 0,
+    // containers and networks gone).
+    let mut child = sp::emul()
+        .args([
+            "up",
+            "--wait",
+            "--pull",
+            "never",
+            "--label",
+            "io.emul.test=1",
+            "--port",
+            "14672",
+            "--topology",
+            f,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("emul ready: ") {
+        line.clear();
+        assert!(
+            std::io::BufRead::read_line(&mut reader, &mut line).unwrap() > 0,
+            "no ready line"
+        );
+    }
+    assert_eq!(counts(project).0, 5);
+    nix_kill(child.id());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(counts(project), (0, 0, 0));
     assert_eq!(
         run(&["down", "--volumes", "--topology", f]).status.code(),
         Some(0)
