@@ -411,4 +411,28 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("elasticache/wechat-redis/001"), "{err}");
     assert_eq!(counts("emt-up-never"), (0, 0, 0));
+
+    // One that runs but never answers where it should (Redis moved to
+    // another port by a parameter): `--timeout` bounds the wait.
+    let (_d6, file6) = topology("emt-up-silent", 207, |s| {
+        redis_only(s).replace(
+            "    num_cache_clusters: 2",
+            "    num_cache_clusters: 2\n    parameters: { port: \"6380\" }",
+        )
+    });
+    let _g6 = Guard(file6.clone());
+    let f6 = file6.to_str().unwrap();
+    let mut args = up_args(f6, "14678");
+    let t = args.iter().position(|a| *a == "180").unwrap();
+    args[t] = "3";
+    let started = Instant::now();
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("elasticache/wechat-redis/001 did not become ready within 3s"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(counts("emt-up-silent"), (0, 0, 0));
 }
