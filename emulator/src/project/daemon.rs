@@ -256,6 +256,8 @@ async fn bring_up(
         r = reconcile::up(&engine, &plan, &up_opts) => Some(r),
         _ = shutdown_signal() => None,
     };
+    // Ends the progress spinner before the summary is printed.
+    drop(up_opts);
     let report = match outcome {
         None => {
             eprintln!("emul up: interrupted; removing the project's containers");
