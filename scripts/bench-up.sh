@@ -46,7 +46,7 @@ compose_wait() {
   done
 }
 
-emul_up() { "$EMUL" up -d --wait --pull never --label io.emul.test=1 --port "$PORT" --topology "$TOPO" >/dev/null; }
+emul_up() { "$EMUL" up -d --wait --pull never --label io.emul.test=1 --port "$PORT" --topology "$TOPO" >/dev/null 2>&1; }
 
 printf '%-6s %-28s %10s\n' round measurement seconds
 declare -a E_COLD E_NOOP C_COLD C_NOOP
@@ -55,7 +55,7 @@ for r in $(seq 1 "$ROUNDS"); do
   cleanup_round
   t0=$(now); emul_up; t1=$(now); E_COLD+=("$(secs "$t0" "$t1")")
   t0=$(now); emul_up; t1=$(now); E_NOOP+=("$(secs "$t0" "$t1")")
-  "$EMUL" down --volumes --topology "$TOPO" >/dev/null
+  "$EMUL" down --volumes --topology "$TOPO" >/dev/null 2>&1
   t0=$(now); $COMPOSE up -d >/dev/null 2>&1; compose_wait; t1=$(now); C_COLD+=("$(secs "$t0" "$t1")")
   t0=$(now); $COMPOSE up -d >/dev/null 2>&1; compose_wait; t1=$(now); C_NOOP+=("$(secs "$t0" "$t1")")
   $COMPOSE down -v >/dev/null 2>&1
