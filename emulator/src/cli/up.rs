@@ -12,9 +12,18 @@
 //! or `--timeout` passes, it exits non-zero with the daemon's last log lines,
 //! after making sure the daemon is gone and the project's containers removed.
 //!
-//! A project whose daemon already runs the same topology file is a no-op
-//! (printed with the time it took); a changed file while a daemon runs is
-//! refused (run `emul down` first).
+//! Readiness: containers created by this run are always probed (a store
+//! that never answers fails the run, named, after `--timeout`); `--wait`
+//! also probes the ones that were already running.
+//!
+//! A project whose daemon already runs the same topology file: `up` lists
+//! the project's Docker objects and, when everything planned runs, is a
+//! no-op (printed with the time it took); when something is missing or
+//! stopped it sends the daemon SIGHUP and waits for its reconcile. A changed
+//! file while a daemon runs is refused (run `emul down` first).
+//!
+//! Ctrl-C on `up -d` while it waits leaves the daemon running (it is in its
+//! own process group); `emul down` stops it.
 
 use std::io::Write;
 use std::path::PathBuf;
