@@ -117,6 +117,36 @@ async fn docker_up_wechat_data_stores_end_to_end() {
             "{id}"
         );
     }
+    // The endpoint names resolve inside the VPC (from another node's namespace).
+    let db_row = rows
+        .iter()
+        .find(|r| r["resource"] == "rds/wechat-db")
+        .unwrap();
+        .as_str()
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap();
+    let db_name = db_row["endpoints"][0].as_str().unwrap();
+    assert!(db_name.starts_with("wechat-db.") && db_name.ends_with(".us-east-1.rds.amazonaws.com"));
+    // (pg_isready from the standby's namespace: the name must resolve to the
+    // primary's ENI and accept connections there.)
+    let probe = std::process::Command::new("docker")
+        .args([
+            "exec",
+            &format!("emul-{project}-rds.wechat-db.standby"),
+            "sh",
+            "-c",
+            &format!("$(ls -d /usr/lib/postgresql/*/bin)/pg_isready -h {db_name} -p 5432"),
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&probe.stdout);
+    assert!(
+        said.contains(&format!("{db_name}:5432 - accepting connections")),
+        "{said:?} {:?}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
     // logs by resource name.
     let out = run(&["logs", "--topology", f, "wechat-redis"]);
     let logs = String::from_utf8_lossy(&out.stdout);
