@@ -122,11 +122,6 @@ async fn docker_up_wechat_data_stores_end_to_end() {
         .iter()
         .find(|r| r["resource"] == "rds/wechat-db")
         .unwrap();
-        .as_str()
-        .unwrap()
-        .split(':')
-        .next()
-        .unwrap();
     let db_name = db_row["endpoints"][0].as_str().unwrap();
     assert!(db_name.starts_with("wechat-db.") && db_name.ends_with(".us-east-1.rds.amazonaws.com"));
     // (pg_isready from the standby's namespace: the name must resolve to the
