@@ -362,6 +362,26 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     assert_eq!(counts(project), (0, 0, 0));
     drop(taken);
 
+    // Docker unreachable: exit code 3, for up (through the daemon) and down.
+    let out = sp::emul()
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .args(up_args(f, "14679"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Docker engine unreachable"));
+    let out = sp::emul()
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .args(["down", "--topology", f])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+
     // A missing image: Redis 6 has no local image.
     let (_d2, file2) = topology("emt-up-noimg", 204, |s| {
         redis_only(s).replace("engine_version: \"7.0\"", "engine_version: \"6.2\"")
