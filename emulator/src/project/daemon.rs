@@ -60,7 +60,7 @@ pub struct DaemonOptions {
 /// - NETPOLICY (`netpolicy`): [`Project::eni_security_groups`] and the plan's
 ///   ENI IPs.
 ///
-/// Each adds a field holding its handle here and a line in [`Components::stop`].
+/// Each adds a field holding its handle here and a line in `Components::stop`.
 pub struct Components {
     /// The AWS endpoint's server task.
     gateway: tokio::task::JoinHandle<()>,
