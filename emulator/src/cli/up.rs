@@ -19,7 +19,7 @@
 //! A project whose daemon already runs the same topology file: `up` lists
 //! the project's Docker objects and, when everything planned runs, is a
 //! no-op (printed with the time it took); when something is missing or
-//! stopped it sends the daemon SIGHUP and waits for its reconcile. A changed
+//! stopped it sends the daemon SIGUSR1 and waits for its reconcile. A changed
 //! file while a daemon runs is refused (run `emul down` first).
 //!
 //! Ctrl-C on `up -d` while it waits leaves the daemon running (it is in its
@@ -207,7 +207,7 @@ async fn drift(project: &Project) -> Result<Option<String>, u8> {
     Ok((!missing.is_empty()).then(|| missing.join(", ")))
 }
 
-/// Asks the running daemon to reconcile (SIGHUP) and waits for it.
+/// Asks the running daemon to reconcile (SIGUSR1) and waits for it.
 fn reconcile_running(
     project: &Project,
     r: &record::DaemonRecord,
@@ -223,7 +223,7 @@ fn reconcile_running(
     };
     if nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
-        nix::sys::signal::Signal::SIGHUP,
+        nix::sys::signal::Signal::SIGUSR1,
     )
     .is_err()
     {

@@ -11,8 +11,9 @@
 //!    progress lines; on failure the runtime removes what this run created;
 //! 4. start the [`Components`] (see there), print where everything is,
 //!    rewrite `daemon.json` with `ready: true`;
-//! 5. run until SIGTERM / Ctrl-C, then stop the components, remove the
-//!    project's containers and networks (volumes are kept) and exit 0.
+//! 5. run until SIGTERM / Ctrl-C / SIGHUP (SIGUSR1 reconciles again), then
+//!    stop the components, remove the project's containers and networks
+//!    (volumes are kept) and exit 0.
 //!
 //! A signal during step 3 abandons the reconcile and removes the project's
 //! containers too, so an interrupted `up` leaves nothing running.
@@ -76,7 +77,7 @@ impl Components {
     }
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
+/// Resolves on SIGTERM, Ctrl-C (SIGINT) or SIGHUP.
 pub async fn shutdown_signal() {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(s) => s,
@@ -85,9 +86,19 @@ pub async fn shutdown_signal() {
             return;
         }
     };
+    // SIGHUP (the terminal of a foreground `up` went away) stops cleanly too.
+    let hup = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut h) => {
+                h.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM received"),
         _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received"),
+        _ = hup => tracing::info!("SIGHUP received"),
     }
 }
 
@@ -179,11 +190,11 @@ async fn run_after_bind(
     let code = bring_up(project, opts, &sm, &names, rec, started).await;
     match code {
         Ok(()) => {
-            // SIGHUP: reconcile again (a second `up` found drift).
+            // SIGUSR1: reconcile again (a second `up` found drift).
             let mut hup =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()).ok();
             loop {
-                let hangup = async {
+                let reconcile_asked = async {
                     match hup.as_mut() {
                         Some(h) => {
                             h.recv().await;
@@ -193,8 +204,8 @@ async fn run_after_bind(
                 };
                 tokio::select! {
                     _ = shutdown_signal() => break,
-                    _ = hangup => {
-                        eprintln!("emul: SIGHUP: reconciling {} again", project.name);
+                    _ = reconcile_asked => {
+                        eprintln!("emul: SIGUSR1: reconciling {} again", project.name);
                         let again = opts.clone();
                         match bring_up(project, &again, &sm, &names, rec, Instant::now()).await {
                             Ok(()) => {}

@@ -35,7 +35,7 @@ pub struct DaemonRecord {
     pub started_at: String,
     /// Whether `up` finished (every data store ready).
     pub ready: bool,
-    /// How many reconciles the daemon has finished (SIGHUP asks for one
+    /// How many reconciles the daemon has finished (SIGUSR1 asks for one
     /// more: a second `up` that finds containers missing or stopped).
     #[serde(default)]
     pub generation: u64,
