@@ -17,6 +17,7 @@
 //! | [`services`] | the AWS services behind the gateway (Secrets Manager), each a pure model + ops + errors |
 //! | [`state`] | durable storage: the fsync'd append-only record log |
 //! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
+//! | [`project`] | one topology brought to life: topology → plan, secrets, the `emul up` daemon |
 //! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
 //! | [`netpolicy`] | security groups → per-ENI nftables rulesets; the enforcer; `emul verify` |
 //! | [`wiring`] | the seams between ECS, the ALB and security groups (traits the daemon plugs together) |
@@ -29,6 +30,7 @@ pub mod cli;
 pub mod gateway;
 pub mod netpolicy;
 pub mod probes;
+pub mod project;
 pub mod runtime;
 pub mod services;
 pub mod state;

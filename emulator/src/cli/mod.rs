@@ -5,8 +5,14 @@
 //! Errors meant for the user are printed by the verb itself (with miette when
 //! they point into a file), so `main` only has to exit with the code.
 
+pub mod down;
+pub mod env;
 pub mod exit;
+pub mod logs;
 pub mod serve;
+pub mod status;
+pub mod tunnel;
+pub mod up;
 pub mod validate;
 pub mod verify;
 
@@ -28,6 +34,18 @@ pub enum Command {
     Validate(validate::Args),
     /// Serve the AWS API endpoint on its own: no topology, no Docker.
     Serve(serve::Args),
+    /// Bring a topology up on Docker (foreground; -d to run in the background).
+    Up(up::Args),
+    /// Stop a project and remove its containers and networks (--volumes: data too).
+    Down(down::Args),
+    /// Show every resource of a project with its state, health and addresses.
+    Status(status::Args),
+    /// Print `export` lines: AWS endpoint, credentials, region, ALB URLs.
+    Env(env::Args),
+    /// Forward a loopback port to a private RDS / ElastiCache endpoint.
+    Tunnel(tunnel::Args),
+    /// Show a data store's (or container's) logs.
+    Logs(logs::Args),
     /// Probe a running project's security groups for real; exit 4 on any mismatch.
     Verify(verify::Args),
 }
@@ -38,9 +56,39 @@ pub fn main() -> std::process::ExitCode {
     let code = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Up(args) => up::run(args),
+        Command::Down(args) => down::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Env(args) => env::run(args),
+        Command::Tunnel(args) => tunnel::run(args),
+        Command::Logs(args) => logs::run(args),
         Command::Verify(args) => verify::run(args),
     };
     std::process::ExitCode::from(code)
+}
+
+/// A multi-threaded tokio runtime for a verb, or exit code 1 with a message.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("emul: cannot start the async runtime: {e}");
+            exit::FAILURE
+        })
+}
+
+/// Logs to stderr; `EMUL_LOG` (or `RUST_LOG`) sets the filter, `warn` by
+/// default for the project verbs (their progress lines say what happens).
+pub(crate) fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EMUL_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter)
+        .try_init();
 }
 
 #[cfg(test)]

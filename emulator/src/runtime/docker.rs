@@ -663,4 +663,26 @@ impl Engine {
         }
         out
     }
+
+    /// A container's output (stdout and stderr) as raw chunks: the last
+    /// `tail` lines (`all` for everything), then new output while it runs
+    /// when `follow` is set. For `emul logs`.
+    pub fn logs(
+        &self,
+        id: &str,
+        follow: bool,
+        tail: &str,
+    ) -> impl futures::Stream<Item = Result<bytes::Bytes, EngineError>> + use<> {
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .tail(tail)
+            .build();
+        let id = id.to_string();
+        self.docker.logs(&id, Some(opts)).map(move |r| {
+            r.map(|c| c.into_bytes())
+                .map_err(|e| EngineError::api("logs", &id, e))
+        })
+    }
 }

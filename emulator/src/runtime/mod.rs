@@ -63,4 +63,4 @@ pub use plan::{
     ContainerSpec, EniRequest, EniSpec, HealthCheck, ImageCandidate, ImageChoice, Kind, LogConfig,
     NetworkSpec, Plan, PlanError, Readiness, Resources, Secret, VolumeMount, VolumeSpec,
 };
-pub use reconcile::{DownOptions, DownReport, UpError, UpOptions, UpReport};
+pub use reconcile::{DownOptions, DownReport, Progress, Step, UpError, UpOptions, UpReport};

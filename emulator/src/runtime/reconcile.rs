@@ -23,6 +23,7 @@
 //! volumes), then networks, then named volumes only when asked. Idempotent.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
@@ -52,6 +53,41 @@ pub struct UpOptions {
     pub check_host_routes: Option<bool>,
     /// The pause image (tests may substitute).
     pub pause_image: String,
+    /// Told about each resource as `up` works on it (the CLI's progress lines).
+    pub progress: Option<Progress>,
+}
+
+/// What `up` is doing with one resource, for [`Progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A container (or pause container) is being created and started.
+    Starting,
+    /// It answered its readiness probe (or, for pause containers, runs).
+    Ready,
+    /// It was already as planned and is left alone.
+    Kept,
+}
+
+/// A progress callback: `(logical id, step)`. Called from the reconcile
+/// task; keep it quick (print a line).
+#[derive(Clone)]
+pub struct Progress(pub Arc<ProgressFn>);
+
+/// The callback type behind [`Progress`].
+pub type ProgressFn = dyn Fn(&str, Step) + Send + Sync;
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+impl UpOptions {
+    fn tell(&self, resource: &str, step: Step) {
+        if let Some(p) = &self.progress {
+            (p.0)(resource, step);
+        }
+    }
 }
 
 impl Default for UpOptions {
@@ -62,6 +98,7 @@ impl Default for UpOptions {
             ready_timeout: Duration::from_secs(120),
             check_host_routes: None,
             pause_image: PAUSE_IMAGE.to_string(),
+            progress: None,
         }
     }
 }
@@ -330,16 +367,19 @@ async fn apply(
                 &images[""].reference,
                 &plan.eni_hash(e, pause_image),
             );
+            opts.tell(&e.id, Step::Starting);
             jobs.push(async move { (e, create_and_start(engine, &e.id, &spec).await) });
         } else {
             pause_ids.insert(&e.id, containers[&e.id].id.clone());
             report.kept.push(e.id.clone());
+            opts.tell(&e.id, Step::Kept);
         }
     }
     for (e, r) in join_all(jobs).await {
         let id = collect(r, created)?;
         pause_ids.insert(&e.id, id);
         note(report, &e.id, containers.contains_key(&e.id));
+        opts.tell(&e.id, Step::Ready);
     }
 
     // --- workloads, wave by wave -------------------------------------------
@@ -354,8 +394,10 @@ async fn apply(
         for c in &wave {
             if !replace.contains(&c.id) {
                 report.kept.push(c.id.clone());
+                opts.tell(&c.id, Step::Kept);
                 continue;
             }
+            opts.tell(&c.id, Step::Starting);
             let spec = eni::workload_container(
                 plan,
                 c,
@@ -378,7 +420,11 @@ async fn apply(
             }
             let id = fresh.unwrap_or_else(|| containers[&c.id].id.clone());
             let ip = plan.eni(&c.eni).expect("validated").ip.to_string();
-            probes.push(wait_ready(engine, c, id, ip, opts.ready_timeout));
+            probes.push(async move {
+                wait_ready(engine, c, id, ip, opts.ready_timeout).await?;
+                opts.tell(&c.id, Step::Ready);
+                Ok::<(), UpError>(())
+            });
         }
         for r in join_all(probes).await {
             r?;

@@ -333,6 +333,21 @@ impl SecretsManager {
         value: EnsureValue,
         description: Option<String>,
     ) -> Result<EnsuredSecret, SmError> {
+        self.ensure_service_secret(account, region, name, value, description, None)
+    }
+
+    /// [`SecretsManager::ensure_secret`] for a secret another service owns
+    /// (`OwningService`, e.g. `rds` for `rds!db-<uuid>`; such names may
+    /// contain `!`, which CreateSecret refuses).
+    pub fn ensure_service_secret(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        value: EnsureValue,
+        description: Option<String>,
+        owning_service: Option<&str>,
+    ) -> Result<EnsuredSecret, SmError> {
         let scope = Scope {
             account: account.into(),
             region: region.into(),
@@ -374,6 +389,7 @@ impl SecretsManager {
                     token: Some(uuid::Uuid::new_v4().to_string()),
                     value: Some(SecretValue::String(value)),
                     description,
+                    owning_service: owning_service.map(str::to_string),
                     ..Default::default()
                 },
                 now,

@@ -248,7 +248,13 @@ impl Region {
         now: Millis,
         rng: &mut impl Rng,
     ) -> Result<WriteResult, SmError> {
-        names::validate_name(&req.name)?;
+        // Service-managed secrets (RDS's `rds!db-…`) may use `!`, which
+        // the API refuses in names it is asked to create.
+        if req.owning_service.is_some() {
+            names::validate_secret_id(&req.name)?;
+        } else {
+            names::validate_name(&req.name)?;
+        }
         check_description(req.description.as_deref())?;
         if let Some(value) = &req.value {
             check_value(value)?;

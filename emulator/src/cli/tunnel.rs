@@ -1,0 +1,178 @@
+//! `emul tunnel --topology FILE RESOURCE [--port N]`: the operator's bastion
+//! to a private data store.
+//!
+//! Listens on `127.0.0.1:<N>` (default: the store's own port; 0 picks a free
+//! one) and forwards each connection to the store. The upstream socket is
+//! opened INSIDE the store's own network namespace (its ENI's pause
+//! container), to `127.0.0.1:<port>`: the connection never crosses the VPC,
+//! so the security groups never need a hole for this path. That is a
+//! deliberate, explicit operator exception (like an SSM port-forwarding
+//! session in AWS), not something a workload can use: it needs the host's
+//! root, and only ever listens on loopback.
+//!
+//! RESOURCE is an RDS instance or ElastiCache replication group name (the
+//! primary), or a logical container id (`rds/<name>/standby`,
+//! `elasticache/<name>/002`). One line `emul tunnel: 127.0.0.1:<port> -> ...`
+//! goes to stdout once listening; Ctrl-C / SIGTERM stops it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::exit;
+use crate::project::{Project, plan};
+use crate::runtime::{Engine, Readiness, naming};
+
+/// Arguments of `emul tunnel`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The topology file.
+    #[arg(
+        long,
+        short = 't',
+        env = "EMUL_TOPOLOGY",
+        default_value = "topology.yaml"
+    )]
+    pub topology: PathBuf,
+    /// The RDS instance or ElastiCache group (or a logical container id).
+    pub resource: String,
+    /// Local port on 127.0.0.1 (default: the store's port; 0 = any free port).
+    #[arg(long, short = 'p')]
+    pub port: Option<u16>,
+    /// Where durable state lives (unused; accepted for symmetry).
+    #[arg(long, env = "EMUL_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// A data-store container addressed by the user.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Logical container id (`rds/wechat-db`).
+    pub container: String,
+    /// Its ENI's logical id.
+    pub eni: String,
+    /// The port it serves.
+    pub port: u16,
+}
+
+/// Finds RESOURCE among the project's data-store containers. The plan is
+/// built without secrets (addresses do not depend on them).
+pub fn find(project: &Project, resource: &str) -> Result<Target, String> {
+    let pp = plan::build(project, &|_| Ok(String::new())).map_err(|e| e.to_string())?;
+    let ids = [
+        resource.to_string(),
+        format!("rds/{resource}"),
+        format!("elasticache/{resource}/001"),
+    ];
+    let c = ids
+        .iter()
+        .find_map(|id| pp.plan.container(id))
+        .ok_or_else(|| {
+            let known: Vec<&str> = pp.endpoints.iter().map(|e| e.name.as_str()).collect();
+            format!(
+                "{resource} is not an RDS instance or ElastiCache cluster of {} (known: {})",
+                project.name,
+                known.join(", ")
+            )
+        })?;
+    let port = match &c.readiness {
+        Readiness::Postgres { port, .. }
+        | Readiness::Redis { port, .. }
+        | Readiness::Tcp { port } => *port,
+        Readiness::Running => return Err(format!("{} serves no port", c.id)),
+    };
+    Ok(Target {
+        container: c.id.clone(),
+        eni: c.eni.clone(),
+        port,
+    })
+}
+
+/// Runs the verb and returns its exit code.
+pub fn run(args: Args) -> u8 {
+    super::init_logging();
+    let project = match Project::load(&args.topology, args.state_dir.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}", e.to_string().trim_end());
+            return e.exit_code();
+        }
+    };
+    let target = match find(&project, &args.resource) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("emul tunnel: {e}");
+            return exit::INVALID_INPUT;
+        }
+    };
+    let rt = match super::runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    rt.block_on(serve(project, target, args.port))
+}
+
+async fn serve(project: Project, target: Target, port: Option<u16>) -> u8 {
+    let engine = match Engine::connect().await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("emul tunnel: {e}");
+            return exit::DOCKER_UNAVAILABLE;
+        }
+    };
+    let pause = naming::object_name(&project.name, &target.eni);
+    let ns = match engine.container_netns(&pause).await {
+        Ok(ns) => ns,
+        Err(e) => {
+            eprintln!(
+                "emul tunnel: {} is not running (is the project up?): {e}",
+                target.container
+            );
+            return exit::FAILURE;
+        }
+    };
+    let local = std::net::SocketAddr::from(([127, 0, 0, 1], port.unwrap_or(target.port)));
+    let listener = match tokio::net::TcpListener::bind(local).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("emul tunnel: cannot listen on {local}: {e} (choose another with --port)");
+            return exit::FAILURE;
+        }
+    };
+    let bound = listener.local_addr().unwrap_or(local);
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "emul tunnel: {bound} -> {} (port {} inside its network namespace)",
+            target.container, target.port
+        );
+        let _ = out.flush();
+    }
+    let upstream = std::net::SocketAddr::from(([127, 0, 0, 1], target.port));
+    let accept = async {
+        loop {
+            let (mut client, peer) = match listener.accept().await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            };
+            let ns = ns.clone();
+            tokio::spawn(async move {
+                match ns.connect(upstream, Duration::from_secs(5)).await {
+                    Ok(mut up) => {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
+                    }
+                    Err(e) => tracing::warn!(%peer, error = %e, "tunnel: upstream connect failed"),
+                }
+            });
+        }
+    };
+    tokio::select! {
+        _ = accept => {}
+        _ = crate::project::daemon::shutdown_signal() => {}
+    }
+    exit::SUCCESS
+}

@@ -1,0 +1,356 @@
+//! The project daemon: the process `emul up` runs in the foreground (and
+//! `emul up -d` runs in the background).
+//!
+//! In order, each step failing with a message that names what failed:
+//! 1. bind the AWS endpoint (before anything is created, so "port already
+//!    taken" leaves nothing behind) and write `daemon.json` (`ready: false`);
+//! 2. open the Secrets Manager store under the state dir and ensure every
+//!    topology secret ([`super::secrets::ensure_all`]); serve the gateway
+//!    from then on (account and region from the topology);
+//! 3. translate the topology ([`super::plan::build`]) and reconcile it with
+//!    progress lines; on failure the runtime removes what this run created;
+//! 4. start the [`Components`] (see there), print where everything is,
+//!    rewrite `daemon.json` with `ready: true`;
+//! 5. run until SIGTERM / Ctrl-C / SIGHUP (SIGUSR1 reconciles again), then
+//!    stop the components, remove the project's containers and networks
+//!    (volumes are kept) and exit 0.
+//!
+//! A signal during step 3 abandons the reconcile and removes the project's
+//! containers too, so an interrupted `up` leaves nothing running.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::Project;
+use super::plan::{self, ProjectPlan};
+use super::record::{self, DaemonRecord, ListenerRecord};
+use super::secrets::{self, SecretNames};
+use crate::cli::exit;
+use crate::gateway::{self, Gateway, GatewayConfig, Registry};
+use crate::runtime::images::PullPolicy;
+use crate::runtime::{self, DownOptions, Engine, UpOptions, reconcile};
+use crate::services::secretsmanager::SecretsManager;
+
+/// How the daemon runs (from `emul up`'s flags).
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// Where the AWS endpoint listens.
+    pub listen: SocketAddr,
+    /// `--wait`: also probe data stores that were already running.
+    pub wait: bool,
+    /// How long one data store may take to become ready.
+    pub ready_timeout: Duration,
+    /// Whether official images may be pulled.
+    pub pull: PullPolicy,
+    /// Extra labels on every Docker object (tests: `io.emul.test=1`).
+    pub extra_labels: Vec<(String, String)>,
+}
+
+/// Everything the daemon started, stopped in reverse order on shutdown.
+///
+/// This is THE place where the runtime parts of a project are wired
+/// together. Each later part exposes one entry point the daemon calls after
+/// the data stores are ready, with what it needs from here:
+/// - ECS (`services::ecs`): the [`Project`], the engine, the Secrets Manager
+///   store and [`SecretNames`] (to resolve `valueFrom`), the gateway
+///   registry, and the NETPOLICY/ALB seams from `wiring`;
+/// - the ALB (`services::elbv2` + `dataplane`): [`Project::listeners`] for
+///   its loopback ports and the namespace of `eni/alb/<name>`;
+/// - NETPOLICY (`netpolicy`): [`Project::eni_security_groups`] and the plan's
+///   ENI IPs.
+///
+/// Each adds a field holding its handle here and a line in `Components::stop`.
+pub struct Components {
+    /// The AWS endpoint's server task.
+    gateway: tokio::task::JoinHandle<()>,
+    /// Tells the gateway to stop accepting and finish in-flight requests.
+    gateway_stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Components {
+    /// Stops everything, last started first.
+    async fn stop(self) {
+        let _ = self.gateway_stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.gateway).await;
+    }
+}
+
+/// Resolves on SIGTERM, Ctrl-C (SIGINT) or SIGHUP.
+pub async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    // SIGHUP (the terminal of a foreground `up` went away) stops cleanly too.
+    let hup = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut h) => {
+                h.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received"),
+        _ = hup => tracing::info!("SIGHUP received"),
+    }
+}
+
+/// Runs the daemon to the end; returns the process exit code.
+pub async fn run(project: Project, opts: DaemonOptions) -> u8 {
+    let started = Instant::now();
+    let pid = std::process::id();
+    let daemon_file = project.daemon_file();
+    if let Err(e) = std::fs::create_dir_all(&project.state_dir) {
+        eprintln!(
+            "emul up: cannot create the state directory {}: {e}",
+            project.state_dir.display()
+        );
+        return exit::FAILURE;
+    }
+
+    // 1. The endpoint first: a taken port must fail before anything exists.
+    let listener = match tokio::net::TcpListener::bind(opts.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "emul up: cannot listen on {} for the AWS endpoint: {e} (is another emul running? choose another port with --port)",
+                opts.listen
+            );
+            return exit::FAILURE;
+        }
+    };
+    let endpoint = format!("http://{}", listener.local_addr().unwrap_or(opts.listen));
+    let mut rec = DaemonRecord {
+        pid,
+        endpoint: endpoint.clone(),
+        started_at: record::now_rfc3339(),
+        ready: false,
+        generation: 0,
+        topology_hash: project.file_hash(),
+        listeners: vec![],
+        endpoints: vec![],
+    };
+    if let Err(e) = record::write(&daemon_file, &rec) {
+        eprintln!("emul up: cannot write {}: {e}", daemon_file.display());
+        return exit::FAILURE;
+    }
+    let code = run_after_bind(&project, &opts, listener, &mut rec, started).await;
+    record::remove_if_mine(&daemon_file, pid);
+    code
+}
+
+async fn run_after_bind(
+    project: &Project,
+    opts: &DaemonOptions,
+    listener: tokio::net::TcpListener,
+    rec: &mut DaemonRecord,
+    started: Instant,
+) -> u8 {
+    // 2. Secrets, then the gateway.
+    let sm = match SecretsManager::open(&project.state_dir) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("emul up: cannot open the secrets store: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let names = match secrets::ensure_all(project, &sm) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("emul up: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let mut registry = Registry::new();
+    registry.register(sm.clone());
+    let gw = Arc::new(Gateway::new(
+        GatewayConfig {
+            account: project.account().to_string(),
+            ..GatewayConfig::default()
+        },
+        registry,
+    ));
+    let (gateway_stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let gateway = tokio::spawn(gateway::server::serve(listener, gw, async move {
+        let _ = stop_rx.await;
+    }));
+    let components = Components {
+        gateway,
+        gateway_stop,
+    };
+
+    // 3. The Docker side.
+    let code = bring_up(project, opts, &sm, &names, rec, started).await;
+    match code {
+        Ok(()) => {
+            // SIGUSR1: reconcile again (a second `up` found drift).
+            let mut hup =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()).ok();
+            loop {
+                let reconcile_asked = async {
+                    match hup.as_mut() {
+                        Some(h) => {
+                            h.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                tokio::select! {
+                    _ = shutdown_signal() => break,
+                    _ = reconcile_asked => {
+                        eprintln!("emul: SIGUSR1: reconciling {} again", project.name);
+                        let again = opts.clone();
+                        match bring_up(project, &again, &sm, &names, rec, Instant::now()).await {
+                            Ok(()) => {}
+                            Err(exit::INTERRUPTED) => break,
+                            Err(_) => eprintln!("emul: the reconcile failed; the daemon keeps running"),
+                        }
+                    }
+                }
+            }
+            eprintln!("emul: stopping project {}", project.name);
+            components.stop().await;
+            take_down(project).await;
+            exit::SUCCESS
+        }
+        Err(code) => {
+            components.stop().await;
+            code
+        }
+    }
+}
+
+/// Reconciles and waits; `Err(exit code)` after printing why.
+async fn bring_up(
+    project: &Project,
+    opts: &DaemonOptions,
+    sm: &SecretsManager,
+    names: &SecretNames,
+    rec: &mut DaemonRecord,
+    started: Instant,
+) -> Result<(), u8> {
+    let resolve = |vf: &_| secrets::resolve(project, sm, names, vf);
+    let ProjectPlan {
+        mut plan,
+        endpoints,
+    } = plan::build(project, &resolve).map_err(|e| {
+        eprintln!("emul up: {}: {e}", project.file.display());
+        exit::INVALID_INPUT
+    })?;
+    plan.extra_labels.extend(opts.extra_labels.iter().cloned());
+    let engine = Engine::connect().await.map_err(|e| {
+        eprintln!("emul up: {e}");
+        exit::DOCKER_UNAVAILABLE
+    })?;
+    eprintln!(
+        "emul up: project {} ({} networks, {} ENIs, {} containers)",
+        project.name,
+        plan.networks.len(),
+        plan.enis.len(),
+        plan.containers.len()
+    );
+    let up_opts = UpOptions {
+        pull: opts.pull,
+        wait_ready: opts.wait,
+        ready_timeout: opts.ready_timeout,
+        progress: Some(super::progress::stderr_printer()),
+        ..UpOptions::default()
+    };
+    let outcome = tokio::select! {
+        r = reconcile::up(&engine, &plan, &up_opts) => Some(r),
+        _ = shutdown_signal() => None,
+    };
+    // Ends the progress spinner before the summary is printed.
+    drop(up_opts);
+    let report = match outcome {
+        None => {
+            eprintln!("emul up: interrupted; removing the project's containers");
+            take_down(project).await;
+            return Err(exit::INTERRUPTED);
+        }
+        Some(Err(e)) => {
+            eprintln!("emul up: {e}");
+            eprintln!("emul up: what this run created has been removed");
+            return Err(if e.is_engine_unreachable() {
+                exit::DOCKER_UNAVAILABLE
+            } else {
+                exit::FAILURE
+            });
+        }
+        Some(Ok(r)) => r,
+    };
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+
+    // 4. Components that need running data stores start here (see [`Components`]).
+
+    rec.ready = true;
+    rec.generation += 1;
+    rec.endpoints = endpoints;
+    // Listener URLs appear once the ALB data plane serves them.
+    rec.listeners = Vec::<ListenerRecord>::new();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "emul up: {} is up in {:.1}s ({} created, {} recreated, {} unchanged, {} removed)",
+        project.name,
+        started.elapsed().as_secs_f64(),
+        report.created.len(),
+        report.recreated.len(),
+        report.kept.len(),
+        report.removed.len()
+    );
+    let _ = writeln!(out, "  AWS endpoint   {}", rec.endpoint);
+    for e in &rec.endpoints {
+        let ip = e
+            .containers
+            .first()
+            .and_then(|c| plan.container(c))
+            .and_then(|c| plan.eni(&c.eni))
+            .map(|e| e.ip.to_string())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<14} {}:{} ({ip}){}",
+            format!("{} {}", e.kind, e.name),
+            e.endpoint,
+            e.port,
+            e.reader_endpoint
+                .as_ref()
+                .map(|r| format!(", reader {r}"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(out, "emul ready: {}", rec.endpoint);
+    let _ = out.flush();
+    if let Err(e) = record::write(&project.daemon_file(), rec) {
+        eprintln!("emul up: cannot write daemon.json: {e}");
+    }
+    Ok(())
+}
+
+/// Removes the project's containers and networks, keeping volumes.
+async fn take_down(project: &Project) {
+    match Engine::connect().await {
+        Ok(engine) => {
+            if let Err(e) =
+                runtime::reconcile::down(&engine, &project.name, DownOptions { volumes: false })
+                    .await
+            {
+                eprintln!(
+                    "emul: could not remove every container of {}: {e}",
+                    project.name
+                );
+            }
+        }
+        Err(e) => eprintln!("emul: {e}"),
+    }
+}
