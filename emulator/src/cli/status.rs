@@ -3,7 +3,7 @@
 //! Every resource of the plan (networks, ENIs, data-store containers) with
 //! its Docker state (from the `io.emul.*` labels), its health (data stores:
 //! whether their port accepts a connection on the ENI's address, checked
-//! now), its address and its endpoint names; plus the daemon (pid, AWS
+//! now from inside the store's own namespace), its address and its endpoint names; plus the daemon (pid, AWS
 //! endpoint, listener URLs) when one runs. Objects with the project label
 //! that the plan does not know (orphans) are listed too. `--json` prints one
 //! JSON document with the same facts. Exit 0 whether or not the project is
@@ -164,16 +164,21 @@ async fn collect(project: &Project) -> Result<Status, u8> {
         };
         let health = match port {
             Some(p) if state == "running" => {
+                // From inside the container's own namespace: the ENI's
+                // security groups refuse the host, but never its own
+                // loopback (the same path the readiness probes take).
                 let addr = std::net::SocketAddr::from((eni.ip, p));
-                match tokio::time::timeout(
-                    Duration::from_secs(1),
-                    tokio::net::TcpStream::connect(addr),
-                )
-                .await
-                {
-                    Ok(Ok(_)) => "accepting".into(),
-                    _ => "not accepting".into(),
+                let name = crate::runtime::naming::object_name(&project.name, &c.id);
+                let connected = match engine.container_netns(&name).await {
+                    Ok(ns) => ns.connect(addr, Duration::from_secs(1)).await.is_ok(),
+                    Err(_) => false,
+                };
+                if connected {
+                    "accepting"
+                } else {
+                    "not accepting"
                 }
+                .into()
             }
             _ => "-".into(),
         };

@@ -29,9 +29,12 @@ use super::record::{self, DaemonRecord, ListenerRecord};
 use super::secrets::{self, SecretNames};
 use crate::cli::exit;
 use crate::gateway::{self, Gateway, GatewayConfig, Registry};
+use crate::netpolicy::Enforcer;
 use crate::runtime::images::PullPolicy;
+use crate::runtime::reconcile::EnisReady;
 use crate::runtime::{self, DownOptions, Engine, UpOptions, reconcile};
 use crate::services::secretsmanager::SecretsManager;
+use crate::wiring::EniInfo;
 
 /// How the daemon runs (from `emul up`'s flags).
 #[derive(Debug, Clone)]
@@ -58,8 +61,9 @@ pub struct DaemonOptions {
 ///   registry, and the NETPOLICY/ALB seams from `wiring`;
 /// - the ALB (`services::elbv2` + `dataplane`): [`Project::listeners`] for
 ///   its loopback ports and the namespace of `eni/alb/<name>`;
-/// - NETPOLICY (`netpolicy`): [`Project::eni_security_groups`] and the plan's
-///   ENI IPs.
+/// - NETPOLICY (`netpolicy`): started here ([`Components::netpolicy`]); the
+///   reconcile's `enis_ready` hook attaches every plan ENI before its
+///   workloads start, and ECS attaches task ENIs to the same enforcer.
 ///
 /// Each adds a field holding its handle here and a line in `Components::stop`.
 pub struct Components {
@@ -67,6 +71,10 @@ pub struct Components {
     gateway: tokio::task::JoinHandle<()>,
     /// Tells the gateway to stop accepting and finish in-flight requests.
     gateway_stop: tokio::sync::oneshot::Sender<()>,
+    /// The security-group enforcer: installs every static ENI's ruleset
+    /// (through the reconcile's `enis_ready` hook, before any workload runs
+    /// in the ENI) and is the `wiring::NetworkPolicy` tasks are attached to.
+    netpolicy: Arc<Enforcer>,
 }
 
 impl Components {
@@ -184,10 +192,11 @@ async fn run_after_bind(
     let components = Components {
         gateway,
         gateway_stop,
+        netpolicy: Arc::new(Enforcer::new(&project.topology)),
     };
 
     // 3. The Docker side.
-    let code = bring_up(project, opts, &sm, &names, rec, started).await;
+    let code = bring_up(project, opts, &sm, &names, &components, rec, started).await;
     match code {
         Ok(()) => {
             // SIGUSR1: reconcile again (a second `up` found drift).
@@ -207,7 +216,7 @@ async fn run_after_bind(
                     _ = reconcile_asked => {
                         eprintln!("emul: SIGUSR1: reconciling {} again", project.name);
                         let again = opts.clone();
-                        match bring_up(project, &again, &sm, &names, rec, Instant::now()).await {
+                        match bring_up(project, &again, &sm, &names, &components, rec, Instant::now()).await {
                             Ok(()) => {}
                             Err(exit::INTERRUPTED) => break,
                             Err(_) => eprintln!("emul: the reconcile failed; the daemon keeps running"),
@@ -227,12 +236,63 @@ async fn run_after_bind(
     }
 }
 
+/// The reconcile hook that installs every ENI's security-group ruleset once
+/// its pause container runs and before its workloads start: each ENI is
+/// attached to the enforcer with its address, groups and namespace.
+fn enforce_hook(
+    project: &Project,
+    plan: &crate::runtime::Plan,
+    engine: &Engine,
+    enforcer: &Arc<Enforcer>,
+) -> EnisReady {
+    let groups = project.eni_security_groups();
+    let enis: std::collections::BTreeMap<String, (std::net::Ipv4Addr, String)> = plan
+        .enis
+        .iter()
+        .map(|e| (e.id.clone(), (e.ip, e.subnet.to_string())))
+        .collect();
+    let engine = engine.clone();
+    let enforcer = enforcer.clone();
+    EnisReady(Arc::new(move |ready: Vec<(String, String)>| {
+        let (groups, enis, engine, enforcer) = (
+            groups.clone(),
+            enis.clone(),
+            engine.clone(),
+            enforcer.clone(),
+        );
+        Box::pin(async move {
+            for (eni, container) in ready {
+                let Some((ip, subnet)) = enis.get(&eni).cloned() else {
+                    continue;
+                };
+                let netns = engine
+                    .container_netns(&container)
+                    .await
+                    .map_err(|e| format!("{eni}: {e}"))?;
+                let info = EniInfo {
+                    id: eni.clone(),
+                    ip,
+                    subnet,
+                    security_groups: groups.get(&eni).cloned().unwrap_or_default(),
+                    netns,
+                };
+                enforcer
+                    .attach(&info)
+                    .await
+                    .map_err(|e| format!("security groups of {eni}: {e}"))?;
+            }
+            Ok(())
+        })
+    }))
+}
+
 /// Reconciles and waits; `Err(exit code)` after printing why.
 async fn bring_up(
     project: &Project,
     opts: &DaemonOptions,
     sm: &SecretsManager,
     names: &SecretNames,
+    components: &Components,
     rec: &mut DaemonRecord,
     started: Instant,
 ) -> Result<(), u8> {
@@ -261,6 +321,7 @@ async fn bring_up(
         wait_ready: opts.wait,
         ready_timeout: opts.ready_timeout,
         progress: Some(super::progress::stderr_printer()),
+        enis_ready: Some(enforce_hook(project, &plan, &engine, &components.netpolicy)),
         ..UpOptions::default()
     };
     let outcome = tokio::select! {

@@ -55,6 +55,27 @@ pub struct UpOptions {
     pub pause_image: String,
     /// Told about each resource as `up` works on it (the CLI's progress lines).
     pub progress: Option<Progress>,
+    /// Called once every ENI's pause container runs and BEFORE any workload
+    /// starts in it: where security-group rulesets are installed, so nothing
+    /// ever runs in an ENI without its rules (see `netpolicy`).
+    pub enis_ready: Option<EnisReady>,
+}
+
+/// The [`UpOptions::enis_ready`] hook: given `(ENI id, pause container id)`
+/// for every ENI of the plan (kept and new), prepares them; an `Err(reason)`
+/// fails the run (and rolls back what it created).
+#[derive(Clone)]
+pub struct EnisReady(pub Arc<EnisReadyFn>);
+
+/// The callback type behind [`EnisReady`].
+pub type EnisReadyFn = dyn Fn(Vec<(String, String)>) -> crate::wiring::BoxFuture<'static, Result<(), String>>
+    + Send
+    + Sync;
+
+impl std::fmt::Debug for EnisReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnisReady(..)")
+    }
 }
 
 /// What `up` is doing with one resource, for [`Progress`].
@@ -99,6 +120,7 @@ impl Default for UpOptions {
             check_host_routes: None,
             pause_image: PAUSE_IMAGE.to_string(),
             progress: None,
+            enis_ready: None,
         }
     }
 }
@@ -134,6 +156,13 @@ pub enum UpError {
     /// No image for a container.
     #[error(transparent)]
     Image(#[from] ImageError),
+    /// The [`UpOptions::enis_ready`] hook refused the ENIs (e.g. a
+    /// security-group ruleset could not be installed).
+    #[error("preparing the ENIs failed: {reason}")]
+    EnisNotReady {
+        /// What the hook said.
+        reason: String,
+    },
     /// A resource could not be created or started.
     #[error("{resource} failed: {source}")]
     Resource {
@@ -380,6 +409,16 @@ async fn apply(
         pause_ids.insert(&e.id, id);
         note(report, &e.id, containers.contains_key(&e.id));
         opts.tell(&e.id, Step::Ready);
+    }
+    if let Some(hook) = &opts.enis_ready {
+        let enis = plan
+            .enis
+            .iter()
+            .map(|e| (e.id.clone(), pause_ids[e.id.as_str()].clone()))
+            .collect();
+        (hook.0)(enis)
+            .await
+            .map_err(|reason| UpError::EnisNotReady { reason })?;
     }
 
     // --- workloads, wave by wave -------------------------------------------
