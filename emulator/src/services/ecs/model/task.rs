@@ -128,6 +128,8 @@ pub struct Task {
     pub overrides: Value,
     /// The ENI, once provisioned.
     pub eni: Option<EniAttachment>,
+    /// `networkConfiguration` the task launches with (subnets, groups).
+    pub network_configuration: Option<Value>,
     /// Entered PENDING.
     pub created_at: Secs,
     /// Entered RUNNING.
@@ -318,6 +320,8 @@ pub struct NewTask {
     pub launch_type: Option<String>,
     /// RunTask `overrides` (echoed; container overrides applied by the launcher).
     pub overrides: Option<Value>,
+    /// The network configuration (the service's, or RunTask's).
+    pub network_configuration: Option<Value>,
 }
 
 impl Region {
@@ -379,6 +383,7 @@ impl Region {
                 || json!({"containerOverrides": [], "inferenceAcceleratorOverrides": []}),
             ),
             eni: None,
+            network_configuration: new.network_configuration,
             created_at: now,
             started_at: None,
             stopping_at: None,
