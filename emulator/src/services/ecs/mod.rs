@@ -6,6 +6,10 @@
 //! | [`ops`] | one file per operation: parse → apply → render |
 //! | [`errors`] | every error code and message |
 //! | [`service`] | [`Ecs`]: the model behind a lock, the gateway hook |
+//! | [`scheduler`] | [`EcsRuntime::start`]: services at desired count, deployments, task launch/stop on Docker |
+//!
+//! Entry point for the project daemon: [`EcsRuntime::start`]`(EcsDeps)` →
+//! (`Arc<Ecs>` to register with the gateway, [`EcsHandle`] to shut down).
 //!
 //! Without a runtime attached (`emul serve`, the control plane only), the
 //! API is complete but nothing launches tasks: RunTask's tasks stay
@@ -15,6 +19,8 @@
 pub mod errors;
 pub mod model;
 pub mod ops;
+pub mod scheduler;
 pub mod service;
 
+pub use scheduler::{EcsDeps, EcsHandle, EcsRuntime};
 pub use service::Ecs;

@@ -158,7 +158,7 @@ impl Service {
     }
 
     /// Starts a new PRIMARY deployment; the old PRIMARY becomes ACTIVE.
-    fn new_deployment(&mut self, now: Secs) {
+    pub fn new_deployment(&mut self, now: Secs) {
         for d in &mut self.deployments {
             d.status = "ACTIVE".into();
             d.updated_at = now;
