@@ -86,6 +86,16 @@ impl Ecs {
         out
     }
 
+    /// Changes one region without waking the scheduler: for the scheduler's
+    /// own bookkeeping, which would otherwise wake itself forever.
+    pub fn write_quiet<T>(&self, scope: &Scope, f: impl FnOnce(&mut Region) -> T) -> T {
+        let mut regions = self.regions.write().unwrap_or_else(|p| p.into_inner());
+        let region = regions
+            .entry(scope.clone())
+            .or_insert_with(|| Region::new(scope.clone()));
+        f(region)
+    }
+
     /// Every scope with state (the scheduler walks them).
     pub fn scopes(&self) -> Vec<Scope> {
         let regions = self.regions.read().unwrap_or_else(|p| p.into_inner());

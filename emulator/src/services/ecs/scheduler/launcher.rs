@@ -158,7 +158,7 @@ fn release_ip(inner: &Inner, ip: Option<Ipv4Addr>) {
 
 /// Moves the task forward in the model.
 fn advance(inner: &Inner, scope: &Scope, task_id: &str, to: TaskStatus) {
-    inner.ecs.write(scope, |region| {
+    inner.ecs.write_quiet(scope, |region| {
         if let Some(t) = region.tasks.get_mut(task_id) {
             t.advance(to, now());
         }
@@ -168,7 +168,7 @@ fn advance(inner: &Inner, scope: &Scope, task_id: &str, to: TaskStatus) {
 /// Marks a task that never started as stopped with `code`/`reason`.
 fn fail_to_start(inner: &Inner, scope: &Scope, task_id: &str, reason: &str) {
     tracing::warn!(task = task_id, reason, "ECS task failed to start");
-    inner.ecs.write(scope, |region| {
+    inner.ecs.write_quiet(scope, |region| {
         if let Some(t) = region.tasks.get_mut(task_id) {
             t.request_stop("TaskFailedToStart", reason, now());
             t.advance(TaskStatus::Stopped, now());
@@ -289,7 +289,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             "ResourceInitializationError: failed to configure ENI: no free address in the task's subnets",
         );
     };
-    inner.ecs.write(scope, |region| {
+    inner.ecs.write_quiet(scope, |region| {
         if let Some(t) = region.tasks.get_mut(task_id) {
             t.eni = Some(EniAttachment {
                 id: uuid::Uuid::new_v4().to_string(),
@@ -404,7 +404,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(task_id.to_string(), live.clone());
-    inner.ecs.write(scope, |region| {
+    inner.ecs.write_quiet(scope, |region| {
         if let Some(t) = region.tasks.get_mut(task_id) {
             for c in &mut t.containers {
                 if let Some((_, id)) = live.containers.iter().find(|(n, _)| *n == c.name) {
@@ -457,7 +457,7 @@ pub(super) async fn stop(inner: &Inner, scope: &Scope, task_id: &str) {
         if inner.deps.targets.deregister(tg, *target).is_ok() {
             delay = delay.max(inner.deps.targets.deregistration_delay(tg));
             if let Some(s) = &service {
-                inner.ecs.write(scope, |region| {
+                inner.ecs.write_quiet(scope, |region| {
                     if let Some(svc) = region.service_mut(&cluster, s) {
                         let name = svc.name.clone();
                         svc.event(
@@ -482,7 +482,7 @@ pub(super) async fn stop(inner: &Inner, scope: &Scope, task_id: &str) {
     advance(inner, scope, task_id, TaskStatus::Stopping);
     let timeout = inner.deps.default_stop_timeout;
     let exits = teardown_containers(inner, &live, timeout).await;
-    inner.ecs.write(scope, |region| {
+    inner.ecs.write_quiet(scope, |region| {
         if let Some(t) = region.tasks.get_mut(task_id) {
             for c in &mut t.containers {
                 if let Some(code) = exits.get(&c.name) {

@@ -166,6 +166,8 @@ impl EcsRuntime {
                     _ = stopped.changed() => break,
                 }
                 looping.clone().tick().await;
+                // Never starve the rest of a current-thread runtime.
+                tokio::task::yield_now().await;
             }
         });
         EcsHandle { stop, join, inner }
@@ -201,7 +203,7 @@ impl Inner {
             let steady = &self.steady;
             let deps = &self.deps;
             let busy = self.busy.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            work.extend(self.ecs.write(&scope, |region| {
+            work.extend(self.ecs.write_quiet(&scope, |region| {
                 reconcile::services(region, deps, &live_view, steady, super::service::now());
                 reconcile::pending_work(region, &busy)
             }));

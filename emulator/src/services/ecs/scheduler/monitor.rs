@@ -29,7 +29,7 @@ pub(super) async fn observe(inner: &Inner) {
                 Err(e) => tracing::debug!(container = id, error = %e, "inspect failed"),
             }
         }
-        inner.ecs.write(&task.scope, |region| {
+        inner.ecs.write_quiet(&task.scope, |region| {
             let Some(t) = region.tasks.get_mut(&task_id) else {
                 return;
             };
