@@ -84,6 +84,66 @@ impl NetNs {
         Ok(TcpSocket::from_std_stream(created))
     }
 
+    /// Runs `f` on a fresh OS thread that entered this namespace (see the
+    /// module doc for why the thread is fresh).
+    fn on_thread_inside<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> io::Result<T> + Send + 'static,
+    ) -> io::Result<T> {
+        let path = self.path.clone();
+        std::thread::Builder::new()
+            .name("emul-netns".into())
+            .spawn(move || -> io::Result<T> {
+                let ns = std::fs::File::open(&path).map_err(|e| {
+                    io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
+                })?;
+                setns(&ns, CloneFlags::CLONE_NEWNET).map_err(|errno| {
+                    io::Error::other(format!(
+                        "cannot enter network namespace {} (needs root / CAP_SYS_ADMIN): {errno}",
+                        path.display()
+                    ))
+                })?;
+                f()
+            })?
+            .join()
+            .map_err(|_| io::Error::other("network-namespace thread panicked"))?
+    }
+
+    /// A TCP listener bound to `addr` inside this namespace (the ECS task
+    /// metadata endpoint: served by emul, reachable only from the task).
+    /// Must be called inside a tokio runtime.
+    pub fn tcp_listener(&self, addr: SocketAddr) -> io::Result<tokio::net::TcpListener> {
+        let listener = self.on_thread_inside(move || {
+            let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+            socket.set_reuse_address(true)?;
+            socket.bind(&addr.into())?;
+            socket.listen(128)?;
+            socket.set_nonblocking(true)?;
+            Ok(std::net::TcpListener::from(socket))
+        })?;
+        tokio::net::TcpListener::from_std(listener)
+    }
+
+    /// Runs a host program inside this namespace (its child process inherits
+    /// the namespace of the thread that spawns it), e.g. `ip addr add`.
+    /// Fails with the program's stderr when it exits non-zero.
+    pub fn run(&self, program: &str, args: &[&str]) -> io::Result<()> {
+        let program = program.to_string();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        self.on_thread_inside(move || {
+            let out = std::process::Command::new(&program).args(&args).output()?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(io::Error::other(format!(
+                    "{program} {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )))
+            }
+        })
+    }
+
     /// Connects to `addr` from inside this namespace, giving up after
     /// `timeout` (a dropped SYN never answers, so a bound is essential).
     pub async fn connect(&self, addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {

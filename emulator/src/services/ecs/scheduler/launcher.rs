@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Inner, LiveTask};
+use super::{Inner, LiveTask, metadata};
 use crate::runtime::ipam;
 use crate::runtime::tasks::{self, TaskContainer, TaskLaunch};
 use crate::services::ecs::model::task::EniAttachment;
@@ -182,6 +182,7 @@ fn container_spec(
     scope: &Scope,
     bp: &Blueprint,
     def: &Value,
+    injected: Vec<(String, String)>,
 ) -> Result<TaskContainer, String> {
     let name = def["name"].as_str().unwrap_or_default().to_string();
     let override_of = bp
@@ -223,6 +224,10 @@ fn container_spec(
         env.push((k.to_string(), value));
     }
     // What an SDK inside the task needs to reach emul (aws-reference.md §2.8).
+    for (k, v) in injected {
+        env.retain(|(name, _)| *name != k);
+        env.push((k, v));
+    }
     for (k, v) in [
         ("AWS_REGION", scope.region.clone()),
         ("AWS_DEFAULT_REGION", scope.region.clone()),
@@ -274,9 +279,24 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         return;
     };
     // Secrets first: a bad reference never costs an ENI.
+    let credentials_id = uuid::Uuid::new_v4().to_string();
     let mut containers = Vec::new();
-    for def in &bp.containers {
-        match container_spec(inner, scope, &bp, def) {
+    for (index, def) in bp.containers.iter().enumerate() {
+        let injected = vec![
+            (
+                "ECS_CONTAINER_METADATA_URI_V4".to_string(),
+                format!(
+                    "http://{}/v4/{}",
+                    metadata::ADDRESS,
+                    metadata::container_id(task_id, index)
+                ),
+            ),
+            (
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI".to_string(),
+                format!("/v2/credentials/{credentials_id}"),
+            ),
+        ];
+        match container_spec(inner, scope, &bp, def, injected) {
             Ok(c) => containers.push(c),
             Err(reason) => return fail_to_start(inner, scope, task_id, &reason),
         }
@@ -344,6 +364,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         containers: Vec::new(),
         ip: Some(ip),
         eni_id: None,
+        metadata: None,
         targets: Vec::new(),
         running_since: None,
     };
@@ -367,7 +388,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         ip,
         subnet: subnet.clone(),
         security_groups: bp.security_groups.clone(),
-        netns,
+        netns: netns.clone(),
     };
     if let Err(e) = inner.deps.network_policy.eni_attached(&eni).await {
         teardown(inner, &live, Duration::from_secs(1)).await;
@@ -377,6 +398,47 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             task_id,
             &format!("ResourceInitializationError: failed to configure ENI: {e}"),
         );
+    }
+    // The metadata/credentials endpoint, inside the task's namespace.
+    let endpoint = metadata::Endpoint {
+        ecs: inner.ecs.clone(),
+        scope: scope.clone(),
+        task_id: task_id.to_string(),
+        credentials_id,
+        subnet_cidr: inner.deps.subnets[&subnet].to_string(),
+    };
+    let listener = netns
+        .run(
+            "ip",
+            &[
+                "addr",
+                "add",
+                &format!("{}/32", metadata::ADDRESS),
+                "dev",
+                "lo",
+            ],
+        )
+        .and_then(|()| {
+            netns.tcp_listener(std::net::SocketAddr::from((
+                metadata::ADDRESS.parse::<Ipv4Addr>().expect("constant"),
+                80,
+            )))
+        });
+    match listener {
+        Ok(listener) => {
+            live.metadata = Some(tokio::spawn(metadata::serve(endpoint, listener)).abort_handle());
+        }
+        Err(e) => {
+            teardown(inner, &live, Duration::from_secs(1)).await;
+            return fail_to_start(
+                inner,
+                scope,
+                task_id,
+                &format!(
+                    "ResourceInitializationError: cannot serve the task metadata endpoint: {e}"
+                ),
+            );
+        }
     }
     advance(inner, scope, task_id, TaskStatus::Pending);
     match tasks::start_containers(engine, &plan, &pause_id).await {
@@ -492,6 +554,9 @@ pub(super) async fn stop(inner: &Inner, scope: &Scope, task_id: &str) {
             t.advance(TaskStatus::Deprovisioning, now());
         }
     });
+    if let Some(m) = &live.metadata {
+        m.abort();
+    }
     finish_teardown(inner, &live).await;
     inner
         .live
@@ -544,6 +609,9 @@ async fn finish_teardown(inner: &Inner, live: &LiveTask) {
 /// Removes everything of a task without the lifecycle (failed launches,
 /// shutdown).
 pub(super) async fn teardown(inner: &Inner, live: &LiveTask, timeout: Duration) {
+    if let Some(m) = &live.metadata {
+        m.abort();
+    }
     for (tg, target) in &live.targets {
         let _ = inner.deps.targets.deregister(tg, *target);
     }

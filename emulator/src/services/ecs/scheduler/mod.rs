@@ -18,6 +18,7 @@
 //! | [`reconcile`] | per service: classify tasks, apply the deployment arithmetic, post events (under the model lock, no I/O) |
 //! | [`launcher`] | one task's launch and stop: IP, secrets, ENI, policy, containers, targets |
 //! | [`monitor`] | reading Docker's view of running tasks back into the model |
+//! | [`metadata`] | the task metadata v4 and credentials endpoint, served inside each task's namespace |
 //!
 //! What "healthy" means for min-healthy (aws-reference.md §2.6): RUNNING, and
 //! all essential health checks HEALTHY when there are any, and the target
@@ -25,6 +26,7 @@
 //! neither, [`EcsDeps::healthy_after_running`] after RUNNING (AWS: 40 s).
 
 mod launcher;
+mod metadata;
 mod monitor;
 mod reconcile;
 
@@ -100,6 +102,8 @@ struct LiveTask {
     ip: Option<Ipv4Addr>,
     /// The ENI's logical id (for `NetworkPolicy::eni_detached`), once attached.
     eni_id: Option<String>,
+    /// The task's metadata/credentials endpoint server (aborted at stop).
+    metadata: Option<tokio::task::AbortHandle>,
     /// Target registrations made for it.
     targets: Vec<(String, Target)>,
     /// When it reached RUNNING.
