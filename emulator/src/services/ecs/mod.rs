@@ -6,6 +6,7 @@
 //! | [`ops`] | one file per operation: parse → apply → render |
 //! | [`errors`] | every error code and message |
 //! | [`service`] | [`Ecs`]: the model behind a lock, the gateway hook |
+//! | [`topology`] | [`topology::seed`]: the topology's cluster, task definitions and services at `up` |
 //! | [`scheduler`] | [`EcsRuntime::start`]: services at desired count, deployments, task launch/stop on Docker |
 //!
 //! Entry point for the project daemon: [`EcsRuntime::start`]`(EcsDeps)` →
@@ -21,6 +22,7 @@ pub mod model;
 pub mod ops;
 pub mod scheduler;
 pub mod service;
+pub mod topology;
 
 pub use scheduler::{EcsDeps, EcsHandle, EcsRuntime};
 pub use service::Ecs;
