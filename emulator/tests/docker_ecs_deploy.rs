@@ -215,3 +215,59 @@ async fn docker_ecs_rolling_deployment_keeps_min_healthy_and_service_names_resol
     );
     w.shutdown().await;
 }
+
+#[tokio::test]
+async fn docker_ecs_elb_unhealthy_task_is_replaced_after_the_grace_period() {
+    let w = EcsWorld::start("ecs-elb", 220).await;
+    w.call(
+        "RegisterTaskDefinition",
+        testapp_task_definition("web", json!([])),
+    );
+    w.call(
+        "CreateService",
+        json!({"cluster": "prod", "serviceName": "web", "taskDefinition": "web",
+               "desiredCount": 1, "networkConfiguration": network_configuration(),
+               "healthCheckGracePeriodSeconds": 0,
+               "loadBalancers": [{"targetGroupArn": TG, "containerName": "app", "containerPort": 8080}]}),
+    );
+    w.wait_for("steady", Duration::from_secs(60), |w| {
+        w.service("web")["deployments"][0]["rolloutState"] == "COMPLETED"
+    })
+    .await;
+    let first = w.task_arns("RUNNING")[0].clone();
+    let ip: std::net::Ipv4Addr =
+        w.task(&first)["containers"][0]["networkInterfaces"][0]["privateIpv4Address"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    w.targets.unhealthy.lock().unwrap().insert(ip);
+    w.wait_for("the unhealthy task stopped", Duration::from_secs(30), |w| {
+        w.task(&first)["lastStatus"] == "STOPPED"
+    })
+    .await;
+    let t = w.task(&first);
+    assert_eq!(t["stopCode"], "ServiceSchedulerInitiated");
+    assert_eq!(
+        t["stoppedReason"],
+        format!("Task failed ELB health checks in (target-group {TG})")
+    );
+    let id = first.rsplit('/').next().unwrap();
+    let events: Vec<String> = w.service("web")["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        events.contains(&format!("(service web) (task {id}) (port 8080) is unhealthy in (target-group {TG}) due to (reason Health checks failed).")),
+        "{events:?}"
+    );
+    w.targets.unhealthy.lock().unwrap().clear();
+    w.wait_for("replaced", Duration::from_secs(60), |w| {
+        let arns = w.task_arns("RUNNING");
+        w.service("web")["runningCount"] == 1 && arns.len() == 1 && arns[0] != first
+    })
+    .await;
+    w.shutdown().await;
+}

@@ -68,6 +68,8 @@ pub struct DelayedHealthy {
     pub registered: Mutex<HashMap<(String, Target), Instant>>,
     /// Deregistration delay reported.
     pub delay: Duration,
+    /// Target addresses the test declared unhealthy.
+    pub unhealthy: Mutex<BTreeSet<std::net::Ipv4Addr>>,
 }
 
 impl TargetRegistry for DelayedHealthy {
@@ -86,6 +88,9 @@ impl TargetRegistry for DelayedHealthy {
         Ok(())
     }
     fn state(&self, tg: &str, target: Target) -> TargetState {
+        if self.unhealthy.lock().unwrap().contains(&target.ip) {
+            return TargetState::Unhealthy;
+        }
         match self
             .registered
             .lock()
@@ -114,6 +119,8 @@ pub struct EcsWorld {
     pub handle: Option<EcsHandle>,
     /// The policy double.
     pub policy: Arc<RecordingPolicy>,
+    /// The target registry double.
+    pub targets: Arc<DelayedHealthy>,
     /// The Docker network name.
     pub network: String,
     /// Region scope of every call.
@@ -143,6 +150,7 @@ impl EcsWorld {
             after: Duration::from_secs(2),
             registered: Mutex::default(),
             delay: Duration::from_secs(1),
+            unhealthy: Mutex::default(),
         });
         let deps = EcsDeps {
             engine,
@@ -152,7 +160,7 @@ impl EcsWorld {
             subnets: BTreeMap::from([("private-a".to_string(), cidr.parse().unwrap())]),
             reserved_ips: BTreeSet::new(),
             network_policy: policy.clone(),
-            targets,
+            targets: targets.clone(),
             gateway_url: format!("http://10.{octet}.0.1:4566"),
             extra_labels: HashMap::from([("io.emul.test".to_string(), "1".to_string())]),
             healthy_after_running: Duration::from_secs(1),
@@ -166,6 +174,7 @@ impl EcsWorld {
             secrets,
             handle: Some(handle),
             policy,
+            targets,
             network,
             scope: Scope {
                 account: "000000000000".into(),

@@ -244,14 +244,24 @@ impl Inner {
         let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         live.iter()
             .map(|(id, t)| {
-                let lb_healthy = t.targets.iter().all(|(tg, target)| {
-                    self.deps.targets.state(tg, *target) == crate::wiring::TargetState::Healthy
-                });
+                let states: Vec<(&String, &Target, crate::wiring::TargetState)> = t
+                    .targets
+                    .iter()
+                    .map(|(tg, target)| (tg, target, self.deps.targets.state(tg, *target)))
+                    .collect();
+                let lb_healthy = states
+                    .iter()
+                    .all(|(_, _, s)| *s == crate::wiring::TargetState::Healthy);
+                let lb_unhealthy = states
+                    .iter()
+                    .find(|(_, _, s)| *s == crate::wiring::TargetState::Unhealthy)
+                    .map(|(tg, target, _)| ((*tg).clone(), target.port));
                 (
                     id.clone(),
                     reconcile::LiveFacts {
                         running_for: t.running_since.map(|s| s.elapsed()),
                         lb_healthy,
+                        lb_unhealthy,
                         has_targets: !t.targets.is_empty(),
                     },
                 )

@@ -14,12 +14,14 @@ use crate::services::ecs::model::task::NewTask;
 use crate::services::ecs::model::{Region, Scope, Secs, Task, TaskStatus};
 
 /// What reconcile knows about a launched task beyond the model.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct LiveFacts {
     /// Time since it reached RUNNING.
     pub running_for: Option<Duration>,
     /// Every target registration reports `Healthy`.
     pub lb_healthy: bool,
+    /// A target group (and port) where the task's target is `Unhealthy`.
+    pub lb_unhealthy: Option<(String, u16)>,
     /// It has target registrations.
     pub has_targets: bool,
 }
@@ -173,17 +175,26 @@ fn one_service(
         let past_grace = facts
             .and_then(|f| f.running_for)
             .is_some_and(|d| d >= grace);
-        if past_grace && t.health_status == "UNHEALTHY" {
-            unhealthy.push(t.id.clone());
+        if !past_grace {
+            continue;
+        }
+        if let Some((tg, port)) = facts.and_then(|f| f.lb_unhealthy.clone()) {
+            unhealthy.push((t.id.clone(), format!("Task failed ELB health checks in (target-group {tg})"),
+                Some(format!("(service {name}) (task {}) (port {port}) is unhealthy in (target-group {tg}) due to (reason Health checks failed).", t.id))));
+        } else if t.health_status == "UNHEALTHY" {
+            unhealthy.push((
+                t.id.clone(),
+                "Task failed container health checks".to_string(),
+                None,
+            ));
         }
     }
-    for id in &unhealthy {
+    for (id, reason, event) in &unhealthy {
         if let Some(t) = region.tasks.get_mut(id) {
-            t.request_stop(
-                "ServiceSchedulerInitiated",
-                "Task failed container health checks",
-                now,
-            );
+            t.request_stop("ServiceSchedulerInitiated", reason, now);
+        }
+        if let (Some(e), Some(s)) = (event, region.services.get_mut(key)) {
+            s.event(e.clone(), now);
         }
     }
 
