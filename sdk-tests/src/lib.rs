@@ -311,6 +311,12 @@ impl Emul {
         aws_sdk_secretsmanager::Client::new(&shared)
     }
 
+    /// An ECS client for `region`, signing with the test keys.
+    pub async fn ecs_client(&self, region: &str) -> aws_sdk_ecs::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_ecs::Client::new(&shared)
+    }
+
     /// A raw HTTP client bound to this server.
     pub fn raw(&self) -> RawClient {
         RawClient::new(&self.endpoint)
@@ -448,6 +454,22 @@ impl RawClient {
         )
         .await
         .expect("raw secretsmanager call")
+    }
+
+    /// One raw awsJson1_1 ECS call (`AmazonEC2ContainerServiceV20141113.<op>`).
+    pub async fn ecs(&self, operation: &str, body: &serde_json::Value) -> RawResponse {
+        let target = format!("AmazonEC2ContainerServiceV20141113.{operation}");
+        self.send(
+            "POST",
+            "/",
+            &[
+                ("content-type", "application/x-amz-json-1.1"),
+                ("x-amz-target", &target),
+            ],
+            serde_json::to_vec(body).expect("serialise"),
+        )
+        .await
+        .expect("raw ecs call")
     }
 
     /// `GET /_emul/health`.

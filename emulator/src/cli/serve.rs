@@ -5,12 +5,19 @@
 //! exactly one line `emul ready: http://<addr>:<port>` goes to stdout;
 //! logs go to stderr; SIGTERM/Ctrl-C stops accepting, finishes in-flight
 //! requests and exits 0. State lives under `<state-dir>/secretsmanager/`.
+//!
+//! ECS is served as a control plane only (no Docker here): every operation
+//! works, but no task is launched — RunTask's tasks stay PROVISIONING and
+//! services keep runningCount 0 (see `services::ecs` and
+//! docs/decisions/0008-ecs-control-plane-and-scheduler.md). ECS state is in
+//! memory.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::gateway::{self, Gateway, GatewayConfig, Registry};
+use crate::services::ecs::Ecs;
 use crate::services::secretsmanager::SecretsManager;
 
 /// Arguments of `emul serve`.
@@ -80,6 +87,7 @@ pub fn run(args: Args) -> u8 {
     };
     let mut registry = Registry::new();
     registry.register(secrets);
+    registry.register(Arc::new(Ecs::new()));
     let config = GatewayConfig {
         account: args.account.clone(),
         credentials,

@@ -131,6 +131,19 @@ impl ObjectInfo {
     }
 }
 
+/// A container's state as the ECS task monitor reads it ([`Engine::container_state`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerState {
+    /// Whether it runs.
+    pub running: bool,
+    /// The exit code (meaningful once it stopped).
+    pub exit_code: Option<i64>,
+    /// The kernel killed it for exceeding its memory limit.
+    pub oom_killed: bool,
+    /// Docker health: `starting`, `healthy`, `unhealthy`; `None` without a check.
+    pub health: Option<String>,
+}
+
 /// An image's default entrypoint and command.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageDefaults {
@@ -602,6 +615,57 @@ impl Engine {
             st.exit_code,
             st.error.unwrap_or_default(),
         ))
+    }
+
+    /// What the ECS task monitor needs of one container: whether it runs,
+    /// its exit code, whether the kernel OOM-killed it, and its Docker health
+    /// (`starting` / `healthy` / `unhealthy`; `None` without a HEALTHCHECK).
+    /// Missing containers are `Ok(None)`.
+    pub async fn container_state(&self, id: &str) -> Result<Option<ContainerState>, EngineError> {
+        let c = match self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                let e = EngineError::api("inspect container", id, e);
+                return if e.is_not_found() { Ok(None) } else { Err(e) };
+            }
+        };
+        let st = c.state.unwrap_or_default();
+        Ok(Some(ContainerState {
+            running: st.running.unwrap_or(false),
+            exit_code: st.exit_code,
+            oom_killed: st.oom_killed.unwrap_or(false),
+            health: st
+                .health
+                .and_then(|h| h.status)
+                .map(|s| s.to_string())
+                .filter(|s| !s.is_empty() && s != "none"),
+        }))
+    }
+
+    /// `docker stop`: SIGTERM (or the image's STOPSIGNAL), SIGKILL after
+    /// `timeout`. A missing or already stopped container is fine.
+    pub async fn stop_container(&self, id: &str, timeout: Duration) -> Result<(), EngineError> {
+        self.wrote();
+        let opts = bollard::query_parameters::StopContainerOptionsBuilder::default()
+            .t(i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX))
+            .build();
+        match self.docker.stop_container(id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => {
+                let e = EngineError::api("stop container", id, e);
+                if e.is_not_found() { Ok(()) } else { Err(e) }
+            }
+        }
     }
 
     /// The network namespace of a running container (its init process's

@@ -14,6 +14,7 @@
 //! | [`datastores`] | RDS Postgres and ElastiCache Redis → container specs (pure) |
 //! | [`docker`] | the ONE place that talks to bollard |
 //! | [`diff`] | the pure half of reconcile: existing objects vs the plan |
+//! | [`tasks`] | one ECS task on Docker: its ENI pause container and its containers in `dependsOn` order |
 //! | [`reconcile`] | `up` (adopt, replace drifted, remove orphans, roll back on failure) and `down` |
 //!
 //! Nothing outside `docker.rs` imports bollard. The topology module does not
@@ -57,6 +58,7 @@ pub mod netns;
 pub mod network;
 pub mod plan;
 pub mod reconcile;
+pub mod tasks;
 
 pub use docker::{Engine, EngineError};
 pub use plan::{

@@ -1,0 +1,146 @@
+//! The pure ECS model: clusters, task definitions, services with their
+//! deployments and events, tasks with their lifecycle, and tags, for one
+//! account and region. No I/O, no async, no clocks: callers pass `now`.
+//!
+//! | file | what it owns |
+//! |---|---|
+//! | [`arns`] | ARNs and ids, and reading names back out of ARNs |
+//! | [`cluster`] | clusters and their counters |
+//! | [`task_definition`] | registration, ECS defaults, revisions, references |
+//! | [`service`] | services, deployments (PRIMARY/ACTIVE, rolloutState), events |
+//! | [`task`] | tasks, the lifecycle state machine, stop codes |
+//! | [`deployment`] | rolling-update arithmetic (min healthy / max percent, circuit breaker) |
+
+pub mod arns;
+pub mod cluster;
+pub mod deployment;
+pub mod service;
+pub mod task;
+pub mod task_definition;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use cluster::Cluster;
+pub use service::{Deployment, Service, ServiceEvent};
+pub use task::{Container, Task, TaskStatus};
+pub use task_definition::TaskDefinition;
+
+use super::errors::EcsError;
+
+/// Seconds since the epoch, fractional, as ECS puts them on the wire.
+pub type Secs = f64;
+
+/// The account and region a piece of state belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope {
+    /// The account id.
+    pub account: String,
+    /// The region name.
+    pub region: String,
+}
+
+/// An ECS tag (lowercase `key`/`value` on the wire).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    /// The key.
+    pub key: String,
+    /// The value.
+    #[serde(default)]
+    pub value: String,
+}
+
+/// Everything ECS holds for one account and region.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// Which account/region this is (for ARNs).
+    pub scope: Scope,
+    /// Clusters by name.
+    pub clusters: BTreeMap<String, Cluster>,
+    /// Task definition revisions by family, index = revision - 1.
+    pub task_definitions: BTreeMap<String, Vec<TaskDefinition>>,
+    /// Services by (cluster name, service name); INACTIVE ones stay
+    /// describable until the name is reused.
+    pub services: BTreeMap<(String, String), Service>,
+    /// Tasks by id, stopped ones included (describable after they stop).
+    pub tasks: BTreeMap<String, Task>,
+    /// Tags by resource ARN (clusters, services, tasks, task definitions).
+    pub tags: BTreeMap<String, Vec<Tag>>,
+}
+
+impl Region {
+    /// An empty region.
+    pub fn new(scope: Scope) -> Self {
+        Region {
+            scope,
+            clusters: BTreeMap::new(),
+            task_definitions: BTreeMap::new(),
+            services: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    /// The ACTIVE cluster named by `param` (name or ARN; `None` = `default`).
+    pub fn active_cluster(&self, param: Option<&str>) -> Result<&Cluster, EcsError> {
+        let name = arns::cluster_name(param.unwrap_or("default"));
+        self.clusters
+            .get(&name)
+            .filter(|c| c.status == "ACTIVE")
+            .ok_or(EcsError::ClusterNotFound)
+    }
+
+    /// Replaces (or removes, when `tags` ends empty) the tags of `arn`.
+    pub fn merge_tags(&mut self, arn: &str, new: Vec<Tag>) {
+        let entry = self.tags.entry(arn.to_string()).or_default();
+        for tag in new {
+            match entry.iter_mut().find(|t| t.key == tag.key) {
+                Some(existing) => existing.value = tag.value,
+                None => entry.push(tag),
+            }
+        }
+        if entry.is_empty() {
+            self.tags.remove(arn);
+        }
+    }
+
+    /// Removes `keys` from the tags of `arn`.
+    pub fn remove_tags(&mut self, arn: &str, keys: &[String]) {
+        if let Some(entry) = self.tags.get_mut(arn) {
+            entry.retain(|t| !keys.contains(&t.key));
+            if entry.is_empty() {
+                self.tags.remove(arn);
+            }
+        }
+    }
+
+    /// The tags of `arn` (empty when it has none).
+    pub fn tags_of(&self, arn: &str) -> Vec<Tag> {
+        self.tags.get(arn).cloned().unwrap_or_default()
+    }
+
+    /// Whether `arn` names an existing cluster, service, task or task
+    /// definition of this region (for the tag operations).
+    pub fn resource_exists(&self, arn: &str) -> bool {
+        let Some(resource) = arns::resource(arn) else {
+            return false;
+        };
+        if let Some(name) = resource.strip_prefix("cluster/") {
+            return self.clusters.get(name).is_some_and(|c| c.arn == arn);
+        }
+        if resource.starts_with("service/") {
+            return self.services.values().any(|s| s.arn == arn);
+        }
+        if resource.starts_with("task/") {
+            return self.tasks.values().any(|t| t.arn == arn);
+        }
+        if let Some(rest) = resource.strip_prefix("task-definition/") {
+            return self.task_definition(rest).is_ok();
+        }
+        false
+    }
+}

@@ -1,0 +1,632 @@
+//! One task's launch and stop, in ECS's lifecycle order:
+//!
+//! launch: PROVISIONING (IP from the service's subnets) → secrets resolved
+//! (a failure stops the task with the agent's text) → ENI pause container →
+//! `NetworkPolicy::eni_attached` → PENDING → containers in `dependsOn`
+//! order → ACTIVATING (target registration) → RUNNING.
+//!
+//! stop: DEACTIVATING (deregister, wait the deregistration delay) →
+//! STOPPING (`docker stop` with `stopTimeout`) → DEPROVISIONING
+//! (`eni_detached`, pause removed, IP released) → STOPPED.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{Inner, LiveTask, metadata};
+use crate::runtime::ipam;
+use crate::runtime::tasks::{self, TaskContainer, TaskLaunch};
+use crate::services::ecs::model::task::EniAttachment;
+use crate::services::ecs::model::{Scope, TaskStatus};
+use crate::services::ecs::service::now;
+use crate::services::secretsmanager::value_from;
+use crate::wiring::{EniInfo, Target};
+
+/// The agent's stoppedReason prefix for secret failures (aws-reference.md §2.4.1).
+const SECRETS_PREFIX: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: ";
+
+/// Everything read from the model to launch one task.
+struct Blueprint {
+    cluster: String,
+    task_arn: String,
+    family: String,
+    revision: u32,
+    service: Option<String>,
+    subnets: Vec<String>,
+    security_groups: Vec<String>,
+    containers: Vec<Value>,
+    overrides: Value,
+    task_cpu: Option<i64>,
+    task_memory: Option<i64>,
+    load_balancers: Vec<(String, String, u16)>,
+    aliases: Vec<String>,
+}
+
+fn read_blueprint(inner: &Inner, scope: &Scope, task_id: &str) -> Option<Blueprint> {
+    inner.ecs.read(scope, |region| {
+        let t = region.tasks.get(task_id)?;
+        let td = region.task_definition(&t.task_definition_arn).ok()?;
+        let service = t
+            .service
+            .as_ref()
+            .and_then(|s| region.service(&t.cluster, s));
+        let net = t.network_configuration.clone().unwrap_or(Value::Null);
+        let strings = |p: &str| -> Vec<String> {
+            net.pointer(p)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let load_balancers = service
+            .and_then(|s| s.load_balancers.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|lb| {
+                Some((
+                    lb.get("targetGroupArn")?.as_str()?.to_string(),
+                    lb.get("containerName")?.as_str()?.to_string(),
+                    u16::try_from(lb.get("containerPort")?.as_u64()?).ok()?,
+                ))
+            })
+            .collect();
+        // Service discovery: `<service>.<namespace>` aliases, from the
+        // registries' `registryArn`/`containerName` is not modelled; emul
+        // takes the names from `serviceRegistries[].emulName` when the
+        // topology gives one, else `<service>` alone.
+        let aliases = service
+            .map(|s| {
+                let mut names: Vec<String> = s
+                    .service_registries
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|r| r.get("emulName").and_then(Value::as_str))
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                names.push(s.name.clone());
+                names
+            })
+            .unwrap_or_default();
+        Some(Blueprint {
+            cluster: t.cluster.clone(),
+            task_arn: t.arn.clone(),
+            family: td.family.clone(),
+            revision: td.revision,
+            service: t.service.clone(),
+            subnets: strings("/awsvpcConfiguration/subnets"),
+            security_groups: strings("/awsvpcConfiguration/securityGroups"),
+            containers: td.containers().to_vec(),
+            overrides: t.overrides.clone(),
+            task_cpu: t.cpu.as_deref().and_then(|c| c.parse().ok()),
+            task_memory: t.memory.as_deref().and_then(|c| c.parse().ok()),
+            load_balancers,
+            aliases,
+        })
+    })
+}
+
+/// Picks a free address in the first of `subnets` that has one.
+fn allocate_ip(inner: &Inner, subnets: &[String]) -> Option<(String, Ipv4Addr)> {
+    let mut ips = inner.ips.lock().unwrap_or_else(|p| p.into_inner());
+    let candidates: Vec<&String> = if subnets.is_empty() {
+        inner.deps.subnets.keys().collect()
+    } else {
+        subnets.iter().collect()
+    };
+    // Spread tasks over the subnets: start with the least used one.
+    let mut ordered: Vec<(usize, &String)> = candidates
+        .iter()
+        .filter_map(|name| {
+            let net = inner.deps.subnets.get(*name)?;
+            Some((ips.iter().filter(|ip| net.contains(*ip)).count(), *name))
+        })
+        .collect();
+    ordered.sort();
+    for (_, name) in ordered {
+        let net = inner.deps.subnets[name];
+        let Some((first, last)) = ipam::usable_range(net) else {
+            continue;
+        };
+        for n in first..=last {
+            let ip = Ipv4Addr::from(n);
+            if !ips.contains(&ip) && !inner.deps.reserved_ips.contains(&ip) {
+                ips.insert(ip);
+                return Some((name.clone(), ip));
+            }
+        }
+    }
+    None
+}
+
+fn release_ip(inner: &Inner, ip: Option<Ipv4Addr>) {
+    if let Some(ip) = ip {
+        inner
+            .ips
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&ip);
+    }
+}
+
+/// Moves the task forward in the model.
+fn advance(inner: &Inner, scope: &Scope, task_id: &str, to: TaskStatus) {
+    inner.ecs.write_quiet(scope, |region| {
+        if let Some(t) = region.tasks.get_mut(task_id) {
+            t.advance(to, now());
+        }
+    });
+}
+
+/// Marks a task that never started as stopped with `code`/`reason`.
+fn fail_to_start(inner: &Inner, scope: &Scope, task_id: &str, reason: &str) {
+    tracing::warn!(task = task_id, reason, "ECS task failed to start");
+    inner.ecs.write_quiet(scope, |region| {
+        if let Some(t) = region.tasks.get_mut(task_id) {
+            t.request_stop("TaskFailedToStart", reason, now());
+            t.advance(TaskStatus::Stopped, now());
+        }
+    });
+}
+
+/// Builds one container's Docker view: env (with secrets), limits, health.
+fn container_spec(
+    inner: &Inner,
+    scope: &Scope,
+    bp: &Blueprint,
+    def: &Value,
+    injected: Vec<(String, String)>,
+) -> Result<TaskContainer, String> {
+    let name = def["name"].as_str().unwrap_or_default().to_string();
+    let override_of = bp
+        .overrides
+        .get("containerOverrides")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().find(|o| o["name"] == name.as_str()))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let strings = |v: Option<&Value>| -> Option<Vec<String>> {
+        v.and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+    };
+    let mut env: Vec<(String, String)> = Vec::new();
+    let push_env = |list: Option<&Value>, env: &mut Vec<(String, String)>| {
+        for e in list.and_then(Value::as_array).into_iter().flatten() {
+            if let (Some(k), Some(v)) = (e["name"].as_str(), e["value"].as_str()) {
+                env.retain(|(name, _)| name != k);
+                env.push((k.to_string(), v.to_string()));
+            }
+        }
+    };
+    push_env(def.get("environment"), &mut env);
+    push_env(override_of.get("environment"), &mut env);
+    for s in def
+        .get("secrets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(k), Some(from)) = (s["name"].as_str(), s["valueFrom"].as_str()) else {
+            continue;
+        };
+        let value = value_from::resolve(&inner.deps.secrets, from)
+            .map_err(|e| format!("{SECRETS_PREFIX}{e}"))?;
+        env.push((k.to_string(), value));
+    }
+    // What an SDK inside the task needs to reach emul (aws-reference.md §2.8).
+    for (k, v) in injected {
+        env.retain(|(name, _)| *name != k);
+        env.push((k, v));
+    }
+    for (k, v) in [
+        ("AWS_REGION", scope.region.clone()),
+        ("AWS_DEFAULT_REGION", scope.region.clone()),
+        ("AWS_ENDPOINT_URL", inner.deps.gateway_url.clone()),
+        ("AWS_EXECUTION_ENV", "AWS_ECS_FARGATE".to_string()),
+    ] {
+        if !env.iter().any(|(name, _)| name == k) {
+            env.push((k.to_string(), v));
+        }
+    }
+    let cpu = def["cpu"].as_i64().filter(|c| *c > 0).or(bp.task_cpu);
+    let memory = def["memory"].as_i64().or(bp.task_memory);
+    let health = def.get("healthCheck").and_then(|h| {
+        let test = strings(h.get("command"))?;
+        Some((
+            test,
+            h["interval"].as_u64().unwrap_or(30) as u32,
+            h["retries"].as_u64().unwrap_or(3) as u32,
+        ))
+    });
+    Ok(TaskContainer {
+        name,
+        image: def["image"].as_str().unwrap_or_default().to_string(),
+        entrypoint: strings(def.get("entryPoint")),
+        command: strings(override_of.get("command")).or_else(|| strings(def.get("command"))),
+        env,
+        health,
+        nano_cpus: cpu.map(|c| c * 1_000_000_000 / 1024),
+        memory_bytes: memory.map(|m| m * 1024 * 1024),
+        user: def["user"].as_str().map(String::from),
+        depends_on: def
+            .get("dependsOn")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|d| {
+                Some((
+                    d["containerName"].as_str()?.to_string(),
+                    d["condition"].as_str()?.to_string(),
+                ))
+            })
+            .collect(),
+    })
+}
+
+/// Launches one PROVISIONING task.
+pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
+    let Some(bp) = read_blueprint(inner, scope, task_id) else {
+        return;
+    };
+    // Secrets first: a bad reference never costs an ENI.
+    let credentials_id = uuid::Uuid::new_v4().to_string();
+    let mut containers = Vec::new();
+    for (index, def) in bp.containers.iter().enumerate() {
+        let injected = vec![
+            (
+                "ECS_CONTAINER_METADATA_URI_V4".to_string(),
+                format!(
+                    "http://{}/v4/{}",
+                    metadata::ADDRESS,
+                    metadata::container_id(task_id, index)
+                ),
+            ),
+            (
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI".to_string(),
+                format!("/v2/credentials/{credentials_id}"),
+            ),
+        ];
+        match container_spec(inner, scope, &bp, def, injected) {
+            Ok(c) => containers.push(c),
+            Err(reason) => return fail_to_start(inner, scope, task_id, &reason),
+        }
+    }
+    let Some((subnet, ip)) = allocate_ip(inner, &bp.subnets) else {
+        return fail_to_start(
+            inner,
+            scope,
+            task_id,
+            "ResourceInitializationError: failed to configure ENI: no free address in the task's subnets",
+        );
+    };
+    inner.ecs.write_quiet(scope, |region| {
+        if let Some(t) = region.tasks.get_mut(task_id) {
+            t.eni = Some(EniAttachment {
+                id: uuid::Uuid::new_v4().to_string(),
+                ip,
+                subnet: subnet.clone(),
+                eni_id: format!("eni-{}", &task_id[..17]),
+                mac: format!(
+                    "0a:{}:{}:{}:{}:{}",
+                    &task_id[0..2],
+                    &task_id[2..4],
+                    &task_id[4..6],
+                    &task_id[6..8],
+                    &task_id[8..10]
+                ),
+            });
+        }
+    });
+    let mut labels = inner.deps.extra_labels.clone();
+    labels.insert("com.amazonaws.ecs.task-arn".into(), bp.task_arn.clone());
+    labels.insert("com.amazonaws.ecs.cluster".into(), bp.cluster.clone());
+    labels.insert(
+        "com.amazonaws.ecs.task-definition-family".into(),
+        bp.family.clone(),
+    );
+    labels.insert(
+        "com.amazonaws.ecs.task-definition-version".into(),
+        bp.revision.to_string(),
+    );
+    if let Some(s) = &bp.service {
+        labels.insert("io.emul.ecs.service".into(), s.clone());
+    }
+    let resource = format!(
+        "ecs/{}/{}/{}",
+        bp.cluster,
+        bp.service.as_deref().unwrap_or(&bp.family),
+        &task_id[..12]
+    );
+    let plan = TaskLaunch {
+        project: inner.deps.project.clone(),
+        resource: resource.clone(),
+        network: inner.deps.network.clone(),
+        ip,
+        aliases: bp.aliases.clone(),
+        hostname: format!("ip-{}", ip.to_string().replace('.', "-")),
+        labels,
+        containers,
+        start_timeout: Duration::from_secs(120),
+    };
+    let mut live = LiveTask {
+        scope: scope.clone(),
+        pause_id: None,
+        containers: Vec::new(),
+        ip: Some(ip),
+        eni_id: None,
+        metadata: None,
+        targets: Vec::new(),
+        running_since: None,
+    };
+    let engine = &inner.deps.engine;
+    let (pause_id, netns) = match tasks::start_eni(engine, &plan).await {
+        Ok(x) => x,
+        Err(e) => {
+            release_ip(inner, Some(ip));
+            return fail_to_start(
+                inner,
+                scope,
+                task_id,
+                &format!("ResourceInitializationError: failed to configure ENI: {e}"),
+            );
+        }
+    };
+    live.pause_id = Some(pause_id.clone());
+    live.eni_id = Some(format!("eni/{resource}"));
+    let eni = EniInfo {
+        id: format!("eni/{resource}"),
+        ip,
+        subnet: subnet.clone(),
+        security_groups: bp.security_groups.clone(),
+        netns: netns.clone(),
+    };
+    if let Err(e) = inner.deps.network_policy.eni_attached(&eni).await {
+        teardown(inner, &live, Duration::from_secs(1)).await;
+        return fail_to_start(
+            inner,
+            scope,
+            task_id,
+            &format!("ResourceInitializationError: failed to configure ENI: {e}"),
+        );
+    }
+    // The metadata/credentials endpoint, inside the task's namespace.
+    let endpoint = metadata::Endpoint {
+        ecs: inner.ecs.clone(),
+        scope: scope.clone(),
+        task_id: task_id.to_string(),
+        credentials_id,
+        subnet_cidr: inner.deps.subnets[&subnet].to_string(),
+    };
+    let listener = netns
+        .run(
+            "ip",
+            &[
+                "addr",
+                "add",
+                &format!("{}/32", metadata::ADDRESS),
+                "dev",
+                "lo",
+            ],
+            b"",
+        )
+        .and_then(|out| {
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(std::io::Error::other(format!(
+                    "ip addr add {}/32 dev lo: {}",
+                    metadata::ADDRESS,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )))
+            }
+        })
+        .and_then(|()| {
+            netns.tcp_listener(std::net::SocketAddr::from((
+                metadata::ADDRESS.parse::<Ipv4Addr>().expect("constant"),
+                80,
+            )))
+        });
+    match listener {
+        Ok(listener) => {
+            live.metadata = Some(tokio::spawn(metadata::serve(endpoint, listener)).abort_handle());
+        }
+        Err(e) => {
+            teardown(inner, &live, Duration::from_secs(1)).await;
+            return fail_to_start(
+                inner,
+                scope,
+                task_id,
+                &format!(
+                    "ResourceInitializationError: cannot serve the task metadata endpoint: {e}"
+                ),
+            );
+        }
+    }
+    advance(inner, scope, task_id, TaskStatus::Pending);
+    match tasks::start_containers(engine, &plan, &pause_id).await {
+        Ok(started) => live.containers = started,
+        Err(e) => {
+            teardown(inner, &live, Duration::from_secs(1)).await;
+            return fail_to_start(inner, scope, task_id, &e.to_string());
+        }
+    }
+    advance(inner, scope, task_id, TaskStatus::Activating);
+    let mut registered = Vec::new();
+    for (tg, _container, port) in &bp.load_balancers {
+        let target = Target { ip, port: *port };
+        match inner.deps.targets.register(tg, target) {
+            Ok(()) => {
+                live.targets.push((tg.clone(), target));
+                registered.push(tg.clone());
+            }
+            Err(e) => tracing::warn!(task = task_id, tg, error = %e, "target registration failed"),
+        }
+    }
+    live.running_since = Some(Instant::now());
+    inner
+        .live
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(task_id.to_string(), live.clone());
+    inner.ecs.write_quiet(scope, |region| {
+        if let Some(t) = region.tasks.get_mut(task_id) {
+            for c in &mut t.containers {
+                if let Some((_, id)) = live.containers.iter().find(|(n, _)| *n == c.name) {
+                    c.runtime_id = Some(id.clone());
+                    c.last_status = TaskStatus::Running;
+                }
+            }
+            t.advance(TaskStatus::Running, now());
+        }
+        if let Some(s) = bp.service.as_ref() {
+            let cluster = bp.cluster.clone();
+            if let Some(service) = region.service_mut(&cluster, s) {
+                for tg in &registered {
+                    service.event(
+                        format!(
+                            "(service {}) registered 1 targets in (target-group {tg})",
+                            service.name
+                        ),
+                        now(),
+                    );
+                }
+            }
+        }
+    });
+}
+
+/// Stops one task whose desired status is STOPPED.
+pub(super) async fn stop(inner: &Inner, scope: &Scope, task_id: &str) {
+    let live = inner
+        .live
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(task_id)
+        .cloned();
+    let Some(live) = live else {
+        // Never launched (or launch failed): nothing runs.
+        advance(inner, scope, task_id, TaskStatus::Stopped);
+        return;
+    };
+    advance(inner, scope, task_id, TaskStatus::Deactivating);
+    let (service, cluster, deployment) = inner.ecs.read(scope, |region| {
+        region
+            .tasks
+            .get(task_id)
+            .map(|t| (t.service.clone(), t.cluster.clone(), t.started_by.clone()))
+            .unwrap_or_default()
+    });
+    let mut delay = Duration::ZERO;
+    for (tg, target) in &live.targets {
+        if inner.deps.targets.deregister(tg, *target).is_ok() {
+            delay = delay.max(inner.deps.targets.deregistration_delay(tg));
+            if let Some(s) = &service {
+                inner.ecs.write_quiet(scope, |region| {
+                    if let Some(svc) = region.service_mut(&cluster, s) {
+                        let name = svc.name.clone();
+                        svc.event(
+                            format!("(service {name}) deregistered 1 targets in (target-group {tg})"),
+                            now(),
+                        );
+                        svc.event(
+                            format!(
+                                "(service {name}, taskSet {}) has begun draining connections on 1 tasks.",
+                                deployment.clone().unwrap_or_default()
+                            ),
+                            now(),
+                        );
+                    }
+                });
+            }
+        }
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    advance(inner, scope, task_id, TaskStatus::Stopping);
+    let timeout = inner.deps.default_stop_timeout;
+    let exits = teardown_containers(inner, &live, timeout).await;
+    inner.ecs.write_quiet(scope, |region| {
+        if let Some(t) = region.tasks.get_mut(task_id) {
+            for c in &mut t.containers {
+                if let Some(code) = exits.get(&c.name) {
+                    c.exit_code.get_or_insert(*code);
+                }
+            }
+            t.advance(TaskStatus::Deprovisioning, now());
+        }
+    });
+    if let Some(m) = &live.metadata {
+        m.abort();
+    }
+    finish_teardown(inner, &live).await;
+    inner
+        .live
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(task_id);
+    advance(inner, scope, task_id, TaskStatus::Stopped);
+}
+
+/// Stops and removes the containers; returns their exit codes.
+async fn teardown_containers(
+    inner: &Inner,
+    live: &LiveTask,
+    timeout: Duration,
+) -> HashMap<String, i64> {
+    let engine = &inner.deps.engine;
+    for (_, id) in live.containers.iter().rev() {
+        if let Err(e) = engine.stop_container(id, timeout).await {
+            tracing::warn!(container = id, error = %e, "stopping a task container failed");
+        }
+    }
+    let mut exits = HashMap::new();
+    for (name, id) in &live.containers {
+        if let Ok(Some(state)) = engine.container_state(id).await
+            && let Some(code) = state.exit_code
+        {
+            exits.insert(name.clone(), code);
+        }
+    }
+    let _ = tasks::stop_task(engine, &live.containers, None, Duration::ZERO).await;
+    exits
+}
+
+/// ENI detach (policy, after the workloads stopped), pause container
+/// removal, IP release.
+async fn finish_teardown(inner: &Inner, live: &LiveTask) {
+    if let Some(eni) = &live.eni_id
+        && let Err(e) = inner.deps.network_policy.eni_detached(eni).await
+    {
+        tracing::warn!(eni, error = %e, "network policy refused the ENI detach");
+    }
+    if let Some(pause) = &live.pause_id
+        && let Err(e) = inner.deps.engine.remove_container(pause).await
+    {
+        tracing::warn!(container = pause, error = %e, "removing a task ENI failed");
+    }
+    release_ip(inner, live.ip);
+}
+
+/// Removes everything of a task without the lifecycle (failed launches,
+/// shutdown).
+pub(super) async fn teardown(inner: &Inner, live: &LiveTask, timeout: Duration) {
+    if let Some(m) = &live.metadata {
+        m.abort();
+    }
+    for (tg, target) in &live.targets {
+        let _ = inner.deps.targets.deregister(tg, *target);
+    }
+    teardown_containers(inner, live, timeout).await;
+    finish_teardown(inner, live).await;
+}

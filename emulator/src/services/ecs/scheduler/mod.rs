@@ -1,0 +1,271 @@
+//! The ECS scheduler: keeps every service at its desired count with real
+//! tasks, runs rolling deployments, and launches/stops RunTask tasks.
+//!
+//! # Entry point (what the project daemon calls)
+//!
+//! ```text
+//! let (ecs, handle) = EcsRuntime::start(EcsDeps { engine, secrets, project, network,
+//!                                                 subnets, reserved_ips, network_policy,
+//!                                                 targets, gateway_url, .. });
+//! registry.register(ecs.clone());      // the ECS API on the gateway
+//! ...                                  // create the topology's clusters/services via `ecs`
+//! handle.shutdown().await;             // `down`: stops every task it launched
+//! ```
+//!
+//! | file | what it owns |
+//! |---|---|
+//! | [`mod@self`] | [`EcsDeps`], [`EcsRuntime::start`], the loop (tick or wake-up on every API write) |
+//! | [`reconcile`] | per service: classify tasks, apply the deployment arithmetic, post events (under the model lock, no I/O) |
+//! | [`launcher`] | one task's launch and stop: IP, secrets, ENI, policy, containers, targets |
+//! | [`monitor`] | reading Docker's view of running tasks back into the model |
+//! | [`metadata`] | the task metadata v4 and credentials endpoint, served inside each task's namespace |
+//!
+//! What "healthy" means for min-healthy (aws-reference.md §2.6): RUNNING, and
+//! all essential health checks HEALTHY when there are any, and the target
+//! `Healthy` in every target group when the service has load balancers; with
+//! neither, [`EcsDeps::healthy_after_running`] after RUNNING (AWS: 40 s).
+
+mod launcher;
+mod metadata;
+mod monitor;
+mod reconcile;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ipnet::Ipv4Net;
+
+use super::model::Scope;
+use super::service::Ecs;
+use crate::runtime::Engine;
+use crate::services::secretsmanager::SecretsManager;
+use crate::wiring::{NetworkPolicy, Target, TargetRegistry};
+
+/// What the scheduler needs from the rest of emul.
+#[derive(Clone)]
+pub struct EcsDeps {
+    /// The Docker engine (through `runtime` only).
+    pub engine: Engine,
+    /// Secrets Manager, for `secrets[].valueFrom`.
+    pub secrets: Arc<SecretsManager>,
+    /// The project name (Docker names and `io.emul.project` labels).
+    pub project: String,
+    /// The Docker network of the VPC the tasks' ENIs join.
+    pub network: String,
+    /// Subnets tasks may be placed in, by the names/ids services use in
+    /// `awsvpcConfiguration.subnets`.
+    pub subnets: BTreeMap<String, Ipv4Net>,
+    /// Addresses already taken by the project's plan (RDS, ALB ENIs, …):
+    /// task ENIs never get these.
+    pub reserved_ips: BTreeSet<Ipv4Addr>,
+    /// The security-group enforcer (awaited before workloads start).
+    pub network_policy: Arc<dyn NetworkPolicy>,
+    /// Target groups (register when RUNNING, drain before stopping).
+    pub targets: Arc<dyn TargetRegistry>,
+    /// The AWS endpoint as seen from inside a task (`AWS_ENDPOINT_URL`).
+    pub gateway_url: String,
+    /// Extra labels on every Docker object (tests add `io.emul.test=1`).
+    pub extra_labels: HashMap<String, String>,
+    /// How long after RUNNING a task without health checks or load
+    /// balancer counts as healthy (AWS: 40 s; tests use less).
+    pub healthy_after_running: Duration,
+    /// The reconcile period when nothing wakes the loop.
+    pub tick: Duration,
+    /// SIGTERM → SIGKILL grace when stopping containers without
+    /// `stopTimeout` (AWS: 30 s).
+    pub default_stop_timeout: Duration,
+}
+
+impl EcsDeps {
+    /// Defaults for the tunables, AWS's values.
+    pub fn aws_timings(mut self) -> Self {
+        self.healthy_after_running = Duration::from_secs(40);
+        self.tick = Duration::from_secs(1);
+        self.default_stop_timeout = Duration::from_secs(30);
+        self
+    }
+}
+
+/// What the scheduler keeps per launched task (not in the model: Docker ids
+/// and timers are runtime facts, not ECS state).
+#[derive(Debug, Clone)]
+struct LiveTask {
+    /// The region the task lives in.
+    scope: Scope,
+    /// The pause container (ENI) id, once created.
+    pause_id: Option<String>,
+    /// (container name, Docker id), in start order.
+    containers: Vec<(String, String)>,
+    /// The ENI address (released when the task is gone).
+    ip: Option<Ipv4Addr>,
+    /// The ENI's logical id (for `NetworkPolicy::eni_detached`), once attached.
+    eni_id: Option<String>,
+    /// The task's metadata/credentials endpoint server (aborted at stop).
+    metadata: Option<tokio::task::AbortHandle>,
+    /// Target registrations made for it.
+    targets: Vec<(String, Target)>,
+    /// When it reached RUNNING.
+    running_since: Option<Instant>,
+}
+
+/// The shared state of the scheduler.
+struct Inner {
+    /// The ECS service (API + model).
+    ecs: Arc<Ecs>,
+    /// Dependencies.
+    deps: EcsDeps,
+    /// Launched tasks by id.
+    live: Mutex<HashMap<String, LiveTask>>,
+    /// Tasks with a launch or stop in flight (never two at once).
+    busy: Mutex<HashSet<String>>,
+    /// Task ENI addresses in use.
+    ips: Mutex<BTreeSet<Ipv4Addr>>,
+    /// Services whose steady state was already announced.
+    steady: Mutex<HashSet<String>>,
+}
+
+/// The running scheduler; [`EcsHandle::shutdown`] stops it and its tasks.
+pub struct EcsHandle {
+    /// Stops the loop.
+    stop: tokio::sync::watch::Sender<bool>,
+    /// The loop task.
+    join: tokio::task::JoinHandle<()>,
+    /// Shared state, for the final cleanup.
+    inner: Arc<Inner>,
+}
+
+/// The ECS runtime: the API with a scheduler attached.
+pub struct EcsRuntime;
+
+impl EcsRuntime {
+    /// Starts the scheduler on the current tokio runtime. Returns the ECS
+    /// service (register it with the gateway) and the handle.
+    pub fn start(deps: EcsDeps) -> (Arc<Ecs>, EcsHandle) {
+        let ecs = Arc::new(Ecs::new());
+        let handle = Self::attach(ecs.clone(), deps);
+        (ecs, handle)
+    }
+
+    /// Attaches a scheduler to an existing service.
+    pub fn attach(ecs: Arc<Ecs>, deps: EcsDeps) -> EcsHandle {
+        ecs.attach_runtime();
+        let inner = Arc::new(Inner {
+            ecs: ecs.clone(),
+            deps,
+            live: Mutex::default(),
+            busy: Mutex::default(),
+            ips: Mutex::default(),
+            steady: Mutex::default(),
+        });
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let changed = ecs.changed();
+        let looping = inner.clone();
+        let join = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = changed.notified() => {}
+                    _ = tokio::time::sleep(looping.deps.tick) => {}
+                    _ = stopped.changed() => break,
+                }
+                looping.clone().tick().await;
+                // Never starve the rest of a current-thread runtime.
+                tokio::task::yield_now().await;
+            }
+        });
+        EcsHandle { stop, join, inner }
+    }
+}
+
+impl EcsHandle {
+    /// Stops the loop and removes every task container it launched.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.join.await;
+        let live: Vec<(String, LiveTask)> = self
+            .inner
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .collect();
+        for (id, task) in live {
+            let _ = id;
+            launcher::teardown(&self.inner, &task, Duration::from_secs(1)).await;
+        }
+    }
+}
+
+impl Inner {
+    /// One pass: read Docker back, reconcile services, start launches/stops.
+    async fn tick(self: Arc<Self>) {
+        monitor::observe(&self).await;
+        let live_view = self.live_view();
+        let mut work = Vec::new();
+        for scope in self.ecs.scopes() {
+            let steady = &self.steady;
+            let deps = &self.deps;
+            let busy = self.busy.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            work.extend(self.ecs.write_quiet(&scope, |region| {
+                reconcile::services(region, deps, &live_view, steady, super::service::now());
+                reconcile::pending_work(region, &busy)
+            }));
+        }
+        for item in work {
+            self.busy
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(item.task_id().to_string());
+            let inner = self.clone();
+            tokio::spawn(async move {
+                let id = item.task_id().to_string();
+                match item {
+                    reconcile::Work::Launch { scope, task_id } => {
+                        launcher::launch(&inner, &scope, &task_id).await
+                    }
+                    reconcile::Work::Stop { scope, task_id } => {
+                        launcher::stop(&inner, &scope, &task_id).await
+                    }
+                }
+                inner
+                    .busy
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&id);
+                inner.ecs.changed().notify_one();
+            });
+        }
+    }
+
+    /// A snapshot of what reconcile needs to know about launched tasks:
+    /// how long they have been RUNNING and their target states.
+    fn live_view(&self) -> reconcile::LiveView {
+        let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        live.iter()
+            .map(|(id, t)| {
+                let states: Vec<(&String, &Target, crate::wiring::TargetState)> = t
+                    .targets
+                    .iter()
+                    .map(|(tg, target)| (tg, target, self.deps.targets.state(tg, *target)))
+                    .collect();
+                let lb_healthy = states
+                    .iter()
+                    .all(|(_, _, s)| *s == crate::wiring::TargetState::Healthy);
+                let lb_unhealthy = states
+                    .iter()
+                    .find(|(_, _, s)| *s == crate::wiring::TargetState::Unhealthy)
+                    .map(|(tg, target, _)| ((*tg).clone(), target.port));
+                (
+                    id.clone(),
+                    reconcile::LiveFacts {
+                        running_for: t.running_since.map(|s| s.elapsed()),
+                        lb_healthy,
+                        lb_unhealthy,
+                        has_targets: !t.targets.is_empty(),
+                    },
+                )
+            })
+            .collect()
+    }
+}

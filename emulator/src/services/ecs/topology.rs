@@ -1,0 +1,222 @@
+//! The topology's ECS resources → the ECS model, at `up`: the cluster, one
+//! task definition per service (revision 1 of its family) and the services,
+//! exactly as if a user had called CreateCluster, RegisterTaskDefinition and
+//! CreateService. The daemon calls [`seed`] after [`super::EcsRuntime::start`].
+//!
+//! What the topology names but only other parts can turn into AWS
+//! identifiers comes in through [`SeedNames`]: secret ARNs (Secrets Manager
+//! creates the topology's secrets) and target group ARNs (ELBv2).
+
+use serde_json::{Value, json};
+
+use super::errors::EcsError;
+use super::model::Scope;
+use super::model::service::NewService;
+use super::service::{Ecs, now};
+use crate::topology::Topology;
+use crate::topology::model::secrets::ValueFrom;
+
+/// How topology names become AWS identifiers.
+pub struct SeedNames<'a> {
+    /// A topology `value_from` → the Secrets Manager `valueFrom` ARN the agent
+    /// resolves (`arn:…:secret:<name>-AbCdEf[:key:stage:version]`).
+    pub secret_value_from: &'a dyn Fn(&ValueFrom) -> Option<String>,
+    /// A topology target group name → its ARN.
+    pub target_group_arn: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Creates the topology's cluster, task definitions and services in `ecs`.
+/// Idempotent for the cluster; a service that already exists is an error
+/// (as CreateService would say).
+pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Result<(), EcsError> {
+    let Some(cluster) = &topo.ecs_cluster else {
+        return Ok(());
+    };
+    let namespace = topo
+        .service_discovery_namespace
+        .as_ref()
+        .map(|n| n.name.value.clone());
+    ecs.write(scope, |region| {
+        let cluster_name = region.create_cluster(
+            Some(cluster.name.value.clone()),
+            vec![],
+            json!([]),
+            None,
+            now(),
+        )?;
+        for s in &cluster.services {
+            let td = &s.task_definition;
+            let containers: Vec<Value> = td
+                .container_definitions
+                .iter()
+                .map(|c| {
+                    let mut o = json!({
+                        "name": c.name.value,
+                        "image": c.image.value,
+                        "essential": c.essential.value,
+                        "environment": c.environment.iter()
+                            .map(|(k, v)| json!({"name": k.value, "value": v}))
+                            .collect::<Vec<_>>(),
+                        "portMappings": c.port_mappings.iter()
+                            .map(|p| json!({"containerPort": p.container_port.value, "protocol": p.protocol.as_str()}))
+                            .collect::<Vec<_>>(),
+                        "secrets": c.secrets.iter()
+                            .map(|sec| json!({"name": sec.name.value,
+                                "valueFrom": (names.secret_value_from)(&sec.value_from.value)
+                                    .unwrap_or_else(|| sec.value_from.value.raw.clone())}))
+                            .collect::<Vec<_>>(),
+                        "dependsOn": c.depends_on.iter()
+                            .map(|d| json!({"containerName": d.container_name.value, "condition": d.condition.value.as_str()}))
+                            .collect::<Vec<_>>(),
+                    });
+                    let m = o.as_object_mut().expect("object");
+                    let mut set = |k: &str, v: Option<Value>| {
+                        if let Some(v) = v {
+                            m.insert(k.into(), v);
+                        }
+                    };
+                    set("command", c.command.as_ref().map(|v| json!(v)));
+                    set("entryPoint", c.entry_point.as_ref().map(|v| json!(v)));
+                    set("workingDirectory", c.working_directory.as_ref().map(|v| json!(v)));
+                    set("user", c.user.as_ref().map(|v| json!(v)));
+                    set("cpu", c.cpu.as_ref().map(|v| json!(v.value)));
+                    set("memory", c.memory.as_ref().map(|v| json!(v.value)));
+                    set("memoryReservation", c.memory_reservation.as_ref().map(|v| json!(v.value)));
+                    set("stopTimeout", c.stop_timeout.as_ref().map(|v| json!(v.value)));
+                    set(
+                        "healthCheck",
+                        c.health_check.as_ref().map(|h| {
+                            json!({"command": h.command.value, "interval": h.interval.value,
+                                   "timeout": h.timeout.value, "retries": h.retries.value,
+                                   "startPeriod": h.start_period.value})
+                        }),
+                    );
+                    o
+                })
+                .collect();
+            let mut body = json!({
+                "family": td.family.value,
+                "networkMode": "awsvpc",
+                "requiresCompatibilities": [s.launch_type.value.as_str()],
+                "containerDefinitions": containers,
+            });
+            if let Some(cpu) = &td.cpu {
+                body["cpu"] = json!(cpu.value.to_string());
+            }
+            if let Some(mem) = &td.memory {
+                body["memory"] = json!(mem.value.to_string());
+            }
+            let Value::Object(body) = body else {
+                unreachable!("built as an object")
+            };
+            let td_arn = region.register_task_definition(body, now())?;
+            let load_balancers: Vec<Value> = s
+                .load_balancers
+                .iter()
+                .map(|lb| {
+                    json!({
+                        "targetGroupArn": (names.target_group_arn)(&lb.target_group.value)
+                            .unwrap_or_else(|| lb.target_group.value.clone()),
+                        "containerName": lb.container_name.value,
+                        "containerPort": lb.container_port.as_ref().map(|p| p.value),
+                    })
+                })
+                .collect();
+            let registries: Vec<Value> = namespace
+                .iter()
+                .map(|ns| {
+                    let name = s
+                        .service_discovery_name
+                        .as_ref()
+                        .map(|n| n.value.clone())
+                        .unwrap_or_else(|| s.name.value.clone());
+                    json!({"emulName": format!("{name}.{ns}")})
+                })
+                .collect();
+            let mut config = json!({
+                "minimumHealthyPercent": s.deployment_minimum_healthy_percent.value,
+                "maximumPercent": s.deployment_maximum_percent.value,
+            });
+            if let Some(cb) = &s.deployment_circuit_breaker {
+                config["deploymentCircuitBreaker"] = json!({"enable": cb.enable, "rollback": cb.rollback});
+            }
+            region.create_service(
+                &cluster_name,
+                NewService {
+                    name: s.name.value.clone(),
+                    task_definition: td_arn,
+                    desired_count: u32::try_from(s.desired_count.value).unwrap_or(0),
+                    launch_type: Some(s.launch_type.value.as_str().to_string()),
+                    deployment_configuration: Some(config),
+                    network_configuration: Some(json!({"awsvpcConfiguration": {
+                        "subnets": s.subnets.iter().map(|x| x.value.clone()).collect::<Vec<_>>(),
+                        "securityGroups": s.security_groups.iter().map(|x| x.value.clone()).collect::<Vec<_>>(),
+                        "assignPublicIp": if s.assign_public_ip { "ENABLED" } else { "DISABLED" },
+                    }})),
+                    load_balancers: Some(Value::Array(load_balancers)),
+                    service_registries: Some(Value::Array(registries)),
+                    health_check_grace_period: s
+                        .health_check_grace_period_seconds
+                        .as_ref()
+                        .and_then(|g| u32::try_from(g.value).ok()),
+                    ..NewService::default()
+                },
+                now(),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_seed_fixture_with_ecs_seeds_cleanly() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/topologies");
+        let mut seeded = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let topo = match crate::topology::load(&path) {
+                Ok(t) => t,
+                Err(e) => panic!("{}: {e:?}", path.display()),
+            };
+            let Some(cluster) = &topo.ecs_cluster else {
+                continue;
+            };
+            let ecs = Ecs::new();
+            let scope = Scope {
+                account: topo.account_id.value.clone(),
+                region: topo.region.value.clone(),
+            };
+            let names = SeedNames {
+                secret_value_from: &|vf: &ValueFrom| {
+                    Some(format!(
+                        "arn:aws:secretsmanager:us-east-1:000000000000:secret:{}-AbCdEf",
+                        vf.secret
+                    ))
+                },
+                target_group_arn: &|name: &str| {
+                    Some(format!(
+                        "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/{name}/0123456789abcdef"
+                    ))
+                },
+            };
+            seed(&ecs, &scope, &topo, &names).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let services = ecs.read(&scope, |r| r.services.len());
+            assert_eq!(services, cluster.services.len(), "{}", path.display());
+            ecs.read(&scope, |r| {
+                for s in r.services.values() {
+                    assert_eq!(s.deployments.len(), 1);
+                    assert_eq!(s.status, "ACTIVE");
+                }
+            });
+            seeded += 1;
+        }
+        assert!(
+            seeded >= 3,
+            "the seed fixtures with an ECS cluster were seeded"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Shared harnesses for the Docker integration tests (one file per piece).
+
+pub mod ecs;
