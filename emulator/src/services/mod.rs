@@ -5,4 +5,5 @@
 //! `errors` (every code and message exactly as AWS sends it). The service
 //! type implements [`crate::gateway::AwsService`] to plug into the gateway.
 
+pub mod elbv2;
 pub mod secretsmanager;
