@@ -18,6 +18,7 @@
 //! | [`state`] | durable storage: the fsync'd append-only record log |
 //! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
 //! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
+//! | [`dataplane`] | the ALB data plane: listeners, rule matching, proxying to targets, health checks |
 //! | [`wiring`] | the seams between ECS, the ALB and security groups (traits the daemon plugs together) |
 //!
 //! Rules that keep it clean (see `docs/decisions/`): service models are plain
@@ -25,6 +26,7 @@
 //! through snapshots and never waits on a control-plane lock.
 
 pub mod cli;
+pub mod dataplane;
 pub mod gateway;
 pub mod probes;
 pub mod runtime;
