@@ -588,3 +588,197 @@ impl Elbv2 {
         Ok(self.tags.get(arn).cloned().unwrap_or_default())
     }
 }
+
+/// What CreateTargetGroup asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTargetGroup {
+    /// `Name`.
+    pub name: String,
+    /// `Protocol` (HTTP/HTTPS).
+    pub protocol: String,
+    /// `Port`.
+    pub port: u16,
+    /// `VpcId`.
+    pub vpc_id: String,
+    /// `TargetType`.
+    pub target_type: String,
+    /// Health-check settings (defaults filled in by the caller).
+    pub health_check: target_group::HealthCheck,
+}
+
+impl Elbv2 {
+    /// CreateTargetGroup: idempotent for identical settings, else
+    /// `DuplicateTargetGroupName`.
+    pub fn create_target_group(&mut self, new: NewTargetGroup) -> Result<String, ElbError> {
+        let name_ok = !new.name.is_empty()
+            && new.name.len() <= 32
+            && new
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !new.name.starts_with('-')
+            && !new.name.ends_with('-');
+        if !name_ok {
+            return Err(ElbError::Validation(format!(
+                "Target group name '{}' can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, and must not begin or end with a hyphen",
+                new.name
+            )));
+        }
+        if !["HTTP", "HTTPS"].contains(&new.protocol.as_str()) {
+            return Err(ElbError::Validation(format!(
+                "Protocol '{}' is not supported for an application load balancer target group",
+                new.protocol
+            )));
+        }
+        if !["ip", "instance"].contains(&new.target_type.as_str()) {
+            return Err(ElbError::Validation(format!(
+                "Target type '{}' is not supported by emul (ip, instance)",
+                new.target_type
+            )));
+        }
+        new.health_check.validate()?;
+        if let Some(existing) = self.target_groups.values().find(|t| t.name == new.name) {
+            let same = existing.protocol == new.protocol
+                && existing.port == new.port
+                && existing.vpc_id == new.vpc_id
+                && existing.target_type == new.target_type
+                && existing.health_check == new.health_check;
+            return if same {
+                Ok(existing.arn.clone())
+            } else {
+                Err(ElbError::DuplicateTargetGroupName(
+                    "A target group with the same name exists, but with different settings".into(),
+                ))
+            };
+        }
+        let arn = self.target_group_arn(&new.name);
+        let mut tg = TargetGroup::new(arn.clone(), new.name, new.protocol, new.port, new.vpc_id);
+        tg.target_type = new.target_type;
+        tg.health_check = new.health_check;
+        self.target_groups.insert(arn.clone(), tg);
+        Ok(arn)
+    }
+
+    /// CreateLoadBalancer (application type): idempotent by name.
+    pub fn create_load_balancer(
+        &mut self,
+        name: &str,
+        internal: bool,
+        subnets: Vec<String>,
+        security_groups: Vec<String>,
+        now_ms: i64,
+    ) -> Result<String, ElbError> {
+        let name_ok = !name.is_empty()
+            && name.len() <= 32
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !name.starts_with('-')
+            && !name.ends_with('-')
+            && !name.starts_with("internal-");
+        if !name_ok {
+            return Err(ElbError::Validation(format!(
+                "Load balancer name '{name}' can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, must not begin or end with a hyphen, and must not begin with 'internal-'"
+            )));
+        }
+        if let Some(lb) = self.load_balancers.values().find(|l| l.name == name) {
+            return Ok(lb.arn.clone());
+        }
+        if subnets.len() < 2 {
+            return Err(ElbError::Validation(
+                "At least two subnets in two different Availability Zones must be specified".into(),
+            ));
+        }
+        let arn = self.load_balancer_arn(name);
+        let zones = subnets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let az = format!("{}{}", self.region, (b'a' + (i % 26) as u8) as char);
+                (s.clone(), az)
+            })
+            .collect();
+        let lb = LoadBalancer {
+            arn: arn.clone(),
+            name: name.into(),
+            dns_name: self.dns_name(name, internal),
+            scheme: if internal {
+                "internal"
+            } else {
+                "internet-facing"
+            }
+            .into(),
+            vpc_id: format!("vpc-{}", &id16(&[&self.account, &self.region, "vpc"])),
+            zones,
+            security_groups,
+            created_ms: now_ms,
+            attributes: DEFAULT_LB_ATTRIBUTES
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        self.load_balancers.insert(arn.clone(), lb);
+        Ok(arn)
+    }
+
+    /// CreateListener: one per port per load balancer (`DuplicateListener`).
+    pub fn create_listener(
+        &mut self,
+        lb_arn: &str,
+        protocol: &str,
+        port: u16,
+        default_action: Action,
+    ) -> Result<String, ElbError> {
+        if !self.load_balancers.contains_key(lb_arn) {
+            return Err(ElbError::load_balancer_not_found(lb_arn));
+        }
+        if !["HTTP", "HTTPS"].contains(&protocol) {
+            return Err(ElbError::Validation(format!(
+                "Listener protocol '{protocol}' must be one of 'HTTPS, HTTP'"
+            )));
+        }
+        let on_lb: Vec<&Listener> = self
+            .listeners
+            .values()
+            .filter(|l| l.load_balancer_arn == lb_arn)
+            .collect();
+        if on_lb.iter().any(|l| l.port == port) {
+            return Err(ElbError::DuplicateListener(
+                "A listener already exists on this port for this load balancer".into(),
+            ));
+        }
+        if on_lb.len() >= limits::LISTENERS_PER_LOAD_BALANCER {
+            return Err(ElbError::Validation(format!(
+                "A load balancer can have at most {} listeners",
+                limits::LISTENERS_PER_LOAD_BALANCER
+            )));
+        }
+        limits::check_action(&default_action, protocol)?;
+        for arn in default_action.target_group_arns() {
+            self.target_group(arn)?;
+        }
+        let arn = self.listener_arn(lb_arn);
+        let rule = self.rule_arn(&arn);
+        self.rules.insert(
+            rule.clone(),
+            Rule {
+                arn: rule.clone(),
+                listener_arn: arn.clone(),
+                priority: None,
+                conditions: Vec::new(),
+                action: default_action,
+            },
+        );
+        self.listeners.insert(
+            arn.clone(),
+            Listener {
+                arn: arn.clone(),
+                load_balancer_arn: lb_arn.into(),
+                port,
+                protocol: protocol.into(),
+                host_port: None,
+                certificate_domains: Vec::new(),
+                default_rule_arn: rule,
+            },
+        );
+        Ok(arn)
+    }
+}

@@ -5,6 +5,7 @@
 //! of conditions/actions/targets lives in [`parse`], the shared rendering of
 //! resources in [`render`].
 
+mod create;
 mod describe;
 mod listeners;
 pub mod parse;
@@ -20,6 +21,9 @@ use crate::gateway::registry::RequestContext;
 
 /// Every operation emul implements, by wire name.
 pub const OPERATIONS: &[&str] = &[
+    "CreateListener",
+    "CreateLoadBalancer",
+    "CreateTargetGroup",
     "CreateRule",
     "DeleteRule",
     "DeregisterTargets",
@@ -47,6 +51,9 @@ pub fn dispatch(
     p: &QueryParams,
 ) -> Result<String, AwsError> {
     let r = match operation {
+        "CreateTargetGroup" => create::target_group(svc, ctx, p),
+        "CreateLoadBalancer" => create::load_balancer(svc, ctx, p),
+        "CreateListener" => create::listener(svc, ctx, p),
         "DescribeLoadBalancers" => describe::load_balancers(svc, ctx, p),
         "DescribeListeners" => describe::listeners(svc, ctx, p),
         "DescribeRules" => describe::rules(svc, ctx, p),
