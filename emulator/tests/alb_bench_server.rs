@@ -9,10 +9,9 @@
 #[path = "support/alb.rs"]
 mod alb_support;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use emul::dataplane::alb::AlbRuntime;
+use emul::dataplane::alb::{AlbOptions, AlbRuntime};
 use emul::services::elbv2::service::now_ms;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -21,7 +20,7 @@ async fn alb_bench_server() {
     let urls = std::env::var("EMUL_BENCH_URLS").expect("EMUL_BENCH_URLS");
     let stop = std::env::var("EMUL_BENCH_STOP").expect("EMUL_BENCH_STOP");
     let topology = emul::topology::parse_str(alb_support::TOPOLOGY).unwrap();
-    let alb = AlbRuntime::start(&topology, HashMap::new(), HashMap::new(), now_ms())
+    let alb = AlbRuntime::start(&topology, AlbOptions::default(), now_ms())
         .await
         .unwrap();
     let up = alb_support::Upstream::start("bench").await;

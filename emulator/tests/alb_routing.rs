@@ -5,13 +5,13 @@
 #[path = "support/alb.rs"]
 mod alb_support;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use alb_support::{TOPOLOGY, Upstream, client, get};
-use emul::dataplane::alb::AlbRuntime;
+use emul::dataplane::alb::{AlbOptions, AlbRuntime};
 use emul::gateway::AwsService;
 use emul::gateway::query::QueryParams;
 use emul::gateway::registry::{Input, Output, RequestContext};
@@ -19,7 +19,7 @@ use emul::services::elbv2::service::now_ms;
 
 async fn start() -> AlbRuntime {
     let topology = emul::topology::parse_str(TOPOLOGY).expect("valid topology");
-    AlbRuntime::start(&topology, HashMap::new(), HashMap::new(), now_ms())
+    AlbRuntime::start(&topology, AlbOptions::default(), now_ms())
         .await
         .expect("ALB starts")
 }

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use emul::dataplane::alb::AlbRuntime;
+use emul::dataplane::alb::{AlbOptions, AlbRuntime};
 use emul::runtime::Engine;
 use emul::services::elbv2::service::now_ms;
 use emul::wiring::{Target, TargetState};
@@ -103,8 +103,10 @@ async fn docker_alb_connects_to_tasks_from_its_eni() {
     let topology = emul::topology::parse_str(alb_support::TOPOLOGY).unwrap();
     let alb = AlbRuntime::start(
         &topology,
-        HashMap::from([("front".to_string(), ns)]),
-        HashMap::new(),
+        AlbOptions {
+            netns: HashMap::from([("front".to_string(), ns)]),
+            ..AlbOptions::default()
+        },
         now_ms(),
     )
     .await

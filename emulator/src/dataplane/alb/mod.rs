@@ -14,17 +14,21 @@
 //! The project daemon calls [`AlbRuntime::start`] once:
 //!
 //! ```text
-//! let alb = AlbRuntime::start(&topology, netns_by_alb_name, host_ports, now_ms).await?;
+//! let opts = AlbOptions { netns: netns_by_alb_name, host_ports, ..AlbOptions::default() };
+//! let alb = AlbRuntime::start(&topology, opts, now_ms).await?;
 //! registry.register(alb.elbv2.clone());      // the ELBv2 API on the gateway
 //! ecs_deps.targets = alb.targets.clone();    // Arc<dyn TargetRegistry> for the scheduler
 //! for l in &alb.listeners { println!("{} {}", l.load_balancer, l.url); }
 //! ```
 //!
-//! - `netns_by_alb_name`: the network namespace of each ALB's ENI (its
+//! - [`AlbOptions::netns`]: the network namespace of each ALB's ENI (its
 //!   pause container). An ALB without one connects from the host (NetNs-less
 //!   mode, for tests without Docker).
-//! - `host_ports`: `(alb name, listener port) → loopback port`, overriding
-//!   the topology's `host_port`; neither → an ephemeral port.
+//! - [`AlbOptions::host_ports`]: `(alb name, listener port) → loopback port`,
+//!   overriding the topology's `host_port`; neither → an ephemeral port.
+//! - [`AlbOptions::ca_dir`]: where the local CA lives ([`tls::default_ca_dir`]);
+//!   created on first use by an HTTPS listener. `ca.pem` there is the file to
+//!   trust (`alb.ca_cert_path`).
 //!
 //! Listeners bind `127.0.0.1`. A listener whose ALB security groups don't
 //! admit `0.0.0.0/0` on its port ([`admits_internet`]) accepts and
@@ -32,9 +36,10 @@
 //! Every change through the ELBv2 API reaches the next request: the proxy
 //! reads the service's `arc-swap` snapshot, never a lock.
 //!
-//! Not implemented yet: HTTPS listeners (TLS termination with the local CA,
-//! SNI, HTTP/2 via ALPN) — such listeners are not bound; HTTPS toward
-//! targets; app-cookie stickiness (`AWSALBAPP-*`).
+//! HTTPS listeners terminate TLS with certificates from the local CA
+//! ([`tls`]), one per `certificate_domains` entry chosen by SNI, HTTP/2 or
+//! HTTP/1.1 by ALPN. Not implemented yet: HTTPS toward targets, app-cookie
+//! stickiness (`AWSALBAPP-*`).
 //!
 //! [`admits_internet`]: crate::services::elbv2::model::build::admits_internet
 
@@ -44,9 +49,11 @@ pub mod proxy;
 pub mod registry;
 pub mod responses;
 pub mod select;
+pub mod tls;
 
 use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use hyper::service::service_fn;
@@ -84,6 +91,27 @@ pub struct ListenerEndpoint {
     pub admitted: bool,
 }
 
+/// How the ALB is started (see the module docs).
+#[derive(Debug, Clone)]
+pub struct AlbOptions {
+    /// ALB name → its ENI's namespace; absent → host mode.
+    pub netns: HashMap<String, NetNs>,
+    /// (ALB name, listener port) → loopback port.
+    pub host_ports: HashMap<(String, u16), u16>,
+    /// The local CA's directory.
+    pub ca_dir: PathBuf,
+}
+
+impl Default for AlbOptions {
+    fn default() -> Self {
+        AlbOptions {
+            netns: HashMap::new(),
+            host_ports: HashMap::new(),
+            ca_dir: tls::default_ca_dir(),
+        }
+    }
+}
+
 /// A running ALB data plane; dropping it stops listeners and health checks.
 pub struct AlbRuntime {
     /// The ELBv2 API (register it with the gateway).
@@ -92,6 +120,8 @@ pub struct AlbRuntime {
     pub targets: Arc<dyn TargetRegistry>,
     /// The bound listeners.
     pub listeners: Vec<ListenerEndpoint>,
+    /// The local CA certificate to trust for HTTPS listeners, once created.
+    pub ca_cert_path: Option<PathBuf>,
     /// Accept loops and the health checker.
     tasks: Vec<JoinHandle<()>>,
 }
@@ -108,8 +138,7 @@ impl AlbRuntime {
     /// Starts every listener of the topology's ALBs and the health checker.
     pub async fn start(
         topology: &Topology,
-        netns: HashMap<String, NetNs>,
-        host_ports: HashMap<(String, u16), u16>,
+        options: AlbOptions,
         now_ms: i64,
     ) -> std::io::Result<AlbRuntime> {
         let model = build::from_topology(topology, now_ms);
@@ -121,17 +150,22 @@ impl AlbRuntime {
                 }
             }
         }
-        Self::start_model(model, netns, host_ports, refused).await
+        Self::start_model(model, options, refused).await
     }
 
     /// Starts from an already-built model (tests). `refused`: (ALB name,
     /// listener port) pairs whose listener refuses connections.
     pub async fn start_model(
         model: Elbv2,
-        netns: HashMap<String, NetNs>,
-        host_ports: HashMap<(String, u16), u16>,
+        options: AlbOptions,
         refused: HashSet<(String, u16)>,
     ) -> std::io::Result<AlbRuntime> {
+        let AlbOptions {
+            netns,
+            host_ports,
+            ca_dir,
+        } = options;
+        let mut ca: Option<tls::LocalCa> = None;
         let elbv2 = Arc::new(Elbv2Service::new(model.clone()));
         let selector = Arc::new(Selector::default());
         let mut connectors = HashMap::new();
@@ -154,10 +188,19 @@ impl AlbRuntime {
                 .values()
                 .filter(|l| l.load_balancer_arn == lb.arn)
             {
-                if l.protocol != "HTTP" {
-                    tracing::warn!(alb = %lb.name, port = l.port, "HTTPS listeners are not served yet");
-                    continue;
-                }
+                let acceptor = if l.protocol == "HTTPS" {
+                    if ca.is_none() {
+                        ca = Some(
+                            tls::LocalCa::load_or_create(&ca_dir).map_err(std::io::Error::other)?,
+                        );
+                    }
+                    let local_ca = ca.as_ref().expect("just created");
+                    let config = tls::server_config(local_ca, &l.certificate_domains)
+                        .map_err(std::io::Error::other)?;
+                    Some(tokio_rustls::TlsAcceptor::from(config))
+                } else {
+                    None
+                };
                 let host_port = host_ports
                     .get(&(lb.name.clone(), l.port))
                     .copied()
@@ -172,7 +215,7 @@ impl AlbRuntime {
                     port: l.port,
                     protocol: l.protocol.clone(),
                     addr,
-                    url: format!("http://{addr}"),
+                    url: format!("{}://{addr}", l.protocol.to_ascii_lowercase()),
                     admitted,
                 });
                 let proxy = Arc::new(Proxy {
@@ -181,7 +224,9 @@ impl AlbRuntime {
                     selector: selector.clone(),
                     client: client.clone(),
                 });
-                tasks.push(tokio::spawn(accept_loop(listener, proxy, admitted)));
+                tasks.push(tokio::spawn(accept_loop(
+                    listener, proxy, admitted, acceptor,
+                )));
             }
         }
         let fallback = AlbConnector {
@@ -196,10 +241,12 @@ impl AlbRuntime {
         let targets: Arc<dyn TargetRegistry> = Arc::new(registry::AlbTargetRegistry {
             elbv2: elbv2.clone(),
         });
+        let ca_cert_path = ca.map(|c| c.cert_path());
         Ok(AlbRuntime {
             elbv2,
             targets,
             listeners,
+            ca_cert_path,
             tasks,
         })
     }
@@ -212,7 +259,12 @@ impl AlbRuntime {
     }
 }
 
-async fn accept_loop(listener: TcpListener, proxy: Arc<Proxy>, admitted: bool) {
+async fn accept_loop(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    admitted: bool,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
@@ -227,14 +279,30 @@ async fn accept_loop(listener: TcpListener, proxy: Arc<Proxy>, admitted: bool) {
         let _ = stream.set_nodelay(true);
         let proxy = proxy.clone();
         let builder = builder.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| {
                 let proxy = proxy.clone();
                 async move { Ok::<_, std::convert::Infallible>(proxy.handle(req, peer).await) }
             });
-            let _ = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), svc)
-                .await;
+            match tls {
+                None => {
+                    let _ = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+                        .await;
+                }
+                Some(acceptor) => {
+                    let handshake = tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        acceptor.accept(stream),
+                    );
+                    if let Ok(Ok(tls_stream)) = handshake.await {
+                        let _ = builder
+                            .serve_connection_with_upgrades(TokioIo::new(tls_stream), svc)
+                            .await;
+                    }
+                }
+            }
         });
     }
 }
