@@ -663,3 +663,43 @@ fn built_from_a_seed_topology() {
     }
     assert!(found > 0, "no fixture with a load balancer");
 }
+
+#[test]
+fn admission_needs_world_ingress_on_the_listener_port() {
+    let yaml = r#"
+name: adm
+vpc:
+  cidr_block: 10.0.0.0/16
+  subnets:
+    - { name: a, cidr_block: 10.0.1.0/24, availability_zone: us-east-1a, public: true }
+    - { name: b, cidr_block: 10.0.2.0/24, availability_zone: us-east-1b, public: true }
+security_groups:
+  - name: web
+    ingress:
+      - { protocol: tcp, from_port: 80, to_port: 90, cidr_blocks: [0.0.0.0/0] }
+  - name: vpc-only
+    ingress:
+      - { protocol: tcp, port: 443, cidr_blocks: [10.0.0.0/8] }
+  - name: all
+    ingress:
+      - { protocol: "-1", cidr_blocks: [0.0.0.0/0] }
+load_balancers:
+  - name: one
+    subnets: [a, b]
+    security_groups: [web, vpc-only]
+    listeners:
+      - { port: 80, default_action: { fixed_response: { status_code: "200" } } }
+  - name: two
+    subnets: [a, b]
+    security_groups: [all]
+    listeners:
+      - { port: 8443, default_action: { fixed_response: { status_code: "200" } } }
+"#;
+    let t = crate::topology::parse_str(yaml).expect("valid");
+    let one = &t.load_balancers[0];
+    assert!(build::admits_internet(&t, one, 80));
+    assert!(build::admits_internet(&t, one, 90));
+    assert!(!build::admits_internet(&t, one, 443));
+    assert!(!build::admits_internet(&t, one, 91));
+    assert!(build::admits_internet(&t, &t.load_balancers[1], 8443));
+}
