@@ -427,3 +427,42 @@ async fn zero_failures_while_a_target_drains_and_stops() {
     assert!(ok >= 1000, "only {ok} requests");
     assert_eq!(failed, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_cookie_stickiness_follows_the_application_cookie() {
+    let alb = start().await;
+    let (a, b) = (
+        Upstream::start("app-a").await,
+        Upstream::start("app-b").await,
+    );
+    register(&alb, "app", &[&a, &b]);
+    wait_for_state(&alb, "app", &a, "healthy", Duration::from_secs(5)).await;
+    wait_for_state(&alb, "app", &b, "healthy", Duration::from_secs(5)).await;
+    let url = &alb.listener("front", 80).unwrap().url;
+    let c = client();
+    // No app cookie set by the target: no AWSALBAPP cookie, round robin.
+    let plain = get(&c, &format!("{url}/app/x"), &[]).await.unwrap();
+    assert!(plain.headers.get("set-cookie").is_none());
+    let login = get(&c, &format!("{url}/login"), &[]).await.unwrap();
+    let lines: Vec<&str> = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("session=s1")),
+        "the app cookie passes through: {lines:?}"
+    );
+    let albapp = lines
+        .iter()
+        .find(|l| l.starts_with("AWSALBAPP-0="))
+        .expect("AWSALBAPP-0 added");
+    let cookie = format!("session=s1; {}", albapp.split(';').next().unwrap());
+    for _ in 0..10 {
+        let r = get(&c, &format!("{url}/app/y"), &[("cookie", &cookie)])
+            .await
+            .unwrap();
+        assert_eq!(r.body, login.body);
+    }
+}

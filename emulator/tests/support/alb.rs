@@ -64,6 +64,12 @@ impl Upstream {
                             }
                             n.fetch_add(1, Ordering::SeqCst);
                             let mut r = hyper::Response::new(Full::new(Bytes::from(name)));
+                            if req.uri().path() == "/login" {
+                                r.headers_mut().insert(
+                                    "set-cookie",
+                                    http::HeaderValue::from_static("session=s1; Path=/"),
+                                );
+                            }
                             for (src, dst) in [
                                 ("x-forwarded-for", "x-seen-xff"),
                                 ("x-forwarded-proto", "x-seen-proto"),
@@ -174,6 +180,12 @@ target_groups:
     health_check: { path: /health, interval: 5, timeout: 2, healthy_threshold: 2, unhealthy_threshold: 2 }
     deregistration_delay: 2
     stickiness: { type: lb_cookie, cookie_duration: 3600 }
+  - name: app
+    port: 8080
+    target_type: ip
+    health_check: { path: /health, interval: 5, timeout: 2, healthy_threshold: 2, unhealthy_threshold: 2 }
+    deregistration_delay: 0
+    stickiness: { type: app_cookie, cookie_name: session, cookie_duration: 3600 }
   - name: canary
     port: 8080
     target_type: ip
@@ -212,6 +224,11 @@ load_balancers:
               - path_pattern: ["/old/*"]
             action:
               redirect: { protocol: HTTPS, port: "443", path: "/new/#{path}", status_code: HTTP_301 }
+          - priority: 45
+            conditions:
+              - path_pattern: ["/app/*", "/login"]
+            action:
+              forward: { target_group: app }
           - priority: 50
             conditions:
               - path_pattern: ["/teapot"]

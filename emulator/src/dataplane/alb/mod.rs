@@ -38,8 +38,7 @@
 //!
 //! HTTPS listeners terminate TLS with certificates from the local CA
 //! ([`tls`]), one per `certificate_domains` entry chosen by SNI, HTTP/2 or
-//! HTTP/1.1 by ALPN. Not implemented yet: HTTPS toward targets, app-cookie
-//! stickiness (`AWSALBAPP-*`).
+//! HTTP/1.1 by ALPN. Not implemented yet: HTTPS toward targets.
 //!
 //! [`admits_internet`]: crate::services::elbv2::model::build::admits_internet
 

@@ -91,6 +91,10 @@ struct Chosen {
     key: TargetKey,
     /// `Set-Cookie` lines to add to the response.
     cookies: Vec<String>,
+    /// App-cookie stickiness: the application cookie's name and the
+    /// `AWSALBAPP-0` line to add once the target sets that cookie (or at
+    /// once when the client already carried a valid `AWSALBAPP-0`).
+    app_cookie: Option<(String, String, bool)>,
 }
 
 impl Proxy {
@@ -196,7 +200,7 @@ impl Proxy {
             });
             let (parts, _) = resp.into_parts();
             let mut out = Response::from_parts(parts, responses::full(Bytes::new()));
-            Self::rewrite_response(&mut out, &chosen.cookies, true);
+            Self::rewrite_response(&mut out, &chosen, true);
             return Ok(out);
         }
         let (parts, body) = resp.into_parts();
@@ -207,7 +211,7 @@ impl Proxy {
         }
         .boxed();
         let mut out = Response::from_parts(parts, body);
-        Self::rewrite_response(&mut out, &chosen.cookies, false);
+        Self::rewrite_response(&mut out, &chosen, false);
         Ok(out)
     }
 
@@ -300,8 +304,12 @@ impl Proxy {
             Some(Stickiness::LbCookie { .. }) => select::cookie(req.headers(), "AWSALB")
                 .and_then(|v| select::decode_target_cookie(v, &tg_arn, now_s))
                 .filter(|k| routable.iter().any(|(r, _)| *r == k)),
-            _ => None,
+            Some(Stickiness::AppCookie { .. }) => select::cookie(req.headers(), "AWSALBAPP-0")
+                .and_then(|v| select::decode_target_cookie(v, &tg_arn, now_s))
+                .filter(|k| routable.iter().any(|(r, _)| *r == k)),
+            None => None,
         };
+        let carried = from_cookie.is_some();
         let key = match from_cookie {
             Some(k) => k,
             None => self
@@ -313,10 +321,25 @@ impl Proxy {
             let v = select::encode_target_cookie(&tg_arn, &key, now_s + i64::from(duration_s));
             cookies.extend(cookie_pair("AWSALB", &v, now_s));
         }
+        let app_cookie = match sticky {
+            Some(Stickiness::AppCookie {
+                cookie_name,
+                duration_s,
+            }) => {
+                let v = select::encode_target_cookie(&tg_arn, &key, now_s + i64::from(duration_s));
+                let line = format!(
+                    "AWSALBAPP-0={v}; Expires={}; Path=/",
+                    http_date(now_s + 7 * 86400)
+                );
+                Some((cookie_name, line, carried))
+            }
+            _ => None,
+        };
         Ok(Chosen {
             tg: tg_arn,
             key,
             cookies,
+            app_cookie,
         })
     }
 
@@ -380,11 +403,24 @@ impl Proxy {
     }
 
     /// Phase 6: the response as the client receives it.
-    fn rewrite_response(resp: &mut Response<AlbBody>, cookies: &[String], upgraded: bool) {
+    fn rewrite_response(resp: &mut Response<AlbBody>, chosen: &Chosen, upgraded: bool) {
         if !upgraded {
             strip_hop_by_hop(resp.headers_mut(), false);
         }
-        for c in cookies {
+        let mut lines = chosen.cookies.clone();
+        if let Some((name, line, carried)) = &chosen.app_cookie {
+            let prefix = format!("{name}=");
+            let sets_app_cookie = resp
+                .headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.trim_start().starts_with(&prefix));
+            if sets_app_cookie || *carried {
+                lines.push(line.clone());
+            }
+        }
+        for c in &lines {
             if let Ok(v) = HeaderValue::from_str(c) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }

@@ -1,6 +1,6 @@
 //! Target choice (pingora's `upstream_peer` phase): round robin,
 //! least outstanding requests, weighted random, slow-start weights, and the
-//! `AWSALB` / `AWSALBTG` stickiness cookies.
+//! `AWSALB` / `AWSALBAPP-0` / `AWSALBTG` stickiness cookies.
 //!
 //! Counters live here, outside the model: they change on every request and
 //! must never take the control-plane lock.
