@@ -466,3 +466,35 @@ async fn app_cookie_stickiness_follows_the_application_cookie() {
         assert_eq!(r.body, login.body);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_is_passed_through_both_ways() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let alb = start().await;
+    let web = Upstream::start("web-1").await;
+    register(&alb, "web", &[&web]);
+    let addr = alb.listener("front", 80).unwrap().addr;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("upgrade: echo"),
+        "{head}"
+    );
+    s.write_all(b"ping through the ALB").await.unwrap();
+    let mut echoed = [0u8; 20];
+    tokio::time::timeout(Duration::from_secs(5), s.read_exact(&mut echoed))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&echoed, b"ping through the ALB");
+}

@@ -43,9 +43,28 @@ impl Upstream {
                 };
                 let (h, n) = (h.clone(), n.clone());
                 tokio::spawn(async move {
-                    let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let svc = service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                         let (h, n) = (h.clone(), n.clone());
                         async move {
+                            if req.uri().path() == "/ws" {
+                                // An echo protocol after `101`: stands in for WebSocket.
+                                let upgrade = hyper::upgrade::on(&mut req);
+                                tokio::spawn(async move {
+                                    if let Ok(io) = upgrade.await {
+                                        let (mut r, mut w) = tokio::io::split(TokioIo::new(io));
+                                        let _ = tokio::io::copy(&mut r, &mut w).await;
+                                    }
+                                });
+                                let mut r = hyper::Response::new(Full::new(Bytes::new()));
+                                *r.status_mut() = hyper::StatusCode::SWITCHING_PROTOCOLS;
+                                r.headers_mut().insert(
+                                    "connection",
+                                    http::HeaderValue::from_static("upgrade"),
+                                );
+                                r.headers_mut()
+                                    .insert("upgrade", http::HeaderValue::from_static("echo"));
+                                return Ok::<_, std::convert::Infallible>(r);
+                            }
                             if req.uri().path() == "/health" {
                                 let ua = req
                                     .headers()
@@ -86,6 +105,7 @@ impl Upstream {
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), svc)
+                        .with_upgrades()
                         .await;
                 });
             }
