@@ -247,14 +247,12 @@ impl Proxy {
             .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
             .collect();
         let view = view(req, host.as_deref(), &headers, peer, protocol, port);
-        let rules: Vec<_> = snapshot
-            .listener_rules(&self.listener_arn)
-            .into_iter()
-            .cloned()
-            .collect();
-        crate::services::elbv2::model::rules::evaluate(&rules, &view)
-            .map(|r| r.action.clone())
-            .ok_or(ProxyError::NoTargets)
+        crate::services::elbv2::model::rules::evaluate(
+            snapshot.listener_rules(&self.listener_arn),
+            &view,
+        )
+        .map(|r| r.action.clone())
+        .ok_or(ProxyError::NoTargets)
     }
 
     /// Phase 3: group (weighted, `AWSALBTG`) and target (`AWSALB` or algorithm).

@@ -302,13 +302,20 @@ impl Rule {
 
 /// The rule that handles `req`: the lowest-priority match, else the default.
 /// `rules` may be in any order; the default rule is the one without priority.
-pub fn evaluate<'r>(rules: &'r [Rule], req: &RequestView<'_>) -> Option<&'r Rule> {
-    let mut ordered: Vec<&Rule> = rules.iter().filter(|r| r.priority.is_some()).collect();
+pub fn evaluate<'r>(
+    rules: impl IntoIterator<Item = &'r Rule>,
+    req: &RequestView<'_>,
+) -> Option<&'r Rule> {
+    let mut default = None;
+    let mut ordered: Vec<&Rule> = Vec::new();
+    for r in rules {
+        match r.priority {
+            Some(_) => ordered.push(r),
+            None => default = Some(r),
+        }
+    }
     ordered.sort_by_key(|r| r.priority);
-    ordered
-        .into_iter()
-        .find(|r| r.matches(req))
-        .or_else(|| rules.iter().find(|r| r.priority.is_none()))
+    ordered.into_iter().find(|r| r.matches(req)).or(default)
 }
 
 /// Picks a group from weighted groups with `roll` uniform in
