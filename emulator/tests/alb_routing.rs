@@ -498,3 +498,26 @@ async fn upgrade_is_passed_through_both_ways() {
         .unwrap();
     assert_eq!(&echoed, b"ping through the ALB");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_slower_than_the_idle_timeout_is_504() {
+    let alb = start().await;
+    let web = Upstream::start("web-1").await;
+    register(&alb, "web", &[&web]);
+    alb.elbv2
+        .write_primary(|m| {
+            for lb in m.load_balancers.values_mut() {
+                lb.attributes
+                    .insert("idle_timeout.timeout_seconds".into(), "1".into());
+            }
+            Ok(())
+        })
+        .unwrap();
+    let url = &alb.listener("front", 80).unwrap().url;
+    let started = Instant::now();
+    let r = get(&client(), &format!("{url}/slow"), &[]).await.unwrap();
+    assert_eq!(r.status, 504);
+    assert_eq!(r.body.len(), 132);
+    assert!(r.body.contains("504 Gateway Time-out"));
+    assert!(started.elapsed() < Duration::from_millis(2500));
+}

@@ -82,6 +82,9 @@ impl Upstream {
                                 return Ok::<_, std::convert::Infallible>(r);
                             }
                             n.fetch_add(1, Ordering::SeqCst);
+                            if req.uri().path() == "/slow" {
+                                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                            }
                             let mut r = hyper::Response::new(Full::new(Bytes::from(name)));
                             if req.uri().path() == "/login" {
                                 r.headers_mut().insert(
