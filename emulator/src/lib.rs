@@ -14,12 +14,13 @@
 //! | [`cli`] | argument parsing, one file per verb, stable exit codes |
 //! | [`topology`] | the YAML topology file → typed, validated model with source spans (pure) |
 //! | [`gateway`] | the one AWS endpoint: listener, routing, JSON/query codecs, SigV4, AWS-shaped errors |
-//! | [`services`] | the AWS services behind the gateway (Secrets Manager), each a pure model + ops + errors |
+//! | [`services`] | the AWS services behind the gateway (Secrets Manager, ELBv2), each a pure model + ops + errors |
 //! | [`state`] | durable storage: the fsync'd append-only record log |
 //! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
 //! | [`project`] | one topology brought to life: topology → plan, secrets, the `emul up` daemon |
 //! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
 //! | [`netpolicy`] | security groups → per-ENI nftables rulesets; the enforcer; `emul verify` |
+//! | [`dataplane`] | the ALB data plane: listeners, rule matching, proxying to targets, health checks |
 //! | [`wiring`] | the seams between ECS, the ALB and security groups (traits the daemon plugs together) |
 //!
 //! Rules that keep it clean (see `docs/decisions/`): service models are plain
@@ -27,6 +28,7 @@
 //! through snapshots and never waits on a control-plane lock.
 
 pub mod cli;
+pub mod dataplane;
 pub mod gateway;
 pub mod netpolicy;
 pub mod probes;

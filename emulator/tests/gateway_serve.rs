@@ -190,7 +190,7 @@ fn ready_line_health_and_request_ids() {
     assert_eq!(health.status, 200);
     assert_eq!(
         health.json(),
-        json!({"status": "running", "services": {"secretsmanager": "running", "ecs": "running"}})
+        json!({"status": "running", "services": {"secretsmanager": "running", "ecs": "running", "elasticloadbalancing": "running"}})
     );
     assert!(health.header("x-amzn-requestid").is_some());
     assert_eq!(server.terminate(), 0);
@@ -323,23 +323,23 @@ fn protocol_errors_are_aws_shaped() {
     );
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), json!({"SecretList": []}));
-    // A query-protocol Action for a service emul does not host: XML error.
+    // A query-protocol Action for a service emul does not host (SQS; ELBv2
+    // is hosted since issue 6): XML error.
     let r = server.request(
         "POST",
         "/",
         &[
             ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
-            ("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=00"),
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00"),
         ],
-        b"Action=DescribeLoadBalancers&Version=2015-12-01",
+        b"Action=ListQueues&Version=2012-11-05",
     );
     assert_eq!(r.status, 400);
     assert_eq!(r.header("content-type"), Some("text/xml"));
     let xml = r.text();
     assert!(xml.starts_with("<ErrorResponse"), "{xml}");
     assert!(
-        xml.contains("<Code>UnknownServiceException</Code>")
-            && xml.contains("elasticloadbalancing"),
+        xml.contains("<Code>UnknownServiceException</Code>") && xml.contains("&apos;sqs&apos;"),
         "{xml}"
     );
     assert!(xml.contains("<RequestId>"), "{xml}");

@@ -88,6 +88,12 @@ pub fn run(args: Args) -> u8 {
     let mut registry = Registry::new();
     registry.register(secrets);
     registry.register(Arc::new(Ecs::new()));
+    // ELBv2 without a topology: an empty API (Describe* list nothing, lookups
+    // by ARN/name fail with AWS's NotFound codes).
+    registry.register(Arc::new(crate::services::elbv2::Elbv2Service::empty(
+        &args.account,
+        crate::gateway::DEFAULT_REGION,
+    )));
     let config = GatewayConfig {
         account: args.account.clone(),
         credentials,

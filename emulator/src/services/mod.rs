@@ -6,4 +6,5 @@
 //! type implements [`crate::gateway::AwsService`] to plug into the gateway.
 
 pub mod ecs;
+pub mod elbv2;
 pub mod secretsmanager;

@@ -1,0 +1,231 @@
+//! TLS for HTTPS listeners: the machine's local CA (generated once, kept
+//! under `$XDG_DATA_HOME/emul/ca` or `~/.local/share/emul/ca`, exportable
+//! as `ca.pem` so tests and browsers can trust it), leaf certificates it
+//! issues for each listener's `certificate_domains`, SNI selection among
+//! them, and ALPN (`h2`, `http/1.1`).
+//!
+//! One crypto provider, aws-lc-rs, is passed explicitly to every rustls
+//! builder, so no process-wide default is needed (rust-crates.md §2.5).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use rustls::ServerConfig;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+
+/// The CA's common name (also its whole subject).
+const CA_NAME: &str = "emul local CA";
+
+/// Errors creating, loading or using the CA.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// Reading or writing the CA files.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// Certificate generation or parsing.
+    #[error("certificate: {0}")]
+    Cert(#[from] rcgen::Error),
+    /// rustls refused a key or configuration.
+    #[error("tls: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+/// The default CA directory: `$XDG_DATA_HOME/emul/ca`, else
+/// `~/.local/share/emul/ca`.
+pub fn default_ca_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home =
+                std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
+            home.join(".local/share")
+        });
+    base.join("emul/ca")
+}
+
+/// The local certificate authority.
+pub struct LocalCa {
+    /// Where `ca.pem` and `ca.key` live.
+    pub dir: PathBuf,
+    /// The CA certificate, PEM (what users import / tests trust).
+    pub cert_pem: String,
+    /// The CA certificate, DER (appended to served chains).
+    cert_der: CertificateDer<'static>,
+    /// The signer.
+    issuer: Issuer<'static, KeyPair>,
+}
+
+fn ca_params() -> CertificateParams {
+    let mut p = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, CA_NAME);
+    dn.push(DnType::OrganizationName, "emul");
+    p.distinguished_name = dn;
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    p.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    p.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(3650);
+    p
+}
+
+impl LocalCa {
+    /// Loads the CA from `dir`, creating it (key mode 0600) the first time.
+    pub fn load_or_create(dir: &Path) -> Result<LocalCa, TlsError> {
+        let cert_path = dir.join("ca.pem");
+        let key_path = dir.join("ca.key");
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| TlsError::Io { path, source }
+        };
+        let (cert_pem, key) = if cert_path.exists() && key_path.exists() {
+            let cert_pem = std::fs::read_to_string(&cert_path).map_err(io(&cert_path))?;
+            let key_pem = std::fs::read_to_string(&key_path).map_err(io(&key_path))?;
+            (cert_pem, KeyPair::from_pem(&key_pem)?)
+        } else {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+            let key = KeyPair::generate()?;
+            let cert = ca_params().self_signed(&key)?;
+            write_private(&key_path, &key.serialize_pem()).map_err(io(&key_path))?;
+            std::fs::write(&cert_path, cert.pem()).map_err(io(&cert_path))?;
+            (cert.pem(), key)
+        };
+        use rustls::pki_types::pem::PemObject;
+        let cert_der = CertificateDer::from_pem_slice(cert_pem.as_bytes())
+            .map_err(|e| TlsError::Rustls(rustls::Error::General(format!("ca.pem: {e}"))))?;
+        Ok(LocalCa {
+            dir: dir.to_path_buf(),
+            cert_pem,
+            cert_der,
+            // The issuer needs only the CA's subject, key-id method and key
+            // usages, all fixed by `ca_params`, so the stored certificate
+            // need not be parsed back.
+            issuer: Issuer::new(ca_params(), key),
+        })
+    }
+
+    /// `ca.pem`'s path (for `export`/trust stores).
+    pub fn cert_path(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// Issues a leaf for `names` (DNS names or IP addresses) → rustls key.
+    pub fn issue(&self, names: &[String]) -> Result<Arc<CertifiedKey>, TlsError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(names.to_vec())?;
+        let mut dn = DistinguishedName::new();
+        dn.push(
+            DnType::CommonName,
+            names.first().cloned().unwrap_or_default(),
+        );
+        params.distinguished_name = dn;
+        params.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+        params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(397);
+        let leaf = params.signed_by(&key, &self.issuer)?;
+        let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let signing = provider().key_provider.load_private_key(der)?;
+        Ok(Arc::new(CertifiedKey::new(
+            vec![leaf.der().clone(), self.cert_der.clone()],
+            signing,
+        )))
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+/// The one crypto provider emul uses.
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Picks a listener's certificate by SNI; the first is the default.
+#[derive(Debug)]
+pub struct SniResolver {
+    /// Lower-case DNS name → certificate.
+    by_name: HashMap<String, Arc<CertifiedKey>>,
+    /// Used without SNI or for unknown names (as ALB uses its default certificate).
+    default: Arc<CertifiedKey>,
+}
+
+impl ResolvesServerCert for SniResolver {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let named = hello
+            .server_name()
+            .and_then(|n| self.by_name.get(&n.to_ascii_lowercase()).cloned());
+        Some(named.unwrap_or_else(|| self.default.clone()))
+    }
+}
+
+/// The server config of an HTTPS listener: one certificate per domain
+/// (chosen by SNI; the first also covers `localhost` and `127.0.0.1`),
+/// ALPN `h2` then `http/1.1`.
+pub fn server_config(ca: &LocalCa, domains: &[String]) -> Result<Arc<ServerConfig>, TlsError> {
+    let mut by_name = HashMap::new();
+    let mut default = None;
+    for (i, d) in domains.iter().enumerate() {
+        let mut names = vec![d.clone()];
+        if i == 0 {
+            names.extend(["localhost".to_string(), "127.0.0.1".to_string()]);
+        }
+        let cert = ca.issue(&names)?;
+        by_name.insert(d.to_ascii_lowercase(), cert.clone());
+        default.get_or_insert(cert);
+    }
+    let default = match default {
+        Some(d) => d,
+        None => ca.issue(&["localhost".to_string(), "127.0.0.1".to_string()])?,
+    };
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(SniResolver { by_name, default }));
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ca_is_created_once_and_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = LocalCa::load_or_create(dir.path()).unwrap();
+        let b = LocalCa::load_or_create(dir.path()).unwrap();
+        assert_eq!(a.cert_pem, b.cert_pem);
+        assert!(a.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("ca.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let cfg = server_config(&b, &["a.example.com".into(), "b.example.com".into()]).unwrap();
+        assert_eq!(cfg.alpn_protocols[0], b"h2");
+    }
+}

@@ -1,0 +1,153 @@
+//! CreateTargetGroup, CreateLoadBalancer and CreateListener, so SDK tests
+//! (and scripts) can build resources without a topology. Listeners created
+//! this way exist in the API only: the data plane binds the listeners it
+//! was started with.
+
+use super::parse::{actions, boolean, codec, int, required, strings};
+use super::render;
+use crate::gateway::query::{QueryParams, XmlWriter};
+use crate::gateway::registry::RequestContext;
+use crate::services::elbv2::errors::ElbError;
+use crate::services::elbv2::model::NewTargetGroup;
+use crate::services::elbv2::model::health::Matcher;
+use crate::services::elbv2::model::target_group::HealthCheck;
+use crate::services::elbv2::service::{Elbv2Service, now_ms};
+
+fn port(p: &QueryParams, name: &str) -> Result<Option<u16>, ElbError> {
+    int(p, name)?
+        .map(|v| {
+            u16::try_from(v).ok().filter(|p| *p >= 1).ok_or_else(|| {
+                ElbError::Validation(format!("{name} must be between 1 and 65535, but was {v}"))
+            })
+        })
+        .transpose()
+}
+
+fn tags(p: &QueryParams) -> Result<Vec<(String, String)>, ElbError> {
+    p.members("Tags")
+        .map_err(codec)?
+        .unwrap_or_default()
+        .iter()
+        .map(|t| {
+            Ok((
+                required(t, "Key")?.to_string(),
+                t.get("Value").unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// CreateTargetGroup.
+pub fn target_group(
+    svc: &Elbv2Service,
+    ctx: &RequestContext,
+    p: &QueryParams,
+) -> Result<String, ElbError> {
+    let mut hc = HealthCheck::defaults();
+    if let Some(v) = p.get("HealthCheckProtocol") {
+        hc.protocol = v.into();
+    }
+    if let Some(v) = p.get("HealthCheckPath") {
+        hc.path = v.into();
+    }
+    if let Some(v) = p.get("HealthCheckPort") {
+        hc.port = if v == "traffic-port" {
+            None
+        } else {
+            Some(v.parse().map_err(|_| {
+                ElbError::Validation(format!("Health check port '{v}' is not valid"))
+            })?)
+        };
+    }
+    if let Some(v) = boolean(p, "HealthCheckEnabled")? {
+        hc.enabled = v;
+    }
+    let num = |name: &str, d: u32| -> Result<u32, ElbError> {
+        Ok(int(p, name)?.map_or(d, |v| v.clamp(0, i64::from(u32::MAX)) as u32))
+    };
+    hc.interval_s = num("HealthCheckIntervalSeconds", hc.interval_s)?;
+    hc.timeout_s = num("HealthCheckTimeoutSeconds", hc.timeout_s)?;
+    hc.healthy_threshold = num("HealthyThresholdCount", hc.healthy_threshold)?;
+    hc.unhealthy_threshold = num("UnhealthyThresholdCount", hc.unhealthy_threshold)?;
+    if let Some(m) = p.get("Matcher.HttpCode") {
+        hc.matcher = Matcher::parse(m)?;
+    }
+    let new = NewTargetGroup {
+        name: required(p, "Name")?.to_string(),
+        protocol: p.get("Protocol").unwrap_or("HTTP").to_string(),
+        port: port(p, "Port")?.unwrap_or(80),
+        vpc_id: p.get("VpcId").unwrap_or("vpc-emul").to_string(),
+        target_type: p.get("TargetType").unwrap_or("instance").to_string(),
+        health_check: hc,
+    };
+    let tags = tags(p)?;
+    svc.write(&ctx.account, &ctx.region, |m| {
+        let arn = m.create_target_group(new)?;
+        if !tags.is_empty() {
+            m.tags.insert(arn.clone(), tags);
+        }
+        let tg = m.target_group(&arn)?;
+        let mut w = XmlWriter::new();
+        w.list("TargetGroups", &[tg], |x, tg| {
+            render::target_group(x, m, tg)
+        });
+        Ok(w.finish())
+    })
+}
+
+/// CreateLoadBalancer.
+pub fn load_balancer(
+    svc: &Elbv2Service,
+    ctx: &RequestContext,
+    p: &QueryParams,
+) -> Result<String, ElbError> {
+    let name = required(p, "Name")?.to_string();
+    if let Some(t) = p.get("Type")
+        && t != "application"
+    {
+        return Err(ElbError::Validation(format!(
+            "Load balancer type '{t}' is not supported by emul (application)"
+        )));
+    }
+    let internal = p.get("Scheme") == Some("internal");
+    let subnets = strings(p, "Subnets")?;
+    let groups = strings(p, "SecurityGroups")?;
+    let tags = tags(p)?;
+    svc.write(&ctx.account, &ctx.region, |m| {
+        let arn = m.create_load_balancer(&name, internal, subnets, groups, now_ms())?;
+        if !tags.is_empty() {
+            m.tags.insert(arn.clone(), tags);
+        }
+        let lb = &m.load_balancers[&arn];
+        let mut w = XmlWriter::new();
+        w.list("LoadBalancers", &[lb], |x, lb| render::load_balancer(x, lb));
+        Ok(w.finish())
+    })
+}
+
+/// CreateListener.
+pub fn listener(
+    svc: &Elbv2Service,
+    ctx: &RequestContext,
+    p: &QueryParams,
+) -> Result<String, ElbError> {
+    let lb = required(p, "LoadBalancerArn")?.to_string();
+    let protocol = p.get("Protocol").unwrap_or("HTTP").to_string();
+    let port = port(p, "Port")?.unwrap_or(80);
+    let action = actions(p, "DefaultActions")?.ok_or_else(|| {
+        ElbError::Validation(
+            "1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null".into(),
+        )
+    })?;
+    let tags = tags(p)?;
+    svc.write(&ctx.account, &ctx.region, |m| {
+        let arn = m.create_listener(&lb, &protocol, port, action)?;
+        if !tags.is_empty() {
+            m.tags.insert(arn.clone(), tags);
+        }
+        let l = m.listener(&arn)?;
+        let mut w = XmlWriter::new();
+        w.list("Listeners", &[l], |x, l| render::listener(x, m, l));
+        Ok(w.finish())
+    })
+}

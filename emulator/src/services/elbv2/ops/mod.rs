@@ -1,0 +1,77 @@
+//! The wire operations: each `run(svc, ctx, params) -> XML` parses the
+//! query parameters, applies them to the model through
+//! [`Elbv2Service::read`]/[`Elbv2Service::write`], and renders the inner XML
+//! of `<{Op}Result>`. Files group operations by resource; the shared parsing
+//! of conditions/actions/targets lives in [`parse`], the shared rendering of
+//! resources in [`render`].
+
+mod create;
+mod describe;
+mod listeners;
+pub mod parse;
+pub mod render;
+mod rules;
+mod target_groups;
+mod targets;
+
+use super::service::Elbv2Service;
+use crate::gateway::AwsError;
+use crate::gateway::query::QueryParams;
+use crate::gateway::registry::RequestContext;
+
+/// Every operation emul implements, by wire name.
+pub const OPERATIONS: &[&str] = &[
+    "CreateListener",
+    "CreateLoadBalancer",
+    "CreateTargetGroup",
+    "CreateRule",
+    "DeleteRule",
+    "DeregisterTargets",
+    "DescribeListeners",
+    "DescribeLoadBalancerAttributes",
+    "DescribeLoadBalancers",
+    "DescribeRules",
+    "DescribeTags",
+    "DescribeTargetGroupAttributes",
+    "DescribeTargetGroups",
+    "DescribeTargetHealth",
+    "ModifyListener",
+    "ModifyRule",
+    "ModifyTargetGroup",
+    "ModifyTargetGroupAttributes",
+    "RegisterTargets",
+    "SetRulePriorities",
+];
+
+/// Runs `operation`.
+pub fn dispatch(
+    svc: &Elbv2Service,
+    ctx: &RequestContext,
+    operation: &str,
+    p: &QueryParams,
+) -> Result<String, AwsError> {
+    let r = match operation {
+        "CreateTargetGroup" => create::target_group(svc, ctx, p),
+        "CreateLoadBalancer" => create::load_balancer(svc, ctx, p),
+        "CreateListener" => create::listener(svc, ctx, p),
+        "DescribeLoadBalancers" => describe::load_balancers(svc, ctx, p),
+        "DescribeListeners" => describe::listeners(svc, ctx, p),
+        "DescribeRules" => describe::rules(svc, ctx, p),
+        "DescribeTargetGroups" => describe::target_groups(svc, ctx, p),
+        "DescribeTargetHealth" => describe::target_health(svc, ctx, p),
+        "DescribeTargetGroupAttributes" => describe::target_group_attributes(svc, ctx, p),
+        "DescribeLoadBalancerAttributes" => describe::load_balancer_attributes(svc, ctx, p),
+        "DescribeTags" => describe::tags(svc, ctx, p),
+        "RegisterTargets" => targets::register(svc, ctx, p),
+        "DeregisterTargets" => targets::deregister(svc, ctx, p),
+        "CreateRule" => rules::create(svc, ctx, p),
+        "ModifyRule" => rules::modify(svc, ctx, p),
+        "DeleteRule" => rules::delete(svc, ctx, p),
+        "SetRulePriorities" => rules::set_priorities(svc, ctx, p),
+        "ModifyListener" => listeners::modify(svc, ctx, p),
+        "ModifyTargetGroup" => target_groups::modify(svc, ctx, p),
+        "ModifyTargetGroupAttributes" => target_groups::modify_attributes(svc, ctx, p),
+        other => return Err(AwsError::invalid_action(other)),
+    };
+    r.map_err(AwsError::from)
+}

@@ -1,0 +1,143 @@
+//! [`Elbv2Service`]: the ELBv2 model behind the gateway.
+//!
+//! State is per account and region. Writes take one mutex, clone-modify the
+//! model and, for the data plane's account/region, publish the result as an
+//! `Arc` snapshot through `arc-swap`; readers (the data plane, Describe*)
+//! never hold the lock across anything slow.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use arc_swap::ArcSwap;
+
+use super::errors::ElbError;
+use super::model::Elbv2;
+use super::ops;
+use crate::gateway::registry::{Input, Output, Protocol, RequestContext, ServiceHealth};
+use crate::gateway::{AwsError, AwsService};
+
+/// The XML namespace of every ELBv2 response.
+pub const XML_NAMESPACE: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The ELBv2 service.
+pub struct Elbv2Service {
+    /// (account, region) → model. The one lock writers take.
+    states: Mutex<HashMap<(String, String), Elbv2>>,
+    /// The account/region whose model the data plane serves.
+    primary: (String, String),
+    /// The latest published model of `primary`.
+    snapshot: ArcSwap<Elbv2>,
+}
+
+impl Elbv2Service {
+    /// A service whose data-plane model starts as `initial`.
+    pub fn new(initial: Elbv2) -> Self {
+        let primary = (initial.account.clone(), initial.region.clone());
+        let snapshot = ArcSwap::from_pointee(initial.clone());
+        let mut states = HashMap::new();
+        states.insert(primary.clone(), initial);
+        Elbv2Service {
+            states: Mutex::new(states),
+            primary,
+            snapshot,
+        }
+    }
+
+    /// An empty service (`emul serve` without a topology).
+    pub fn empty(account: &str, region: &str) -> Self {
+        Self::new(Elbv2::new(account, region))
+    }
+
+    /// The current data-plane model (lock-free).
+    pub fn snapshot(&self) -> Arc<Elbv2> {
+        self.snapshot.load_full()
+    }
+
+    /// Reads the model of `account`/`region`.
+    pub fn read<T>(&self, account: &str, region: &str, f: impl FnOnce(&Elbv2) -> T) -> T {
+        let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (account.to_string(), region.to_string());
+        let m = states
+            .entry(key)
+            .or_insert_with(|| Elbv2::new(account, region));
+        f(m)
+    }
+
+    /// Applies `f` to a copy of the model; on success the copy replaces it
+    /// (and is published if it is the data plane's). Failure leaves it as is.
+    pub fn write<T>(
+        &self,
+        account: &str,
+        region: &str,
+        f: impl FnOnce(&mut Elbv2) -> Result<T, ElbError>,
+    ) -> Result<T, ElbError> {
+        let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (account.to_string(), region.to_string());
+        let m = states
+            .entry(key.clone())
+            .or_insert_with(|| Elbv2::new(account, region));
+        let mut next = m.clone();
+        let out = f(&mut next)?;
+        if next != *m {
+            if key == self.primary {
+                self.snapshot.store(Arc::new(next.clone()));
+            }
+            *m = next;
+        }
+        Ok(out)
+    }
+
+    /// Writes to the data plane's model (health checker, target registry).
+    pub fn write_primary<T>(
+        &self,
+        f: impl FnOnce(&mut Elbv2) -> Result<T, ElbError>,
+    ) -> Result<T, ElbError> {
+        let (a, r) = self.primary.clone();
+        self.write(&a, &r, f)
+    }
+}
+
+impl AwsService for Elbv2Service {
+    fn name(&self) -> &'static str {
+        "elasticloadbalancing"
+    }
+
+    fn signing_name(&self) -> &'static str {
+        "elasticloadbalancing"
+    }
+
+    fn protocol(&self) -> Protocol {
+        Protocol::AwsQuery {
+            xml_namespace: XML_NAMESPACE,
+        }
+    }
+
+    fn handle(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Input,
+    ) -> Result<Output, AwsError> {
+        let Input::Query(params) = input else {
+            return Err(AwsError::serialization("ELBv2 speaks the query protocol"));
+        };
+        ops::dispatch(self, ctx, operation, &params).map(Output::QueryXml)
+    }
+
+    fn health(&self) -> ServiceHealth {
+        ServiceHealth::Running
+    }
+
+    fn is_non_blocking(&self, operation: &str) -> bool {
+        operation.starts_with("Describe")
+    }
+}
