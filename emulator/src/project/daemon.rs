@@ -29,10 +29,17 @@ use super::record::{self, DaemonRecord, ListenerRecord};
 use super::secrets::{self, SecretNames};
 use crate::cli::exit;
 use crate::gateway::{self, Gateway, GatewayConfig, Registry};
+use tokio::net::TcpListener;
+
+use crate::dataplane::alb::{AlbOptions, AlbRuntime};
 use crate::netpolicy::Enforcer;
 use crate::runtime::images::PullPolicy;
+use crate::runtime::naming;
 use crate::runtime::reconcile::EnisReady;
 use crate::runtime::{self, DownOptions, Engine, UpOptions, reconcile};
+use crate::services::ecs::model::Scope as EcsScope;
+use crate::services::ecs::topology::{self as ecs_topology, SeedNames};
+use crate::services::ecs::{EcsDeps, EcsHandle, EcsRuntime};
 use crate::services::secretsmanager::SecretsManager;
 use crate::wiring::EniInfo;
 
@@ -67,21 +74,26 @@ pub struct DaemonOptions {
 ///
 /// Each adds a field holding its handle here and a line in `Components::stop`.
 pub struct Components {
-    /// The AWS endpoint's server task.
-    gateway: tokio::task::JoinHandle<()>,
-    /// Tells the gateway to stop accepting and finish in-flight requests.
-    gateway_stop: tokio::sync::oneshot::Sender<()>,
-    /// The security-group enforcer: installs every static ENI's ruleset
-    /// (through the reconcile's `enis_ready` hook, before any workload runs
-    /// in the ENI) and is the `wiring::NetworkPolicy` tasks are attached to.
-    netpolicy: Arc<Enforcer>,
+    /// The AWS endpoint's server tasks: on loopback, and on the VPC bridge's
+    /// gateway address so tasks reach it as `AWS_ENDPOINT_URL`.
+    gateways: Vec<tokio::task::JoinHandle<()>>,
+    /// Tells the gateways to stop accepting and finish in-flight requests.
+    gateway_stop: tokio::sync::watch::Sender<bool>,
+    /// The ALB data plane (listeners, health checks); dropping it stops it.
+    alb: AlbRuntime,
+    /// The ECS scheduler; stopped first so tasks drain before the rest goes.
+    ecs: EcsHandle,
 }
 
 impl Components {
     /// Stops everything, last started first.
     async fn stop(self) {
-        let _ = self.gateway_stop.send(());
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.gateway).await;
+        self.ecs.shutdown().await;
+        drop(self.alb);
+        let _ = self.gateway_stop.send(true);
+        for g in self.gateways {
+            let _ = tokio::time::timeout(Duration::from_secs(10), g).await;
+        }
     }
 }
 
@@ -176,27 +188,22 @@ async fn run_after_bind(
             return exit::FAILURE;
         }
     };
-    let mut registry = Registry::new();
-    registry.register(sm.clone());
-    let gw = Arc::new(Gateway::new(
-        GatewayConfig {
-            account: project.account().to_string(),
-            ..GatewayConfig::default()
-        },
-        registry,
-    ));
-    let (gateway_stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let gateway = tokio::spawn(gateway::server::serve(listener, gw, async move {
-        let _ = stop_rx.await;
-    }));
-    let components = Components {
-        gateway,
-        gateway_stop,
-        netpolicy: Arc::new(Enforcer::new(&project.topology)),
-    };
+    // The enforcer exists before any ENI: the reconcile's `enis_ready` hook
+    // attaches every ENI before its workloads start.
+    let enforcer = Arc::new(Enforcer::new(&project.topology));
+    let mut listener = Some(listener);
+    let mut components: Option<Components> = None;
 
     // 3. The Docker side.
-    let code = bring_up(project, opts, &sm, &names, &components, rec, started).await;
+    let code = bring_up(
+        project,
+        opts,
+        (&sm, &names, &enforcer),
+        (&mut listener, &mut components),
+        rec,
+        started,
+    )
+    .await;
     match code {
         Ok(()) => {
             // SIGUSR1: reconcile again (a second `up` found drift).
@@ -216,7 +223,16 @@ async fn run_after_bind(
                     _ = reconcile_asked => {
                         eprintln!("emul: SIGUSR1: reconciling {} again", project.name);
                         let again = opts.clone();
-                        match bring_up(project, &again, &sm, &names, &components, rec, Instant::now()).await {
+                        match bring_up(
+                            project,
+                            &again,
+                            (&sm, &names, &enforcer),
+                            (&mut listener, &mut components),
+                            rec,
+                            Instant::now(),
+                        )
+                        .await
+                        {
                             Ok(()) => {}
                             Err(exit::INTERRUPTED) => break,
                             Err(_) => eprintln!("emul: the reconcile failed; the daemon keeps running"),
@@ -225,12 +241,16 @@ async fn run_after_bind(
                 }
             }
             eprintln!("emul: stopping project {}", project.name);
-            components.stop().await;
+            if let Some(c) = components {
+                c.stop().await;
+            }
             take_down(project).await;
             exit::SUCCESS
         }
         Err(code) => {
-            components.stop().await;
+            if let Some(c) = components {
+                c.stop().await;
+            }
             code
         }
     }
@@ -290,9 +310,8 @@ fn enforce_hook(
 async fn bring_up(
     project: &Project,
     opts: &DaemonOptions,
-    sm: &SecretsManager,
-    names: &SecretNames,
-    components: &Components,
+    (sm, names, enforcer): (&Arc<SecretsManager>, &SecretNames, &Arc<Enforcer>),
+    (listener, components): (&mut Option<TcpListener>, &mut Option<Components>),
     rec: &mut DaemonRecord,
     started: Instant,
 ) -> Result<(), u8> {
@@ -321,7 +340,7 @@ async fn bring_up(
         wait_ready: opts.wait,
         ready_timeout: opts.ready_timeout,
         progress: Some(super::progress::stderr_printer()),
-        enis_ready: Some(enforce_hook(project, &plan, &engine, &components.netpolicy)),
+        enis_ready: Some(enforce_hook(project, &plan, &engine, enforcer)),
         ..UpOptions::default()
     };
     let outcome = tokio::select! {
@@ -351,13 +370,45 @@ async fn bring_up(
         eprintln!("warning: {w}");
     }
 
-    // 4. Components that need running data stores start here (see [`Components`]).
+    // 4. Once: the ALB, ECS and the AWS endpoint (see [`Components`]).
+    if components.is_none() {
+        let Some(loopback) = listener.take() else {
+            unreachable!("the endpoint listener is only taken once");
+        };
+        match start_components(
+            project,
+            sm.clone(),
+            names,
+            enforcer,
+            &engine,
+            &plan,
+            loopback,
+        )
+        .await
+        {
+            Ok(c) => *components = Some(c),
+            Err(e) => {
+                eprintln!("emul up: {e}");
+                take_down(project).await;
+                return Err(exit::FAILURE);
+            }
+        }
+    }
+    let c = components.as_ref().expect("started above");
 
     rec.ready = true;
     rec.generation += 1;
     rec.endpoints = endpoints;
-    // Listener URLs appear once the ALB data plane serves them.
-    rec.listeners = Vec::<ListenerRecord>::new();
+    rec.listeners = c
+        .alb
+        .listeners
+        .iter()
+        .map(|l| ListenerRecord {
+            alb: l.load_balancer.clone(),
+            port: l.port,
+            url: l.url.clone(),
+        })
+        .collect();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -370,6 +421,9 @@ async fn bring_up(
         report.removed.len()
     );
     let _ = writeln!(out, "  AWS endpoint   {}", rec.endpoint);
+    for l in &rec.listeners {
+        let _ = writeln!(out, "  alb {:<10} {} (listener {})", l.alb, l.url, l.port);
+    }
     for e in &rec.endpoints {
         let ip = e
             .containers
@@ -396,6 +450,145 @@ async fn bring_up(
         eprintln!("emul up: cannot write daemon.json: {e}");
     }
     Ok(())
+}
+
+/// Starts what needs running data stores and ENIs: the ALB data plane in
+/// its ENIs' namespaces, the ECS scheduler (tasks attach to `enforcer` and
+/// register with the ALB), then the AWS endpoint with every service, on
+/// loopback and on the VPC bridge's gateway address (for tasks).
+async fn start_components(
+    project: &Project,
+    sm: Arc<SecretsManager>,
+    names: &SecretNames,
+    enforcer: &Arc<Enforcer>,
+    engine: &Engine,
+    plan: &crate::runtime::Plan,
+    loopback: TcpListener,
+) -> Result<Components, String> {
+    let topology = &project.topology;
+    // The ALB data plane: upstream sockets from each ALB's own ENI.
+    let mut alb_opts = AlbOptions::default();
+    for lb in &topology.load_balancers {
+        let pause = naming::object_name(&project.name, &Project::alb_eni(&lb.name));
+        let ns = engine
+            .container_netns(&pause)
+            .await
+            .map_err(|e| format!("ALB {}: {e}", *lb.name))?;
+        alb_opts.netns.insert(lb.name.value.clone(), ns);
+    }
+    for l in project.listeners() {
+        alb_opts
+            .host_ports
+            .insert((l.alb.clone(), l.port), l.host_port);
+    }
+    let now_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or_default();
+    let alb = AlbRuntime::start(topology, alb_opts, now_ms)
+        .await
+        .map_err(|e| format!("ALB listeners: {e}"))?;
+
+    // Tasks reach the AWS endpoint on the VPC bridge's gateway address (the
+    // host side of the bridge; nothing outside the VPC network reaches it).
+    let vpc = topology.vpc.cidr_block.value;
+    let bridge_ip = vpc.hosts().next().ok_or("the VPC has no host addresses")?;
+    let port = loopback.local_addr().map(|a| a.port()).unwrap_or(4566);
+    let vpc_listener = TcpListener::bind((bridge_ip, port))
+        .await
+        .map_err(|e| format!("cannot listen on {bridge_ip}:{port} for tasks: {e}"))?;
+
+    let scope = EcsScope {
+        account: project.account().to_string(),
+        region: project.region().to_string(),
+    };
+    let deps = EcsDeps {
+        engine: engine.clone(),
+        secrets: sm.clone(),
+        project: project.name.clone(),
+        network: naming::object_name(&project.name, plan::VPC_NETWORK),
+        subnets: topology
+            .vpc
+            .subnets
+            .iter()
+            .map(|s| (s.name.value.clone(), s.cidr_block.value))
+            .collect(),
+        reserved_ips: plan.enis.iter().map(|e| e.ip).collect(),
+        network_policy: enforcer.clone(),
+        targets: alb.targets.clone(),
+        gateway_url: format!("http://{bridge_ip}:{port}"),
+        extra_labels: plan.extra_labels.clone().into_iter().collect(),
+        healthy_after_running: Duration::ZERO,
+        tick: Duration::ZERO,
+        default_stop_timeout: Duration::ZERO,
+    }
+    .aws_timings();
+    let (ecs, ecs_handle) = EcsRuntime::start(deps);
+    let tg_arns: std::collections::HashMap<String, String> = alb
+        .elbv2
+        .snapshot()
+        .target_groups
+        .values()
+        .map(|tg| (tg.name.clone(), tg.arn.clone()))
+        .collect();
+    let secret_value_from = |vf: &crate::topology::model::secrets::ValueFrom| {
+        let secret = topology.resolve_secret(vf)?;
+        let arn = names.get(&*secret.name)?.arn.clone();
+        if vf.json_key.is_none() && vf.version_stage.is_none() && vf.version_id.is_none() {
+            return Some(arn);
+        }
+        Some(format!(
+            "{arn}:{}:{}:{}",
+            vf.json_key.as_deref().unwrap_or_default(),
+            vf.version_stage.as_deref().unwrap_or_default(),
+            vf.version_id.as_deref().unwrap_or_default()
+        ))
+    };
+    let target_group_arn = |name: &str| tg_arns.get(name).cloned();
+    let seeded = ecs_topology::seed(
+        &ecs,
+        &scope,
+        topology,
+        &SeedNames {
+            secret_value_from: &secret_value_from,
+            target_group_arn: &target_group_arn,
+        },
+    );
+    if let Err(e) = seeded {
+        ecs_handle.shutdown().await;
+        return Err(format!("ECS services of the topology: {e}"));
+    }
+
+    let mut registry = Registry::new();
+    registry.register(sm);
+    registry.register(ecs);
+    registry.register(alb.elbv2.clone());
+    let gw = Arc::new(Gateway::new(
+        GatewayConfig {
+            account: project.account().to_string(),
+            ..GatewayConfig::default()
+        },
+        registry,
+    ));
+    let (gateway_stop, stop_rx) = tokio::sync::watch::channel(false);
+    let gateways = [loopback, vpc_listener]
+        .into_iter()
+        .map(|l| {
+            let mut rx = stop_rx.clone();
+            tokio::spawn(gateway::server::serve(l, gw.clone(), async move {
+                let _ = rx.changed().await;
+            }))
+        })
+        .collect();
+    Ok(Components {
+        gateways,
+        gateway_stop,
+        alb,
+        ecs: ecs_handle,
+    })
 }
 
 /// Removes the project's containers and networks, keeping volumes.

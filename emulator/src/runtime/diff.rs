@@ -113,10 +113,15 @@ pub fn diff(
         .map(|e| e.id.as_str())
         .chain(plan.containers.iter().map(|c| c.id.as_str()))
         .collect();
+    // ECS task containers (and their ENIs) belong to the scheduler, which
+    // starts and stops them; the plan never lists them, so they are not
+    // orphans (`runtime::tasks` marks them with this config hash).
     let extra: Vec<ObjectInfo> = d
         .containers
         .iter()
-        .filter(|(r, _)| !desired.contains(r.as_str()))
+        .filter(|(r, o)| {
+            !desired.contains(r.as_str()) && o.config_hash() != Some(super::tasks::TASK_CONFIG_HASH)
+        })
         .map(|(_, o)| o.clone())
         .collect();
     d.orphan_containers.extend(extra);

@@ -18,6 +18,10 @@ use super::naming;
 use super::netns::NetNs;
 use super::plan::Kind;
 
+/// The `io.emul.config-hash` of every task object: reconcile leaves objects
+/// carrying it alone (the ECS scheduler owns them, the plan does not list them).
+pub const TASK_CONFIG_HASH: &str = "ecs-task";
+
 /// One container of a task, as Docker will run it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskContainer {
@@ -89,7 +93,7 @@ pub enum LaunchError {
 
 impl TaskLaunch {
     fn labels_for(&self, resource: &str, kind: Kind) -> HashMap<String, String> {
-        let mut l = naming::labels(&self.project, resource, kind, "ecs-task");
+        let mut l = naming::labels(&self.project, resource, kind, TASK_CONFIG_HASH);
         l.extend(self.labels.clone());
         l
     }
