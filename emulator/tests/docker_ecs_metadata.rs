@@ -53,9 +53,12 @@ async fn docker_ecs_task_reads_its_metadata_and_credentials() {
     // The app itself read $ECS_CONTAINER_METADATA_URI_V4/task.
     let mut whoami = Value::Null;
     for _ in 0..20 {
-        let mut s = tokio::net::TcpStream::connect((ip.as_str(), 8080))
-            .await
-            .unwrap();
+        // RUNNING means the container started, not that the app has bound
+        // its port yet: retry a refused connection like any other miss.
+        let Ok(mut s) = tokio::net::TcpStream::connect((ip.as_str(), 8080)).await else {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            continue;
+        };
         s.write_all(b"GET /whoami HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .await
             .unwrap();
