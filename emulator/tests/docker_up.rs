@@ -10,7 +10,7 @@ mod sp;
 use std::time::{Duration, Instant};
 
 use emul::probes;
-use sp::{Tunnel, counts, run, topology};
+use sp::{Tunnel, counts, plan_containers, run, topology};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -60,7 +60,11 @@ async fn docker_up_wechat_data_stores_end_to_end() {
         stdout.contains(&format!("AWS endpoint   {endpoint}")),
         "{stdout}"
     );
-    assert_eq!(counts(project).0, 9, "5 pause + 4 data-store containers");
+    assert_eq!(
+        plan_containers(project),
+        9,
+        "5 pause + 4 data-store containers"
+    );
 
     // A second up with no change is a no-op, and fast.
     let started = Instant::now();
@@ -84,7 +88,7 @@ async fn docker_up_wechat_data_stores_end_to_end() {
     let out = run(&up_args(f, port));
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("reconciled by the running daemon"));
-    assert_eq!(counts(project).0, 9);
+    assert_eq!(plan_containers(project), 9);
 
     // env: exactly the contract's lines.
     let out = run(&["env", "--topology", f]);
@@ -292,7 +296,7 @@ async fn docker_up_killed_then_up_converges() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while counts(project).0 < 2 {
+    while plan_containers(project) < 2 {
         assert!(Instant::now() < deadline, "up made nothing");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -301,7 +305,7 @@ async fn docker_up_killed_then_up_converges() {
     let out = run(&up_args(f, "14672"));
     assert_eq!(out.status.code(), Some(0));
     // 3 pause (2 cache nodes + ALB) + 2 Redis, no duplicates.
-    assert_eq!(counts(project).0, 5);
+    assert_eq!(plan_containers(project), 5);
     assert_eq!(run(&["down", "--topology", f]).status.code(), Some(0));
     assert_eq!(counts(project), (0, 0, 0));
 
@@ -332,7 +336,7 @@ async fn docker_up_killed_then_up_converges() {
             "no ready line"
         );
     }
-    assert_eq!(counts(project).0, 5);
+    assert_eq!(plan_containers(project), 5);
     nix_kill(child.id());
     assert_eq!(child.wait().unwrap().code(), Some(0));
     assert_eq!(counts(project), (0, 0, 0));

@@ -85,6 +85,28 @@ pub fn counts(project: &str) -> (usize, usize, usize) {
     (n("container"), n("network"), n("volume"))
 }
 
+/// Containers of `project`'s plan (pause containers and data stores),
+/// leaving out ECS task objects, which the scheduler starts and stops on its
+/// own clock (they carry the config hash `ecs-task`).
+pub fn plan_containers(project: &str) -> usize {
+    let out = Command::new("docker")
+        .args([
+            "container",
+            "ls",
+            "-a",
+            "--filter",
+            &format!("label=io.emul.project={project}"),
+            "--format",
+            "{{.Label \"io.emul.config-hash\"}}",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|hash| *hash != emul::runtime::tasks::TASK_CONFIG_HASH)
+        .count()
+}
+
 /// Removes everything of `project` (volumes too), whatever state it is in.
 pub fn cleanup(file: &Path) {
     let _ = emul()

@@ -183,6 +183,20 @@ impl EcsHandle {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.join.await;
+        // Launches and stops already under way run on their own tasks: let
+        // them finish (bounded), so a task being created right now is torn
+        // down below instead of surviving the shutdown.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !self
+            .inner
+            .busy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let live: Vec<(String, LiveTask)> = self
             .inner
             .live
