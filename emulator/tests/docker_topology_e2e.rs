@@ -157,7 +157,12 @@ fn docker_topology_wechat_end_to_end() {
             .unwrap()
             .strip_prefix("service:")
             .unwrap();
-        let line = format!("ecs/{CLUSTER}/{svc}/{id}/eni {} [ecs-sg]", e2e::task_ip(t));
+        // (verify shortens task ids to 12 characters, as `docker ps` does.)
+        let line = format!(
+            "ecs/{CLUSTER}/{svc}/{}/eni {} [ecs-sg]",
+            &id[..12],
+            e2e::task_ip(t)
+        );
         assert!(
             said.contains(&line),
             "verify does not name task ENI {line:?}:\n{said}"
@@ -467,5 +472,224 @@ fn docker_topology_rolling_deploy_under_load_has_zero_failures() {
     assert!(
         final_tasks.iter().all(|a| answered.contains_key(a)),
         "current tasks {final_tasks:?} never answered: {answered:?}"
+    );
+}
+
+/// `(pid, VPC address)` of every pause (ENI) container of `project`.
+fn eni_pids(project: &str) -> Vec<(u32, String)> {
+    let ids = Command::new("docker")
+        .args([
+            "ps",
+            "-q",
+            "--filter",
+            &format!("label=io.emul.project={project}"),
+            "--filter",
+            "label=io.emul.kind=pause",
+        ])
+        .output()
+        .unwrap();
+    let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    if ids.is_empty() {
+        return vec![];
+    }
+    let out = Command::new("docker")
+        .arg("inspect")
+        .args([
+            "--format",
+            "{{.State.Pid}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+        ])
+        .args(&ids)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let pid = w.next()?.parse().ok()?;
+            Some((pid, w.next()?.to_string()))
+        })
+        .collect()
+}
+
+/// True when `ip` appears in `text` as a whole address (not as a prefix of
+/// a longer one such as 10.0.0.5 in 10.0.0.50).
+fn mentions_ip(text: &str, ip: &str) -> bool {
+    text.match_indices(ip).any(|(i, _)| {
+        let before = text[..i].chars().last();
+        let after = text[i + ip.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit() || c == '.')
+            && !after.is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+/// One TCP connect from inside the namespace of `pid` (2 s bound).
+fn connect_from(pid: u32, to: &str) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let sock = emul::runtime::netns::NetNs::of_pid(pid)
+            .tcp_socket()
+            .map_err(|e| e.to_string())?;
+        match tokio::time::timeout(Duration::from_secs(2), sock.connect(to.parse().unwrap())).await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("timed out".into()),
+        }
+    })
+}
+
+#[test]
+fn docker_topology_new_task_reaches_rds_before_healthy_and_stopped_ip_is_revoked() {
+    let project = "emt-e2e-sg";
+    let ports = Ports {
+        api: 14695,
+        http: 18695,
+        https: 18696,
+    };
+    let (_dir, _guard) = up_steady(project, 213, &ports);
+    let api = ports.api;
+    let backend_tg = e2e::target_group_arn(api, "wechat-backend");
+    let enis = eni_pids(project);
+    let rds_ip = {
+        let status = sp::run(&["status", "--json", "--topology", _guard.0.to_str().unwrap()]);
+        let v: Value = serde_json::from_slice(&status.stdout).unwrap();
+        let row = v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["resource"] == "rds/wechat-db")
+            .unwrap()
+            .clone();
+        row["address"].as_str().unwrap().to_string()
+    };
+    assert!(
+        enis.iter().any(|(_, ip)| *ip == rds_ip),
+        "no ENI {rds_ip} in {enis:?}"
+    );
+
+    // A forced deployment starts new tasks. As soon as one has its ENI (and
+    // so its security-group membership), it reaches RDS:5432 from its own
+    // namespace — while the ALB does not yet count it healthy.
+    let old = e2e::task_arns(api, BACKEND);
+    ecs(
+        api,
+        "UpdateService",
+        json!({"cluster": CLUSTER, "service": BACKEND, "forceNewDeployment": true}),
+    );
+    let mut reached = None;
+    poll_until(
+        "a new task reaches RDS before it is healthy",
+        Duration::from_secs(60),
+        || {
+            let now = e2e::task_arns(api, BACKEND);
+            let fresh: BTreeSet<String> = now.difference(&old).cloned().collect();
+            for t in e2e::describe_tasks(api, &fresh) {
+                let Some(ip) = t["attachments"][0]["details"].as_array().and_then(|d| {
+                    d.iter()
+                        .find(|d| d["name"] == "privateIPv4Address")
+                        .and_then(|d| d["value"].as_str())
+                        .map(str::to_string)
+                }) else {
+                    continue;
+                };
+                let Some(pid) = eni_pids(project)
+                    .into_iter()
+                    .find(|(_, a)| *a == ip)
+                    .map(|(p, _)| p)
+                else {
+                    continue;
+                };
+                let state = e2e::target_health(api, &backend_tg)
+                    .into_iter()
+                    .find(|(id, _)| *id == ip)
+                    .map(|(_, s)| s)
+                    .unwrap_or_else(|| "not registered".into());
+                if state == "healthy" {
+                    return Err(format!("{ip} was already healthy when first seen"));
+                }
+                connect_from(pid, &format!("{rds_ip}:5432"))
+                    .map_err(|e| format!("{ip} → RDS: {e}"))?;
+                reached = Some((
+                    t["taskArn"].as_str().unwrap().to_string(),
+                    ip,
+                    state,
+                    t["lastStatus"].clone(),
+                ));
+                return Ok(());
+            }
+            Err(format!("no new task with an ENI yet ({now:?})"))
+        },
+    );
+    let (arn, ip, state, last) = reached.unwrap();
+    eprintln!("new task {arn} ({ip}, {last}) reached RDS:5432 while its target was {state:?}");
+
+    // Once the deployment is done, the old tasks' addresses are gone from
+    // every ENI's ruleset (unless a new task took the address over), and the
+    // current tasks' addresses are in RDS's.
+    let stopped_ips: Vec<String> = e2e::describe_tasks(api, &old)
+        .iter()
+        .map(e2e::task_ip)
+        .collect();
+    poll_until("deployment completed, old tasks STOPPED", STEADY, || {
+        let svc = e2e::service(api, BACKEND);
+        let st = last_statuses(api, &old);
+        if e2e::service_steady(&svc) && st.iter().all(|s| s == "STOPPED") {
+            Ok(())
+        } else {
+            Err(format!("{st:?} {}", svc["deployments"]))
+        }
+    });
+    let current_ips: BTreeSet<String> = e2e::describe_tasks(
+        api,
+        &e2e::task_arns(api, BACKEND)
+            .union(&e2e::task_arns(api, FRONTEND))
+            .cloned()
+            .collect(),
+    )
+    .iter()
+    .map(e2e::task_ip)
+    .collect();
+    let gone: Vec<&String> = stopped_ips
+        .iter()
+        .filter(|ip| !current_ips.contains(*ip))
+        .collect();
+    assert!(
+        !gone.is_empty(),
+        "every stopped address was reused: {stopped_ips:?} {current_ips:?}"
+    );
+    let rulesets: Vec<(String, String)> = eni_pids(project)
+        .into_iter()
+        .map(|(pid, eni_ip)| {
+            let out = emul::runtime::netns::NetNs::of_pid(pid)
+                .run("nft", &["list", "ruleset"], b"")
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            (eni_ip, String::from_utf8_lossy(&out.stdout).into_owned())
+        })
+        .collect();
+    let rds_rules = &rulesets.iter().find(|(ip, _)| *ip == rds_ip).unwrap().1;
+    for ip in &current_ips {
+        assert!(
+            mentions_ip(rds_rules, ip),
+            "RDS ruleset lacks current task {ip}:\n{rds_rules}"
+        );
+    }
+    for (eni, rules) in &rulesets {
+        for ip in &gone {
+            assert!(
+                !mentions_ip(rules, ip),
+                "stopped task {ip} still in the ruleset of ENI {eni}:\n{rules}"
+            );
+        }
+    }
+    eprintln!(
+        "stopped task addresses {gone:?} revoked from {} ENI rulesets",
+        rulesets.len()
     );
 }
