@@ -566,7 +566,9 @@ fn docker_topology_new_task_reaches_rds_before_healthy_and_stopped_ip_is_revoked
             .find(|r| r["resource"] == "rds/wechat-db")
             .unwrap()
             .clone();
-        row["address"].as_str().unwrap().to_string()
+        // `address` is `ip:port`.
+        let addr = row["address"].as_str().unwrap();
+        addr.split_once(':').map_or(addr, |(ip, _)| ip).to_string()
     };
     assert!(
         enis.iter().any(|(_, ip)| *ip == rds_ip),

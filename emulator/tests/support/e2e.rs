@@ -225,8 +225,11 @@ pub fn task_arns(api: u16, service_name: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// DescribeTasks of `arns`.
+/// DescribeTasks of `arns` (none for an empty set: ECS rejects an empty list).
 pub fn describe_tasks(api: u16, arns: &BTreeSet<String>) -> Vec<Value> {
+    if arns.is_empty() {
+        return vec![];
+    }
     let v = ecs(
         api,
         "DescribeTasks",
