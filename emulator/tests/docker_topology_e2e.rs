@@ -388,6 +388,15 @@ fn docker_topology_rolling_deploy_under_load_has_zero_failures() {
             ))
         }
     });
+    // The service's events tell the story of the rollout (printed for the log).
+    for e in e2e::service(api, BACKEND)["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+    {
+        eprintln!("  event {} {}", e["createdAt"], e["message"]);
+    }
     let new = e2e::task_arns(api, BACKEND);
     let after_deploy = (stats.requests.load(Relaxed), stats.failures.load(Relaxed));
     eprintln!(
