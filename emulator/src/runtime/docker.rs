@@ -596,20 +596,27 @@ impl Engine {
         }
     }
 
-    /// Whether the container runs; if not, its exit code and error.
-    pub async fn container_status(
+    /// `docker inspect` of one container (by id or name); the accessors
+    /// below each pick what their caller needs from it.
+    async fn inspect(
         &self,
         id: &str,
-    ) -> Result<(bool, Option<i64>, String), EngineError> {
-        let c = self
-            .docker
+    ) -> Result<bollard::models::ContainerInspectResponse, EngineError> {
+        self.docker
             .inspect_container(
                 id,
                 None::<bollard::query_parameters::InspectContainerOptions>,
             )
             .await
-            .map_err(|e| EngineError::api("inspect container", id, e))?;
-        let st = c.state.unwrap_or_default();
+            .map_err(|e| EngineError::api("inspect container", id, e))
+    }
+
+    /// Whether the container runs; if not, its exit code and error.
+    pub async fn container_status(
+        &self,
+        id: &str,
+    ) -> Result<(bool, Option<i64>, String), EngineError> {
+        let st = self.inspect(id).await?.state.unwrap_or_default();
         Ok((
             st.running.unwrap_or(false),
             st.exit_code,
@@ -622,19 +629,10 @@ impl Engine {
     /// (`starting` / `healthy` / `unhealthy`; `None` without a HEALTHCHECK).
     /// Missing containers are `Ok(None)`.
     pub async fn container_state(&self, id: &str) -> Result<Option<ContainerState>, EngineError> {
-        let c = match self
-            .docker
-            .inspect_container(
-                id,
-                None::<bollard::query_parameters::InspectContainerOptions>,
-            )
-            .await
-        {
+        let c = match self.inspect(id).await {
             Ok(c) => c,
-            Err(e) => {
-                let e = EngineError::api("inspect container", id, e);
-                return if e.is_not_found() { Ok(None) } else { Err(e) };
-            }
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
         };
         let st = c.state.unwrap_or_default();
         Ok(Some(ContainerState {
@@ -672,15 +670,7 @@ impl Engine {
     /// `/proc/<pid>/ns/net`), for sockets that must leave from that ENI.
     /// `id` may be a container id or name; a stopped container is an error.
     pub async fn container_netns(&self, id: &str) -> Result<NetNs, EngineError> {
-        let c = self
-            .docker
-            .inspect_container(
-                id,
-                None::<bollard::query_parameters::InspectContainerOptions>,
-            )
-            .await
-            .map_err(|e| EngineError::api("inspect container", id, e))?;
-        let st = c.state.unwrap_or_default();
+        let st = self.inspect(id).await?.state.unwrap_or_default();
         match st.pid {
             Some(pid) if pid > 0 && st.running.unwrap_or(false) => {
                 Ok(NetNs::of_pid(u32::try_from(pid).unwrap_or_default()))
@@ -696,15 +686,10 @@ impl Engine {
         &self,
         id: &str,
     ) -> Result<Option<std::net::Ipv4Addr>, EngineError> {
-        let c = self
-            .docker
-            .inspect_container(
-                id,
-                None::<bollard::query_parameters::InspectContainerOptions>,
-            )
-            .await
-            .map_err(|e| EngineError::api("inspect container", id, e))?;
-        Ok(c.network_settings
+        Ok(self
+            .inspect(id)
+            .await?
+            .network_settings
             .and_then(|n| n.networks)
             .and_then(|nets| {
                 nets.into_values()
