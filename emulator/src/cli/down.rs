@@ -8,7 +8,6 @@
 //! gone and after a crash. Idempotent: a second `down` finds nothing and
 //! exits 0.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -21,31 +20,20 @@ use crate::runtime::{DownOptions, Engine, reconcile};
 /// Arguments of `emul down`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The topology file.
-    #[arg(
-        long,
-        short = 't',
-        env = "EMUL_TOPOLOGY",
-        default_value = "topology.yaml"
-    )]
-    pub topology: PathBuf,
+    /// Which project: its topology file and state directory.
+    #[command(flatten)]
+    pub project: super::ProjectArgs,
     /// Also remove named volumes (database data).
     #[arg(long)]
     pub volumes: bool,
-    /// Where durable state lives (default: `.emul/<project>/` next to the topology).
-    #[arg(long, env = "EMUL_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
 }
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
     super::init_logging();
-    let project = match Project::load(&args.topology, args.state_dir) {
+    let project = match args.project.load() {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("{}", e.to_string().trim_end());
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     if let Some(r) = record::read_live(&project.daemon_file()) {
         eprintln!("emul down: stopping the daemon (pid {})", r.pid);

@@ -11,28 +11,18 @@
 //! rule in docs/decisions/0007-project-daemon.md, which the ALB data plane
 //! uses too). Values contain no shell metacharacters, so they are unquoted.
 
-use std::path::PathBuf;
-
 use super::exit;
 use crate::project::{Project, record};
 
 /// Arguments of `emul env`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The topology file.
-    #[arg(
-        long,
-        short = 't',
-        env = "EMUL_TOPOLOGY",
-        default_value = "topology.yaml"
-    )]
-    pub topology: PathBuf,
+    /// Which project: its topology file and state directory.
+    #[command(flatten)]
+    pub project: super::ProjectArgs,
     /// The AWS endpoint port when no daemon is running.
     #[arg(long, short = 'p', env = "EMUL_PORT", default_value_t = 4566)]
     pub port: u16,
-    /// Where durable state lives (default: `.emul/<project>/` next to the topology).
-    #[arg(long, env = "EMUL_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
 }
 
 /// The `export` lines for `project` (endpoint given).
@@ -51,12 +41,9 @@ pub fn lines(project: &Project, endpoint: &str) -> Vec<String> {
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
-    let project = match Project::load(&args.topology, args.state_dir) {
+    let project = match args.project.load() {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("{}", e.to_string().trim_end());
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let endpoint = record::read_live(&project.daemon_file())
         .map(|r| r.endpoint)
@@ -73,8 +60,8 @@ mod tests {
 
     #[test]
     fn exact_shape() {
-        let file =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/topologies/wechat.yaml");
+        let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/topologies/wechat.yaml");
         let p = Project::load(&file, None).unwrap();
         assert_eq!(
             lines(&p, "http://127.0.0.1:4566"),

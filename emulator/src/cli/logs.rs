@@ -6,7 +6,6 @@
 //! logical container id. `-f` follows until Ctrl-C.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use futures::StreamExt;
 
@@ -18,14 +17,9 @@ use crate::runtime::naming::LABEL_RESOURCE;
 /// Arguments of `emul logs`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The topology file.
-    #[arg(
-        long,
-        short = 't',
-        env = "EMUL_TOPOLOGY",
-        default_value = "topology.yaml"
-    )]
-    pub topology: PathBuf,
+    /// Which project: its topology file and state directory.
+    #[command(flatten)]
+    pub project: super::ProjectArgs,
     /// The resource (RDS instance, ElastiCache group, or logical container id).
     pub resource: String,
     /// Follow the output.
@@ -34,19 +28,13 @@ pub struct Args {
     /// Lines of history to show per container.
     #[arg(long, default_value = "all")]
     pub tail: String,
-    /// Where durable state lives (unused; accepted for symmetry).
-    #[arg(long, env = "EMUL_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
 }
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
-    let project = match Project::load(&args.topology, args.state_dir.clone()) {
+    let project = match args.project.load() {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("{}", e.to_string().trim_end());
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let rt = match super::runtime() {
         Ok(rt) => rt,

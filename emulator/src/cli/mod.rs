@@ -16,7 +16,38 @@ pub mod up;
 pub mod validate;
 pub mod verify;
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
+
+use crate::project::Project;
+
+/// What every project verb (`up`, `down`, `status`, `env`, `tunnel`, `logs`)
+/// takes to find its project: the topology file and the state directory.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProjectArgs {
+    /// The topology file.
+    #[arg(
+        long,
+        short = 't',
+        env = "EMUL_TOPOLOGY",
+        default_value = "topology.yaml"
+    )]
+    pub topology: PathBuf,
+    /// Where durable state lives (default: `.emul/<project>/` next to the topology).
+    #[arg(long, env = "EMUL_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+impl ProjectArgs {
+    /// Loads the project, or prints why it cannot and returns the exit code.
+    pub fn load(&self) -> Result<Project, u8> {
+        Project::load(&self.topology, self.state_dir.clone()).map_err(|e| {
+            eprintln!("{}", e.to_string().trim_end());
+            e.exit_code()
+        })
+    }
+}
 
 /// `emul` runs an AWS topology (ALB, ECS, RDS, ElastiCache, Secrets Manager,
 /// security groups) locally on Docker.

@@ -10,7 +10,6 @@
 //! up; 3 when Docker is unreachable.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -23,20 +22,12 @@ use crate::runtime::{Engine, Readiness};
 /// Arguments of `emul status`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The topology file.
-    #[arg(
-        long,
-        short = 't',
-        env = "EMUL_TOPOLOGY",
-        default_value = "topology.yaml"
-    )]
-    pub topology: PathBuf,
+    /// Which project: its topology file and state directory.
+    #[command(flatten)]
+    pub project: super::ProjectArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Where durable state lives (default: `.emul/<project>/` next to the topology).
-    #[arg(long, env = "EMUL_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
 }
 
 /// One row of the status.
@@ -71,12 +62,9 @@ struct Status {
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
-    let project = match Project::load(&args.topology, args.state_dir.clone()) {
+    let project = match args.project.load() {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("{}", e.to_string().trim_end());
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let rt = match super::runtime() {
         Ok(rt) => rt,

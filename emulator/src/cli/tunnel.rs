@@ -16,7 +16,6 @@
 //! goes to stdout once listening; Ctrl-C / SIGTERM stops it.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::exit;
@@ -26,22 +25,14 @@ use crate::runtime::{Engine, Readiness, naming};
 /// Arguments of `emul tunnel`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The topology file.
-    #[arg(
-        long,
-        short = 't',
-        env = "EMUL_TOPOLOGY",
-        default_value = "topology.yaml"
-    )]
-    pub topology: PathBuf,
+    /// Which project: its topology file and state directory.
+    #[command(flatten)]
+    pub project: super::ProjectArgs,
     /// The RDS instance or ElastiCache group (or a logical container id).
     pub resource: String,
     /// Local port on 127.0.0.1 (default: the store's port; 0 = any free port).
     #[arg(long, short = 'p')]
     pub port: Option<u16>,
-    /// Where durable state lives (unused; accepted for symmetry).
-    #[arg(long, env = "EMUL_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
 }
 
 /// A data-store container addressed by the user.
@@ -91,12 +82,9 @@ pub fn find(project: &Project, resource: &str) -> Result<Target, String> {
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
     super::init_logging();
-    let project = match Project::load(&args.topology, args.state_dir.clone()) {
+    let project = match args.project.load() {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("{}", e.to_string().trim_end());
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let target = match find(&project, &args.resource) {
         Ok(t) => t,

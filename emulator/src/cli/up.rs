@@ -26,7 +26,6 @@
 //! own process group); `emul down` stops it.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -38,14 +37,9 @@ use crate::runtime::images::PullPolicy;
 /// Arguments of `emul up`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The topology file.
-    #[arg(
-        long,
-        short = 't',
-        env = "EMUL_TOPOLOGY",
-        default_value = "topology.yaml"
-    )]
-    pub topology: PathBuf,
+    /// Which project: its topology file and state directory.
+    #[command(flatten)]
+    pub project: super::ProjectArgs,
     /// Run in the background; return once the project is up.
     #[arg(long, short = 'd')]
     pub detach: bool,
@@ -60,9 +54,6 @@ pub struct Args {
     /// Port of the AWS endpoint on 127.0.0.1.
     #[arg(long, short = 'p', env = "EMUL_PORT", default_value_t = 4566)]
     pub port: u16,
-    /// Where durable state lives (default: `.emul/<project>/` next to the topology).
-    #[arg(long, env = "EMUL_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
     /// Whether to pull missing official images (`missing`) or never touch a registry (`never`).
     #[arg(long, env = "EMUL_PULL", default_value = "missing", value_parser = ["missing", "never"])]
     pub pull: String,
@@ -75,7 +66,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     super::init_logging();
     let started = Instant::now();
-    let project = match Project::load(&args.topology, args.state_dir.clone()) {
+    let project = match Project::load(&args.project.topology, args.project.state_dir.clone()) {
         Ok(p) => p,
         Err(e) => {
             eprint!("{e}");
