@@ -273,16 +273,18 @@ impl Project {
     }
 }
 
+/// A seed fixture loaded as a project, for the project module's tests.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> Project {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/topologies")
+        .join(name);
+    Project::load(&file, None).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Project {
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/topologies")
-            .join(name);
-        Project::load(&file, None).unwrap()
-    }
 
     #[test]
     fn state_dir_defaults_next_to_the_file() {

@@ -228,15 +228,8 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::fixture;
     use crate::runtime::Readiness;
-    use std::path::PathBuf;
-
-    fn fixture(name: &str) -> Project {
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/topologies")
-            .join(name);
-        Project::load(&file, None).unwrap()
-    }
 
     /// A resolver over fixed values: `<secret>` or `<secret>:<key>`.
     fn fixed(vf: &ValueFrom) -> Result<String, SecretError> {

@@ -216,14 +216,8 @@ pub fn resolve(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::project::fixture;
     use std::path::PathBuf;
-
-    fn fixture(name: &str) -> Project {
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../fixtures/topologies")
-            .join(name);
-        Project::load(&file, None).unwrap()
-    }
 
     #[test]
     fn generated_secrets_are_kept_and_references_resolve() {
