@@ -521,6 +521,7 @@ async fn wait_ready(
     timeout: Duration,
 ) -> Result<(), UpError> {
     let deadline = Instant::now() + timeout;
+    let mut origin: Option<probes::Origin> = None;
     loop {
         let (running, code, error) = engine.container_status(&id).await?;
         if !running {
@@ -539,13 +540,17 @@ async fn wait_ready(
         // Probe from inside the container's own namespace (its ENI): the
         // connection is local there, so the ENI's security-group ruleset,
         // which refuses the host, does not apply (see `probes`).
-        let origin = match engine.container_netns(&id).await {
-            Ok(ns) => probes::Origin::Namespace(ns),
-            Err(e) => {
-                tracing::debug!(resource = %c.id, error = %e, "probing from the host");
-                probes::Origin::Host
-            }
-        };
+        // The namespace lives as long as the container: look it up once.
+        if origin.is_none() {
+            origin = Some(match engine.container_netns(&id).await {
+                Ok(ns) => probes::Origin::Namespace(ns),
+                Err(e) => {
+                    tracing::debug!(resource = %c.id, error = %e, "probing from the host");
+                    probes::Origin::Host
+                }
+            });
+        }
+        let origin = origin.as_ref().expect("set above");
         let outcome = match &c.readiness {
             Readiness::Running => Ok(()),
             Readiness::Postgres {
@@ -555,7 +560,7 @@ async fn wait_ready(
                 database,
             } => {
                 probes::postgres::select_one_from(
-                    &origin,
+                    origin,
                     &format!("{ip}:{port}"),
                     user,
                     password.expose(),
@@ -566,7 +571,7 @@ async fn wait_ready(
             }
             Readiness::Redis { port, password } => {
                 probes::redis::ping_from(
-                    &origin,
+                    origin,
                     &format!("{ip}:{port}"),
                     password.as_ref().map(|p| p.expose()),
                     step,
