@@ -540,17 +540,12 @@ fn connect_from(pid: u32, to: &str) -> Result<(), String> {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        let sock = emul::runtime::netns::NetNs::of_pid(pid)
-            .tcp_socket()
-            .map_err(|e| e.to_string())?;
-        match tokio::time::timeout(Duration::from_secs(2), sock.connect(to.parse().unwrap())).await
-        {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("timed out".into()),
-        }
-    })
+    rt.block_on(
+        emul::runtime::netns::NetNs::of_pid(pid)
+            .connect(to.parse().unwrap(), Duration::from_secs(2)),
+    )
+    .map(drop)
+    .map_err(|e| e.to_string())
 }
 
 #[test]
