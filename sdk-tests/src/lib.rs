@@ -40,6 +40,8 @@
 //! `tests/harness.rs`. Each test starts its own `emul serve` on a fresh
 //! state directory, so tests are independent and run in parallel.
 
+pub mod aws_cli;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -6,66 +6,9 @@
 //! When `aws` is not on PATH these tests print a skip message and pass,
 //! unless `EMUL_REQUIRE_AWS_CLI=1` (CI sets it), in which case they fail.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use sdk_tests::Emul;
-use serde_json::Value;
 
-/// Finds `aws` on PATH, or decides between skipping and failing.
-fn aws_cli() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .map(|dir| dir.join("aws"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        if std::env::var("EMUL_REQUIRE_AWS_CLI").as_deref() == Ok("1") {
-            panic!("EMUL_REQUIRE_AWS_CLI=1 but `aws` is not on PATH (pip install awscli)");
-        }
-        eprintln!(
-            "SKIPPED: the AWS CLI (`aws`) is not on PATH; `pip install awscli` to run this test"
-        );
-    }
-    found
-}
-
-/// Runs `aws <args> --output json` against `emul` with an isolated config.
-fn aws(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Output {
-    Command::new(cli)
-        .args(args)
-        .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", &emul.endpoint)
-        .env("AWS_ACCESS_KEY_ID", sdk_tests::TEST_ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", sdk_tests::TEST_SECRET_KEY)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", home.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
-        .env("AWS_PAGER", "")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .output()
-        .expect("running aws")
-}
-
-/// Runs a command that must succeed and parses its JSON output.
-fn aws_json(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Value {
-    let out = aws(cli, emul, home, args);
-    assert!(
-        out.status.success(),
-        "aws {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "aws {args:?} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
+use sdk_tests::aws_cli::{find as aws_cli, json as aws_json, run as aws};
 
 #[test]
 fn aws_cli_secret_lifecycle() {

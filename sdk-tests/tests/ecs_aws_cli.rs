@@ -9,58 +9,9 @@
 //! Skips (passes with a message) when `aws` is not on PATH, unless
 //! `EMUL_REQUIRE_AWS_CLI=1`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use sdk_tests::Emul;
-use serde_json::Value;
 
-fn aws_cli() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .map(|dir| dir.join("aws"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        if std::env::var("EMUL_REQUIRE_AWS_CLI").as_deref() == Ok("1") {
-            panic!("EMUL_REQUIRE_AWS_CLI=1 but `aws` is not on PATH (pip install awscli)");
-        }
-        eprintln!("SKIPPED: the AWS CLI (`aws`) is not on PATH");
-    }
-    found
-}
-
-fn aws(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Output {
-    Command::new(cli)
-        .args(args)
-        .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", &emul.endpoint)
-        .env("AWS_ACCESS_KEY_ID", sdk_tests::TEST_ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", sdk_tests::TEST_SECRET_KEY)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", home.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
-        .env("AWS_PAGER", "")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .output()
-        .expect("running aws")
-}
-
-fn aws_json(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Value {
-    let out = aws(cli, emul, home, args);
-    assert!(
-        out.status.success(),
-        "aws {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if out.stdout.is_empty() {
-        return Value::Null;
-    }
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
+use sdk_tests::aws_cli::{find as aws_cli, json as aws_json, run as aws};
 
 #[test]
 fn aws_cli_ecs_services_stable_waiter() {
