@@ -10,55 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use alb_support::{TOPOLOGY, Upstream, client, get};
-use emul::dataplane::alb::{AlbOptions, AlbRuntime};
-use emul::gateway::AwsService;
-use emul::gateway::query::QueryParams;
-use emul::gateway::registry::{Input, Output, RequestContext};
+use alb_support::{Upstream, api, client, get, register, start, tg_arn};
+use emul::dataplane::alb::AlbRuntime;
 use emul::services::elbv2::service::now_ms;
-
-async fn start() -> AlbRuntime {
-    let topology = emul::topology::parse_str(TOPOLOGY).expect("valid topology");
-    AlbRuntime::start(&topology, AlbOptions::default(), now_ms())
-        .await
-        .expect("ALB starts")
-}
-
-fn tg_arn(alb: &AlbRuntime, name: &str) -> String {
-    alb.elbv2
-        .snapshot()
-        .target_groups
-        .values()
-        .find(|t| t.name == name)
-        .unwrap()
-        .arn
-        .clone()
-}
-
-fn register(alb: &AlbRuntime, tg: &str, ups: &[&Upstream]) {
-    let arn = tg_arn(alb, tg);
-    let targets: Vec<_> = ups.iter().map(|u| u.target()).collect();
-    alb.elbv2
-        .write_primary(|m| m.register_targets(&arn, &targets, now_ms()))
-        .unwrap();
-}
-
-fn api(
-    alb: &AlbRuntime,
-    op: &str,
-    params: &[(&str, &str)],
-) -> Result<String, emul::gateway::AwsError> {
-    let ctx = RequestContext {
-        request_id: "test".into(),
-        account: "123456789012".into(),
-        region: "us-west-2".into(),
-    };
-    let p = QueryParams::from_pairs(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    match alb.elbv2.handle(&ctx, op, Input::Query(p))? {
-        Output::QueryXml(x) => Ok(x),
-        Output::Json(_) => unreachable!(),
-    }
-}
 
 async fn wait_for_state(alb: &AlbRuntime, tg: &str, up: &Upstream, state: &str, within: Duration) {
     let arn = tg_arn(alb, tg);
@@ -504,15 +458,7 @@ async fn target_slower_than_the_idle_timeout_is_504() {
     let alb = start().await;
     let web = Upstream::start("web-1").await;
     register(&alb, "web", &[&web]);
-    alb.elbv2
-        .write_primary(|m| {
-            for lb in m.load_balancers.values_mut() {
-                lb.attributes
-                    .insert("idle_timeout.timeout_seconds".into(), "1".into());
-            }
-            Ok(())
-        })
-        .unwrap();
+    alb_support::set_idle_timeout(&alb, 1);
     let url = &alb.listener("front", 80).unwrap().url;
     let started = Instant::now();
     let r = get(&client(), &format!("{url}/slow"), &[]).await.unwrap();

@@ -637,3 +637,109 @@ async fn target_group_modifications_and_validation() {
         "DuplicateTargetGroupName"
     );
 }
+
+#[tokio::test]
+async fn listeners_modify_and_delete_with_aws_codes() {
+    use aws_sdk_elasticloadbalancingv2::types::Certificate;
+    let emul = Emul::start();
+    let c = emul.elbv2_client("us-east-1").await;
+    let (lb, listener, tg) = setup(&c, "lst").await;
+    // A second listener; a third on a taken port is DuplicateListener.
+    let other = c
+        .create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(ProtocolEnum::Http)
+        .port(81)
+        .default_actions(forward(&tg))
+        .send()
+        .await
+        .unwrap();
+    let other = other.listeners()[0].listener_arn().unwrap().to_string();
+    let (code, _) = code_of(
+        c.create_listener()
+            .load_balancer_arn(&lb)
+            .protocol(ProtocolEnum::Http)
+            .port(81)
+            .default_actions(forward(&tg))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "DuplicateListener");
+    let (code, msg) = code_of(
+        c.modify_listener()
+            .listener_arn(&other)
+            .port(80)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "DuplicateListener");
+    assert_eq!(
+        msg,
+        "A listener already exists on this port for this load balancer"
+    );
+
+    // Port, protocol, certificate and policy in one call.
+    let cert = "arn:aws:acm:us-east-1:000000000000:certificate/abc";
+    let out = c
+        .modify_listener()
+        .listener_arn(&listener)
+        .port(8443)
+        .protocol(ProtocolEnum::Https)
+        .certificates(Certificate::builder().certificate_arn(cert).build())
+        .ssl_policy("ELBSecurityPolicy-TLS13-1-2-2021-06")
+        .send()
+        .await
+        .unwrap();
+    let l = &out.listeners()[0];
+    assert_eq!(l.port(), Some(8443));
+    assert_eq!(l.protocol(), Some(&ProtocolEnum::Https));
+    assert_eq!(l.certificates()[0].certificate_arn(), Some(cert));
+    assert_eq!(l.ssl_policy(), Some("ELBSecurityPolicy-TLS13-1-2-2021-06"));
+    let described = c
+        .describe_listeners()
+        .listener_arns(&listener)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.listeners()[0].port(), Some(8443));
+    // Back to HTTP: certificates and policy go.
+    let out = c
+        .modify_listener()
+        .listener_arn(&listener)
+        .protocol(ProtocolEnum::Http)
+        .send()
+        .await
+        .unwrap();
+    let l = &out.listeners()[0];
+    assert!(l.certificates().is_empty());
+    assert_eq!(l.ssl_policy(), None);
+    let (code, _) = code_of(
+        c.modify_listener()
+            .listener_arn(&listener)
+            .ssl_policy("ELBSecurityPolicy-2016-08")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+
+    // Delete: gone from Describe*, its rules too; a second delete fails.
+    c.delete_listener()
+        .listener_arn(&other)
+        .send()
+        .await
+        .unwrap();
+    let (code, msg) = code_of(c.describe_listeners().listener_arns(&other).send().await);
+    assert_eq!(code, "ListenerNotFound");
+    assert_eq!(msg, "One or more listeners not found");
+    let (code, _) = code_of(c.describe_rules().listener_arn(&other).send().await);
+    assert_eq!(code, "ListenerNotFound");
+    let (code, _) = code_of(c.delete_listener().listener_arn(&other).send().await);
+    assert_eq!(code, "ListenerNotFound");
+    let left = c
+        .describe_listeners()
+        .load_balancer_arn(&lb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.listeners().len(), 1);
+}

@@ -15,6 +15,12 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
+use emul::dataplane::alb::{AlbOptions, AlbRuntime};
+use emul::gateway::AwsService;
+use emul::gateway::query::QueryParams;
+use emul::gateway::registry::{Input, Output, RequestContext};
+use emul::services::elbv2::service::now_ms;
+
 /// An upstream HTTP server standing in for a task.
 pub struct Upstream {
     /// Where it listens.
@@ -25,12 +31,30 @@ pub struct Upstream {
     pub hits: Arc<AtomicUsize>,
     /// The accept loop; aborting it stops new connections.
     pub task: tokio::task::JoinHandle<()>,
+    /// The CA directory of a TLS upstream (kept until the upstream goes).
+    _tls_dir: Option<tempfile::TempDir>,
 }
 
 impl Upstream {
     /// Starts a server answering every path with its `name` and echoing the
     /// forwarding headers it saw as `x-seen-*`.
     pub async fn start(name: &'static str) -> Upstream {
+        Self::serve(name, None).await
+    }
+
+    /// Like [`Upstream::start`] but speaking only TLS (a certificate from a
+    /// throwaway CA the ALB knows nothing of), as an HTTPS target does.
+    pub async fn start_tls(name: &'static str) -> Upstream {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = emul::dataplane::alb::tls::LocalCa::load_or_create(dir.path()).unwrap();
+        let config =
+            emul::dataplane::alb::tls::server_config(&ca, &["target.internal".into()]).unwrap();
+        let mut up = Self::serve(name, Some(tokio_rustls::TlsAcceptor::from(config))).await;
+        up._tls_dir = Some(dir);
+        up
+    }
+
+    async fn serve(name: &'static str, tls: Option<tokio_rustls::TlsAcceptor>) -> Upstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let healthy = Arc::new(AtomicBool::new(true));
@@ -42,6 +66,7 @@ impl Upstream {
                     continue;
                 };
                 let (h, n) = (h.clone(), n.clone());
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                         let (h, n) = (h.clone(), n.clone());
@@ -106,10 +131,23 @@ impl Upstream {
                             Ok(r)
                         }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .with_upgrades()
-                        .await;
+                    let builder = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        None => {
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), svc)
+                                .with_upgrades()
+                                .await;
+                        }
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                let _ = builder
+                                    .serve_connection(TokioIo::new(stream), svc)
+                                    .with_upgrades()
+                                    .await;
+                            }
+                        }
+                    }
                 });
             }
         });
@@ -118,6 +156,7 @@ impl Upstream {
             healthy,
             hits,
             task,
+            _tls_dir: None,
         }
     }
 
@@ -170,6 +209,67 @@ pub async fn get(
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     })
+}
+
+/// The ALB data plane on [`TOPOLOGY`], host mode, ephemeral ports.
+pub async fn start() -> AlbRuntime {
+    let topology = emul::topology::parse_str(TOPOLOGY).expect("valid topology");
+    AlbRuntime::start(&topology, AlbOptions::default(), now_ms())
+        .await
+        .expect("ALB starts")
+}
+
+/// Sets every load balancer's `idle_timeout.timeout_seconds` (the 504 and
+/// 408 tests want one of a second, not AWS's default 60).
+pub fn set_idle_timeout(alb: &AlbRuntime, secs: u32) {
+    alb.elbv2
+        .write_primary(|m| {
+            for lb in m.load_balancers.values_mut() {
+                lb.attributes
+                    .insert("idle_timeout.timeout_seconds".into(), secs.to_string());
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The ARN of target group `name`.
+pub fn tg_arn(alb: &AlbRuntime, name: &str) -> String {
+    alb.elbv2
+        .snapshot()
+        .target_groups
+        .values()
+        .find(|t| t.name == name)
+        .unwrap()
+        .arn
+        .clone()
+}
+
+/// Registers `ups` in target group `tg`.
+pub fn register(alb: &AlbRuntime, tg: &str, ups: &[&Upstream]) {
+    let arn = tg_arn(alb, tg);
+    let targets: Vec<_> = ups.iter().map(|u| u.target()).collect();
+    alb.elbv2
+        .write_primary(|m| m.register_targets(&arn, &targets, now_ms()))
+        .unwrap();
+}
+
+/// Calls ELBv2 operation `op` in-process (account 123456789012, us-west-2).
+pub fn api(
+    alb: &AlbRuntime,
+    op: &str,
+    params: &[(&str, &str)],
+) -> Result<String, emul::gateway::AwsError> {
+    let ctx = RequestContext {
+        request_id: "test".into(),
+        account: "123456789012".into(),
+        region: "us-west-2".into(),
+    };
+    let p = QueryParams::from_pairs(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    match alb.elbv2.handle(&ctx, op, Input::Query(p))? {
+        Output::QueryXml(x) => Ok(x),
+        Output::Json(_) => unreachable!(),
+    }
 }
 
 /// The topology the loopback tests route with: `web` (default) and `api`

@@ -1,7 +1,8 @@
 //! The health checker: one background task per ALB runtime that, for every
 //! target of every target group a listener uses, sends ELB's check
 //! (`GET <path>`, `Host: <ip>:<port>`, `User-Agent: ELB-HealthChecker/2.0`,
-//! connection closed after each check) every `HealthCheckIntervalSeconds`
+//! over TLS when the health-check protocol is HTTPS, connection closed
+//! after each check) every `HealthCheckIntervalSeconds`
 //! from the ALB ENI's namespace, and feeds the outcome to the model's state
 //! machine. It also ends deregistration delays.
 
@@ -73,6 +74,7 @@ pub async fn run(
                 };
                 let port = tg.health_check.port.unwrap_or(key.port);
                 let path = tg.health_check.path.clone();
+                let tls = tg.health_check.protocol == "HTTPS";
                 let timeout = Duration::from_secs(u64::from(tg.health_check.timeout_s));
                 let matcher = tg.health_check.matcher.clone();
                 let elbv2 = elbv2.clone();
@@ -83,7 +85,7 @@ pub async fn run(
                     tokio::spawn(async move {
                         let outcome = match tokio::time::timeout(
                             timeout,
-                            check(&connector, SocketAddr::new(ip, port), &path),
+                            check(&connector, SocketAddr::new(ip, port), tls, &path),
                         )
                         .await
                         {
@@ -109,9 +111,15 @@ pub async fn run(
     }
 }
 
-/// One check: a fresh connection, `GET path`, the status code.
-async fn check(connector: &AlbConnector, addr: SocketAddr, path: &str) -> Result<u16, String> {
-    let stream = connector.connect(addr).await.map_err(|e| e.to_string())?;
+/// One check: a fresh connection (TLS when `tls`, the target's certificate
+/// unchecked), `GET path`, the status code.
+async fn check(
+    connector: &AlbConnector,
+    addr: SocketAddr,
+    tls: bool,
+    path: &str,
+) -> Result<u16, String> {
+    let stream = connector.open(addr, tls).await.map_err(|e| e.to_string())?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;

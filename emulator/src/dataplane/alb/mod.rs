@@ -2,10 +2,16 @@
 //!
 //! | file | what it owns |
 //! |---|---|
+//! | [`listeners`] | the bound listeners, re-bound at once when the API creates, moves, switches (HTTP↔HTTPS) or deletes one |
+//! | [`serve`] | one listener's accept loop: TLS, the front door, hyper |
+//! | [`front`] | the front door: holds each HTTP/1 request head until judged, before hyper; 408 on a stalled head; idle close |
+//! | [`request_limits`] | AWS's limits on a request head and the verdict on its bytes (400/414/501/505), pure functions |
 //! | [`proxy`] | one request in named phases (match rule → pick target → rewrite request → forward → rewrite response → log), [`proxy::ProxyError`] → 502/503/504 |
+//! | [`pick`] | phase 3: target group and target for a request, the stickiness cookies its response carries |
+//! | [`rewrite`] | phases 4 and 6: hop-by-hop stripping, `X-Forwarded-*`, `X-Amzn-Trace-Id`, cookies on the response |
 //! | [`select`] | round robin, least outstanding requests, weighted random, slow start, `AWSALB`/`AWSALBTG` cookies |
 //! | [`responses`] | ALB-generated pages (`Server: awselb/2.0`, AWS's bodies and status lines) |
-//! | [`connector`] | upstream TCP from the ALB ENI's network namespace (or the host in NetNs-less tests) |
+//! | [`connector`] | upstream TCP (or TLS for HTTPS target groups) from the ALB ENI's network namespace (or the host in NetNs-less tests) |
 //! | [`health`] | the health checker and the end of deregistration delays |
 //! | [`registry`] | [`crate::wiring::TargetRegistry`] for ECS |
 //!
@@ -14,52 +20,57 @@
 //! The project daemon calls [`AlbRuntime::start`] once:
 //!
 //! ```text
-//! let opts = AlbOptions { netns: netns_by_alb_name, host_ports, ..AlbOptions::default() };
+//! let opts = AlbOptions { netns: netns_by_alb_name, host_ports, alb_order, ..AlbOptions::default() };
 //! let alb = AlbRuntime::start(&topology, opts, now_ms).await?;
 //! registry.register(alb.elbv2.clone());      // the ELBv2 API on the gateway
 //! ecs_deps.targets = alb.targets.clone();    // Arc<dyn TargetRegistry> for the scheduler
-//! for l in &alb.listeners { println!("{} {}", l.load_balancer, l.url); }
+//! for l in alb.endpoints() { println!("{} {}", l.load_balancer, l.url); }
 //! ```
 //!
 //! - [`AlbOptions::netns`]: the network namespace of each ALB's ENI (its
 //!   pause container). An ALB without one connects from the host (NetNs-less
 //!   mode, for tests without Docker).
 //! - [`AlbOptions::host_ports`]: `(alb name, listener port) → loopback port`,
-//!   overriding the topology's `host_port`; neither → an ephemeral port.
+//!   overriding the topology's `host_port`; neither → the project rule for
+//!   ALBs in [`AlbOptions::alb_order`], else an ephemeral port.
 //! - [`AlbOptions::ca_dir`]: where the local CA lives ([`tls::default_ca_dir`]);
 //!   created on first use by an HTTPS listener. `ca.pem` there is the file to
-//!   trust (`alb.ca_cert_path`).
+//!   trust ([`AlbRuntime::ca_cert_path`]).
 //!
 //! Listeners bind `127.0.0.1`. A listener whose ALB security groups don't
 //! admit `0.0.0.0/0` on its port ([`admits_internet`]) accepts and
 //! immediately closes every connection, as a refused connection would.
 //! Every change through the ELBv2 API reaches the next request: the proxy
-//! reads the service's `arc-swap` snapshot, never a lock.
+//! reads the service's `arc-swap` snapshot, never a lock; listener changes
+//! are applied by the service's observer before the API call returns.
 //!
 //! HTTPS listeners terminate TLS with certificates from the local CA
 //! ([`tls`]), one per `certificate_domains` entry chosen by SNI, HTTP/2 or
-//! HTTP/1.1 by ALPN. Not implemented yet: HTTPS toward targets.
+//! HTTP/1.1 by ALPN. Target groups with protocol HTTPS are reached over TLS
+//! (target certificates are not verified, as ALB does not), health checks
+//! included.
 //!
 //! [`admits_internet`]: crate::services::elbv2::model::build::admits_internet
 
 pub mod connector;
+pub mod front;
 pub mod health;
+pub mod listeners;
+pub mod pick;
 pub mod proxy;
 pub mod registry;
+pub mod request_limits;
 pub mod responses;
+pub mod rewrite;
 pub mod select;
+pub mod serve;
 pub mod tls;
 
 use std::collections::{HashMap, HashSet};
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hyper::service::service_fn;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::runtime::netns::NetNs;
@@ -68,7 +79,7 @@ use crate::services::elbv2::model::{Elbv2, build};
 use crate::topology::Topology;
 use crate::wiring::TargetRegistry;
 use connector::{AlbConnector, CONNECT_TIMEOUT};
-use proxy::Proxy;
+use listeners::{Admits, ListenerSet};
 use select::Selector;
 
 /// One bound listener.
@@ -97,6 +108,10 @@ pub struct AlbOptions {
     pub netns: HashMap<String, NetNs>,
     /// (ALB name, listener port) → loopback port.
     pub host_ports: HashMap<(String, u16), u16>,
+    /// ALB names in topology order: a listener of one of them without a
+    /// fixed host port (one created or moved through the API) gets the
+    /// project's `default_host_port(index, port)`; empty → ephemeral ports.
+    pub alb_order: Vec<String>,
     /// The local CA's directory.
     pub ca_dir: PathBuf,
 }
@@ -106,6 +121,7 @@ impl Default for AlbOptions {
         AlbOptions {
             netns: HashMap::new(),
             host_ports: HashMap::new(),
+            alb_order: Vec::new(),
             ca_dir: tls::default_ca_dir(),
         }
     }
@@ -117,16 +133,20 @@ pub struct AlbRuntime {
     pub elbv2: Arc<Elbv2Service>,
     /// The target registry ECS uses.
     pub targets: Arc<dyn TargetRegistry>,
-    /// The bound listeners.
+    /// The listeners bound at start (see [`AlbRuntime::endpoints`] for now).
     pub listeners: Vec<ListenerEndpoint>,
-    /// The local CA certificate to trust for HTTPS listeners, once created.
+    /// The local CA certificate to trust for HTTPS listeners, if one
+    /// existed at start (see [`AlbRuntime::ca_cert_path`] for now).
     pub ca_cert_path: Option<PathBuf>,
-    /// Accept loops and the health checker.
+    /// The bound listeners, kept equal to the model's.
+    set: Arc<ListenerSet>,
+    /// The health checker.
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Drop for AlbRuntime {
     fn drop(&mut self) {
+        self.elbv2.clear_observer();
         for t in &self.tasks {
             t.abort();
         }
@@ -141,15 +161,14 @@ impl AlbRuntime {
         now_ms: i64,
     ) -> std::io::Result<AlbRuntime> {
         let model = build::from_topology(topology, now_ms);
-        let mut refused = HashSet::new();
-        for lb in &topology.load_balancers {
-            for l in &lb.listeners {
-                if !build::admits_internet(topology, lb, *l.port) {
-                    refused.insert((lb.name.value.clone(), *l.port));
-                }
-            }
-        }
-        Self::start_model(model, options, refused).await
+        let topo = topology.clone();
+        let admits: Admits = Box::new(move |alb: &str, port: u16| {
+            topo.load_balancers
+                .iter()
+                .find(|lb| lb.name.value == alb)
+                .is_none_or(|lb| build::admits_internet(&topo, lb, port))
+        });
+        Self::start_with(model, options, admits).await
     }
 
     /// Starts from an already-built model (tests). `refused`: (ALB name,
@@ -159,149 +178,73 @@ impl AlbRuntime {
         options: AlbOptions,
         refused: HashSet<(String, u16)>,
     ) -> std::io::Result<AlbRuntime> {
-        let AlbOptions {
-            netns,
-            host_ports,
-            ca_dir,
-        } = options;
-        let mut ca: Option<tls::LocalCa> = None;
+        let admits: Admits =
+            Box::new(move |alb: &str, port: u16| !refused.contains(&(alb.to_string(), port)));
+        Self::start_with(model, options, admits).await
+    }
+
+    async fn start_with(
+        model: Elbv2,
+        options: AlbOptions,
+        admits: Admits,
+    ) -> std::io::Result<AlbRuntime> {
         let elbv2 = Arc::new(Elbv2Service::new(model.clone()));
         let selector = Arc::new(Selector::default());
-        let mut connectors = HashMap::new();
-        let mut tasks = Vec::new();
-        let mut listeners = Vec::new();
-        for lb in model.load_balancers.values() {
-            let connector = AlbConnector {
-                netns: netns.get(&lb.name).cloned(),
-                timeout: CONNECT_TIMEOUT,
-            };
-            connectors.insert(lb.arn.clone(), connector.clone());
-            let client: Client<AlbConnector, hyper::body::Incoming> =
-                Client::builder(TokioExecutor::new())
-                    .pool_idle_timeout(std::time::Duration::from_secs(55))
-                    .pool_max_idle_per_host(64)
-                    .pool_timer(TokioTimer::new())
-                    .build(connector);
-            for l in model
-                .listeners
-                .values()
-                .filter(|l| l.load_balancer_arn == lb.arn)
-            {
-                let acceptor = if l.protocol == "HTTPS" {
-                    if ca.is_none() {
-                        ca = Some(
-                            tls::LocalCa::load_or_create(&ca_dir).map_err(std::io::Error::other)?,
-                        );
-                    }
-                    let local_ca = ca.as_ref().expect("just created");
-                    let config = tls::server_config(local_ca, &l.certificate_domains)
-                        .map_err(std::io::Error::other)?;
-                    Some(tokio_rustls::TlsAcceptor::from(config))
-                } else {
-                    None
+        let connectors: HashMap<String, AlbConnector> = model
+            .load_balancers
+            .values()
+            .map(|lb| {
+                let c = AlbConnector {
+                    netns: options.netns.get(&lb.name).cloned(),
+                    timeout: CONNECT_TIMEOUT,
                 };
-                let host_port = host_ports
-                    .get(&(lb.name.clone(), l.port))
-                    .copied()
-                    .or(l.host_port)
-                    .unwrap_or(0);
-                let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, host_port)).await?;
-                let addr = listener.local_addr()?;
-                let admitted = !refused.contains(&(lb.name.clone(), l.port));
-                listeners.push(ListenerEndpoint {
-                    load_balancer: lb.name.clone(),
-                    listener_arn: l.arn.clone(),
-                    port: l.port,
-                    protocol: l.protocol.clone(),
-                    addr,
-                    url: format!("{}://{addr}", l.protocol.to_ascii_lowercase()),
-                    admitted,
-                });
-                let proxy = Arc::new(Proxy {
-                    elbv2: elbv2.clone(),
-                    listener_arn: l.arn.clone(),
-                    selector: selector.clone(),
-                    client: client.clone(),
-                });
-                tasks.push(tokio::spawn(accept_loop(
-                    listener, proxy, admitted, acceptor,
-                )));
-            }
+                (lb.arn.clone(), c)
+            })
+            .collect();
+        let set = Arc::new(ListenerSet::new(elbv2.clone(), selector, options, admits));
+        if let Some(e) = set.reconcile(&model).into_iter().next() {
+            return Err(e);
         }
+        let observer = set.clone();
+        elbv2.set_observer(Box::new(move |m: &Elbv2| {
+            observer.reconcile(m);
+        }));
         let fallback = AlbConnector {
             netns: None,
             timeout: CONNECT_TIMEOUT,
         };
-        tasks.push(tokio::spawn(health::run(
+        let tasks = vec![tokio::spawn(health::run(
             elbv2.clone(),
             connectors,
             fallback,
-        )));
+        ))];
         let targets: Arc<dyn TargetRegistry> = Arc::new(registry::AlbTargetRegistry {
             elbv2: elbv2.clone(),
         });
-        let ca_cert_path = ca.map(|c| c.cert_path());
         Ok(AlbRuntime {
             elbv2,
             targets,
-            listeners,
-            ca_cert_path,
+            listeners: set.endpoints(),
+            ca_cert_path: set.ca_cert_path(),
+            set,
             tasks,
         })
     }
 
-    /// The endpoint of `alb`'s listener on `port`.
-    pub fn listener(&self, alb: &str, port: u16) -> Option<&ListenerEndpoint> {
-        self.listeners
-            .iter()
+    /// Every listener bound now (listeners follow the API at once).
+    pub fn endpoints(&self) -> Vec<ListenerEndpoint> {
+        self.set.endpoints()
+    }
+
+    /// The endpoint of `alb`'s listener on `port`, now.
+    pub fn listener(&self, alb: &str, port: u16) -> Option<ListenerEndpoint> {
+        self.endpoints()
+            .into_iter()
             .find(|l| l.load_balancer == alb && l.port == port)
     }
-}
 
-async fn accept_loop(
-    listener: TcpListener,
-    proxy: Arc<Proxy>,
-    admitted: bool,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) {
-    let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
-    loop {
-        let Ok((stream, peer)) = listener.accept().await else {
-            continue;
-        };
-        if !admitted {
-            // Security groups refuse the internet: behave like a refusal.
-            let _ = stream.set_zero_linger();
-            drop(stream);
-            continue;
-        }
-        let _ = stream.set_nodelay(true);
-        let proxy = proxy.clone();
-        let builder = builder.clone();
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            let svc = service_fn(move |req| {
-                let proxy = proxy.clone();
-                async move { Ok::<_, std::convert::Infallible>(proxy.handle(req, peer).await) }
-            });
-            match tls {
-                None => {
-                    let _ = builder
-                        .serve_connection_with_upgrades(TokioIo::new(stream), svc)
-                        .await;
-                }
-                Some(acceptor) => {
-                    let handshake = tokio::time::timeout(
-                        std::time::Duration::from_secs(10),
-                        acceptor.accept(stream),
-                    );
-                    if let Ok(Ok(tls_stream)) = handshake.await {
-                        let _ = builder
-                            .serve_connection_with_upgrades(TokioIo::new(tls_stream), svc)
-                            .await;
-                    }
-                }
-            }
-        });
+    /// The local CA certificate to trust, once an HTTPS listener created it.
+    pub fn ca_cert_path(&self) -> Option<PathBuf> {
+        self.set.ca_cert_path()
     }
 }

@@ -1,15 +1,17 @@
-//! One request through the ALB, in pingora-style named phases:
+//! One request through the ALB, in pingora-style named phases, each a
+//! function [`Proxy::route`] calls in turn:
 //!
 //! 1. [`Proxy::match_rule`]: read the snapshot, validate the request
-//!    (400/414/463), evaluate the listener's rules;
-//! 2. redirect / fixed-response actions answer here;
-//! 3. [`Proxy::pick_target`]: weighted group (with `AWSALBTG`), then a target
-//!    (stickiness cookie or the group's algorithm);
-//! 4. [`Proxy::rewrite_request`]: hop-by-hop headers out, `X-Forwarded-*`
-//!    and `X-Amzn-Trace-Id` in;
-//! 5. forward through the pooled client (bodies streamed both ways);
-//! 6. [`Proxy::rewrite_response`]: stickiness cookies;
-//! 7. log.
+//!    (400/405/414/463), evaluate the listener's rules;
+//! 2. [`answer_action`]: redirect / fixed-response actions answer here;
+//! 3. [`pick_target`]: weighted group (with `AWSALBTG`), then a target
+//!    (stickiness cookie or the group's algorithm) — in [`super::pick`];
+//! 4. [`rewrite_request`]: hop-by-hop headers out, `X-Forwarded-*`
+//!    and `X-Amzn-Trace-Id` in — in [`super::rewrite`];
+//! 5. [`Proxy::forward`]: through the pooled client within the idle
+//!    timeout (bodies streamed both ways, protocol switches spliced);
+//! 6. [`rewrite_response`]: hop-by-hop headers out, stickiness cookies in;
+//! 7. [`log`]: one trace line per request ([`Proxy::handle`]).
 //!
 //! Failures are a [`ProxyError`] whose kind decides 502/503/504.
 
@@ -17,19 +19,26 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, Uri, header};
+use http::{HeaderValue, Method, Request, Response, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use hyper::upgrade::OnUpgrade;
 use hyper_util::client::legacy::Client;
 
 use super::connector::AlbConnector;
+use super::front::{Front, OpenRequest};
+use super::pick::pick_target;
+use super::request_limits::MAX_REQUEST_LINE;
 use super::responses::{self, AlbBody};
+use super::rewrite::{rewrite_request, rewrite_response};
 use super::select::{self, Selector};
 use crate::services::elbv2::Elbv2Service;
-use crate::services::elbv2::model::rules::{Action, RequestView, pick_weighted, total_weight};
-use crate::services::elbv2::model::target_group::{Stickiness, TargetKey};
-use crate::services::elbv2::service::now_ms;
+use crate::services::elbv2::model::Elbv2;
+use crate::services::elbv2::model::rules::{
+    Action, RequestView, Rule, WeightedGroup, first_match, in_evaluation_order,
+};
 
 /// Why a request could not be proxied; the kind picks the status.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +52,7 @@ pub enum ProxyError {
     /// Connect or response timed out → 504.
     #[error("gateway timeout: {0}")]
     Timeout(String),
-    /// The request is malformed (status 400/414/463).
+    /// The request is refused (status 400/405/414/463).
     #[error("bad request ({0})")]
     BadRequest(u16),
 }
@@ -70,57 +79,87 @@ pub struct Proxy {
     pub selector: Arc<Selector>,
     /// The pooled upstream client (connections from the ALB ENI).
     pub client: Client<AlbConnector, Incoming>,
+    /// The listener's rules in evaluation order for the latest snapshot a
+    /// request saw (rebuilt when the model is republished).
+    pub rules: ArcSwapOption<OrderedRules>,
 }
 
-/// Hop-by-hop headers never forwarded.
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
+/// A listener's rules sorted for evaluation, and the model they came from.
+pub struct OrderedRules {
+    /// The published model these rules belong to (compared by pointer: a
+    /// new publication means new rules).
+    snapshot: Arc<Elbv2>,
+    /// By priority, the default rule last.
+    rules: Vec<Rule>,
+}
 
-/// The target chosen for a request, and what the response must carry.
-struct Chosen {
-    /// The group ARN.
-    tg: String,
-    /// The target.
-    key: TargetKey,
-    /// `Set-Cookie` lines to add to the response.
-    cookies: Vec<String>,
-    /// App-cookie stickiness: the application cookie's name and the
-    /// `AWSALBAPP-0` line to add once the target sets that cookie (or at
-    /// once when the client already carried a valid `AWSALBAPP-0`).
-    app_cookie: Option<(String, String, bool)>,
+/// The length of `uri` as a request target (no allocation): scheme,
+/// authority and path with query, as HTTP/2's pseudo-headers carry them.
+fn uri_len(uri: &http::Uri) -> usize {
+    uri.scheme_str().map_or(0, |s| s.len() + 3)
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path_and_query().map_or(0, |p| p.as_str().len())
 }
 
 impl Proxy {
     /// Handles one request end to end; never fails (errors become pages).
+    /// `front` is the connection's door: a rejection request it planted is
+    /// answered with AWS's page, and every other response counts as in
+    /// flight until its body ends.
     pub async fn handle(
         self: Arc<Self>,
         req: Request<Incoming>,
         peer: SocketAddr,
+        front: &Arc<Front>,
     ) -> Response<AlbBody> {
+        if let Some(status) = front.rejection(req.headers()) {
+            return responses::page(status);
+        }
         let started = std::time::Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_string();
-        let resp = match self.clone().route(req, peer).await {
+        let counted = OpenRequest::start(front);
+        let client_closes = req
+            .headers()
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
+        let mut resp = match self.clone().route(req, peer).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::debug!(error = %e, "alb: generated error");
                 responses::page(e.status())
             }
         };
-        tracing::trace!(
-            %method, %path, status = resp.status().as_u16(),
-            elapsed_ms = started.elapsed().as_millis() as u64, "alb request"
-        );
-        resp
+        log(&method, &path, resp.status(), started);
+        if client_closes
+            && resp
+                .headers()
+                .get(header::CONNECTION)
+                .is_some_and(|v| v == "keep-alive")
+        {
+            // The client ends the connection: the page says so too.
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        resp.map(|body| counted.around(body))
     }
 
+    /// The load balancer's `idle_timeout.timeout_seconds` (60 by default).
+    pub fn idle_timeout(&self, snapshot: &Elbv2) -> Duration {
+        let secs = snapshot
+            .listeners
+            .get(&self.listener_arn)
+            .and_then(|l| snapshot.load_balancers.get(&l.load_balancer_arn))
+            .and_then(|lb| lb.attributes.get("idle_timeout.timeout_seconds"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60u64);
+        Duration::from_secs(secs)
+    }
+
+    /// The phases in order, from the request as hyper parsed it to the
+    /// response the client gets (or the error that becomes its page).
     async fn route(
         self: Arc<Self>,
         mut req: Request<Incoming>,
@@ -131,88 +170,54 @@ impl Proxy {
             .listeners
             .get(&self.listener_arn)
             .ok_or(ProxyError::NoTargets)?;
-        let idle = snapshot
-            .load_balancers
-            .get(&listener.load_balancer_arn)
-            .and_then(|lb| lb.attributes.get("idle_timeout.timeout_seconds"))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(60u64);
+        let idle = self.idle_timeout(&snapshot);
         let action = self.match_rule(&req, peer, &snapshot, &listener.protocol, listener.port)?;
-        let (groups, tg_sticky) = match action {
-            Action::Redirect(r) => {
-                let view_headers: Vec<(&str, &str)> = Vec::new();
-                let host = host_of(&req);
-                let view = view(
-                    &req,
-                    host.as_deref(),
-                    &view_headers,
-                    peer,
-                    &listener.protocol,
-                    listener.port,
-                );
-                return Ok(responses::redirect(r.status, &r.location(&view)));
-            }
-            Action::FixedResponse(f) => {
-                return Ok(responses::fixed(
-                    f.status,
-                    f.content_type.as_deref(),
-                    f.body.as_deref(),
-                ));
-            }
-            Action::Forward {
-                groups,
-                stickiness_seconds,
-            } => (groups, stickiness_seconds),
-        };
-        let chosen = self.pick_target(&req, &snapshot, &groups, tg_sticky)?;
+        let (groups, tg_sticky) =
+            match answer_action(action, &req, peer, &listener.protocol, listener.port) {
+                Answer::Respond(resp) => return Ok(resp),
+                Answer::Forward { groups, sticky } => (groups, sticky),
+            };
+        let chosen = pick_target(&self.selector, &req, &snapshot, &groups, tg_sticky)?;
         let in_flight = self.selector.start(&chosen.tg, &chosen.key);
         let upgrade = req.headers().contains_key(header::UPGRADE);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
-        let upstream = self.rewrite_request(
+        let scheme = match snapshot.target_groups.get(&chosen.tg) {
+            Some(tg) if tg.protocol == "HTTPS" => "https",
+            _ => "http",
+        };
+        let upstream = rewrite_request(
             req,
             peer,
-            &chosen.key,
+            (scheme, &chosen.key),
             &listener.protocol,
             listener.port,
             upgrade,
         )?;
-        let fut = self.client.request(upstream);
-        let mut resp = match tokio::time::timeout(Duration::from_secs(idle), fut).await {
-            Err(_) => {
-                return Err(ProxyError::Timeout(
-                    "target did not answer within the idle timeout".into(),
-                ));
-            }
-            Ok(Err(e)) => return Err(classify(&e)),
-            Ok(Ok(r)) => r,
-        };
-        if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
-            && let Some(client_side) = client_upgrade
-        {
-            let target_side = hyper::upgrade::on(&mut resp);
-            tokio::spawn(async move {
-                let _guard = in_flight;
-                if let (Ok(a), Ok(b)) = (client_side.await, target_side.await) {
-                    let mut a = hyper_util::rt::TokioIo::new(a);
-                    let mut b = hyper_util::rt::TokioIo::new(b);
-                    let _ = tokio::io::copy_bidirectional(&mut a, &mut b).await;
-                }
-            });
-            let (parts, _) = resp.into_parts();
-            let mut out = Response::from_parts(parts, responses::full(Bytes::new()));
-            Self::rewrite_response(&mut out, &chosen, true);
-            return Ok(out);
-        }
-        let (parts, body) = resp.into_parts();
-        // The in-flight guard lives as long as the streamed body.
-        let body = GuardedBody {
-            inner: body,
-            _guard: in_flight,
-        }
-        .boxed();
-        let mut out = Response::from_parts(parts, body);
-        Self::rewrite_response(&mut out, &chosen, false);
+        let (mut out, upgraded) = self
+            .forward(upstream, idle, client_upgrade, in_flight)
+            .await?;
+        rewrite_response(&mut out, &chosen, upgraded);
         Ok(out)
+    }
+
+    /// The listener's rules in evaluation order for `snapshot`: sorted once
+    /// per published model, not on every request.
+    fn ordered_rules(&self, snapshot: &Arc<Elbv2>) -> Arc<OrderedRules> {
+        if let Some(cached) = self.rules.load_full()
+            && Arc::ptr_eq(&cached.snapshot, snapshot)
+        {
+            return cached;
+        }
+        let rules = in_evaluation_order(snapshot.listener_rules(&self.listener_arn))
+            .into_iter()
+            .cloned()
+            .collect();
+        let fresh = Arc::new(OrderedRules {
+            snapshot: snapshot.clone(),
+            rules,
+        });
+        self.rules.store(Some(fresh.clone()));
+        fresh
     }
 
     /// Phase 1: validation and rule evaluation.
@@ -220,12 +225,16 @@ impl Proxy {
         &self,
         req: &Request<Incoming>,
         peer: SocketAddr,
-        snapshot: &crate::services::elbv2::model::Elbv2,
+        snapshot: &Arc<Elbv2>,
         protocol: &str,
         port: u16,
     ) -> Result<Action, ProxyError> {
-        if req.uri().to_string().len() > 16 * 1024 {
+        // HTTP/1 request lines were judged at the door; this holds for HTTP/2.
+        if uri_len(req.uri()) > MAX_REQUEST_LINE {
             return Err(ProxyError::BadRequest(414));
+        }
+        if req.method() == Method::TRACE {
+            return Err(ProxyError::BadRequest(405));
         }
         let xff_count: usize = req
             .headers()
@@ -247,265 +256,112 @@ impl Proxy {
             .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
             .collect();
         let view = view(req, host.as_deref(), &headers, peer, protocol, port);
-        crate::services::elbv2::model::rules::evaluate(
-            snapshot.listener_rules(&self.listener_arn),
-            &view,
-        )
-        .map(|r| r.action.clone())
-        .ok_or(ProxyError::NoTargets)
+        first_match(self.ordered_rules(snapshot).rules.iter(), &view)
+            .map(|r| r.action.clone())
+            .ok_or(ProxyError::NoTargets)
     }
 
-    /// Phase 3: group (weighted, `AWSALBTG`) and target (`AWSALB` or algorithm).
-    fn pick_target(
+    /// Phase 5: `upstream` to the target through the pooled client, which
+    /// must answer within `idle`. A `101` answer to a client that asked to
+    /// upgrade (`client_upgrade`) splices the two connections (the second
+    /// value is then `true`); otherwise the target's body streams to the
+    /// client. `in_flight` counts the request on the target until either ends.
+    async fn forward(
         &self,
-        req: &Request<Incoming>,
-        snapshot: &crate::services::elbv2::model::Elbv2,
-        groups: &[crate::services::elbv2::model::rules::WeightedGroup],
-        tg_sticky: Option<u32>,
-    ) -> Result<Chosen, ProxyError> {
-        let now = now_ms();
-        let now_s = now / 1000;
-        let mut cookies = Vec::new();
-        let sticky_group = tg_sticky
-            .and_then(|_| select::cookie(req.headers(), "AWSALBTG"))
-            .and_then(|v| select::decode_group_cookie(v, now_s))
-            .filter(|g| {
-                groups
-                    .iter()
-                    .any(|w| &w.target_group_arn == g && w.weight > 0)
-            });
-        let tg_arn = match sticky_group {
-            Some(g) => g,
-            None => {
-                let total = total_weight(groups);
-                let roll = if total == 0 {
-                    0
-                } else {
-                    rand::random_range(0..total)
-                };
-                pick_weighted(groups, roll)
-                    .map(|g| g.target_group_arn.clone())
-                    .ok_or(ProxyError::NoTargets)?
+        upstream: Request<Incoming>,
+        idle: Duration,
+        client_upgrade: Option<OnUpgrade>,
+        in_flight: select::InFlight,
+    ) -> Result<(Response<AlbBody>, bool), ProxyError> {
+        let fut = self.client.request(upstream);
+        let mut resp = match tokio::time::timeout(idle, fut).await {
+            Err(_) => {
+                return Err(ProxyError::Timeout(
+                    "target did not answer within the idle timeout".into(),
+                ));
             }
+            Ok(Err(e)) => return Err(classify(&e)),
+            Ok(Ok(r)) => r,
         };
-        if let Some(d) = tg_sticky {
-            let v = select::encode_group_cookie(&tg_arn, now_s + i64::from(d));
-            cookies.extend(cookie_pair("AWSALBTG", &v, now_s));
-        }
-        let tg = snapshot
-            .target_groups
-            .get(&tg_arn)
-            .ok_or(ProxyError::NoTargets)?;
-        let routable = tg.routable(now);
-        let sticky = tg.stickiness();
-        let from_cookie = match &sticky {
-            Some(Stickiness::LbCookie { .. }) => select::cookie(req.headers(), "AWSALB")
-                .and_then(|v| select::decode_target_cookie(v, &tg_arn, now_s))
-                .filter(|k| routable.iter().any(|(r, _)| *r == k)),
-            Some(Stickiness::AppCookie { .. }) => select::cookie(req.headers(), "AWSALBAPP-0")
-                .and_then(|v| select::decode_target_cookie(v, &tg_arn, now_s))
-                .filter(|k| routable.iter().any(|(r, _)| *r == k)),
-            None => None,
-        };
-        let carried = from_cookie.is_some();
-        let key = match from_cookie {
-            Some(k) => k,
-            None => self
-                .selector
-                .pick(tg, now, rand::random::<f64>())
-                .ok_or(ProxyError::NoTargets)?,
-        };
-        if let Some(Stickiness::LbCookie { duration_s }) = sticky {
-            let v = select::encode_target_cookie(&tg_arn, &key, now_s + i64::from(duration_s));
-            cookies.extend(cookie_pair("AWSALB", &v, now_s));
-        }
-        let app_cookie = match sticky {
-            Some(Stickiness::AppCookie {
-                cookie_name,
-                duration_s,
-            }) => {
-                let v = select::encode_target_cookie(&tg_arn, &key, now_s + i64::from(duration_s));
-                let line = format!(
-                    "AWSALBAPP-0={v}; Expires={}; Path=/",
-                    http_date(now_s + 7 * 86400)
-                );
-                Some((cookie_name, line, carried))
-            }
-            _ => None,
-        };
-        Ok(Chosen {
-            tg: tg_arn,
-            key,
-            cookies,
-            app_cookie,
-        })
-    }
-
-    /// Phase 4: the request as the target receives it.
-    fn rewrite_request(
-        &self,
-        req: Request<Incoming>,
-        peer: SocketAddr,
-        key: &TargetKey,
-        protocol: &str,
-        port: u16,
-        upgrade: bool,
-    ) -> Result<Request<Incoming>, ProxyError> {
-        let (mut parts, body) = req.into_parts();
-        let host = parts.headers.get(header::HOST).cloned().or_else(|| {
-            parts
-                .uri
-                .authority()
-                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-        });
-        strip_hop_by_hop(&mut parts.headers, upgrade);
-        if let Some(h) = host {
-            parts.headers.insert(header::HOST, h);
-        }
-        let xff = match parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
+        if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
+            && let Some(client_side) = client_upgrade
         {
-            Some(prev) if !prev.trim().is_empty() => format!("{prev}, {}", peer.ip()),
-            _ => peer.ip().to_string(),
-        };
-        set(&mut parts.headers, "x-forwarded-for", &xff);
-        set(
-            &mut parts.headers,
-            "x-forwarded-proto",
-            &protocol.to_ascii_lowercase(),
-        );
-        set(&mut parts.headers, "x-forwarded-port", &port.to_string());
-        let trace = trace_id(
-            parts
-                .headers
-                .get("x-amzn-trace-id")
-                .and_then(|v| v.to_str().ok()),
-        );
-        set(&mut parts.headers, "x-amzn-trace-id", &trace);
-        let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-        let authority = if key.id.contains(':') {
-            format!("[{}]:{}", key.id, key.port)
-        } else {
-            format!("{}:{}", key.id, key.port)
-        };
-        parts.uri = Uri::builder()
-            .scheme("http")
-            .authority(authority)
-            .path_and_query(pq)
-            .build()
-            .map_err(|_| ProxyError::BadRequest(400))?;
-        parts.version = http::Version::HTTP_11;
-        Ok(Request::from_parts(parts, body))
-    }
-
-    /// Phase 6: the response as the client receives it.
-    fn rewrite_response(resp: &mut Response<AlbBody>, chosen: &Chosen, upgraded: bool) {
-        if !upgraded {
-            strip_hop_by_hop(resp.headers_mut(), false);
+            let target_side = hyper::upgrade::on(&mut resp);
+            tokio::spawn(async move {
+                let _guard = in_flight;
+                if let (Ok(a), Ok(b)) = (client_side.await, target_side.await) {
+                    let mut a = hyper_util::rt::TokioIo::new(a);
+                    let mut b = hyper_util::rt::TokioIo::new(b);
+                    let _ = tokio::io::copy_bidirectional(&mut a, &mut b).await;
+                }
+            });
+            let (parts, _) = resp.into_parts();
+            return Ok((
+                Response::from_parts(parts, responses::full(Bytes::new())),
+                true,
+            ));
         }
-        let mut lines = chosen.cookies.clone();
-        if let Some((name, line, carried)) = &chosen.app_cookie {
-            let prefix = format!("{name}=");
-            let sets_app_cookie = resp
-                .headers()
-                .get_all(header::SET_COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .any(|v| v.trim_start().starts_with(&prefix));
-            if sets_app_cookie || *carried {
-                lines.push(line.clone());
-            }
+        let (parts, body) = resp.into_parts();
+        // The in-flight guard lives as long as the streamed body.
+        let body = GuardedBody {
+            inner: body,
+            _guard: in_flight,
         }
-        for c in &lines {
-            if let Ok(v) = HeaderValue::from_str(c) {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-        }
+        .boxed();
+        Ok((Response::from_parts(parts, body), false))
     }
 }
 
-fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        h.insert(HeaderName::from_static(name), v);
-    }
+/// What phase 2 decided.
+enum Answer {
+    /// The action is answered by the load balancer itself.
+    Respond(Response<AlbBody>),
+    /// The action forwards to these groups.
+    Forward {
+        /// The weighted target groups of the forward action.
+        groups: Vec<WeightedGroup>,
+        /// Group stickiness duration (seconds), when enabled.
+        sticky: Option<u32>,
+    },
 }
 
-fn strip_hop_by_hop(h: &mut HeaderMap, keep_upgrade: bool) {
-    let named: Vec<String> = h
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim().to_ascii_lowercase())
-        .filter(|s| !s.is_empty())
-        .collect();
-    for n in HOP_BY_HOP.iter().map(|s| s.to_string()).chain(named) {
-        if keep_upgrade && (n == "upgrade" || n == "connection") {
-            continue;
+/// Phase 2: a redirect or fixed-response action is answered here; a
+/// forward goes on to the target phases.
+fn answer_action(
+    action: Action,
+    req: &Request<Incoming>,
+    peer: SocketAddr,
+    protocol: &str,
+    port: u16,
+) -> Answer {
+    match action {
+        Action::Redirect(r) => {
+            let view_headers: Vec<(&str, &str)> = Vec::new();
+            let host = host_of(req);
+            let view = view(req, host.as_deref(), &view_headers, peer, protocol, port);
+            Answer::Respond(responses::redirect(r.status, &r.location(&view)))
         }
-        h.remove(n.as_str());
+        Action::FixedResponse(f) => Answer::Respond(responses::fixed(
+            f.status,
+            f.content_type.as_deref(),
+            f.body.as_deref(),
+        )),
+        Action::Forward {
+            groups,
+            stickiness_seconds,
+        } => Answer::Forward {
+            groups,
+            sticky: stickiness_seconds,
+        },
     }
 }
 
-/// `AWSALB`-style cookie pair: the plain one and the `…CORS` one, both with
-/// the fixed 7-day `Expires` AWS sets.
-fn cookie_pair(name: &str, value: &str, now_s: i64) -> [String; 2] {
-    let expires = http_date(now_s + 7 * 86400);
-    [
-        format!("{name}={value}; Expires={expires}; Path=/"),
-        format!("{name}CORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"),
-    ]
-}
-
-/// An RFC 7231 date (`Tue, 27 Feb 2024 11:21:53 GMT`).
-fn http_date(epoch_s: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(epoch_s)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let f = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+/// Phase 7: one trace line per request, whatever answered it.
+fn log(method: &Method, path: &str, status: http::StatusCode, started: std::time::Instant) {
+    tracing::trace!(
+        %method, %path, status = status.as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64, "alb request"
     );
-    t.format(&f).unwrap_or_default()
-}
-
-/// The `X-Amzn-Trace-Id` toward the target (aws-reference.md §1.7).
-pub fn trace_id(existing: Option<&str>) -> String {
-    let new_id = || {
-        format!(
-            "1-{:08x}-{}",
-            now_ms() / 1000,
-            &uuid::Uuid::new_v4().simple().to_string()[..24]
-        )
-    };
-    match existing {
-        None => format!("Root={}", new_id()),
-        Some(v) if v.len() > 7 * 1024 => format!("Root={}", new_id()),
-        Some(v) => {
-            let fields: Vec<&str> = v
-                .split(';')
-                .map(str::trim)
-                .filter(|f| !f.is_empty())
-                .collect();
-            if fields.iter().any(|f| f.starts_with("Self=")) {
-                fields
-                    .iter()
-                    .map(|f| {
-                        if f.starts_with("Self=") {
-                            format!("Self={}", new_id())
-                        } else {
-                            f.to_string()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(";")
-            } else if fields.iter().any(|f| f.starts_with("Root=")) {
-                format!("Self={};{}", new_id(), fields.join(";"))
-            } else {
-                format!("Root={};{}", new_id(), fields.join(";"))
-            }
-        }
-    }
 }
 
 fn host_of<B>(req: &Request<B>) -> Option<String> {
@@ -575,34 +431,5 @@ impl hyper::body::Body for GuardedBody {
 
     fn size_hint(&self) -> hyper::body::SizeHint {
         self.inner.size_hint()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trace_id_forms() {
-        let root = trace_id(None);
-        assert!(root.starts_with("Root=1-") && root.len() == "Root=1-".len() + 8 + 1 + 24);
-        let with_root = trace_id(Some("Root=1-67891233-abcdef012345678912345678"));
-        assert!(with_root.starts_with("Self=1-"));
-        assert!(with_root.ends_with(";Root=1-67891233-abcdef012345678912345678"));
-        let with_self = trace_id(Some("Self=1-0-0;Root=1-2-3;CalledFrom=app"));
-        assert!(!with_self.contains("Self=1-0-0"));
-        assert!(with_self.ends_with(";Root=1-2-3;CalledFrom=app"));
-    }
-
-    #[test]
-    fn cookie_lines_look_like_aws() {
-        let [a, b] = cookie_pair("AWSALB", "abc", 0);
-        assert_eq!(
-            a,
-            "AWSALB=abc; Expires=Thu, 08 Jan 1970 00:00:00 GMT; Path=/"
-        );
-        assert!(
-            b.starts_with("AWSALBCORS=abc; Expires=") && b.ends_with("; SameSite=None; Secure")
-        );
     }
 }

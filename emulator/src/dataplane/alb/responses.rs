@@ -40,6 +40,13 @@ pub fn reason(status: u16) -> &'static str {
     }
 }
 
+/// Whether the ALB closes the connection after its page for `status`: 400
+/// (AWS's `Connection: close`) and the refusals whose request it could not
+/// read to the end (408 timeout, 501 unknown transfer coding, 505 version).
+pub fn closes_connection(status: u16) -> bool {
+    matches!(status, 400 | 408 | 501 | 505)
+}
+
 /// The HTML page body for `status`.
 pub fn page_body(status: u16) -> String {
     let r = reason(status);
@@ -59,7 +66,11 @@ pub fn page(status: u16) -> Response<AlbBody> {
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     h.insert(
         header::CONNECTION,
-        HeaderValue::from_static(if status == 400 { "close" } else { "keep-alive" }),
+        HeaderValue::from_static(if closes_connection(status) {
+            "close"
+        } else {
+            "keep-alive"
+        }),
     );
     resp.extensions_mut()
         .insert(hyper::ext::ReasonPhrase::from_static(

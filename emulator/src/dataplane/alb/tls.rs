@@ -2,7 +2,8 @@
 //! under `$XDG_DATA_HOME/emul/ca` or `~/.local/share/emul/ca`, exportable
 //! as `ca.pem` so tests and browsers can trust it), leaf certificates it
 //! issues for each listener's `certificate_domains`, SNI selection among
-//! them, and ALPN (`h2`, `http/1.1`).
+//! them, and ALPN (`h2`, `http/1.1`); and the client side toward HTTPS
+//! target groups ([`target_client_config`]).
 //!
 //! One crypto provider, aws-lc-rs, is passed explicitly to every rustls
 //! builder, so no process-wide default is needed (rust-crates.md §2.5).
@@ -42,9 +43,12 @@ pub enum TlsError {
     Rustls(#[from] rustls::Error),
 }
 
-/// The default CA directory: `$XDG_DATA_HOME/emul/ca`, else
-/// `~/.local/share/emul/ca`.
+/// The default CA directory: `$EMUL_CA_DIR` if set (one CA per test run or
+/// CI job), else `$XDG_DATA_HOME/emul/ca`, else `~/.local/share/emul/ca`.
 pub fn default_ca_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("EMUL_CA_DIR").filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -206,6 +210,71 @@ pub fn server_config(ca: &LocalCa, domains: &[String]) -> Result<Arc<ServerConfi
         .with_cert_resolver(Arc::new(SniResolver { by_name, default }));
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// The client config toward HTTPS targets: ALB "does not validate the
+/// certificates" of its targets, so any certificate is accepted (the
+/// handshake signatures are still checked); ALPN `http/1.1`.
+pub fn target_client_config() -> Arc<rustls::ClientConfig> {
+    let provider = provider();
+    let verifier = Arc::new(AcceptAnyTarget {
+        schemes: provider
+            .signature_verification_algorithms
+            .supported_schemes(),
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("aws-lc-rs supports the default protocol versions")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
+/// Accepts every target certificate (see [`target_client_config`]).
+#[derive(Debug)]
+struct AcceptAnyTarget {
+    /// Signature schemes offered to the target.
+    schemes: Vec<rustls::SignatureScheme>,
+    /// How handshake signatures are verified.
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyTarget {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.schemes.clone()
+    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,14 @@ pub struct Elbv2Service {
     primary: (String, String),
     /// The latest published model of `primary`.
     snapshot: ArcSwap<Elbv2>,
+    /// Called with every newly published `primary` model, under the write
+    /// lock, before the write returns: the data plane re-binds listeners
+    /// here so an API call takes effect before its response.
+    observer: Mutex<Option<Observer>>,
 }
+
+/// See [`Elbv2Service::set_observer`].
+pub type Observer = Box<dyn Fn(&Elbv2) + Send + Sync>;
 
 impl Elbv2Service {
     /// A service whose data-plane model starts as `initial`.
@@ -49,7 +56,21 @@ impl Elbv2Service {
             states: Mutex::new(states),
             primary,
             snapshot,
+            observer: Mutex::new(None),
         }
+    }
+
+    /// Sets the function told of every published data-plane model.
+    pub fn set_observer(&self, observer: Observer) {
+        *self.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    }
+
+    /// Removes the observer (the data plane stopped).
+    pub fn clear_observer(&self) {
+        self.observer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 
     /// An empty service (`emul serve` without a topology).
@@ -89,7 +110,11 @@ impl Elbv2Service {
         let out = f(&mut next)?;
         if next != *m {
             if key == self.primary {
-                self.snapshot.store(Arc::new(next.clone()));
+                let published = Arc::new(next.clone());
+                self.snapshot.store(published.clone());
+                if let Some(observe) = &*self.observer.lock().unwrap_or_else(|p| p.into_inner()) {
+                    observe(&published);
+                }
             }
             *m = next;
         }

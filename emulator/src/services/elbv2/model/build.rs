@@ -143,6 +143,8 @@ pub fn from_topology(t: &Topology, now_ms: i64) -> Elbv2 {
                         .as_ref()
                         .map(|d| d.value.clone())
                         .unwrap_or_default(),
+                    certificate_arns: Vec::new(),
+                    ssl_policy: None,
                     default_rule_arn,
                 },
             );

@@ -70,8 +70,29 @@ pub struct Listener {
     pub host_port: Option<u16>,
     /// emul only: DNS names of the certificate emul issues for HTTPS.
     pub certificate_domains: Vec<String>,
+    /// `Certificates` given through the API (ACM ARNs, echoed back); none →
+    /// emul's own certificate ARN is shown for HTTPS.
+    pub certificate_arns: Vec<String>,
+    /// `SslPolicy` given through the API; none → AWS's default for HTTPS.
+    pub ssl_policy: Option<String>,
     /// The ARN of its default rule (stored with the other rules).
     pub default_rule_arn: String,
+}
+
+/// What ModifyListener changes: each `Some` replaces the stored value
+/// (lists whole, as AWS does).
+#[derive(Debug, Clone, Default)]
+pub struct ListenerChange {
+    /// `Port`.
+    pub port: Option<u16>,
+    /// `Protocol`.
+    pub protocol: Option<String>,
+    /// `Certificates`.
+    pub certificate_arns: Option<Vec<String>>,
+    /// `SslPolicy`.
+    pub ssl_policy: Option<String>,
+    /// `DefaultActions`.
+    pub default_action: Option<Action>,
 }
 
 /// ALB attribute defaults (aws-reference.md §1.7).
@@ -518,16 +539,17 @@ impl Elbv2 {
         Ok(())
     }
 
-    /// ModifyListener: port, protocol and default action (lists whole).
+    /// ModifyListener: port, protocol, certificates, SSL policy and default
+    /// action. A listener moved to another port loses the topology's
+    /// `host_port` (it pinned the old port); one switched to HTTP loses its
+    /// certificates and policy, as on AWS.
     pub fn modify_listener(
         &mut self,
         listener_arn: &str,
-        port: Option<u16>,
-        protocol: Option<String>,
-        default_action: Option<Action>,
+        change: ListenerChange,
     ) -> Result<(), ElbError> {
         let listener = self.listener(listener_arn)?.clone();
-        if let Some(p) = port
+        if let Some(p) = change.port
             && p != listener.port
             && self
                 .listeners
@@ -538,33 +560,71 @@ impl Elbv2 {
                 "A listener already exists on this port for this load balancer".into(),
             ));
         }
-        if let Some(proto) = &protocol
+        if let Some(proto) = &change.protocol
             && proto != "HTTP"
             && proto != "HTTPS"
         {
             return Err(ElbError::Validation(format!(
-                "Listener protocol '{proto}' is not supported by an application load balancer"
+                "Listener protocol '{proto}' must be one of 'HTTPS, HTTP'"
             )));
         }
-        if let Some(a) = &default_action {
+        let protocol = change.protocol.clone().unwrap_or(listener.protocol.clone());
+        if protocol == "HTTP" && change.ssl_policy.is_some() {
+            return Err(ElbError::Validation(
+                "An SSL policy can only be set on HTTPS listeners".into(),
+            ));
+        }
+        if let Some(a) = &change.default_action {
+            limits::check_action(a, &protocol)?;
             self.check_action(listener_arn, a)?;
         }
         let l = self
             .listeners
             .get_mut(listener_arn)
             .ok_or_else(ElbError::listeners_not_found)?;
-        if let Some(p) = port {
+        if let Some(p) = change.port
+            && p != l.port
+        {
             l.port = p;
+            l.host_port = None;
         }
-        if let Some(p) = protocol {
-            l.protocol = p;
+        l.protocol = protocol;
+        if l.protocol == "HTTP" {
+            l.certificate_arns.clear();
+            l.ssl_policy = None;
+        } else {
+            if let Some(c) = change.certificate_arns {
+                l.certificate_arns = c;
+            }
+            if let Some(p) = change.ssl_policy {
+                l.ssl_policy = Some(p);
+            }
         }
         let default_rule = l.default_rule_arn.clone();
-        if let Some(a) = default_action
+        if let Some(a) = change.default_action
             && let Some(r) = self.rules.get_mut(&default_rule)
         {
             r.action = a;
         }
+        Ok(())
+    }
+
+    /// DeleteListener: the listener, its rules and their tags.
+    pub fn delete_listener(&mut self, listener_arn: &str) -> Result<(), ElbError> {
+        if self.listeners.remove(listener_arn).is_none() {
+            return Err(ElbError::listeners_not_found());
+        }
+        let rules: Vec<String> = self
+            .rules
+            .values()
+            .filter(|r| r.listener_arn == listener_arn)
+            .map(|r| r.arn.clone())
+            .collect();
+        for r in &rules {
+            self.rules.remove(r);
+            self.tags.remove(r);
+        }
+        self.tags.remove(listener_arn);
         Ok(())
     }
 
@@ -776,6 +836,8 @@ impl Elbv2 {
                 protocol: protocol.into(),
                 host_port: None,
                 certificate_domains: Vec::new(),
+                certificate_arns: Vec::new(),
+                ssl_policy: None,
                 default_rule_arn: rule,
             },
         );

@@ -300,22 +300,32 @@ impl Rule {
     }
 }
 
+/// A listener's rules in the order they are evaluated: by priority, the
+/// default rule (the one without priority) last. `rules` may be in any order.
+pub fn in_evaluation_order<'r>(rules: impl IntoIterator<Item = &'r Rule>) -> Vec<&'r Rule> {
+    let mut ordered: Vec<&Rule> = rules.into_iter().collect();
+    ordered.sort_by_key(|r| (r.priority.is_none(), r.priority));
+    ordered
+}
+
+/// The first rule of `ordered` (see [`in_evaluation_order`]) that handles
+/// `req`: a prioritised rule whose conditions all match, else the default.
+pub fn first_match<'r>(
+    ordered: impl IntoIterator<Item = &'r Rule>,
+    req: &RequestView<'_>,
+) -> Option<&'r Rule> {
+    ordered
+        .into_iter()
+        .find(|r| r.priority.is_none() || r.matches(req))
+}
+
 /// The rule that handles `req`: the lowest-priority match, else the default.
 /// `rules` may be in any order; the default rule is the one without priority.
 pub fn evaluate<'r>(
     rules: impl IntoIterator<Item = &'r Rule>,
     req: &RequestView<'_>,
 ) -> Option<&'r Rule> {
-    let mut default = None;
-    let mut ordered: Vec<&Rule> = Vec::new();
-    for r in rules {
-        match r.priority {
-            Some(_) => ordered.push(r),
-            None => default = Some(r),
-        }
-    }
-    ordered.sort_by_key(|r| r.priority);
-    ordered.into_iter().find(|r| r.matches(req)).or(default)
+    first_match(in_evaluation_order(rules), req)
 }
 
 /// Picks a group from weighted groups with `roll` uniform in

@@ -349,6 +349,8 @@ fn model_with_listener() -> (Elbv2, String, String, String) {
             protocol: "HTTP".into(),
             host_port: None,
             certificate_domains: vec![],
+            certificate_arns: Vec::new(),
+            ssl_policy: None,
             default_rule_arn: d,
         },
     );

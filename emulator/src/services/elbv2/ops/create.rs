@@ -1,7 +1,6 @@
 //! CreateTargetGroup, CreateLoadBalancer and CreateListener, so SDK tests
-//! (and scripts) can build resources without a topology. Listeners created
-//! this way exist in the API only: the data plane binds the listeners it
-//! was started with.
+//! (and scripts) can build resources without a topology. A listener created
+//! in the data plane's account and region is bound at once.
 
 use super::parse::{actions, boolean, codec, int, required, strings};
 use super::render;
@@ -140,8 +139,16 @@ pub fn listener(
         )
     })?;
     let tags = tags(p)?;
+    let certificate_arns = super::listeners::certificates(p)?.unwrap_or_default();
+    let ssl_policy = p.get("SslPolicy").map(str::to_string);
     svc.write(&ctx.account, &ctx.region, |m| {
         let arn = m.create_listener(&lb, &protocol, port, action)?;
+        if protocol == "HTTPS"
+            && let Some(l) = m.listeners.get_mut(&arn)
+        {
+            l.certificate_arns = certificate_arns;
+            l.ssl_policy = ssl_policy;
+        }
         if !tags.is_empty() {
             m.tags.insert(arn.clone(), tags);
         }

@@ -1,11 +1,26 @@
-//! ModifyListener: port, protocol and default actions.
+//! ModifyListener and DeleteListener (CreateListener lives with the other
+//! creates). The data plane follows at once: the service's observer re-binds
+//! or closes the listener's socket before the call returns.
 
-use super::parse::{actions, int, required};
+use super::parse::{actions, codec, int, required};
 use super::render;
 use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::gateway::registry::RequestContext;
 use crate::services::elbv2::errors::ElbError;
+use crate::services::elbv2::model::ListenerChange;
 use crate::services::elbv2::service::Elbv2Service;
+
+/// `Certificates.member.N.CertificateArn`, if the list was given.
+pub fn certificates(p: &QueryParams) -> Result<Option<Vec<String>>, ElbError> {
+    let Some(members) = p.members("Certificates").map_err(codec)? else {
+        return Ok(None);
+    };
+    members
+        .iter()
+        .map(|c| required(c, "CertificateArn").map(str::to_string))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
 
 /// ModifyListener.
 pub fn modify(
@@ -23,13 +38,31 @@ pub fn modify(
             })
         })
         .transpose()?;
-    let protocol = p.get("Protocol").map(str::to_string);
-    let default_action = actions(p, "DefaultActions")?;
+    let change = ListenerChange {
+        port,
+        protocol: p.get("Protocol").map(str::to_string),
+        certificate_arns: certificates(p)?,
+        ssl_policy: p.get("SslPolicy").map(str::to_string),
+        default_action: actions(p, "DefaultActions")?,
+    };
     svc.write(&ctx.account, &ctx.region, |m| {
-        m.modify_listener(&arn, port, protocol, default_action)?;
+        m.modify_listener(&arn, change)?;
         let l = m.listener(&arn)?;
         let mut w = XmlWriter::new();
         w.list("Listeners", &[l], |x, l| render::listener(x, m, l));
         Ok(w.finish())
+    })
+}
+
+/// DeleteListener.
+pub fn delete(
+    svc: &Elbv2Service,
+    ctx: &RequestContext,
+    p: &QueryParams,
+) -> Result<String, ElbError> {
+    let arn = required(p, "ListenerArn")?.to_string();
+    svc.write(&ctx.account, &ctx.region, |m| {
+        m.delete_listener(&arn)?;
+        Ok(String::new())
     })
 }

@@ -33,16 +33,23 @@ pub fn listener(w: &mut XmlWriter, m: &Elbv2, l: &Listener) {
         .leaf("Port", &l.port.to_string())
         .leaf("Protocol", &l.protocol);
     if l.protocol == "HTTPS" {
-        let cert = format!(
-            "arn:aws:acm:{}:{}:certificate/emul-{}",
-            m.region,
-            m.account,
-            l.arn.rsplit('/').next().unwrap_or("")
-        );
-        w.list("Certificates", &[cert], |c, arn| {
+        let certs = if l.certificate_arns.is_empty() {
+            vec![format!(
+                "arn:aws:acm:{}:{}:certificate/emul-{}",
+                m.region,
+                m.account,
+                l.arn.rsplit('/').next().unwrap_or("")
+            )]
+        } else {
+            l.certificate_arns.clone()
+        };
+        w.list("Certificates", &certs, |c, arn| {
             c.leaf("CertificateArn", arn);
         })
-        .leaf("SslPolicy", "ELBSecurityPolicy-2016-08");
+        .leaf(
+            "SslPolicy",
+            l.ssl_policy.as_deref().unwrap_or(DEFAULT_SSL_POLICY),
+        );
     }
     let actions: Vec<&Action> = m
         .rules
@@ -54,6 +61,9 @@ pub fn listener(w: &mut XmlWriter, m: &Elbv2, l: &Listener) {
         render_action(a, action)
     });
 }
+
+/// The policy AWS gives an HTTPS listener created without one.
+pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-2016-08";
 
 /// A `Rule` structure.
 pub fn rule(w: &mut XmlWriter, r: &Rule) {

@@ -1,0 +1,202 @@
+//! Phases 4 and 6 of a request ([`super::proxy`]): the request as the
+//! target receives it and the response as the client receives it
+//! (aws-reference.md §1.7). Hop-by-hop headers (and those `Connection`
+//! names) never cross; `X-Forwarded-For/-Proto/-Port` and
+//! `X-Amzn-Trace-Id` are set toward the target; stickiness cookies are
+//! added toward the client.
+
+use std::net::SocketAddr;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, Uri, header};
+use hyper::body::Incoming;
+
+use super::pick::Chosen;
+use super::proxy::ProxyError;
+use super::responses::AlbBody;
+use crate::services::elbv2::model::target_group::TargetKey;
+use crate::services::elbv2::service::now_ms;
+
+/// Hop-by-hop headers never forwarded.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The request as the target receives it: `(scheme, key)` is `http` (or
+/// `https` for an HTTPS target group) and the target; `protocol`/`port` are
+/// the listener's; `upgrade` keeps `Upgrade`/`Connection` for a protocol
+/// switch.
+pub fn rewrite_request(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    (scheme, key): (&str, &TargetKey),
+    protocol: &str,
+    port: u16,
+    upgrade: bool,
+) -> Result<Request<Incoming>, ProxyError> {
+    let (mut parts, body) = req.into_parts();
+    let host = parts.headers.get(header::HOST).cloned().or_else(|| {
+        parts
+            .uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    });
+    strip_hop_by_hop(&mut parts.headers, upgrade);
+    if let Some(h) = host {
+        parts.headers.insert(header::HOST, h);
+    }
+    let xff = match parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(prev) if !prev.trim().is_empty() => format!("{prev}, {}", peer.ip()),
+        _ => peer.ip().to_string(),
+    };
+    set(&mut parts.headers, "x-forwarded-for", &xff);
+    set(
+        &mut parts.headers,
+        "x-forwarded-proto",
+        &protocol.to_ascii_lowercase(),
+    );
+    set(&mut parts.headers, "x-forwarded-port", &port.to_string());
+    let trace = trace_id(
+        parts
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|v| v.to_str().ok()),
+    );
+    set(&mut parts.headers, "x-amzn-trace-id", &trace);
+    let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let authority = if key.id.contains(':') {
+        format!("[{}]:{}", key.id, key.port)
+    } else {
+        format!("{}:{}", key.id, key.port)
+    };
+    parts.uri = Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query(pq)
+        .build()
+        .map_err(|_| ProxyError::BadRequest(400))?;
+    parts.version = http::Version::HTTP_11;
+    Ok(Request::from_parts(parts, body))
+}
+
+/// The response as the client receives it: hop-by-hop headers out (kept
+/// on a protocol switch, `upgraded`), the stickiness cookies of `chosen` in.
+pub fn rewrite_response(resp: &mut Response<AlbBody>, chosen: &Chosen, upgraded: bool) {
+    if !upgraded {
+        strip_hop_by_hop(resp.headers_mut(), false);
+    }
+    for c in chosen.cookie_lines(resp.headers()) {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+}
+
+/// Sets `name` to `value`, skipping a value that is not a valid header.
+fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        h.insert(HeaderName::from_static(name), v);
+    }
+}
+
+/// Removes [`HOP_BY_HOP`] and every header `Connection` names, except
+/// `Upgrade`/`Connection` themselves when `keep_upgrade`.
+fn strip_hop_by_hop(h: &mut HeaderMap, keep_upgrade: bool) {
+    let named: Vec<String> = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    for n in HOP_BY_HOP.iter().map(|s| s.to_string()).chain(named) {
+        if keep_upgrade && (n == "upgrade" || n == "connection") {
+            continue;
+        }
+        h.remove(n.as_str());
+    }
+}
+
+/// The `X-Amzn-Trace-Id` toward the target (aws-reference.md §1.7).
+pub fn trace_id(existing: Option<&str>) -> String {
+    let new_id = || {
+        format!(
+            "1-{:08x}-{}",
+            now_ms() / 1000,
+            &uuid::Uuid::new_v4().simple().to_string()[..24]
+        )
+    };
+    match existing {
+        None => format!("Root={}", new_id()),
+        Some(v) if v.len() > 7 * 1024 => format!("Root={}", new_id()),
+        Some(v) => {
+            let fields: Vec<&str> = v
+                .split(';')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .collect();
+            if fields.iter().any(|f| f.starts_with("Self=")) {
+                fields
+                    .iter()
+                    .map(|f| {
+                        if f.starts_with("Self=") {
+                            format!("Self={}", new_id())
+                        } else {
+                            f.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";")
+            } else if fields.iter().any(|f| f.starts_with("Root=")) {
+                format!("Self={};{}", new_id(), fields.join(";"))
+            } else {
+                format!("Root={};{}", new_id(), fields.join(";"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_id_forms() {
+        let root = trace_id(None);
+        assert!(root.starts_with("Root=1-") && root.len() == "Root=1-".len() + 8 + 1 + 24);
+        let with_root = trace_id(Some("Root=1-67891233-abcdef012345678912345678"));
+        assert!(with_root.starts_with("Self=1-"));
+        assert!(with_root.ends_with(";Root=1-67891233-abcdef012345678912345678"));
+        let with_self = trace_id(Some("Self=1-0-0;Root=1-2-3;CalledFrom=app"));
+        assert!(!with_self.contains("Self=1-0-0"));
+        assert!(with_self.ends_with(";Root=1-2-3;CalledFrom=app"));
+    }
+
+    #[test]
+    fn hop_by_hop_and_connection_named_headers_are_stripped() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, "Upgrade, X-Private".parse().unwrap());
+        h.insert(header::UPGRADE, "websocket".parse().unwrap());
+        h.insert("x-private", "1".parse().unwrap());
+        h.insert("keep-alive", "timeout=5".parse().unwrap());
+        h.insert("x-kept", "1".parse().unwrap());
+        let mut upgrading = h.clone();
+        strip_hop_by_hop(&mut h, false);
+        let names: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["x-kept"]);
+        strip_hop_by_hop(&mut upgrading, true);
+        let mut names: Vec<&str> = upgrading.keys().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["connection", "upgrade", "x-kept"]);
+    }
+}
