@@ -134,7 +134,8 @@ build_one() { # tag kind suite arg recipe
     [[ $arg != - ]] && labels+=(--label "io.emul.image.major=$arg")
     DOCKER_BUILDKIT=0 docker build -q --force-rm -t "$tag" "${labels[@]}" \
       "$work/context" >"$work/docker-build.log" 2>&1 || { cat "$work/docker-build.log" >&2; die "docker build of $tag failed"; }
-  )
+  ) || { local status=$?; rm -rf "$work"; return "$status"; }
+  # (`set -e` does not apply inside the caller's `if`, so the failure above must be returned.)
   rm -rf "$work"
 }
 

@@ -37,15 +37,7 @@ fn events(w: &EcsWorld, name: &str) -> Vec<String> {
 #[tokio::test]
 async fn docker_ecs_service_scales_and_replaces_a_killed_task() {
     let w = EcsWorld::start("ecs-scale", 214).await;
-    w.call(
-        "RegisterTaskDefinition",
-        testapp_task_definition("web", json!([])),
-    );
-    w.call(
-        "CreateService",
-        json!({"cluster": "prod", "serviceName": "web", "taskDefinition": "web",
-               "desiredCount": 2, "networkConfiguration": network_configuration()}),
-    );
+    w.web_service(2, json!({}));
     w.wait_for("2 running", Duration::from_secs(60), |w| {
         stable(w, "web", 2)
     })

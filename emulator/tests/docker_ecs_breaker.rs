@@ -13,16 +13,7 @@ use support::ecs::{EcsWorld, network_configuration, testapp_task_definition};
 #[tokio::test]
 async fn docker_ecs_circuit_breaker_rolls_back() {
     let w = EcsWorld::start("ecs-breaker", 217).await;
-    w.call(
-        "RegisterTaskDefinition",
-        testapp_task_definition("web", json!([])),
-    );
-    w.call(
-        "CreateService",
-        json!({"cluster": "prod", "serviceName": "web", "taskDefinition": "web",
-               "desiredCount": 1, "networkConfiguration": network_configuration(),
-               "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}}}),
-    );
+    w.web_service(1, json!({"deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}}}));
     w.wait_for("steady", Duration::from_secs(60), |w| {
         w.service("web")["deployments"][0]["rolloutState"] == "COMPLETED"
     })

@@ -54,16 +54,7 @@ async fn http_get(ip: &str, path: &str) -> String {
 #[tokio::test]
 async fn docker_ecs_rolling_deployment_keeps_min_healthy_and_service_names_resolve() {
     let w = EcsWorld::start("ecs-deploy", 216).await;
-    w.call(
-        "RegisterTaskDefinition",
-        testapp_task_definition("web", json!([])),
-    );
-    w.call(
-        "CreateService",
-        json!({"cluster": "prod", "serviceName": "web", "taskDefinition": "web",
-               "desiredCount": 3, "networkConfiguration": network_configuration(),
-               "loadBalancers": [{"targetGroupArn": TG, "containerName": "app", "containerPort": 8080}]}),
-    );
+    w.web_service(3, json!({"loadBalancers": [{"targetGroupArn": TG, "containerName": "app", "containerPort": 8080}]}));
     w.wait_for("steady", Duration::from_secs(60), |w| {
         let s = w.service("web");
         s["runningCount"] == 3 && s["deployments"][0]["rolloutState"] == "COMPLETED"
@@ -219,17 +210,7 @@ async fn docker_ecs_rolling_deployment_keeps_min_healthy_and_service_names_resol
 #[tokio::test]
 async fn docker_ecs_elb_unhealthy_task_is_replaced_after_the_grace_period() {
     let w = EcsWorld::start("ecs-elb", 220).await;
-    w.call(
-        "RegisterTaskDefinition",
-        testapp_task_definition("web", json!([])),
-    );
-    w.call(
-        "CreateService",
-        json!({"cluster": "prod", "serviceName": "web", "taskDefinition": "web",
-               "desiredCount": 1, "networkConfiguration": network_configuration(),
-               "healthCheckGracePeriodSeconds": 0,
-               "loadBalancers": [{"targetGroupArn": TG, "containerName": "app", "containerPort": 8080}]}),
-    );
+    w.web_service(1, json!({"healthCheckGracePeriodSeconds": 0, "loadBalancers": [{"targetGroupArn": TG, "containerName": "app", "containerPort": 8080}]}));
     w.wait_for("steady", Duration::from_secs(60), |w| {
         w.service("web")["deployments"][0]["rolloutState"] == "COMPLETED"
     })

@@ -1,8 +1,8 @@
 //! Inside a task: the metadata endpoint v4 and the credentials endpoint,
 //! served by emul inside the task's namespace at 169.254.170.2. The test
 //! app reads its task ARN from `$ECS_CONTAINER_METADATA_URI_V4/task` (its
-//! `/whoami` reports it); the test itself queries both endpoints from a
-//! socket created in the task's namespace.
+//! `/whoami` reports it); the test itself queries both endpoints, and the
+//! container and task stats, from a socket created in the task's namespace.
 
 mod support;
 
@@ -28,9 +28,39 @@ async fn get(stream: &mut tokio::net::TcpStream, path: &str) -> (u16, Value) {
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
+/// One container's stats: Docker's own fields, for that container, with
+/// real figures (a running process uses memory and has used CPU), and the
+/// task's network counters.
+fn assert_stats(stats: &Value, id: &str, docker_name: &str) {
+    assert_eq!(stats["id"], id, "{stats}");
+    assert_eq!(stats["name"], docker_name, "{stats}");
+    assert!(stats["read"].is_string(), "{stats}");
+    assert!(
+        stats["memory_stats"]["usage"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+    assert!(
+        stats["memory_stats"]["limit"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+    assert!(
+        stats["cpu_stats"]["cpu_usage"]["total_usage"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{stats}"
+    );
+    assert!(stats["precpu_stats"].is_object(), "{stats}");
+    assert!(
+        stats["pids_stats"]["current"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+    assert!(stats["networks"]["eth0"]["rx_bytes"].is_u64(), "{stats}");
+}
+
 #[tokio::test]
 async fn docker_ecs_task_reads_its_metadata_and_credentials() {
-    let w = EcsWorld::start("ecs-meta", 219).await;
+    let w = EcsWorld::start("ecs-meta", 241).await;
     w.call(
         "RegisterTaskDefinition",
         testapp_task_definition("meta", json!([])),
@@ -117,5 +147,18 @@ async fn docker_ecs_task_reads_its_metadata_and_credentials() {
     let mut s = ns.connect(addr, Duration::from_secs(2)).await.unwrap();
     let (status, _) = get(&mut s, "/v2/credentials/wrong").await;
     assert_eq!(status, 404);
+
+    // Docker stats, the shape the ECS agent serves.
+    let docker_name = docker(&["inspect", "-f", "{{.Name}}", &container]);
+    let mut s = ns.connect(addr, Duration::from_secs(5)).await.unwrap();
+    let (status, stats) = get(&mut s, &format!("{path}/stats")).await;
+    assert_eq!(status, 200, "{stats}");
+    assert_stats(&stats, &container, &docker_name);
+    let mut s = ns.connect(addr, Duration::from_secs(5)).await.unwrap();
+    let (status, all) = get(&mut s, &format!("{path}/task/stats")).await;
+    assert_eq!(status, 200, "{all}");
+    let all = all.as_object().expect("an object keyed by Docker id");
+    assert_eq!(all.len(), 1, "one container: {all:?}");
+    assert_stats(&all[&container], &container, &docker_name);
     w.shutdown().await;
 }

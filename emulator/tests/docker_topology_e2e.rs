@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use e2e::{BACKEND, CLUSTER, FRONTEND, Guard, Ports, ecs, http};
+use e2e::{BACKEND, CLUSTER, FRONTEND, Guard, Ports, ecs, http, poll_until};
 use serde_json::{Value, json};
 
 /// Bound on every "wait until steady".
@@ -292,22 +292,6 @@ fn start_load(
             })
         })
         .collect()
-}
-
-/// Polls until `done()` or panics after `limit` with `what`.
-fn poll_until(
-    what: &str,
-    limit: Duration,
-    mut done: impl FnMut() -> Result<(), String>,
-) -> Duration {
-    let started = Instant::now();
-    loop {
-        match done() {
-            Ok(()) => return started.elapsed(),
-            Err(e) if started.elapsed() > limit => panic!("{what}: not done after {limit:?}: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(300)),
-        }
-    }
 }
 
 /// Lists the last statuses of `arns`.

@@ -14,24 +14,6 @@ use sp::{Tunnel, counts, plan_containers, run, topology};
 
 const T: Duration = Duration::from_secs(10);
 
-fn up_args<'a>(file: &'a str, port: &'a str) -> Vec<&'a str> {
-    vec![
-        "up",
-        "-d",
-        "--wait",
-        "--pull",
-        "never",
-        "--label",
-        "io.emul.test=1",
-        "--timeout",
-        "180",
-        "--port",
-        port,
-        "--topology",
-        file,
-    ]
-}
-
 /// Cleans up on drop, so a failed assertion leaves nothing behind.
 struct Guard(std::path::PathBuf);
 impl Drop for Guard {
@@ -51,7 +33,7 @@ async fn docker_up_wechat_data_stores_end_to_end() {
 
     // up -d --wait
     let started = Instant::now();
-    let out = run(&up_args(f, port));
+    let out = run(&sp::up_args(f, port));
     assert_eq!(out.status.code(), Some(0));
     eprintln!("up -d --wait: {:?}", started.elapsed());
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -68,7 +50,7 @@ async fn docker_up_wechat_data_stores_end_to_end() {
 
     // A second up with no change is a no-op, and fast.
     let started = Instant::now();
-    let out = run(&up_args(f, port));
+    let out = run(&sp::up_args(f, port));
     let noop = started.elapsed();
     eprintln!("no-change up: {noop:?}");
     assert_eq!(out.status.code(), Some(0));
@@ -85,7 +67,7 @@ async fn docker_up_wechat_data_stores_end_to_end() {
         .output()
         .unwrap();
     assert!(gone.status.success());
-    let out = run(&up_args(f, port));
+    let out = run(&sp::up_args(f, port));
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("reconciled by the running daemon"));
     assert_eq!(plan_containers(project), 9);
@@ -225,7 +207,7 @@ async fn docker_up_wechat_data_stores_end_to_end() {
     assert_eq!(counts(project), (0, 0, 2));
 
     // Restart: the same secret values are served, the data is still there.
-    let out = run(&up_args(f, port));
+    let out = run(&sp::up_args(f, port));
     assert_eq!(out.status.code(), Some(0));
     let again: serde_json::Value =
         serde_json::from_str(&sp::get_secret_string(&endpoint, "wechat/database")).unwrap();
@@ -302,7 +284,7 @@ async fn docker_up_killed_then_up_converges() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let out = run(&up_args(f, "14672"));
+    let out = run(&sp::up_args(f, "14672"));
     assert_eq!(out.status.code(), Some(0));
     // 3 pause (2 cache nodes + ALB) + 2 Redis, no duplicates.
     assert_eq!(plan_containers(project), 5);
@@ -356,7 +338,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     let f = file.to_str().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let out = run(&up_args(f, &port));
+    let out = run(&sp::up_args(f, &port));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -369,7 +351,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     // Docker unreachable: exit code 3, for up (through the daemon) and down.
     let out = sp::emul()
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .args(up_args(f, "14679"))
+        .args(sp::up_args(f, "14679"))
         .output()
         .unwrap();
     assert_eq!(
@@ -391,7 +373,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
         redis_only(s).replace("engine_version: \"7.0\"", "engine_version: \"6.2\"")
     });
     let _g2 = Guard(file2.clone());
-    let out = run(&up_args(file2.to_str().unwrap(), "14674"));
+    let out = run(&sp::up_args(file2.to_str().unwrap(), "14674"));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -405,7 +387,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
         redis_only(s).replace("10.0.", "172.17.")
     });
     let _g3 = Guard(file3.clone());
-    let out = run(&up_args(file3.to_str().unwrap(), "14675"));
+    let out = run(&sp::up_args(file3.to_str().unwrap(), "14675"));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("overlaps Docker network bridge"), "{err}");
@@ -433,7 +415,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
             redis_only(s).replace("10.0.", &format!("{}.{}.", o[0], o[1]))
         });
         let _g5 = Guard(file5.clone());
-        let out = run(&up_args(file5.to_str().unwrap(), "14677"));
+        let out = run(&sp::up_args(file5.to_str().unwrap(), "14677"));
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -455,7 +437,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
         )
     });
     let _g4 = Guard(file4.clone());
-    let out = run(&up_args(file4.to_str().unwrap(), "14676"));
+    let out = run(&sp::up_args(file4.to_str().unwrap(), "14676"));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("elasticache/wechat-redis/001"), "{err}");
@@ -471,7 +453,7 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     });
     let _g6 = Guard(file6.clone());
     let f6 = file6.to_str().unwrap();
-    let mut args = up_args(f6, "14678");
+    let mut args = sp::up_args(f6, "14678");
     let t = args.iter().position(|a| *a == "180").unwrap();
     args[t] = "3";
     let started = Instant::now();

@@ -1,13 +1,21 @@
-//! Running the AWS CLI (`pip install awscli`) against an [`Emul`], as users
-//! do: through `AWS_ENDPOINT_URL`, with an isolated config so nothing from the
-//! machine's `~/.aws` leaks in.
+//! Running the AWS CLI (`pip install awscli`) against an emul endpoint, as
+//! users do: through `AWS_ENDPOINT_URL`, with an isolated config so nothing
+//! from the machine's `~/.aws` leaks in.
+//!
+//! Self-contained (std and serde_json only) so that the Docker tests of the
+//! emulator crate, which cannot depend on this crate, include the same file
+//! (`#[path = "../../sdk-tests/src/aws_cli.rs"] mod aws_cli;`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::Emul;
+/// Access key id the CLI signs with (any key is accepted without
+/// `--strict-auth`, which no CLI test uses).
+pub const CLI_ACCESS_KEY: &str = "AKIAEMULCLITESTKEY01";
+/// Secret key the CLI signs with.
+pub const CLI_SECRET_KEY: &str = "emul-aws-cli-tests-secret-key-00000000";
 
 /// Finds `aws` on PATH. When it is missing the test skips (returns `None`
 /// after a message), unless `EMUL_REQUIRE_AWS_CLI=1` (CI sets it): then it
@@ -28,15 +36,15 @@ pub fn find() -> Option<PathBuf> {
     found
 }
 
-/// Runs `aws <args> --output json` against `emul` with an isolated config
-/// under `home`.
-pub fn run(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Output {
+/// Runs `aws <args> --output json` against `endpoint` (`http://host:port`)
+/// with an isolated config under `home`.
+pub fn run(cli: &Path, endpoint: &str, home: &Path, args: &[&str]) -> Output {
     Command::new(cli)
         .args(args)
         .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", &emul.endpoint)
-        .env("AWS_ACCESS_KEY_ID", crate::TEST_ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", crate::TEST_SECRET_KEY)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", CLI_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", CLI_SECRET_KEY)
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_CONFIG_FILE", home.join("config"))
@@ -52,8 +60,8 @@ pub fn run(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Output {
 
 /// Runs a command that must succeed and parses its JSON output (`Null` when
 /// the command prints nothing, as `aws ecs wait` does).
-pub fn json(cli: &Path, emul: &Emul, home: &Path, args: &[&str]) -> Value {
-    let out = run(cli, emul, home, args);
+pub fn json(cli: &Path, endpoint: &str, home: &Path, args: &[&str]) -> Value {
+    let out = run(cli, endpoint, home, args);
     assert!(
         out.status.success(),
         "aws {args:?} failed ({}):\n{}",

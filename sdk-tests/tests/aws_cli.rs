@@ -16,7 +16,7 @@ fn aws_cli_secret_lifecycle() {
     let emul = Emul::start();
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    let run = |args: &[&str]| aws_json(&cli, &emul, home, args);
+    let run = |args: &[&str]| aws_json(&cli, &emul.endpoint, home, args);
 
     let created = run(&[
         "secretsmanager",
@@ -143,7 +143,7 @@ fn aws_cli_reports_aws_errors() {
     let home = tempfile::tempdir().unwrap();
     let out = aws(
         &cli,
-        &emul,
+        &emul.endpoint,
         home.path(),
         &[
             "secretsmanager",
@@ -170,7 +170,7 @@ fn aws_cli_binary_secret_and_version_listing() {
     let blob = home.join("blob.bin");
     std::fs::write(&blob, [0u8, 1, 2, 253, 254, 255]).unwrap();
     let fileb = format!("fileb://{}", blob.display());
-    let run = |args: &[&str]| aws_json(&cli, &emul, home, args);
+    let run = |args: &[&str]| aws_json(&cli, &emul.endpoint, home, args);
 
     run(&[
         "secretsmanager",

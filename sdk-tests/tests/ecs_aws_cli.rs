@@ -3,8 +3,8 @@
 //! emul's shapes (timestamps, deployments), and `aws ecs wait
 //! services-stable` succeeds on a stable service (desired 0: one deployment,
 //! runningCount == desiredCount) and fails at once on a MISSING one. The
-//! scale-up/deployment form of the waiter's condition is asserted by the
-//! Docker tests (`emulator/tests/docker_ecs*.rs`), not through the CLI.
+//! waiter returning after a scale-up and after a forced deployment, with real
+//! tasks, is tested through the CLI by `emulator/tests/docker_ecs_seed.rs`.
 //!
 //! Skips (passes with a message) when `aws` is not on PATH, unless
 //! `EMUL_REQUIRE_AWS_CLI=1`.
@@ -21,13 +21,13 @@ fn aws_cli_ecs_services_stable_waiter() {
     let h = home.path();
     aws_json(
         &cli,
-        &emul,
+        &emul.endpoint,
         h,
         &["ecs", "create-cluster", "--cluster-name", "prod"],
     );
     let td = aws_json(
         &cli,
-        &emul,
+        &emul.endpoint,
         h,
         &[
             "ecs",
@@ -41,7 +41,7 @@ fn aws_cli_ecs_services_stable_waiter() {
     assert_eq!(td["taskDefinition"]["revision"], 1);
     let created = aws_json(
         &cli,
-        &emul,
+        &emul.endpoint,
         h,
         &[
             "ecs",
@@ -62,7 +62,7 @@ fn aws_cli_ecs_services_stable_waiter() {
     assert_eq!(created["service"]["deployments"][0]["status"], "PRIMARY");
     let ok = aws(
         &cli,
-        &emul,
+        &emul.endpoint,
         h,
         &[
             "ecs",
@@ -81,7 +81,7 @@ fn aws_cli_ecs_services_stable_waiter() {
     );
     let missing = aws(
         &cli,
-        &emul,
+        &emul.endpoint,
         h,
         &[
             "ecs",
@@ -98,7 +98,7 @@ fn aws_cli_ecs_services_stable_waiter() {
     assert!(err.contains("terminal failure state"), "{err}");
     let nope = aws(
         &cli,
-        &emul,
+        &emul.endpoint,
         h,
         &[
             "ecs",

@@ -15,7 +15,7 @@ use nix::unistd::Pid;
 
 use super::exit;
 use crate::project::{Project, record};
-use crate::runtime::{DownOptions, Engine, reconcile};
+use crate::runtime::{DownOptions, reconcile};
 
 /// Arguments of `emul down`.
 #[derive(Debug, clap::Args)]
@@ -71,12 +71,9 @@ pub fn stop_daemon(pid: u32, grace: Duration) {
 
 /// Removes the project's Docker objects by label; the exit code.
 pub async fn remove_containers(project: &Project, volumes: bool) -> u8 {
-    let engine = match Engine::connect().await {
+    let engine = match super::engine("down").await {
         Ok(e) => e,
-        Err(e) => {
-            eprintln!("emul down: {e}");
-            return exit::DOCKER_UNAVAILABLE;
-        }
+        Err(code) => return code,
     };
     match reconcile::down(&engine, &project.name, DownOptions { volumes }).await {
         Ok(r) => {

@@ -1,9 +1,15 @@
-//! `emul logs --topology FILE RESOURCE [-f]`: a data store's (or any
-//! project container's) output, from Docker's logs, found by label.
+//! `emul logs --topology FILE (RESOURCE | --service NAME | --task ID) [-f] [--tail N]`.
 //!
 //! RESOURCE is what `emul tunnel` accepts: an RDS instance or ElastiCache
 //! group name (every node of it, each line prefixed with the node), or a
-//! logical container id. `-f` follows until Ctrl-C.
+//! logical container id; read from Docker's logs, found by label.
+//!
+//! `--service NAME` (every task the ECS service ran, running or stopped,
+//! each line prefixed `<task-id-short>/<container> | `) and `--task ID`
+//! (a task id or ARN) read the copies the scheduler keeps under the state
+//! directory (`runtime::task_logs`), so they work after the task stopped
+//! and without the daemon. `-f` follows until Ctrl-C (with `--service`,
+//! tasks started meanwhile join in); `--tail N` is per container.
 
 use std::io::Write;
 
@@ -11,8 +17,11 @@ use futures::StreamExt;
 
 use super::exit;
 use crate::project::Project;
-use crate::runtime::Engine;
 use crate::runtime::naming::LABEL_RESOURCE;
+use crate::runtime::task_logs::{self, LogArchive, LogTail, Selection};
+
+/// How often `-f` looks for new task log lines.
+const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Arguments of `emul logs`.
 #[derive(Debug, clap::Args)]
@@ -21,7 +30,14 @@ pub struct Args {
     #[command(flatten)]
     pub project: super::ProjectArgs,
     /// The resource (RDS instance, ElastiCache group, or logical container id).
-    pub resource: String,
+    #[arg(required_unless_present_any = ["service", "task"], conflicts_with_all = ["service", "task"])]
+    pub resource: Option<String>,
+    /// Every task of this ECS service, running or stopped.
+    #[arg(long, conflicts_with = "task")]
+    pub service: Option<String>,
+    /// One ECS task, by id or ARN.
+    #[arg(long)]
+    pub task: Option<String>,
     /// Follow the output.
     #[arg(long, short = 'f')]
     pub follow: bool,
@@ -40,16 +56,88 @@ pub fn run(args: Args) -> u8 {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    rt.block_on(show(project, args))
+    let selection = match (&args.service, &args.task) {
+        (Some(s), _) => Some(Selection::Service(s.clone())),
+        (None, Some(t)) => Some(Selection::Task(t.clone())),
+        (None, None) => None,
+    };
+    match selection {
+        Some(selection) => rt.block_on(show_tasks(&project, &selection, &args)),
+        None => rt.block_on(show(project, args)),
+    }
+}
+
+/// `--service` / `--task`: the kept task logs.
+async fn show_tasks(project: &Project, selection: &Selection, args: &Args) -> u8 {
+    let archive = LogArchive::open(&project.state_dir);
+    if archive.select(selection).is_empty() {
+        let what = match selection {
+            Selection::Service(s) => format!("no task of service {s} has logs"),
+            Selection::Task(t) => format!("no task {t} has logs"),
+        };
+        eprintln!(
+            "emul logs: {what} under {} (tasks keep logs from the moment the daemon launches them)",
+            task_logs::root(&project.state_dir).display()
+        );
+        return exit::FAILURE;
+    }
+    let mut tail = LogTail::default();
+    print(&history(&archive, selection, &mut tail, &args.tail));
+    if !args.follow {
+        print(&tail.flush());
+        return exit::SUCCESS;
+    }
+    let follow = async {
+        loop {
+            tokio::time::sleep(FOLLOW_POLL).await;
+            // Tasks (and containers) that appeared since: from their start.
+            for (prefix, file) in archive.streams(selection) {
+                if !tail.contains(&file) {
+                    print(&tail.add(&prefix, &file, None));
+                }
+            }
+            print(&tail.poll());
+        }
+    };
+    tokio::select! {
+        () = follow => {}
+        () = crate::project::daemon::shutdown_signal() => {}
+    }
+    exit::SUCCESS
+}
+
+/// What `emul logs --service/--task` prints first: every selected
+/// container's history (`--tail` lines of each), in launch order. `tail`
+/// then follows those files. The library function behind the CLI.
+pub fn history(
+    archive: &LogArchive,
+    selection: &Selection,
+    tail: &mut LogTail,
+    tail_lines: &str,
+) -> Vec<String> {
+    let n = task_logs::parse_tail(tail_lines);
+    archive
+        .streams(selection)
+        .into_iter()
+        .flat_map(|(prefix, file)| tail.add(&prefix, &file, n))
+        .collect()
+}
+
+fn print(lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = out.write_all(line.as_bytes());
+    }
+    let _ = out.flush();
 }
 
 async fn show(project: Project, args: Args) -> u8 {
-    let engine = match Engine::connect().await {
+    let engine = match super::engine("logs").await {
         Ok(e) => e,
-        Err(e) => {
-            eprintln!("emul logs: {e}");
-            return exit::DOCKER_UNAVAILABLE;
-        }
+        Err(code) => return code,
     };
     let all = match engine.project_containers(&project.name).await {
         Ok(c) => c,
@@ -58,7 +146,7 @@ async fn show(project: Project, args: Args) -> u8 {
             return exit::FAILURE;
         }
     };
-    let r = &args.resource;
+    let r = args.resource.as_deref().unwrap_or_default();
     let matches = |id: &str| {
         id == r
             || id == format!("rds/{r}")

@@ -5,6 +5,7 @@
 //! Errors meant for the user are printed by the verb itself (with miette when
 //! they point into a file), so `main` only has to exit with the code.
 
+pub mod ca;
 pub mod down;
 pub mod env;
 pub mod exit;
@@ -75,10 +76,12 @@ pub enum Command {
     Env(env::Args),
     /// Forward a loopback port to a private RDS / ElastiCache endpoint.
     Tunnel(tunnel::Args),
-    /// Show a data store's (or container's) logs.
+    /// Show a data store's logs, or an ECS service's or task's (kept after they stop).
     Logs(logs::Args),
     /// Probe a running project's security groups for real; exit 4 on any mismatch.
     Verify(verify::Args),
+    /// Print (or export) the local CA certificate that signs HTTPS listeners.
+    Ca(ca::Args),
 }
 
 /// Parses the process arguments, runs the verb and returns its exit code.
@@ -94,8 +97,17 @@ pub fn main() -> std::process::ExitCode {
         Command::Tunnel(args) => tunnel::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Ca(args) => ca::run(args),
     };
     std::process::ExitCode::from(code)
+}
+
+/// The Docker engine for `verb`, or exit code 3 with `emul <verb>: <why>`.
+pub(crate) async fn engine(verb: &str) -> Result<crate::runtime::Engine, u8> {
+    crate::runtime::Engine::connect().await.map_err(|e| {
+        eprintln!("emul {verb}: {e}");
+        exit::DOCKER_UNAVAILABLE
+    })
 }
 
 /// A multi-threaded tokio runtime for a verb, or exit code 1 with a message.

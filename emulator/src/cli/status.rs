@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use super::exit;
 use crate::project::{Project, plan, record};
+use crate::runtime::Readiness;
 use crate::runtime::naming::LABEL_RESOURCE;
-use crate::runtime::{Engine, Readiness};
 
 /// Arguments of `emul status`.
 #[derive(Debug, clap::Args)]
@@ -88,10 +88,7 @@ async fn collect(project: &Project) -> Result<Status, u8> {
         eprintln!("emul status: {e}");
         exit::INVALID_INPUT
     })?;
-    let engine = Engine::connect().await.map_err(|e| {
-        eprintln!("emul status: {e}");
-        exit::DOCKER_UNAVAILABLE
-    })?;
+    let engine = super::engine("status").await?;
     let fail = |e: crate::runtime::EngineError| {
         eprintln!("emul status: {e}");
         exit::FAILURE

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use super::exit;
 use crate::project::{Project, plan};
-use crate::runtime::{Engine, Readiness, naming};
+use crate::runtime::{Readiness, naming};
 
 /// Arguments of `emul tunnel`.
 #[derive(Debug, clap::Args)]
@@ -101,12 +101,9 @@ pub fn run(args: Args) -> u8 {
 }
 
 async fn serve(project: Project, target: Target, port: Option<u16>) -> u8 {
-    let engine = match Engine::connect().await {
+    let engine = match super::engine("tunnel").await {
         Ok(e) => e,
-        Err(e) => {
-            eprintln!("emul tunnel: {e}");
-            return exit::DOCKER_UNAVAILABLE;
-        }
+        Err(code) => return code,
     };
     let pause = naming::object_name(&project.name, &target.eni);
     let ns = match engine.container_netns(&pause).await {

@@ -160,10 +160,7 @@ async fn drift(project: &Project) -> Result<Option<String>, u8> {
         eprintln!("emul up: {e}");
         exit::INVALID_INPUT
     })?;
-    let engine = crate::runtime::Engine::connect().await.map_err(|e| {
-        eprintln!("emul up: {e}");
-        exit::DOCKER_UNAVAILABLE
-    })?;
+    let engine = super::engine("up").await?;
     let (containers, networks) = futures::try_join!(
         engine.project_containers(&project.name),
         engine.project_networks(&project.name)

@@ -481,6 +481,12 @@ async fn start_components(
             .host_ports
             .insert((l.alb.clone(), l.port), l.host_port);
     }
+    // Listeners created or moved through the API get the same port rule.
+    alb_opts.alb_order = topology
+        .load_balancers
+        .iter()
+        .map(|lb| lb.name.value.clone())
+        .collect();
     let now_ms = i64::try_from(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -524,6 +530,7 @@ async fn start_components(
         healthy_after_running: Duration::ZERO,
         tick: Duration::ZERO,
         default_stop_timeout: Duration::ZERO,
+        log_dir: Some(crate::runtime::task_logs::root(&project.state_dir)),
     }
     .aws_timings();
     let (ecs, ecs_handle) = EcsRuntime::start(deps);

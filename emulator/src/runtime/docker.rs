@@ -103,6 +103,9 @@ pub struct Engine {
     endpoint: String,
     /// Mutating calls made so far (shared by clones).
     writes: Arc<AtomicU64>,
+    /// The engine's cgroup layout, read once (`docker info` per task launch
+    /// would be a round trip for an answer that never changes).
+    cgroup_layout: Arc<tokio::sync::OnceCell<CgroupLayout>>,
 }
 
 /// A container, network or volume found by label.
@@ -172,6 +175,40 @@ pub enum Attach {
     },
 }
 
+/// A Docker HEALTHCHECK. A zero duration leaves Docker's own default (or
+/// the image's value) in place, which is what the engine does with an
+/// unset field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Healthcheck {
+    /// The test, `CMD …` (exec) or `CMD-SHELL …` (shell).
+    pub test: Vec<String>,
+    /// Time between checks.
+    pub interval: Duration,
+    /// How long one check may run before it counts as failed.
+    pub timeout: Duration,
+    /// Consecutive failures before the container is `unhealthy`.
+    pub retries: u32,
+    /// Start-up grace: failures in it do not count, a success ends it.
+    pub start_period: Duration,
+}
+
+/// Resource limits of one container (Docker's `HostConfig` fields of the
+/// same names). `None` leaves the engine's default (unlimited).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Hard CPU cap in 1e-9 CPUs.
+    pub nano_cpus: Option<i64>,
+    /// Relative CPU weight (1024 = one CPU's worth under contention).
+    pub cpu_shares: Option<i64>,
+    /// Hard memory limit in bytes: the kernel OOM-kills beyond it.
+    pub memory_bytes: Option<i64>,
+    /// Soft memory limit in bytes: what the kernel reclaims towards under
+    /// memory pressure.
+    pub memory_reservation_bytes: Option<i64>,
+    /// Parent cgroup (e.g. a task's cgroup bounding all its containers).
+    pub cgroup_parent: Option<String>,
+}
+
 /// Everything needed to create one container; converted to bollard here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerCreate {
@@ -195,14 +232,26 @@ pub struct ContainerCreate {
     pub hostname: Option<String>,
     /// (volume name, target path) pairs.
     pub volumes: Vec<(String, String)>,
-    /// Docker HEALTHCHECK: (test, interval seconds, retries).
-    pub health: Option<(Vec<String>, u32, u32)>,
-    /// NanoCpus.
-    pub nano_cpus: Option<i64>,
-    /// Memory limit in bytes.
-    pub memory_bytes: Option<i64>,
+    /// Docker HEALTHCHECK, when the container has one.
+    pub health: Option<Healthcheck>,
+    /// CPU and memory limits and the cgroup the container lives under.
+    pub limits: Limits,
     /// Log driver and options.
     pub log: (String, HashMap<String, String>),
+}
+
+/// A duration in Docker's nanoseconds.
+fn nanos(d: Duration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// What `docker info` says about how containers are placed in cgroups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CgroupLayout {
+    /// `cgroupfs` or `systemd`.
+    pub driver: String,
+    /// `1` or `2`.
+    pub version: String,
 }
 
 impl Engine {
@@ -231,6 +280,7 @@ impl Engine {
             docker,
             endpoint,
             writes: Arc::new(AtomicU64::new(0)),
+            cgroup_layout: Arc::default(),
         })
     }
 
@@ -534,20 +584,22 @@ impl Engine {
             labels: Some(spec.labels.clone()),
             hostname: spec.hostname.clone(),
             user: spec.user.clone(),
-            healthcheck: spec
-                .health
-                .as_ref()
-                .map(|(test, interval, retries)| HealthConfig {
-                    test: Some(test.clone()),
-                    interval: Some(i64::from(*interval) * 1_000_000_000),
-                    retries: Some(i64::from(*retries)),
-                    ..Default::default()
-                }),
+            healthcheck: spec.health.as_ref().map(|h| HealthConfig {
+                test: Some(h.test.clone()),
+                interval: Some(nanos(h.interval)),
+                timeout: Some(nanos(h.timeout)),
+                retries: Some(i64::from(h.retries)),
+                start_period: Some(nanos(h.start_period)),
+                ..Default::default()
+            }),
             host_config: Some(HostConfig {
                 network_mode: Some(network_mode),
                 mounts: (!mounts.is_empty()).then_some(mounts),
-                nano_cpus: spec.nano_cpus,
-                memory: spec.memory_bytes,
+                nano_cpus: spec.limits.nano_cpus,
+                cpu_shares: spec.limits.cpu_shares,
+                memory: spec.limits.memory_bytes,
+                memory_reservation: spec.limits.memory_reservation_bytes,
+                cgroup_parent: spec.limits.cgroup_parent.clone(),
                 log_config: Some(HostConfigLogConfig {
                     typ: Some(spec.log.0.clone()),
                     config: Some(spec.log.1.clone()),
@@ -711,6 +763,58 @@ impl Engine {
             out.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
         }
         out
+    }
+
+    /// The engine's cgroup driver and version (`docker info`, asked once).
+    pub async fn cgroup_layout(&self) -> Result<CgroupLayout, EngineError> {
+        self.cgroup_layout
+            .get_or_try_init(|| self.read_cgroup_layout())
+            .await
+            .cloned()
+    }
+
+    /// Asks the engine (`docker info`) for its cgroup driver and version.
+    async fn read_cgroup_layout(&self) -> Result<CgroupLayout, EngineError> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|e| EngineError::api("info", "engine", e))?;
+        let text = |v: Option<String>| v.unwrap_or_default().to_lowercase();
+        Ok(CgroupLayout {
+            driver: text(
+                info.cgroup_driver
+                    .and_then(|d| serde_json::to_value(d).ok())
+                    .and_then(|v| v.as_str().map(String::from)),
+            ),
+            version: text(
+                info.cgroup_version
+                    .and_then(|d| serde_json::to_value(d).ok())
+                    .and_then(|v| v.as_str().map(String::from)),
+            ),
+        })
+    }
+
+    /// One sample of `docker stats` for a container, in the engine's own
+    /// JSON shape (`read`, `preread`, `cpu_stats`, `precpu_stats`,
+    /// `memory_stats`, `networks`, `name`, `id`, ...). Not streamed, and not
+    /// `one-shot`: the engine waits for a second sample so `precpu_stats` is
+    /// filled and CPU deltas can be computed, as from the ECS agent.
+    /// A missing or stopped container is `Ok(None)`.
+    pub async fn stats(&self, id: &str) -> Result<Option<serde_json::Value>, EngineError> {
+        let opts = bollard::query_parameters::StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(false)
+            .build();
+        let mut stream = self.docker.stats(id, Some(opts));
+        match stream.next().await {
+            Some(Ok(sample)) => Ok(serde_json::to_value(sample).ok()),
+            Some(Err(e)) => {
+                let e = EngineError::api("stats", id, e);
+                if e.is_not_found() { Ok(None) } else { Err(e) }
+            }
+            None => Ok(None),
+        }
     }
 
     /// A container's output (stdout and stderr) as raw chunks: the last

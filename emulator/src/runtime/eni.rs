@@ -12,8 +12,9 @@
 //! Pure: these functions build [`ContainerCreate`] values; `reconcile` sends them.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use super::docker::{Attach, ContainerCreate};
+use super::docker::{Attach, ContainerCreate, Healthcheck, Limits};
 use super::images::ResolvedImage;
 use super::naming;
 use super::plan::{ContainerSpec, EniSpec, Kind, LogConfig, Plan};
@@ -21,7 +22,8 @@ use super::plan::{ContainerSpec, EniSpec, Kind, LogConfig, Plan};
 /// The image of every pause container.
 pub const PAUSE_IMAGE: &str = "emul/pause:latest";
 
-fn log_parts(log: &LogConfig) -> (String, HashMap<String, String>) {
+/// A [`LogConfig`] as the engine takes it (driver, options).
+pub(super) fn log_parts(log: &LogConfig) -> (String, HashMap<String, String>) {
     (
         log.driver.clone(),
         log.options
@@ -62,8 +64,7 @@ pub fn pause_container(
         hostname: Some(hostname),
         volumes: vec![],
         health: None,
-        nano_cpus: None,
-        memory_bytes: None,
+        limits: Limits::default(),
         log: log_parts(&LogConfig::default()),
     }
 }
@@ -117,12 +118,19 @@ pub fn workload_container(
                 )
             })
             .collect(),
-        health: c
-            .health
-            .as_ref()
-            .map(|h| (h.test.clone(), h.interval_secs, h.retries)),
-        nano_cpus: c.resources.nano_cpus,
-        memory_bytes: c.resources.memory_bytes,
+        // Timeout and start period: Docker's defaults, as before.
+        health: c.health.as_ref().map(|h| Healthcheck {
+            test: h.test.clone(),
+            interval: Duration::from_secs(h.interval_secs.into()),
+            timeout: Duration::ZERO,
+            retries: h.retries,
+            start_period: Duration::ZERO,
+        }),
+        limits: Limits {
+            nano_cpus: c.resources.nano_cpus,
+            memory_bytes: c.resources.memory_bytes,
+            ..Limits::default()
+        },
         log: log_parts(&c.log),
     }
 }

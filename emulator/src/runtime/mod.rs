@@ -15,6 +15,8 @@
 //! | [`docker`] | the ONE place that talks to bollard |
 //! | [`diff`] | the pure half of reconcile: existing objects vs the plan |
 //! | [`tasks`] | one ECS task on Docker: its ENI pause container and its containers in `dependsOn` order |
+//! | [`task_logs`] | ECS task container logs kept per task under the state directory (`emul logs --service/--task`) |
+//! | [`task_cgroup`] | a cgroup per ECS task so task-level cpu/memory bound the task as a whole |
 //! | [`reconcile`] | `up` (adopt, replace drifted, remove orphans, roll back on failure) and `down` |
 //!
 //! Nothing outside `docker.rs` imports bollard. The topology module does not
@@ -58,6 +60,8 @@ pub mod netns;
 pub mod network;
 pub mod plan;
 pub mod reconcile;
+pub mod task_cgroup;
+pub mod task_logs;
 pub mod tasks;
 
 pub use docker::{Engine, EngineError};

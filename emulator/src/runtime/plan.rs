@@ -593,6 +593,17 @@ pub(crate) mod tests {
         }
     }
 
+    /// An ENI request on `vpc/main` in `subnet`, no fixed IP, no aliases.
+    pub(crate) fn eni_in(id: &str, subnet: &str) -> EniRequest {
+        EniRequest {
+            id: id.into(),
+            network: "vpc/main".into(),
+            subnet: net(subnet),
+            ip: None,
+            aliases: vec![],
+        }
+    }
+
     pub(crate) fn sample() -> Plan {
         Plan::build(
             "demo",
@@ -609,13 +620,7 @@ pub(crate) mod tests {
                     ip: None,
                     aliases: vec!["a.internal".into()],
                 },
-                EniRequest {
-                    id: "eni/b".into(),
-                    network: "vpc/main".into(),
-                    subnet: net("10.0.2.0/24"),
-                    ip: None,
-                    aliases: vec![],
-                },
+                eni_in("eni/b", "10.0.2.0/24"),
             ],
             vec![app("ecs/a", "eni/a"), app("ecs/b", "eni/b")],
             vec![],
@@ -728,20 +733,8 @@ pub(crate) mod tests {
             "demo",
             base.networks.clone(),
             vec![
-                EniRequest {
-                    id: "eni/a".into(),
-                    network: "vpc/main".into(),
-                    subnet: net("10.0.1.0/24"),
-                    ip: None,
-                    aliases: vec![],
-                },
-                EniRequest {
-                    id: "eni/b".into(),
-                    network: "vpc/main".into(),
-                    subnet: net("10.0.1.0/24"),
-                    ip: None,
-                    aliases: vec![],
-                },
+                eni_in("eni/a", "10.0.1.0/24"),
+                eni_in("eni/b", "10.0.1.0/24"),
             ],
             vec![b.clone(), app("ecs/a", "eni/a")],
             vec![],
@@ -760,20 +753,8 @@ pub(crate) mod tests {
             "demo",
             p.networks.clone(),
             vec![
-                EniRequest {
-                    id: "eni/a".into(),
-                    network: "vpc/main".into(),
-                    subnet: net("10.0.1.0/24"),
-                    ip: None,
-                    aliases: vec![],
-                },
-                EniRequest {
-                    id: "eni/b".into(),
-                    network: "vpc/main".into(),
-                    subnet: net("10.0.1.0/24"),
-                    ip: None,
-                    aliases: vec![],
-                },
+                eni_in("eni/a", "10.0.1.0/24"),
+                eni_in("eni/b", "10.0.1.0/24"),
             ],
             vec![a, b],
             vec![],

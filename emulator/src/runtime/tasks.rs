@@ -7,16 +7,22 @@
 //! Ordering (wiring.rs): the caller awaits `NetworkPolicy::eni_attached`
 //! between [`start_eni`] and [`start_containers`], so no workload runs
 //! before its security groups are enforced.
+//!
+//! Every container started gets a [`LogPump`] copying its output into the
+//! task's log directory from its first line (`runtime::task_logs`), and
+//! every object of the task may sit under the task's cgroup
+//! ([`TaskLaunch::cgroup_parent`], `runtime::task_cgroup`).
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use super::docker::{Attach, ContainerCreate, Engine, EngineError};
-use super::eni::PAUSE_IMAGE;
+use super::docker::{Attach, ContainerCreate, Engine, EngineError, Healthcheck, Limits};
+use super::eni::{PAUSE_IMAGE, log_parts};
 use super::naming;
 use super::netns::NetNs;
-use super::plan::Kind;
+use super::plan::{Kind, LogConfig};
+use super::task_logs::{LogPump, TaskLogDir};
 
 /// The `io.emul.config-hash` of every task object: reconcile leaves objects
 /// carrying it alone (the ECS scheduler owns them, the plan does not list them).
@@ -35,12 +41,11 @@ pub struct TaskContainer {
     pub command: Option<Vec<String>>,
     /// Environment, secrets already resolved, ECS variables included.
     pub env: Vec<(String, String)>,
-    /// Docker HEALTHCHECK (test incl. `CMD`/`CMD-SHELL`, interval s, retries).
-    pub health: Option<(Vec<String>, u32, u32)>,
-    /// cpu units → NanoCpus (1024 units = 1 CPU).
-    pub nano_cpus: Option<i64>,
-    /// Hard memory limit in bytes.
-    pub memory_bytes: Option<i64>,
+    /// Docker HEALTHCHECK from the task definition's `healthCheck`.
+    pub health: Option<Healthcheck>,
+    /// The container's own CPU / memory limits (the task's cgroup parent is
+    /// added from [`TaskLaunch::cgroup_parent`]).
+    pub limits: Limits,
     /// `user`.
     pub user: Option<String>,
     /// `dependsOn`: (container name, START|COMPLETE|SUCCESS|HEALTHY).
@@ -69,6 +74,22 @@ pub struct TaskLaunch {
     pub containers: Vec<TaskContainer>,
     /// How long to wait for `dependsOn` conditions.
     pub start_timeout: Duration,
+    /// The task's cgroup, which bounds all its containers together.
+    pub cgroup_parent: Option<String>,
+    /// Where the containers' output is kept (`None`: nowhere but Docker's
+    /// own log, which goes with the container).
+    pub log_dir: Option<TaskLogDir>,
+}
+
+/// The containers started so far, filled in as they start so a launch that
+/// fails half-way still lets the caller remove (and keep the logs of) the
+/// ones that did start.
+#[derive(Debug, Clone, Default)]
+pub struct Started {
+    /// (container name, Docker id), in start order.
+    pub containers: Vec<(String, String)>,
+    /// The log copies of those containers.
+    pub log_pumps: Vec<LogPump>,
 }
 
 /// Why a task could not be launched: the text becomes its stoppedReason.
@@ -127,9 +148,11 @@ pub async fn start_eni(
         hostname: Some(launch.hostname.clone()),
         volumes: vec![],
         health: None,
-        nano_cpus: None,
-        memory_bytes: None,
-        log: ("json-file".into(), HashMap::new()),
+        limits: Limits {
+            cgroup_parent: launch.cgroup_parent.clone(),
+            ..Limits::default()
+        },
+        log: log_parts(&LogConfig::default()),
     };
     let id = engine.create_container(&spec).await?;
     if let Err(e) = engine.start_container(&id, &spec.name).await {
@@ -140,16 +163,15 @@ pub async fn start_eni(
     Ok((id, ns))
 }
 
-/// Creates and starts every container in `dependsOn` order. Returns
-/// (name, Docker id) pairs in start order; on failure the containers made
-/// so far are returned in the error path by the caller's cleanup (they all
-/// carry the task's labels).
+/// Creates and starts every container in `dependsOn` order, recording
+/// each in `started` as soon as it runs (so a failure leaves the caller
+/// everything to clean up).
 pub async fn start_containers(
     engine: &Engine,
     launch: &TaskLaunch,
     pause_id: &str,
-) -> Result<Vec<(String, String)>, LaunchError> {
-    let mut started: Vec<(String, String)> = Vec::new();
+    started: &mut Started,
+) -> Result<(), LaunchError> {
     let mut pending: Vec<&TaskContainer> = launch.containers.iter().collect();
     let deadline = Instant::now() + launch.start_timeout;
     while !pending.is_empty() {
@@ -157,9 +179,16 @@ pub async fn start_containers(
         let mut i = 0;
         while i < pending.len() {
             let c = pending[i];
-            if dependencies_met(engine, c, &started).await? {
+            if dependencies_met(engine, c, &started.containers).await? {
                 let id = create_one(engine, launch, c, pause_id).await?;
-                started.push((c.name.clone(), id));
+                if let Some(dir) = &launch.log_dir {
+                    started.log_pumps.push(LogPump::spawn(
+                        engine,
+                        &id,
+                        dir.container_file(&c.name),
+                    ));
+                }
+                started.containers.push((c.name.clone(), id));
                 pending.remove(i);
                 progressed = true;
             } else {
@@ -179,7 +208,7 @@ pub async fn start_containers(
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
-    Ok(started)
+    Ok(())
 }
 
 async fn create_one(
@@ -203,12 +232,18 @@ async fn create_one(
         hostname: None,
         volumes: vec![],
         health: c.health.clone(),
-        nano_cpus: c.nano_cpus,
-        memory_bytes: c.memory_bytes,
-        log: ("json-file".into(), HashMap::new()),
+        limits: Limits {
+            cgroup_parent: launch.cgroup_parent.clone(),
+            ..c.limits.clone()
+        },
+        log: log_parts(&LogConfig::default()),
     };
     let id = engine.create_container(&spec).await?;
-    engine.start_container(&id, &spec.name).await?;
+    if let Err(e) = engine.start_container(&id, &spec.name).await {
+        // Never ran: nothing to keep, and the caller does not know its id.
+        let _ = engine.remove_container(&id).await;
+        return Err(e);
+    }
     Ok(id)
 }
 
@@ -246,6 +281,48 @@ async fn dependencies_met(
         }
     }
     Ok(true)
+}
+
+/// A task whose objects [`remove_leftovers`] removed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Leftover {
+    /// Its cluster (`com.amazonaws.ecs.cluster`).
+    pub cluster: String,
+    /// Its ARN (`com.amazonaws.ecs.task-arn`).
+    pub task_arn: String,
+}
+
+/// Removes every task object of `project`: what a daemon that died without
+/// stopping its tasks left behind (the ECS model lived in its memory, so
+/// nothing can adopt them). Workloads go before the pause containers whose
+/// namespace they use. Returns the tasks they belonged to.
+pub async fn remove_leftovers(
+    engine: &Engine,
+    project: &str,
+) -> Result<Vec<Leftover>, EngineError> {
+    let mut objects: Vec<_> = engine
+        .project_containers(project)
+        .await?
+        .into_iter()
+        .filter(|o| o.config_hash() == Some(TASK_CONFIG_HASH))
+        .collect();
+    objects.sort_by_key(|o| {
+        o.labels.get(naming::LABEL_KIND).map(String::as_str) == Some(Kind::Pause.as_str())
+    });
+    let mut tasks = std::collections::BTreeSet::new();
+    for o in &objects {
+        engine.remove_container(&o.id).await?;
+        if let (Some(cluster), Some(task_arn)) = (
+            o.labels.get("com.amazonaws.ecs.cluster"),
+            o.labels.get("com.amazonaws.ecs.task-arn"),
+        ) {
+            tasks.insert(Leftover {
+                cluster: cluster.clone(),
+                task_arn: task_arn.clone(),
+            });
+        }
+    }
+    Ok(tasks.into_iter().collect())
 }
 
 /// Stops containers in reverse start order (SIGTERM, SIGKILL after

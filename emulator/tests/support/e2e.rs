@@ -1,5 +1,7 @@
-//! Helpers for the whole-topology tests (`docker_topology_e2e.rs`): the
-//! wechat-derived test topology, raw AWS API calls to the project's endpoint
+//! Helpers for the whole-topology tests (`docker_topology_e2e.rs`,
+//! `docker_alb_seed*.rs`, `docker_ecs_seed.rs`): the wechat-derived test
+//! topology, fast target groups for any seed, raw AWS API calls to the
+//! project's endpoint
 //! (ECS JSON 1.1, ELBv2 query/XML) with no SDK, raw HTTP/1.1 to the ALB's
 //! loopback listeners, and the "steady" wait every test starts from.
 
@@ -38,11 +40,7 @@ pub struct Ports {
 pub fn topology(project: &str, octet: u8, ports: &Ports) -> (tempfile::TempDir, PathBuf) {
     let (http, https) = (ports.http, ports.https);
     sp::topology(project, octet, |s| {
-        let s = s
-            .replace(
-                "health_check: { path: /health }",
-                "health_check: { path: /health, interval: 5, timeout: 2, healthy_threshold: 2 }\n    deregistration_delay: 5",
-            )
+        let s = fast_target_groups(&s)
             .replace("    multi_az: true\n", "    multi_az: false\n")
             .replace(
                 "      - port: 80\n        protocol: HTTP\n        default_action:\n          redirect: { protocol: HTTPS, port: \"443\", status_code: HTTP_301 }\n",
@@ -60,26 +58,27 @@ pub fn topology(project: &str, octet: u8, ports: &Ports) -> (tempfile::TempDir, 
     })
 }
 
-/// `emul up -d --wait` arguments for `file` on `port`.
+/// Every target group's `health_check: { path: /health }` made fast (5 s
+/// interval, 2 s timeout, 2 healthy) with a 5 s deregistration delay, so
+/// tests wait seconds, not minutes, for targets to turn healthy and drain.
+pub fn fast_target_groups(s: &str) -> String {
+    let fast = s.replace(
+        "health_check: { path: /health }",
+        "health_check: { path: /health, interval: 5, timeout: 2, healthy_threshold: 2 }\n    deregistration_delay: 5",
+    );
+    assert!(
+        fast.contains("deregistration_delay: 5"),
+        "no `health_check: {{ path: /health }}` to speed up"
+    );
+    fast
+}
+
+/// `emul up -d --wait` arguments for `file` on `port` ([`sp::up_args`]), owned.
 pub fn up_args(file: &str, port: &str) -> Vec<String> {
-    [
-        "up",
-        "-d",
-        "--wait",
-        "--pull",
-        "never",
-        "--label",
-        "io.emul.test=1",
-        "--timeout",
-        "180",
-        "--port",
-        port,
-        "--topology",
-        file,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    sp::up_args(file, port)
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 /// Runs `emul down --volumes` on drop, so a failed assertion leaves nothing.
@@ -149,6 +148,74 @@ pub fn elbv2(api: u16, form: &str) -> String {
     body
 }
 
+/// An ELBv2 query call of `action` with `params` (percent-encoded here);
+/// returns the XML body, panicking on a non-200 answer.
+pub fn elbv2_action(api: u16, action: &str, params: &[(&str, &str)]) -> String {
+    let form: String = params
+        .iter()
+        .map(|(k, v)| format!("&{}={}", pct(k), pct(v)))
+        .collect();
+    elbv2(api, &format!("Action={action}{form}"))
+}
+
+/// The ARN of load balancer `lb_name`'s listener on `port`.
+pub fn listener_arn(api: u16, lb_name: &str, port: u16) -> String {
+    let xml = elbv2_action(api, "DescribeLoadBalancers", &[("Names.member.1", lb_name)]);
+    let lb = xml_values(&xml, "LoadBalancerArn").remove(0);
+    let xml = elbv2_action(api, "DescribeListeners", &[("LoadBalancerArn", &lb)]);
+    // Each listener's `<member>` opens with its ARN and port; the members
+    // nested in its actions (which may carry a redirect `Port`) have no ARN.
+    xml.split("<member>")
+        .filter(|m| m.starts_with("<ListenerArn>"))
+        .find(|m| xml_values(m, "Port").first() == Some(&port.to_string()))
+        .and_then(|m| xml_values(m, "ListenerArn").into_iter().next())
+        .unwrap_or_else(|| panic!("no listener on port {port} of {lb_name}: {xml}"))
+}
+
+/// One target as DescribeTargetHealth describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetHealth {
+    /// `Target.Id` (an IP address for `ip` target groups).
+    pub id: String,
+    /// `TargetHealth.State` (`initial`, `healthy`, `unhealthy`, `draining`, ...).
+    pub state: String,
+    /// `TargetHealth.Reason` (e.g. `Target.ResponseCodeMismatch`); none when healthy.
+    pub reason: Option<String>,
+    /// `TargetHealth.Description`, the human text that goes with the reason.
+    pub description: Option<String>,
+}
+
+/// Every target of the group with its state, reason and description.
+pub fn target_health_described(api: u16, tg_arn: &str) -> Vec<TargetHealth> {
+    let xml = elbv2_action(api, "DescribeTargetHealth", &[("TargetGroupArn", tg_arn)]);
+    xml.split("<member>")
+        .skip(1)
+        .map(|m| TargetHealth {
+            id: xml_values(m, "Id").remove(0),
+            state: xml_values(m, "State").remove(0),
+            reason: xml_values(m, "Reason").into_iter().next(),
+            description: xml_values(m, "Description").into_iter().next(),
+        })
+        .collect()
+}
+
+/// Polls `done` every 300 ms until it is `Ok`, returning how long that took;
+/// panics with `what` and the last error after `limit`.
+pub fn poll_until(
+    what: &str,
+    limit: Duration,
+    mut done: impl FnMut() -> Result<(), String>,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        match done() {
+            Ok(()) => return started.elapsed(),
+            Err(e) if started.elapsed() > limit => panic!("{what}: not done after {limit:?}: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(300)),
+        }
+    }
+}
+
 /// Every `<tag>value</tag>` in `xml`, in order.
 pub fn xml_values(xml: &str, tag: &str) -> Vec<String> {
     let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
@@ -180,22 +247,23 @@ pub fn target_group_arn(api: u16, name: &str) -> String {
 
 /// (target id, state) of every target of the group.
 pub fn target_health(api: u16, tg_arn: &str) -> Vec<(String, String)> {
-    let xml = elbv2(
-        api,
-        &format!("Action=DescribeTargetHealth&TargetGroupArn={}", pct(tg_arn)),
-    );
-    xml_values(&xml, "Id")
+    target_health_described(api, tg_arn)
         .into_iter()
-        .zip(xml_values(&xml, "State"))
+        .map(|t| (t.id, t.state))
         .collect()
 }
 
-/// DescribeServices of one service.
+/// DescribeServices of one service of the wechat cluster.
 pub fn service(api: u16, name: &str) -> Value {
+    service_in(api, CLUSTER, name)
+}
+
+/// DescribeServices of one service of `cluster`.
+pub fn service_in(api: u16, cluster: &str, name: &str) -> Value {
     let v = ecs(
         api,
         "DescribeServices",
-        json!({"cluster": CLUSTER, "services": [name]}),
+        json!({"cluster": cluster, "services": [name]}),
     );
     v["services"][0].clone()
 }
@@ -210,12 +278,17 @@ pub fn service_steady(svc: &Value) -> bool {
         && deps[0]["runningCount"] == svc["desiredCount"]
 }
 
-/// ARNs of the service's tasks whose desired status is RUNNING.
+/// ARNs of the wechat service's tasks whose desired status is RUNNING.
 pub fn task_arns(api: u16, service_name: &str) -> BTreeSet<String> {
+    task_arns_in(api, CLUSTER, service_name)
+}
+
+/// ARNs of the tasks of `cluster`'s service whose desired status is RUNNING.
+pub fn task_arns_in(api: u16, cluster: &str, service_name: &str) -> BTreeSet<String> {
     let v = ecs(
         api,
         "ListTasks",
-        json!({"cluster": CLUSTER, "serviceName": service_name}),
+        json!({"cluster": cluster, "serviceName": service_name}),
     );
     v["taskArns"]
         .as_array()
@@ -225,15 +298,21 @@ pub fn task_arns(api: u16, service_name: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// DescribeTasks of `arns` (none for an empty set: ECS rejects an empty list).
+/// DescribeTasks of wechat's `arns` (none for an empty set: ECS rejects an
+/// empty list).
 pub fn describe_tasks(api: u16, arns: &BTreeSet<String>) -> Vec<Value> {
+    describe_tasks_in(api, CLUSTER, arns)
+}
+
+/// DescribeTasks of `arns` in `cluster` (none for an empty set).
+pub fn describe_tasks_in(api: u16, cluster: &str, arns: &BTreeSet<String>) -> Vec<Value> {
     if arns.is_empty() {
         return vec![];
     }
     let v = ecs(
         api,
         "DescribeTasks",
-        json!({"cluster": CLUSTER, "tasks": arns}),
+        json!({"cluster": cluster, "tasks": arns}),
     );
     v["tasks"].as_array().unwrap().clone()
 }
@@ -250,19 +329,31 @@ pub fn task_ip(task: &Value) -> String {
         .to_string()
 }
 
-/// Polls until both services are steady and each target group has exactly
-/// its service's running tasks as healthy targets; panics after `limit`.
+/// Polls until both wechat services are steady and each target group has
+/// exactly its service's running tasks as healthy targets; panics after `limit`.
 pub fn wait_steady(api: u16, limit: Duration) {
+    wait_steady_in(
+        api,
+        CLUSTER,
+        &[(BACKEND, "wechat-backend"), (FRONTEND, "wechat-frontend")],
+        limit,
+    );
+}
+
+/// Polls until every `(service, target group name)` of `cluster` is steady
+/// and the group has exactly the service's running tasks as healthy targets;
+/// panics after `limit`.
+pub fn wait_steady_in(api: u16, cluster: &str, pairs: &[(&str, &str)], limit: Duration) {
     let started = Instant::now();
-    let tgs = [
-        (BACKEND, target_group_arn(api, "wechat-backend")),
-        (FRONTEND, target_group_arn(api, "wechat-frontend")),
-    ];
+    let tgs: Vec<(&str, String)> = pairs
+        .iter()
+        .map(|(svc, tg)| (*svc, target_group_arn(api, tg)))
+        .collect();
     loop {
         let mut last = String::new();
         let mut ok = true;
         for (svc_name, tg) in &tgs {
-            let svc = service(api, svc_name);
+            let svc = service_in(api, cluster, svc_name);
             let health = target_health(api, tg);
             let healthy: BTreeSet<String> = health
                 .iter()
@@ -270,7 +361,7 @@ pub fn wait_steady(api: u16, limit: Duration) {
                 .map(|(id, _)| id.clone())
                 .collect();
             let ips: BTreeSet<String> = if service_steady(&svc) {
-                describe_tasks(api, &task_arns(api, svc_name))
+                describe_tasks_in(api, cluster, &task_arns_in(api, cluster, svc_name))
                     .iter()
                     .map(task_ip)
                     .collect()

@@ -18,7 +18,7 @@ use emul::services::secretsmanager::SecretsManager;
 use emul::wiring::{
     BoxFuture, EniInfo, NetworkPolicy, Target, TargetRegistry, TargetState, WiringError,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Runs the docker CLI; panics with stderr on failure.
 pub fn docker(args: &[&str]) -> String {
@@ -125,6 +125,10 @@ pub struct EcsWorld {
     pub network: String,
     /// Region scope of every call.
     pub scope: Scope,
+    /// The state directory task logs go to (`<state>/logs/ecs/...`).
+    pub state_dir: tempfile::TempDir,
+    /// What the scheduler was started with (for a restart).
+    pub deps: EcsDeps,
 }
 
 impl EcsWorld {
@@ -144,6 +148,7 @@ impl EcsWorld {
             &network,
         ]);
         let engine = Engine::connect().await.expect("docker");
+        let state_dir = tempfile::tempdir().expect("state dir");
         let secrets = Arc::new(SecretsManager::in_memory());
         let policy = Arc::new(RecordingPolicy::default());
         let targets = Arc::new(DelayedHealthy {
@@ -166,8 +171,9 @@ impl EcsWorld {
             healthy_after_running: Duration::from_secs(1),
             tick: Duration::from_millis(300),
             default_stop_timeout: Duration::from_secs(2),
+            log_dir: Some(emul::runtime::task_logs::root(state_dir.path())),
         };
-        let (ecs, handle) = EcsRuntime::start(deps);
+        let (ecs, handle) = EcsRuntime::start(deps.clone());
         let world = EcsWorld {
             project: project.to_string(),
             ecs,
@@ -180,9 +186,29 @@ impl EcsWorld {
                 account: "000000000000".into(),
                 region: "us-east-1".into(),
             },
+            state_dir,
+            deps,
         };
         world.call("CreateCluster", serde_json::json!({"clusterName": "prod"}));
         world
+    }
+
+    /// Registers the test app as task definition `web` and creates service
+    /// `web` in cluster `prod` with `desired` tasks in the world's subnets,
+    /// plus the CreateService fields in `extra` (load balancers, deployment
+    /// configuration, grace period…).
+    pub fn web_service(&self, desired: u32, extra: Value) {
+        self.call(
+            "RegisterTaskDefinition",
+            testapp_task_definition("web", json!([])),
+        );
+        let mut body = json!({"cluster": "prod", "serviceName": "web", "taskDefinition": "web",
+                              "desiredCount": desired,
+                              "networkConfiguration": network_configuration()});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        self.call("CreateService", body);
     }
 
     /// One ECS API call (panics on an error).
@@ -244,6 +270,19 @@ impl EcsWorld {
         .lines()
         .map(String::from)
         .collect()
+    }
+
+    /// A daemon crash and the next `up`: the scheduler stops without
+    /// touching its tasks, and a fresh one (new, empty ECS model, cluster
+    /// `prod` created again) starts for the same project.
+    pub async fn restart_after_crash(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.abandon().await;
+        }
+        let (ecs, handle) = EcsRuntime::start(self.deps.clone());
+        self.ecs = ecs;
+        self.handle = Some(handle);
+        self.call("CreateCluster", serde_json::json!({"clusterName": "prod"}));
     }
 
     /// Stops the scheduler (removing its tasks) and the network.

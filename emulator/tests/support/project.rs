@@ -1,5 +1,5 @@
 //! Helpers for the `emul up` integration tests: topology files derived from
-//! the wechat seed fixture, the real `emul` binary, Docker object counts by
+//! the seed fixtures (wechat by default), the real `emul` binary, Docker object counts by
 //! label, a tunnel process, and a raw GetSecretValue call.
 
 #![allow(dead_code)]
@@ -16,9 +16,39 @@ pub fn emul() -> Command {
     c
 }
 
+/// `emul up -d --wait` arguments (test label, no pulls, 180 s limit) for
+/// `file` with the AWS endpoint on `port`.
+pub fn up_args<'a>(file: &'a str, port: &'a str) -> Vec<&'a str> {
+    vec![
+        "up",
+        "-d",
+        "--wait",
+        "--pull",
+        "never",
+        "--label",
+        "io.emul.test=1",
+        "--timeout",
+        "180",
+        "--port",
+        port,
+        "--topology",
+        file,
+    ]
+}
+
 /// Runs `emul args...`, returning its output (stderr echoed for the test log).
 pub fn run(args: &[&str]) -> Output {
-    let out = emul().args(args).output().expect("emul runs");
+    run_env(args, &[])
+}
+
+/// Runs `emul args...` with extra environment variables (e.g. `XDG_DATA_HOME`,
+/// which a daemon started by `up -d` inherits), returning its output.
+pub fn run_env(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut cmd = emul();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).output().expect("emul runs");
     eprintln!(
         "$ emul {}\n{}{}-> {:?}",
         args.join(" "),
@@ -36,12 +66,30 @@ pub fn topology(
     octet: u8,
     edit: impl Fn(String) -> String,
 ) -> (tempfile::TempDir, PathBuf) {
+    fixture_topology("wechat", project, octet, edit)
+}
+
+/// A temp dir holding `t.yaml`: the seed fixture `fixtures/topologies/<fixture>.yaml`
+/// renamed to `project` (its top-level `name: <fixture>`), its `10.0.` addresses
+/// moved to `10.<octet>.`, with `edit` applied.
+pub fn fixture_topology(
+    fixture: &str,
+    project: &str,
+    octet: u8,
+    edit: impl Fn(String) -> String,
+) -> (tempfile::TempDir, PathBuf) {
     let src = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/topologies/wechat.yaml"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../fixtures/topologies/{fixture}.yaml")),
     )
     .unwrap();
+    let name_line = format!("\nname: {fixture}\n");
+    assert!(
+        src.contains(&name_line),
+        "{fixture}.yaml has no {name_line:?}"
+    );
     let s = src
-        .replacen("name: wechat\n", &format!("name: {project}\n"), 1)
+        .replacen(&name_line, &format!("\nname: {project}\n"), 1)
         .replace("10.0.", &format!("10.{octet}."));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.yaml");
@@ -156,6 +204,15 @@ impl Drop for Tunnel {
 /// GetSecretValue through the gateway at `endpoint` (`http://host:port`),
 /// returning the SecretString.
 pub fn get_secret_string(endpoint: &str, secret_id: &str) -> String {
+    get_secret_value(endpoint, secret_id)["SecretString"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// GetSecretValue through the gateway at `endpoint` (`http://host:port`),
+/// returning the whole answer (Name, ARN, VersionId, SecretString, ...).
+pub fn get_secret_value(endpoint: &str, secret_id: &str) -> serde_json::Value {
     let hostport = endpoint.trim_start_matches("http://");
     let body = format!("{{\"SecretId\":\"{secret_id}\"}}");
     let req = format!(
@@ -169,6 +226,5 @@ pub fn get_secret_string(endpoint: &str, secret_id: &str) -> String {
     s.read_to_string(&mut resp).unwrap();
     let (head, json) = resp.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200"), "{resp}");
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    v["SecretString"].as_str().unwrap().to_string()
+    serde_json::from_str(json).unwrap()
 }

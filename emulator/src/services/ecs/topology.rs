@@ -122,15 +122,14 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
                     })
                 })
                 .collect();
+            // Only a service with a `service_discovery_name` is registered
+            // (as on AWS, where a service without a Cloud Map registry has no
+            // name in the namespace).
             let registries: Vec<Value> = namespace
                 .iter()
-                .map(|ns| {
-                    let name = s
-                        .service_discovery_name
-                        .as_ref()
-                        .map(|n| n.value.clone())
-                        .unwrap_or_else(|| s.name.value.clone());
-                    json!({"emulName": format!("{name}.{ns}")})
+                .filter_map(|ns| {
+                    let name = &s.service_discovery_name.as_ref()?.value;
+                    Some(json!({"emulName": format!("{name}.{ns}")}))
                 })
                 .collect();
             let mut config = json!({
@@ -210,6 +209,28 @@ mod tests {
                 for s in r.services.values() {
                     assert_eq!(s.deployments.len(), 1);
                     assert_eq!(s.status, "ACTIVE");
+                    // A discovery name only where the topology gives one.
+                    let declared = cluster
+                        .services
+                        .iter()
+                        .find(|d| d.name.value == s.name)
+                        .unwrap();
+                    let expected: Vec<Value> = match (
+                        &declared.service_discovery_name,
+                        &topo.service_discovery_namespace,
+                    ) {
+                        (Some(n), Some(ns)) => {
+                            vec![json!({"emulName": format!("{}.{}", n.value, ns.name.value)})]
+                        }
+                        _ => vec![],
+                    };
+                    assert_eq!(
+                        s.service_registries,
+                        Value::Array(expected),
+                        "{}: {}",
+                        path.display(),
+                        s.name
+                    );
                 }
             });
             seeded += 1;

@@ -6,8 +6,15 @@
 //! order → ACTIVATING (target registration) → RUNNING.
 //!
 //! stop: DEACTIVATING (deregister, wait the deregistration delay) →
-//! STOPPING (`docker stop` with `stopTimeout`) → DEPROVISIONING
-//! (`eni_detached`, pause removed, IP released) → STOPPED.
+//! STOPPING (`docker stop` with `stopTimeout`; the log copies drain) →
+//! DEPROVISIONING (`eni_detached`, pause removed, cgroup removed, IP
+//! released) → STOPPED.
+//!
+//! Every container's stdout/stderr is copied from its start into
+//! `<state>/logs/ecs/<cluster>/<task-id>/<container>.log` (`runtime::task_logs`)
+//! when [`super::EcsDeps::log_dir`] is set. How each container definition
+//! becomes a Docker container (limits, health check, environment) is
+//! `container_spec`.
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -15,17 +22,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::container_spec::{cap_per_container, container_spec};
 use super::{Inner, LiveTask, metadata};
 use crate::runtime::ipam;
-use crate::runtime::tasks::{self, TaskContainer, TaskLaunch};
+use crate::runtime::task_cgroup::{TaskCgroup, TaskLimits};
+use crate::runtime::task_logs::{self, TaskLogDir, TaskLogInfo};
+use crate::runtime::tasks::{self, Started, TaskLaunch};
 use crate::services::ecs::model::task::EniAttachment;
 use crate::services::ecs::model::{Scope, TaskStatus};
 use crate::services::ecs::service::now;
-use crate::services::secretsmanager::value_from;
 use crate::wiring::{EniInfo, Target};
-
-/// The agent's stoppedReason prefix for secret failures (aws-reference.md §2.4.1).
-const SECRETS_PREFIX: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: ";
 
 /// Everything read from the model to launch one task.
 struct Blueprint {
@@ -176,103 +182,6 @@ fn fail_to_start(inner: &Inner, scope: &Scope, task_id: &str, reason: &str) {
     });
 }
 
-/// Builds one container's Docker view: env (with secrets), limits, health.
-fn container_spec(
-    inner: &Inner,
-    scope: &Scope,
-    bp: &Blueprint,
-    def: &Value,
-    injected: Vec<(String, String)>,
-) -> Result<TaskContainer, String> {
-    let name = def["name"].as_str().unwrap_or_default().to_string();
-    let override_of = bp
-        .overrides
-        .get("containerOverrides")
-        .and_then(Value::as_array)
-        .and_then(|a| a.iter().find(|o| o["name"] == name.as_str()))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let strings = |v: Option<&Value>| -> Option<Vec<String>> {
-        v.and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-    };
-    let mut env: Vec<(String, String)> = Vec::new();
-    let push_env = |list: Option<&Value>, env: &mut Vec<(String, String)>| {
-        for e in list.and_then(Value::as_array).into_iter().flatten() {
-            if let (Some(k), Some(v)) = (e["name"].as_str(), e["value"].as_str()) {
-                env.retain(|(name, _)| name != k);
-                env.push((k.to_string(), v.to_string()));
-            }
-        }
-    };
-    push_env(def.get("environment"), &mut env);
-    push_env(override_of.get("environment"), &mut env);
-    for s in def
-        .get("secrets")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let (Some(k), Some(from)) = (s["name"].as_str(), s["valueFrom"].as_str()) else {
-            continue;
-        };
-        let value = value_from::resolve(&inner.deps.secrets, from)
-            .map_err(|e| format!("{SECRETS_PREFIX}{e}"))?;
-        env.push((k.to_string(), value));
-    }
-    // What an SDK inside the task needs to reach emul (aws-reference.md §2.8).
-    for (k, v) in injected {
-        env.retain(|(name, _)| *name != k);
-        env.push((k, v));
-    }
-    for (k, v) in [
-        ("AWS_REGION", scope.region.clone()),
-        ("AWS_DEFAULT_REGION", scope.region.clone()),
-        ("AWS_ENDPOINT_URL", inner.deps.gateway_url.clone()),
-        ("AWS_EXECUTION_ENV", "AWS_ECS_FARGATE".to_string()),
-    ] {
-        if !env.iter().any(|(name, _)| name == k) {
-            env.push((k.to_string(), v));
-        }
-    }
-    let cpu = def["cpu"].as_i64().filter(|c| *c > 0).or(bp.task_cpu);
-    let memory = def["memory"].as_i64().or(bp.task_memory);
-    let health = def.get("healthCheck").and_then(|h| {
-        let test = strings(h.get("command"))?;
-        Some((
-            test,
-            h["interval"].as_u64().unwrap_or(30) as u32,
-            h["retries"].as_u64().unwrap_or(3) as u32,
-        ))
-    });
-    Ok(TaskContainer {
-        name,
-        image: def["image"].as_str().unwrap_or_default().to_string(),
-        entrypoint: strings(def.get("entryPoint")),
-        command: strings(override_of.get("command")).or_else(|| strings(def.get("command"))),
-        env,
-        health,
-        nano_cpus: cpu.map(|c| c * 1_000_000_000 / 1024),
-        memory_bytes: memory.map(|m| m * 1024 * 1024),
-        user: def["user"].as_str().map(String::from),
-        depends_on: def
-            .get("dependsOn")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|d| {
-                Some((
-                    d["containerName"].as_str()?.to_string(),
-                    d["condition"].as_str()?.to_string(),
-                ))
-            })
-            .collect(),
-    })
-}
-
 /// Launches one PROVISIONING task.
 pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
     let Some(bp) = read_blueprint(inner, scope, task_id) else {
@@ -296,7 +205,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
                 format!("/v2/credentials/{credentials_id}"),
             ),
         ];
-        match container_spec(inner, scope, &bp, def, injected) {
+        match container_spec(inner, scope, &bp.overrides, def, injected) {
             Ok(c) => containers.push(c),
             Err(reason) => return fail_to_start(inner, scope, task_id, &reason),
         }
@@ -326,6 +235,47 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
                 ),
             });
         }
+    });
+    let task_limits = TaskLimits {
+        cpu_units: bp.task_cpu,
+        memory_mib: bp.task_memory,
+    };
+    let cgroup = if task_limits == TaskLimits::default() {
+        None
+    } else {
+        let cgroup = TaskCgroup::create(
+            &inner.deps.engine,
+            &inner.deps.project,
+            task_id,
+            task_limits,
+        )
+        .await;
+        if cgroup.is_none() {
+            tracing::info!(
+                task = task_id,
+                "no task cgroup on this engine: the task-level cpu/memory cap each container"
+            );
+            for c in &mut containers {
+                cap_per_container(&mut c.limits, task_limits);
+            }
+        }
+        cgroup
+    };
+    let log_dir = inner.deps.log_dir.as_ref().and_then(|root| {
+        let info = TaskLogInfo {
+            task_arn: bp.task_arn.clone(),
+            cluster: bp.cluster.clone(),
+            service: bp.service.clone(),
+            family: bp.family.clone(),
+            containers: containers.iter().map(|c| c.name.clone()).collect(),
+            started_at_ms: task_logs::now_ms(),
+            stopped_at_ms: None,
+        };
+        TaskLogDir::create(root, &info)
+            .inspect_err(
+                |e| tracing::warn!(task = task_id, error = %e, "cannot keep the task's logs"),
+            )
+            .ok()
     });
     let mut labels = inner.deps.extra_labels.clone();
     labels.insert("com.amazonaws.ecs.task-arn".into(), bp.task_arn.clone());
@@ -357,6 +307,8 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         labels,
         containers,
         start_timeout: Duration::from_secs(120),
+        cgroup_parent: cgroup.as_ref().map(|c| c.parent().to_string()),
+        log_dir: log_dir.clone(),
     };
     let mut live = LiveTask {
         scope: scope.clone(),
@@ -367,12 +319,15 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         metadata: None,
         targets: Vec::new(),
         running_since: None,
+        log_pumps: Vec::new(),
+        log_dir,
+        cgroup,
     };
     let engine = &inner.deps.engine;
     let (pause_id, netns) = match tasks::start_eni(engine, &plan).await {
         Ok(x) => x,
         Err(e) => {
-            release_ip(inner, Some(ip));
+            finish_teardown(inner, &live).await;
             return fail_to_start(
                 inner,
                 scope,
@@ -406,6 +361,8 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         task_id: task_id.to_string(),
         credentials_id,
         subnet_cidr: inner.deps.subnets[&subnet].to_string(),
+        engine: inner.deps.engine.clone(),
+        pause_id: pause_id.clone(),
     };
     let listener = netns
         .run(
@@ -453,8 +410,12 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         }
     }
     advance(inner, scope, task_id, TaskStatus::Pending);
-    match tasks::start_containers(engine, &plan, &pause_id).await {
-        Ok(started) => live.containers = started,
+    let mut started = Started::default();
+    let result = tasks::start_containers(engine, &plan, &pause_id, &mut started).await;
+    live.containers = started.containers;
+    live.log_pumps = started.log_pumps;
+    match result {
+        Ok(()) => {}
         Err(e) => {
             teardown(inner, &live, Duration::from_secs(1)).await;
             return fail_to_start(inner, scope, task_id, &e.to_string());
@@ -551,7 +512,11 @@ pub(super) async fn stop(inner: &Inner, scope: &Scope, task_id: &str) {
         }
     }
     if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+        let mut shutting_down = inner.shutting_down.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutting_down.wait_for(|down| *down) => {}
+        }
     }
     advance(inner, scope, task_id, TaskStatus::Stopping);
     let timeout = inner.deps.default_stop_timeout;
@@ -590,6 +555,11 @@ async fn teardown_containers(
             tracing::warn!(container = id, error = %e, "stopping a task container failed");
         }
     }
+    // The log copies end with the containers' output: let them write the
+    // last lines before the containers (and Docker's copy) are removed.
+    for pump in &live.log_pumps {
+        pump.finished(Duration::from_secs(5)).await;
+    }
     let mut exits = HashMap::new();
     for (name, id) in &live.containers {
         if let Ok(Some(state)) = engine.container_state(id).await
@@ -603,7 +573,7 @@ async fn teardown_containers(
 }
 
 /// ENI detach (policy, after the workloads stopped), pause container
-/// removal, IP release.
+/// removal, the task cgroup, IP release; the task's logs marked stopped.
 async fn finish_teardown(inner: &Inner, live: &LiveTask) {
     if let Some(eni) = &live.eni_id
         && let Err(e) = inner.deps.network_policy.eni_detached(eni).await
@@ -614,6 +584,14 @@ async fn finish_teardown(inner: &Inner, live: &LiveTask) {
         && let Err(e) = inner.deps.engine.remove_container(pause).await
     {
         tracing::warn!(container = pause, error = %e, "removing a task ENI failed");
+    }
+    if let Some(cgroup) = &live.cgroup {
+        cgroup.remove_when_released().await;
+    }
+    if let Some(dir) = &live.log_dir
+        && let Err(e) = dir.mark_stopped()
+    {
+        tracing::warn!(error = %e, "cannot mark the task's logs stopped");
     }
     release_ip(inner, live.ip);
 }
@@ -629,4 +607,31 @@ pub(super) async fn teardown(inner: &Inner, live: &LiveTask, timeout: Duration) 
     }
     teardown_containers(inner, live, timeout).await;
     finish_teardown(inner, live).await;
+}
+
+/// Removes what a previous daemon of the project left running (its tasks
+/// died with its memory): containers, their cgroups; their logs stay,
+/// marked stopped.
+pub(super) async fn remove_leftovers(inner: &Inner) {
+    let engine = &inner.deps.engine;
+    let leftovers = match tasks::remove_leftovers(engine, &inner.deps.project).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot remove a previous run's task containers");
+            return;
+        }
+    };
+    for task in leftovers {
+        let task_id = task.task_arn.rsplit('/').next().unwrap_or_default();
+        tracing::info!(
+            task = task.task_arn,
+            "removed a task a previous daemon left running"
+        );
+        if let Some(cgroup) = TaskCgroup::of_task(engine, &inner.deps.project, task_id).await {
+            cgroup.remove_when_released().await;
+        }
+        if let Some(root) = &inner.deps.log_dir {
+            let _ = TaskLogDir::existing(root, &task.cluster, task_id).mark_stopped();
+        }
+    }
 }

@@ -5,9 +5,19 @@
 //! listens on the host.
 //!
 //! Paths: `/v4/<id>` (this container), `/v4/<id>/task`,
-//! `/v4/<id>/taskWithTags`, and `/v2/credentials/<uuid>`. The `<id>` is
-//! `<task-id>-<10-digit container index>`, the Fargate shape. Docker stats
-//! (`/stats`, `/task/stats`) are not served (404 with a message).
+//! `/v4/<id>/taskWithTags`, `/v4/<id>/stats` (this container's Docker
+//! stats), `/v4/<id>/task/stats` (every container's, keyed by Docker id),
+//! and `/v2/credentials/<uuid>`. The `<id>` is
+//! `<task-id>-<10-digit container index>`, the Fargate shape.
+//!
+//! Stats are one sample of the engine's stats API, in Docker's JSON shape,
+//! which is what the ECS agent returns (`read`, `preread`, `cpu_stats`,
+//! `precpu_stats`, `memory_stats`, `blkio_stats`, `pids_stats`, `networks`,
+//! `name`, `id`). Task containers share the ENI's namespace, so Docker has
+//! no network figures for them; as the agent does for awsvpc tasks, the
+//! task's (the pause container's) `networks` are reported in each one.
+//! A container that has not started (or is gone) is `null` in
+//! `/task/stats`, and 404 on its own `/stats`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -17,6 +27,7 @@ use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 
+use crate::runtime::Engine;
 use crate::services::ecs::model::{Region, Scope, Task};
 use crate::services::ecs::service::Ecs;
 
@@ -41,6 +52,10 @@ pub(super) struct Endpoint {
     pub credentials_id: String,
     /// The VPC subnet CIDR of the ENI (for `IPv4SubnetCIDRBlock`).
     pub subnet_cidr: String,
+    /// The engine, for stats.
+    pub engine: Engine,
+    /// The task's pause container: its stats carry the task's network figures.
+    pub pause_id: String,
 }
 
 /// Serves connections until the listener's task is aborted.
@@ -53,7 +68,7 @@ pub(super) async fn serve(endpoint: Endpoint, listener: tokio::net::TcpListener)
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 let endpoint = endpoint.clone();
-                async move { Ok::<_, Infallible>(answer(&endpoint, req.uri().path())) }
+                async move { Ok::<_, Infallible>(answer(&endpoint, req.uri().path()).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
@@ -79,7 +94,7 @@ fn not_found(what: &str) -> Response<Full<Bytes>> {
     )
 }
 
-fn answer(e: &Endpoint, path: &str) -> Response<Full<Bytes>> {
+async fn answer(e: &Endpoint, path: &str) -> Response<Full<Bytes>> {
     if let Some(id) = path.strip_prefix("/v2/credentials/") {
         if id != e.credentials_id {
             return not_found("Credentials for the given id were not found");
@@ -87,7 +102,9 @@ fn answer(e: &Endpoint, path: &str) -> Response<Full<Bytes>> {
         return reply(StatusCode::OK, credentials(e));
     }
     let Some(rest) = path.strip_prefix("/v4/") else {
-        return not_found("emul serves /v4/<id>[/task|/taskWithTags] and /v2/credentials/<id>");
+        return not_found(
+            "emul serves /v4/<id>[/task|/taskWithTags|/stats|/task/stats] and /v2/credentials/<id>",
+        );
     };
     let (cid, sub) = rest.split_once('/').unwrap_or((rest, ""));
     let index = cid
@@ -96,6 +113,11 @@ fn answer(e: &Endpoint, path: &str) -> Response<Full<Bytes>> {
     let Some(index) = index else {
         return not_found("Unknown container metadata id");
     };
+    match sub {
+        "stats" => return container_stats(e, index).await,
+        "task/stats" => return task_stats(e).await,
+        _ => {}
+    }
     e.ecs.read(&e.scope, |region| {
         let Some(task) = region.tasks.get(&e.task_id) else {
             return not_found("The task is gone");
@@ -117,9 +139,74 @@ fn answer(e: &Endpoint, path: &str) -> Response<Full<Bytes>> {
                 }
                 reply(StatusCode::OK, t)
             }
-            _ => not_found("Docker stats are not served by emul"),
+            _ => not_found("Unknown metadata path"),
         }
     })
+}
+
+/// The Docker ids of the task's containers, in definition order (`None`
+/// for one not created yet).
+fn docker_ids(e: &Endpoint) -> Vec<Option<String>> {
+    e.ecs.read(&e.scope, |region| {
+        region
+            .tasks
+            .get(&e.task_id)
+            .map(|t| t.containers.iter().map(|c| c.runtime_id.clone()).collect())
+            .unwrap_or_default()
+    })
+}
+
+/// One stats sample of container `id` (`None` when it is gone).
+async fn fetch(e: &Endpoint, id: &str) -> Option<Value> {
+    match e.engine.stats(id).await {
+        Ok(s) => s,
+        Err(err) => {
+            tracing::debug!(container = id, error = %err, "stats failed");
+            None
+        }
+    }
+}
+
+/// The pause container's `networks` (the task's interface counters).
+async fn task_networks(e: &Endpoint) -> Option<Value> {
+    let stats = fetch(e, &e.pause_id).await?;
+    stats.get("networks").filter(|n| !n.is_null()).cloned()
+}
+
+/// A container's sample with the task's network figures filled in when
+/// Docker has none of its own (a container in the ENI's namespace).
+fn with_networks(mut stats: Value, networks: &Option<Value>) -> Value {
+    if stats.get("networks").is_none_or(Value::is_null)
+        && let Some(n) = networks
+    {
+        stats["networks"] = n.clone();
+    }
+    stats
+}
+
+async fn container_stats(e: &Endpoint, index: usize) -> Response<Full<Bytes>> {
+    let Some(Some(id)) = docker_ids(e).get(index).cloned() else {
+        return not_found("The container has not started");
+    };
+    let (networks, stats) = futures::join!(task_networks(e), fetch(e, &id));
+    match stats {
+        Some(stats) => reply(StatusCode::OK, with_networks(stats, &networks)),
+        None => not_found("The container is not running"),
+    }
+}
+
+async fn task_stats(e: &Endpoint) -> Response<Full<Bytes>> {
+    let ids: Vec<String> = docker_ids(e).into_iter().flatten().collect();
+    let (networks, samples) = futures::join!(
+        task_networks(e),
+        futures::future::join_all(ids.iter().map(|id| fetch(e, id)))
+    );
+    let by_id: serde_json::Map<String, Value> = ids
+        .into_iter()
+        .zip(samples)
+        .map(|(id, s)| (id, s.map_or(Value::Null, |s| with_networks(s, &networks))))
+        .collect();
+    reply(StatusCode::OK, Value::Object(by_id))
 }
 
 fn rfc3339(secs: Option<f64>) -> Value {

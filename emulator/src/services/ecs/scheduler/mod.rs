@@ -16,7 +16,7 @@
 //! |---|---|
 //! | [`mod@self`] | [`EcsDeps`], [`EcsRuntime::start`], the loop (tick or wake-up on every API write) |
 //! | [`reconcile`] | per service: classify tasks, apply the deployment arithmetic, post events (under the model lock, no I/O) |
-//! | [`launcher`] | one task's launch and stop: IP, secrets, ENI, policy, containers, targets |
+//! | [`launcher`] | one task's launch and stop: IP, secrets, ENI, policy, containers, targets; limits, health checks and logs mapped to Docker |
 //! | [`monitor`] | reading Docker's view of running tasks back into the model |
 //! | [`metadata`] | the task metadata v4 and credentials endpoint, served inside each task's namespace |
 //!
@@ -25,6 +25,7 @@
 //! `Healthy` in every target group when the service has load balancers; with
 //! neither, [`EcsDeps::healthy_after_running`] after RUNNING (AWS: 40 s).
 
+mod container_spec;
 mod launcher;
 mod metadata;
 mod monitor;
@@ -76,6 +77,10 @@ pub struct EcsDeps {
     /// SIGTERM → SIGKILL grace when stopping containers without
     /// `stopTimeout` (AWS: 30 s).
     pub default_stop_timeout: Duration,
+    /// Where task container logs are kept so `emul logs` can read them
+    /// after the containers are gone (`runtime::task_logs::root` of the
+    /// state directory); `None` keeps none.
+    pub log_dir: Option<std::path::PathBuf>,
 }
 
 impl EcsDeps {
@@ -108,6 +113,12 @@ struct LiveTask {
     targets: Vec<(String, Target)>,
     /// When it reached RUNNING.
     running_since: Option<Instant>,
+    /// The copies of its containers' output (drained before removal).
+    log_pumps: Vec<crate::runtime::task_logs::LogPump>,
+    /// Its log directory (marked stopped at the end).
+    log_dir: Option<crate::runtime::task_logs::TaskLogDir>,
+    /// The cgroup bounding the whole task (removed at the end).
+    cgroup: Option<crate::runtime::task_cgroup::TaskCgroup>,
 }
 
 /// The shared state of the scheduler.
@@ -124,6 +135,10 @@ struct Inner {
     ips: Mutex<BTreeSet<Ipv4Addr>>,
     /// Services whose steady state was already announced.
     steady: Mutex<HashSet<String>>,
+    /// Becomes true when the scheduler shuts down (`emul down`): stops under
+    /// way skip the rest of their deregistration delay, so `down` does not
+    /// wait up to a target group's 300 s for connections nobody will send.
+    shutting_down: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The running scheduler; [`EcsHandle::shutdown`] stops it and its tasks.
@@ -151,6 +166,7 @@ impl EcsRuntime {
     /// Attaches a scheduler to an existing service.
     pub fn attach(ecs: Arc<Ecs>, deps: EcsDeps) -> EcsHandle {
         ecs.attach_runtime();
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let inner = Arc::new(Inner {
             ecs: ecs.clone(),
             deps,
@@ -158,11 +174,13 @@ impl EcsRuntime {
             busy: Mutex::default(),
             ips: Mutex::default(),
             steady: Mutex::default(),
+            shutting_down: stop.subscribe(),
         });
-        let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let changed = ecs.changed();
         let looping = inner.clone();
         let join = tokio::spawn(async move {
+            // Before the first launch: a previous daemon's tasks are gone.
+            launcher::remove_leftovers(&looping).await;
             loop {
                 tokio::select! {
                     _ = changed.notified() => {}
@@ -179,6 +197,14 @@ impl EcsRuntime {
 }
 
 impl EcsHandle {
+    /// Stops the loop and leaves every task running, untouched: what a
+    /// daemon killed with SIGKILL leaves behind, which the project's next
+    /// scheduler removes when it starts.
+    pub async fn abandon(self) {
+        let _ = self.stop.send(true);
+        let _ = self.join.await;
+    }
+
     /// Stops the loop and removes every task container it launched.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
@@ -204,10 +230,12 @@ impl EcsHandle {
             .unwrap_or_else(|p| p.into_inner())
             .drain()
             .collect();
-        for (id, task) in live {
-            let _ = id;
-            launcher::teardown(&self.inner, &task, Duration::from_secs(1)).await;
-        }
+        // Every task at once: `down` takes one task's teardown, not the sum.
+        futures::future::join_all(
+            live.iter()
+                .map(|(_, task)| launcher::teardown(&self.inner, task, Duration::from_secs(1))),
+        )
+        .await;
     }
 }
 

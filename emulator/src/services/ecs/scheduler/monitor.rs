@@ -56,6 +56,9 @@ pub(super) async fn observe(inner: &Inner) {
                             );
                         }
                     }
+                    // Image HEALTHCHECKs are not monitored: only the task
+                    // definition's `healthCheck` reports (aws-reference.md §2.4).
+                    Some(_) if !c.has_health_check => c.health_status = "UNKNOWN".into(),
                     Some(s) => {
                         c.health_status = match s.health.as_deref() {
                             Some("healthy") => "HEALTHY",
