@@ -2,7 +2,7 @@
 //! every task is replaced, the count of RUNNING tasks never drops below the
 //! minimum healthy count (sampled), targets are registered and drained with
 //! ECS's events, the old deployment disappears; and another task resolves
-//! the service by name (Docker DNS alias on the tasks' ENIs).
+//! the service's discovery name (the VPC resolver) to a new task.
 
 mod support;
 
@@ -54,7 +54,11 @@ async fn http_get(ip: &str, path: &str) -> String {
 #[tokio::test]
 async fn docker_ecs_rolling_deployment_keeps_min_healthy_and_service_names_resolve() {
     let w = EcsWorld::start("ecs-deploy", 216).await;
-    w.web_service(3, json!({"loadBalancers": [{"targetGroupArn": TG, "containerName": "app", "containerPort": 8080}]}));
+    w.web_service(
+        3,
+        json!({"loadBalancers": [{"targetGroupArn": TG, "containerName": "app", "containerPort": 8080}],
+               "serviceRegistries": [{"emulName": "web.test.local"}]}),
+    );
     w.wait_for("steady", Duration::from_secs(60), |w| {
         let s = w.service("web");
         s["runningCount"] == 3 && s["deployments"][0]["rolloutState"] == "COMPLETED"
@@ -163,7 +167,7 @@ async fn docker_ecs_rolling_deployment_keeps_min_healthy_and_service_names_resol
         );
     }
 
-    // Service discovery: a standalone task reaches `web:8080` by name.
+    // Service discovery: a standalone task reaches `web.test.local:8080`.
     let run = w.call(
         "RunTask",
         json!({"cluster": "prod", "taskDefinition": "web:1", "networkConfiguration": network_configuration()}),
@@ -179,7 +183,7 @@ async fn docker_ecs_rolling_deployment_keeps_min_healthy_and_service_names_resol
         .to_string();
     let mut body = Value::Null;
     for _ in 0..20 {
-        let answer = http_get(&ip, "/connect?host=web&port=8080").await;
+        let answer = http_get(&ip, "/connect?host=web.test.local&port=8080").await;
         body = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or("{}"))
             .unwrap_or(Value::Null);
         if body["connected"] == true {

@@ -4,5 +4,7 @@
 //! | module | what it owns |
 //! |---|---|
 //! | [`alb`] | the Application Load Balancer: listeners, rule matching, target choice, proxying, health checks |
+//! | [`dns`] | the VPC resolver: service-discovery names from the ECS model, the rest forwarded |
 
 pub mod alb;
+pub mod dns;

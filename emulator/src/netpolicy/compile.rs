@@ -19,6 +19,10 @@
 //!   resolver is `127.0.0.11`, DNAT-ed by Docker's own rules in the
 //!   namespace's `nat` table (which this table never touches) to another
 //!   loopback port.
+//! - DNS (UDP and TCP 53) to the host gateway leaves whatever the groups
+//!   say: that is the VPC resolver (`dataplane::dns`), which Docker's
+//!   embedded DNS asks from the ENI's own address, and AWS's VPC resolver
+//!   is not subject to security groups either.
 //! - One `accept` per (rule, peer): a CIDR peer matches addresses
 //!   (`0.0.0.0/0` matches any IPv4 source, the host included; a narrower
 //!   CIDR never matches the host gateway, see [`super::policy`]); a group
@@ -40,6 +44,8 @@ use crate::topology::model::security_groups::PortRange;
 
 /// The nft table emul owns in every ENI namespace.
 pub const TABLE: &str = "inet emul";
+/// The comment of the rules that let an ENI reach the VPC resolver.
+pub const VPC_RESOLVER: &str = "VPC resolver";
 /// The set of managed-replication peers.
 pub const REPLICATION_SET: &str = "repl";
 
@@ -171,6 +177,17 @@ pub fn ruleset(policy: &Policy, eni: &EniRules, members: &Membership) -> String 
             Direction::Ingress => "saddr",
             Direction::Egress => "daddr",
         };
+        if direction == Direction::Egress {
+            // The VPC resolver (`dataplane::dns`, on the bridge gateway) is
+            // reachable whatever the groups say, as AWS's is.
+            for proto in ["udp", "tcp"] {
+                let _ = writeln!(
+                    s,
+                    "    ip daddr {} {proto} dport 53 accept comment \"{VPC_RESOLVER}\"",
+                    policy.gateway
+                );
+            }
+        }
         if repl {
             let _ = writeln!(
                 s,

@@ -123,13 +123,16 @@ fn ruleset_is_default_deny_stateful_and_replaces_atomically() {
     assert!(
         l[input..output].contains(&"ip saddr @sg0 tcp dport 5432 accept comment \"db ingress #1\"")
     );
-    // egress: [] → only loopback, replies and replication leave.
+    // egress: [] → only loopback, replies, the VPC resolver and
+    // replication leave.
     assert_eq!(
         &l[output + 1..],
         &[
             "type filter hook output priority filter; policy drop;",
             "oif lo accept",
             "ct state established,related accept",
+            "ip daddr 10.0.0.1 udp dport 53 accept comment \"VPC resolver\"",
+            "ip daddr 10.0.0.1 tcp dport 53 accept comment \"VPC resolver\"",
             "ip daddr @repl meta l4proto tcp accept comment \"managed replication\"",
             "}",
             "}",

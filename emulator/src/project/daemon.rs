@@ -28,6 +28,7 @@ use super::plan::{self, ProjectPlan};
 use super::record::{self, DaemonRecord, ListenerRecord};
 use super::secrets::{self, SecretNames};
 use crate::cli::exit;
+use crate::dataplane::dns::{BoundResolver, VpcResolver, Zone, host_upstreams};
 use crate::gateway::{self, Gateway, GatewayConfig, Registry};
 use tokio::net::TcpListener;
 
@@ -81,6 +82,9 @@ pub struct Components {
     gateway_stop: tokio::sync::watch::Sender<bool>,
     /// The ALB data plane (listeners, health checks); dropping it stops it.
     alb: AlbRuntime,
+    /// The VPC resolver tasks ask for service-discovery names (`None` when
+    /// its port was taken; discovery names then do not resolve).
+    resolver: Option<VpcResolver>,
     /// The ECS scheduler; stopped first so tasks drain before the rest goes.
     ecs: EcsHandle,
 }
@@ -89,6 +93,7 @@ impl Components {
     /// Stops everything, last started first.
     async fn stop(self) {
         self.ecs.shutdown().await;
+        drop(self.resolver);
         drop(self.alb);
         let _ = self.gateway_stop.send(true);
         for g in self.gateways {
@@ -507,6 +512,19 @@ async fn start_components(
         .await
         .map_err(|e| format!("cannot listen on {bridge_ip}:{port} for tasks: {e}"))?;
 
+    // The VPC resolver on the same address, port 53: every task ENI's DNS
+    // server. A taken port costs discovery names, not the project.
+    let resolver_socket = match BoundResolver::bind(bridge_ip, 53).await {
+        Ok(b) => Some(b),
+        Err(e) => {
+            eprintln!(
+                "emul: warning: the VPC resolver cannot listen on {bridge_ip}:53 ({e}); \
+                 service-discovery names will not resolve in tasks"
+            );
+            None
+        }
+    };
+
     let scope = EcsScope {
         account: project.account().to_string(),
         region: project.region().to_string(),
@@ -526,6 +544,7 @@ async fn start_components(
         network_policy: enforcer.clone(),
         targets: alb.targets.clone(),
         gateway_url: format!("http://{bridge_ip}:{port}"),
+        resolver: resolver_socket.as_ref().map(|_| bridge_ip),
         extra_labels: plan.extra_labels.clone().into_iter().collect(),
         healthy_after_running: Duration::ZERO,
         tick: Duration::ZERO,
@@ -534,6 +553,12 @@ async fn start_components(
     }
     .aws_timings();
     let (ecs, ecs_handle) = EcsRuntime::start(deps);
+    let namespaces = topology
+        .service_discovery_namespace
+        .iter()
+        .map(|n| n.name.value.clone());
+    let resolver =
+        resolver_socket.map(|b| b.serve(Zone::new(ecs.clone(), namespaces), host_upstreams()));
     let tg_arns: std::collections::HashMap<String, String> = alb
         .elbv2
         .snapshot()
@@ -594,6 +619,7 @@ async fn start_components(
         gateways,
         gateway_stop,
         alb,
+        resolver,
         ecs: ecs_handle,
     })
 }

@@ -167,6 +167,10 @@ pub enum Attach {
         ip: String,
         /// DNS aliases on that network.
         aliases: Vec<String>,
+        /// DNS servers for the namespace (`--dns`; empty: the engine's
+        /// default). Containers joining the namespace share them, and
+        /// Docker's embedded DNS forwards to them the names it does not know.
+        dns: Vec<String>,
     },
     /// Joins another container's network namespace (`container:<id>`).
     JoinNamespace {
@@ -548,6 +552,7 @@ impl Engine {
                 network,
                 ip,
                 aliases,
+                ..
             } => (
                 network.clone(),
                 Some(NetworkingConfig {
@@ -594,6 +599,10 @@ impl Engine {
             }),
             host_config: Some(HostConfig {
                 network_mode: Some(network_mode),
+                dns: match &spec.attach {
+                    Attach::Endpoint { dns, .. } if !dns.is_empty() => Some(dns.clone()),
+                    _ => None,
+                },
                 mounts: (!mounts.is_empty()).then_some(mounts),
                 nano_cpus: spec.limits.nano_cpus,
                 cpu_shares: spec.limits.cpu_shares,

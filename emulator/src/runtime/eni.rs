@@ -59,6 +59,7 @@ pub fn pause_container(
             network: naming::object_name(&plan.project, &eni.network),
             ip: eni.ip.to_string(),
             aliases: eni.aliases.clone(),
+            dns: vec![],
         },
         user: None,
         hostname: Some(hostname),
@@ -163,6 +164,7 @@ mod tests {
                 network: "emul-demo-vpc.main".into(),
                 ip: p.enis[0].ip.to_string(),
                 aliases: vec!["a.internal".into()],
+                dns: vec![],
             }
         );
         assert_eq!(c.labels[naming::LABEL_KIND], "pause");

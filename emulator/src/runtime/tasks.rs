@@ -1,5 +1,5 @@
 //! The Docker side of one ECS task: its ENI (a pause container with a fixed
-//! IP on the VPC network, DNS aliases for service discovery) and its
+//! IP on the VPC network, the VPC resolver as its DNS server) and its
 //! containers joining that namespace, started in `dependsOn` order; and the
 //! reverse on stop. The ECS scheduler (`services::ecs::scheduler`) decides
 //! *when*; this file only knows *how*, and nothing about the ECS model.
@@ -63,8 +63,10 @@ pub struct TaskLaunch {
     pub network: String,
     /// The ENI's fixed address.
     pub ip: Ipv4Addr,
-    /// DNS aliases on the VPC network (service discovery names).
-    pub aliases: Vec<String>,
+    /// The DNS server of the task's namespace: the VPC resolver
+    /// (`dataplane::dns`), which answers service-discovery names with the
+    /// healthy tasks. `None` leaves Docker's default.
+    pub dns: Option<Ipv4Addr>,
     /// Hostname inside the task (`ip-10-0-1-4.<region>.compute.internal` in AWS,
     /// shortened to its first label here).
     pub hostname: String,
@@ -142,7 +144,8 @@ pub async fn start_eni(
         attach: Attach::Endpoint {
             network: launch.network.clone(),
             ip: launch.ip.to_string(),
-            aliases: launch.aliases.clone(),
+            aliases: vec![],
+            dns: launch.dns.iter().map(Ipv4Addr::to_string).collect(),
         },
         user: None,
         hostname: Some(launch.hostname.clone()),

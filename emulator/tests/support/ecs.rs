@@ -7,10 +7,12 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::Ipv4Addr;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use emul::dataplane::dns::{BoundResolver, VpcResolver, Zone};
 use emul::runtime::Engine;
 use emul::services::ecs::model::Scope;
 use emul::services::ecs::{Ecs, EcsDeps, EcsHandle, EcsRuntime, ops};
@@ -19,6 +21,25 @@ use emul::wiring::{
     BoxFuture, EniInfo, NetworkPolicy, Target, TargetRegistry, TargetState, WiringError,
 };
 use serde_json::{Value, json};
+
+/// The service-discovery namespace of every world: a service created with
+/// `serviceRegistries: [{"emulName": "<name>.test.local"}]` is answered there.
+pub const NAMESPACE: &str = "test.local";
+
+/// The VPC resolver on `gateway:53` answering from `ecs` (nothing is
+/// forwarded: the tests only ask discovery names). A resolver just dropped
+/// releases its port once the runtime has polled its aborted tasks, so the
+/// bind is retried briefly.
+async fn start_resolver(gateway: Ipv4Addr, ecs: &Arc<Ecs>) -> VpcResolver {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match BoundResolver::bind(gateway, 53).await {
+            Ok(b) => return b.serve(Zone::new(ecs.clone(), [NAMESPACE.to_string()]), vec![]),
+            Err(e) if Instant::now() > deadline => panic!("the VPC resolver on {gateway}:53: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
 
 /// Runs the docker CLI; panics with stderr on failure.
 pub fn docker(args: &[&str]) -> String {
@@ -129,6 +150,9 @@ pub struct EcsWorld {
     pub state_dir: tempfile::TempDir,
     /// What the scheduler was started with (for a restart).
     pub deps: EcsDeps,
+    /// The VPC resolver on the network's gateway, port 53 (the tasks' DNS
+    /// server, answering discovery names from `ecs`).
+    pub resolver: Option<VpcResolver>,
 }
 
 impl EcsWorld {
@@ -138,6 +162,7 @@ impl EcsWorld {
         let network = format!("emul-{project}-vpc");
         cleanup(project, &network);
         let cidr = format!("10.{octet}.0.0/24");
+        let gateway = Ipv4Addr::new(10, octet, 0, 1);
         docker(&[
             "network",
             "create",
@@ -167,6 +192,7 @@ impl EcsWorld {
             network_policy: policy.clone(),
             targets: targets.clone(),
             gateway_url: format!("http://10.{octet}.0.1:4566"),
+            resolver: Some(gateway),
             extra_labels: HashMap::from([("io.emul.test".to_string(), "1".to_string())]),
             healthy_after_running: Duration::from_secs(1),
             tick: Duration::from_millis(300),
@@ -174,7 +200,9 @@ impl EcsWorld {
             log_dir: Some(emul::runtime::task_logs::root(state_dir.path())),
         };
         let (ecs, handle) = EcsRuntime::start(deps.clone());
+        let resolver = Some(start_resolver(gateway, &ecs).await);
         let world = EcsWorld {
+            resolver,
             project: project.to_string(),
             ecs,
             secrets,
@@ -280,6 +308,9 @@ impl EcsWorld {
             h.abandon().await;
         }
         let (ecs, handle) = EcsRuntime::start(self.deps.clone());
+        let gateway = self.deps.resolver.expect("the world has a resolver");
+        self.resolver = None;
+        self.resolver = Some(start_resolver(gateway, &ecs).await);
         self.ecs = ecs;
         self.handle = Some(handle);
         self.call("CreateCluster", serde_json::json!({"clusterName": "prod"}));

@@ -10,10 +10,12 @@
 //! | [`service`] | services, deployments (PRIMARY/ACTIVE, rolloutState), events |
 //! | [`task`] | tasks, the lifecycle state machine, stop codes |
 //! | [`deployment`] | rolling-update arithmetic (min healthy / max percent, circuit breaker) |
+//! | [`discovery`] | which healthy tasks a service-discovery name resolves to |
 
 pub mod arns;
 pub mod cluster;
 pub mod deployment;
+pub mod discovery;
 pub mod service;
 pub mod task;
 pub mod task_definition;

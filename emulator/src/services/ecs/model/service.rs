@@ -460,6 +460,39 @@ impl Region {
         (running, pending)
     }
 
+    /// `serviceRegistries` on the wire: emul's own `emulName` (the DNS name
+    /// the VPC resolver answers) stays inside; a registry the topology
+    /// declared gets the Cloud Map service ARN AWS would show, derived from
+    /// its name so it is the same on every run.
+    fn render_registries(&self, s: &Service) -> Value {
+        let Some(registries) = s.service_registries.as_array() else {
+            return json!([]);
+        };
+        Value::Array(
+            registries
+                .iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    if let Some(obj) = r.as_object_mut()
+                        && let Some(Value::String(name)) = obj.remove("emulName")
+                        && !obj.contains_key("registryArn")
+                    {
+                        obj.insert(
+                            "registryArn".into(),
+                            json!(format!(
+                                "arn:aws:servicediscovery:{}:{}:service/srv-{:016x}",
+                                self.scope.region,
+                                self.scope.account,
+                                fnv1a(name.as_bytes())
+                            )),
+                        );
+                    }
+                    r
+                })
+                .collect(),
+        )
+    }
+
     /// The wire form (`Service` shape).
     pub fn render_service(&self, s: &Service, include_tags: bool) -> Value {
         let (running, pending) = self.service_counts(s, None);
@@ -502,7 +535,7 @@ impl Region {
             "serviceName": s.name,
             "clusterArn": arns::cluster(&self.scope, &s.cluster),
             "loadBalancers": s.load_balancers,
-            "serviceRegistries": s.service_registries,
+            "serviceRegistries": self.render_registries(s),
             "status": s.status,
             "desiredCount": s.desired_count,
             "runningCount": running,
@@ -562,4 +595,11 @@ fn check_load_balancers(lbs: &[Value], containers: &[Value]) -> Result<(), EcsEr
         }
     }
     Ok(())
+}
+
+/// FNV-1a, 64 bits: a stable id from a name (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

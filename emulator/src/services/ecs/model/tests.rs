@@ -403,3 +403,87 @@ fn tags_merge_and_remove() {
     r.remove_tags(&arn, &["a".into(), "b".into()]);
     assert!(r.tags_of(&arn).is_empty());
 }
+
+#[test]
+fn discovery_names_resolve_to_running_healthy_tasks_only() {
+    use super::task::EniAttachment;
+    let mut r = with_cluster();
+    r.register_task_definition(
+        obj(
+            json!({"family": "api", "networkMode": "awsvpc", "memory": "512",
+            "containerDefinitions": [{"name": "a", "image": "i",
+                "portMappings": [{"containerPort": 8080}],
+                "healthCheck": {"command": ["CMD", "true"]}}]}),
+        ),
+        0.0,
+    )
+    .unwrap();
+    web_td(&mut r);
+    let mut api = new_service("api", 3);
+    api.task_definition = "api".into();
+    api.service_registries = Some(json!([{"emulName": "API.prod.local."}]));
+    r.create_service("prod", api, 0.0).unwrap();
+    r.create_service("prod", new_service("web", 1), 0.0)
+        .unwrap();
+    let mk = |r: &mut Region, family: &str, service: &str, last: u8| {
+        let td = r.task_definition(family).unwrap().clone();
+        let id = r.create_task(
+            &td,
+            NewTask {
+                cluster: "prod".into(),
+                service: Some(service.into()),
+                ..Default::default()
+            },
+            1.0,
+        );
+        let t = r.tasks.get_mut(&id).unwrap();
+        t.eni = Some(EniAttachment {
+            id: "a".into(),
+            ip: std::net::Ipv4Addr::new(10, 0, 1, last),
+            subnet: "private-a".into(),
+            eni_id: "eni-1".into(),
+            mac: "02:00:00:00:00:01".into(),
+        });
+        id
+    };
+    let healthy = mk(&mut r, "api", "api", 7);
+    let starting = mk(&mut r, "api", "api", 8);
+    let pending = mk(&mut r, "api", "api", 9);
+    let web = mk(&mut r, "web", "web", 20);
+    for id in [&healthy, &starting, &web] {
+        r.tasks
+            .get_mut(id)
+            .unwrap()
+            .advance(TaskStatus::Running, 2.0);
+    }
+    r.tasks.get_mut(&healthy).unwrap().containers[0].health_status = "HEALTHY".into();
+    for t in r.tasks.values_mut() {
+        t.recompute_health();
+    }
+    let ip = |last| std::net::Ipv4Addr::new(10, 0, 1, last);
+    // Only the RUNNING task whose health check passed; the one still in its
+    // start period (UNKNOWN) and the PENDING one are not instances yet.
+    assert_eq!(r.discovery_addresses("api.prod.local"), Some(vec![ip(7)]));
+    assert_eq!(
+        r.tasks[&pending].last_status,
+        TaskStatus::Provisioning,
+        "never advanced"
+    );
+    r.tasks.get_mut(&starting).unwrap().containers[0].health_status = "HEALTHY".into();
+    r.tasks.get_mut(&starting).unwrap().recompute_health();
+    assert_eq!(
+        r.discovery_addresses("api.prod.local"),
+        Some(vec![ip(7), ip(8)])
+    );
+    // Unhealthy: out at once.
+    r.tasks.get_mut(&healthy).unwrap().containers[0].health_status = "UNHEALTHY".into();
+    r.tasks.get_mut(&healthy).unwrap().recompute_health();
+    assert_eq!(r.discovery_addresses("api.prod.local"), Some(vec![ip(8)]));
+    // Stopping (desired STOPPED, still RUNNING): deregistered at once.
+    r.stop_task("prod", &starting, None, 3.0).unwrap();
+    assert_eq!(r.discovery_addresses("api.prod.local"), Some(vec![]));
+    // A service without a registry has no name; unknown names are None.
+    assert_eq!(r.discovery_addresses("web.prod.local"), None);
+    assert_eq!(r.discovery_addresses("web"), None);
+    assert_eq!(r.discovery_addresses("nope.prod.local"), None);
+}

@@ -47,7 +47,6 @@ struct Blueprint {
     task_cpu: Option<i64>,
     task_memory: Option<i64>,
     load_balancers: Vec<(String, String, u16)>,
-    aliases: Vec<String>,
 }
 
 fn read_blueprint(inner: &Inner, scope: &Scope, task_id: &str) -> Option<Blueprint> {
@@ -81,26 +80,6 @@ fn read_blueprint(inner: &Inner, scope: &Scope, task_id: &str) -> Option<Bluepri
                 ))
             })
             .collect();
-        // Service discovery: `<service>.<namespace>` aliases, from the
-        // registries' `registryArn`/`containerName` is not modelled; emul
-        // takes the names from `serviceRegistries[].emulName` when the
-        // topology gives one, else `<service>` alone.
-        let aliases = service
-            .map(|s| {
-                let mut names: Vec<String> = s
-                    .service_registries
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|r| r.get("emulName").and_then(Value::as_str))
-                            .map(String::from)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                names.push(s.name.clone());
-                names
-            })
-            .unwrap_or_default();
         Some(Blueprint {
             cluster: t.cluster.clone(),
             task_arn: t.arn.clone(),
@@ -114,7 +93,6 @@ fn read_blueprint(inner: &Inner, scope: &Scope, task_id: &str) -> Option<Bluepri
             task_cpu: t.cpu.as_deref().and_then(|c| c.parse().ok()),
             task_memory: t.memory.as_deref().and_then(|c| c.parse().ok()),
             load_balancers,
-            aliases,
         })
     })
 }
@@ -302,7 +280,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         resource: resource.clone(),
         network: inner.deps.network.clone(),
         ip,
-        aliases: bp.aliases.clone(),
+        dns: inner.deps.resolver,
         hostname: format!("ip-{}", ip.to_string().replace('.', "-")),
         labels,
         containers,

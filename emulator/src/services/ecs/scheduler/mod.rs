@@ -67,6 +67,10 @@ pub struct EcsDeps {
     pub targets: Arc<dyn TargetRegistry>,
     /// The AWS endpoint as seen from inside a task (`AWS_ENDPOINT_URL`).
     pub gateway_url: String,
+    /// The VPC resolver's address (`dataplane::dns`), every task ENI's DNS
+    /// server: service-discovery names resolve through it. `None` leaves
+    /// Docker's default resolver (discovery names then do not resolve).
+    pub resolver: Option<std::net::Ipv4Addr>,
     /// Extra labels on every Docker object (tests add `io.emul.test=1`).
     pub extra_labels: HashMap<String, String>,
     /// How long after RUNNING a task without health checks or load
