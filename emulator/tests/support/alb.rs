@@ -123,6 +123,7 @@ impl Upstream {
                                 ("x-forwarded-port", "x-seen-port"),
                                 ("x-amzn-trace-id", "x-seen-trace"),
                                 ("host", "x-seen-host"),
+                                ("x_custom", "x-seen-underscore"),
                             ] {
                                 if let Some(v) = req.headers().get(src) {
                                     r.headers_mut().insert(dst, v.clone());

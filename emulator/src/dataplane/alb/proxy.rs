@@ -32,7 +32,7 @@ use super::front::{Front, OpenRequest};
 use super::pick::pick_target;
 use super::request_limits::MAX_REQUEST_LINE;
 use super::responses::{self, AlbBody};
-use super::rewrite::{rewrite_request, rewrite_response};
+use super::rewrite::{HeaderPolicy, rewrite_request, rewrite_response};
 use super::select::{self, Selector};
 use crate::services::elbv2::Elbv2Service;
 use crate::services::elbv2::model::Elbv2;
@@ -185,13 +185,14 @@ impl Proxy {
             Some(tg) if tg.protocol == "HTTPS" => "https",
             _ => "http",
         };
+        let policy = HeaderPolicy::of(snapshot.load_balancers.get(&listener.load_balancer_arn));
         let upstream = rewrite_request(
             req,
             peer,
             (scheme, &chosen.key),
-            &listener.protocol,
-            listener.port,
+            (&listener.protocol, listener.port),
             upgrade,
+            policy,
         )?;
         let (mut out, upgraded) = self
             .forward(upstream, idle, client_upgrade, in_flight)

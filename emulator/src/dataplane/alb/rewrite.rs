@@ -13,6 +13,8 @@ use hyper::body::Incoming;
 use super::pick::Chosen;
 use super::proxy::ProxyError;
 use super::responses::AlbBody;
+use crate::services::elbv2::model::LoadBalancer;
+use crate::services::elbv2::model::lb_attributes::XffMode;
 use crate::services::elbv2::model::target_group::TargetKey;
 use crate::services::elbv2::service::now_ms;
 
@@ -27,17 +29,41 @@ const HOP_BY_HOP: &[&str] = &[
     "upgrade",
 ];
 
+/// What the load balancer's attributes say about the request headers a
+/// target sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderPolicy {
+    /// `routing.http.xff_header_processing.mode`.
+    pub xff: XffMode,
+    /// `routing.http.xff_client_port.enabled` (append mode only).
+    pub xff_client_port: bool,
+    /// `routing.http.drop_invalid_header_fields.enabled`.
+    pub drop_invalid_header_fields: bool,
+}
+
+impl HeaderPolicy {
+    /// The policy of `lb` (AWS's defaults when it is gone).
+    pub fn of(lb: Option<&LoadBalancer>) -> HeaderPolicy {
+        let (xff, xff_client_port) = lb.map_or((XffMode::Append, false), |l| l.forwarded_for());
+        HeaderPolicy {
+            xff,
+            xff_client_port,
+            drop_invalid_header_fields: lb.is_some_and(|l| l.drops_invalid_header_fields()),
+        }
+    }
+}
+
 /// The request as the target receives it: `(scheme, key)` is `http` (or
 /// `https` for an HTTPS target group) and the target; `protocol`/`port` are
 /// the listener's; `upgrade` keeps `Upgrade`/`Connection` for a protocol
-/// switch.
+/// switch; `policy` comes from the load balancer's attributes.
 pub fn rewrite_request(
     req: Request<Incoming>,
     peer: SocketAddr,
     (scheme, key): (&str, &TargetKey),
-    protocol: &str,
-    port: u16,
+    (protocol, port): (&str, u16),
     upgrade: bool,
+    policy: HeaderPolicy,
 ) -> Result<Request<Incoming>, ProxyError> {
     let (mut parts, body) = req.into_parts();
     let host = parts.headers.get(header::HOST).cloned().or_else(|| {
@@ -50,15 +76,10 @@ pub fn rewrite_request(
     if let Some(h) = host {
         parts.headers.insert(header::HOST, h);
     }
-    let xff = match parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(prev) if !prev.trim().is_empty() => format!("{prev}, {}", peer.ip()),
-        _ => peer.ip().to_string(),
-    };
-    set(&mut parts.headers, "x-forwarded-for", &xff);
+    if policy.drop_invalid_header_fields {
+        drop_invalid_header_fields(&mut parts.headers);
+    }
+    forwarded_for(&mut parts.headers, peer, policy);
     set(
         &mut parts.headers,
         "x-forwarded-proto",
@@ -98,6 +119,54 @@ pub fn rewrite_response(resp: &mut Response<AlbBody>, chosen: &Chosen, upgraded:
         if let Ok(v) = HeaderValue::from_str(&c) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
+    }
+}
+
+/// `X-Forwarded-For` by the load balancer's mode: append the client (every
+/// incoming line joined first), leave it, or delete it.
+fn forwarded_for(h: &mut HeaderMap, peer: SocketAddr, policy: HeaderPolicy) {
+    match policy.xff {
+        XffMode::Preserve => {}
+        XffMode::Remove => {
+            h.remove("x-forwarded-for");
+        }
+        XffMode::Append => {
+            let client = match (policy.xff_client_port, peer) {
+                (false, _) => peer.ip().to_string(),
+                (true, SocketAddr::V4(a)) => a.to_string(),
+                (true, SocketAddr::V6(a)) => format!("[{}]:{}", a.ip(), a.port()),
+            };
+            let previous: Vec<&str> = h
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect();
+            let xff = if previous.is_empty() {
+                client
+            } else {
+                format!("{}, {client}", previous.join(", "))
+            };
+            set(h, "x-forwarded-for", &xff);
+        }
+    }
+}
+
+/// Removes header fields whose names are not letters, digits and hyphens
+/// (`routing.http.drop_invalid_header_fields.enabled`).
+fn drop_invalid_header_fields(h: &mut HeaderMap) {
+    let invalid: Vec<HeaderName> = h
+        .keys()
+        .filter(|n| {
+            !n.as_str()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .cloned()
+        .collect();
+    for name in invalid {
+        h.remove(&name);
     }
 }
 

@@ -64,6 +64,12 @@ pub enum ElbError {
     /// `IncompatibleProtocols`.
     #[error("{0}")]
     IncompatibleProtocols(String),
+    /// `TooManyTags`.
+    #[error("{0}")]
+    TooManyTags(String),
+    /// `DuplicateTagKeys`.
+    #[error("{0}")]
+    DuplicateTagKeys(String),
 }
 
 impl ElbError {
@@ -89,6 +95,8 @@ impl ElbError {
             ElbError::DuplicateListener(_) => "DuplicateListener",
             ElbError::ResourceInUse(_) => "ResourceInUse",
             ElbError::IncompatibleProtocols(_) => "IncompatibleProtocols",
+            ElbError::TooManyTags(_) => "TooManyTags",
+            ElbError::DuplicateTagKeys(_) => "DuplicateTagKeys",
         }
     }
 

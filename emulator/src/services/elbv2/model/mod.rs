@@ -6,19 +6,25 @@
 //!
 //! | file | what it owns |
 //! |---|---|
+//! | [`attribute_value`] | range and word checks shared by target-group and load-balancer attributes |
 //! | [`glob`] | `*`/`?` wildcard matching (path, host, header, query) |
 //! | [`rules`] | conditions, actions, rule evaluation, redirect templating, weighted choice |
 //! | [`limits`] | the rule/condition/action limits AWS enforces |
 //! | [`health`] | matcher parsing, the target health state machine, reason codes |
 //! | [`target_group`] | target groups, attributes and defaults, routable targets |
+//! | [`lb_attributes`] | load-balancer attributes (keys, values, what the data plane reads); deleting load balancers and target groups |
+//! | [`tags`] | AddTags/RemoveTags and the tag limits |
 //! | [`build`] | [`Elbv2`] from a topology |
 //! | `tests` | unit tests across the model |
 
+pub mod attribute_value;
 pub mod build;
 pub mod glob;
 pub mod health;
+pub mod lb_attributes;
 pub mod limits;
 pub mod rules;
+pub mod tags;
 pub mod target_group;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::attribute_value::AttributeValue;
 use super::health::{Health, HealthTracker, Matcher, Thresholds, slow_start_factor};
 use crate::services::elbv2::errors::ElbError;
 
@@ -171,28 +172,9 @@ pub const DEFAULT_ATTRIBUTES: &[(&str, &str)] = &[
 
 /// Checks one attribute's key and value as AWS does.
 pub fn validate_attribute(key: &str, value: &str) -> Result<(), ElbError> {
-    let int_in = |lo: i64, hi: i64| {
-        value
-            .parse::<i64>()
-            .ok()
-            .filter(|v| (lo..=hi).contains(v))
-            .map(|_| ())
-            .ok_or_else(|| {
-                ElbError::Validation(format!(
-                    "'{key}' must be an integer between {lo} and {hi}, but was '{value}'"
-                ))
-            })
-    };
-    let one_of = |allowed: &[&str]| {
-        if allowed.contains(&value) {
-            Ok(())
-        } else {
-            Err(ElbError::Validation(format!(
-                "'{key}' must be one of [{}], but was '{value}'",
-                allowed.join(", ")
-            )))
-        }
-    };
+    let given = AttributeValue { key, value };
+    let int_in = |lo: i64, hi: i64| given.int_in(lo, hi);
+    let one_of = |allowed: &[&str]| given.one_of(allowed);
     match key {
         "deregistration_delay.timeout_seconds" => int_in(0, 3600),
         "stickiness.enabled" => one_of(&["true", "false"]),

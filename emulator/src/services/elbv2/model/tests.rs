@@ -705,3 +705,120 @@ load_balancers:
     assert!(!build::admits_internet(&t, one, 91));
     assert!(build::admits_internet(&t, &t.load_balancers[1], 8443));
 }
+
+#[test]
+fn tags_add_overwrite_remove_and_limits_all_or_nothing() {
+    let (mut m, tg, lb, _) = model_with_listener();
+    let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+    m.add_tags(
+        &[lb.clone(), tg.clone()],
+        &[kv("env", "dev"), kv("team", "a")],
+    )
+    .unwrap();
+    m.add_tags(std::slice::from_ref(&lb), &[kv("env", "prod")])
+        .unwrap();
+    assert_eq!(
+        m.tags_of(&lb).unwrap(),
+        vec![kv("env", "prod"), kv("team", "a")]
+    );
+    assert_eq!(
+        m.tags_of(&tg).unwrap(),
+        vec![kv("env", "dev"), kv("team", "a")]
+    );
+    // One unknown ARN: nothing changes anywhere.
+    let missing = tg.replace("/web/", "/nope/");
+    let e = m
+        .add_tags(&[lb.clone(), missing.clone()], &[kv("x", "1")])
+        .unwrap_err();
+    assert_eq!(e.code(), "TargetGroupNotFound");
+    assert!(!m.tags_of(&lb).unwrap().contains(&kv("x", "1")));
+    // Request checks.
+    let dup = m.add_tags(std::slice::from_ref(&lb), &[kv("a", "1"), kv("a", "2")]);
+    assert_eq!(dup.unwrap_err().code(), "DuplicateTagKeys");
+    let reserved = m.add_tags(std::slice::from_ref(&lb), &[kv("aws:x", "1")]);
+    assert_eq!(reserved.unwrap_err().code(), "ValidationError");
+    let long = m.add_tags(std::slice::from_ref(&lb), &[kv(&"k".repeat(129), "1")]);
+    assert_eq!(long.unwrap_err().code(), "ValidationError");
+    // 50 per resource, counting what is already there.
+    let many: Vec<_> = (0..49).map(|i| kv(&format!("k{i}"), "v")).collect();
+    let e = m.add_tags(std::slice::from_ref(&lb), &many).unwrap_err();
+    assert_eq!(e.code(), "TooManyTags");
+    m.add_tags(std::slice::from_ref(&lb), &many[..48]).unwrap();
+    assert_eq!(m.tags_of(&lb).unwrap().len(), 50);
+    // RemoveTags: absent keys are fine; an emptied resource has no entry.
+    m.remove_tags(
+        std::slice::from_ref(&tg),
+        &["env".into(), "team".into(), "gone".into()],
+    )
+    .unwrap();
+    assert!(m.tags_of(&tg).unwrap().is_empty());
+    assert!(!m.tags.contains_key(&tg));
+    let e = m.remove_tags(&[missing], &["env".into()]).unwrap_err();
+    assert_eq!(e.code(), "TargetGroupNotFound");
+}
+
+#[test]
+fn load_balancer_attributes_and_deletions() {
+    let (mut m, tg, lb, l) = model_with_listener();
+    let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let balancer = m.load_balancers.get_mut(&lb).unwrap();
+    balancer
+        .set_attributes(&[
+            kv("routing.http.xff_header_processing.mode", "append"),
+            kv("routing.http.xff_client_port.enabled", "true"),
+        ])
+        .unwrap();
+    assert_eq!(
+        balancer.forwarded_for(),
+        (lb_attributes::XffMode::Append, true)
+    );
+    // All or nothing: the bad second pair keeps the first from applying.
+    let e = balancer
+        .set_attributes(&[
+            kv("routing.http.xff_header_processing.mode", "remove"),
+            kv("routing.http2.enabled", "yes"),
+        ])
+        .unwrap_err();
+    assert_eq!(e.code(), "ValidationError");
+    assert_eq!(
+        balancer.forwarded_for(),
+        (lb_attributes::XffMode::Append, true)
+    );
+    balancer
+        .set_attributes(&[kv("routing.http.xff_header_processing.mode", "preserve")])
+        .unwrap();
+    assert_eq!(
+        balancer.forwarded_for(),
+        (lb_attributes::XffMode::Preserve, false),
+        "the client port only applies in append mode"
+    );
+    // S3 logs need a bucket.
+    let e = balancer
+        .set_attributes(&[kv("connection_logs.s3.enabled", "true")])
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidConfigurationRequest");
+    balancer
+        .set_attributes(&[
+            kv("connection_logs.s3.enabled", "true"),
+            kv("connection_logs.s3.bucket", "logs"),
+        ])
+        .unwrap();
+
+    // The target group is the default action's: in use.
+    assert_eq!(
+        m.delete_target_group(&tg).unwrap_err().code(),
+        "ResourceInUse"
+    );
+    m.add_tags(&[lb.clone(), l.clone()], &[kv("a", "1")])
+        .unwrap();
+    m.delete_load_balancer(&lb).unwrap();
+    assert!(m.load_balancers.is_empty() && m.listeners.is_empty() && m.rules.is_empty());
+    assert!(
+        m.tags.is_empty(),
+        "tags of the balancer and its listener go too"
+    );
+    m.delete_load_balancer(&lb).unwrap();
+    m.delete_target_group(&tg).unwrap();
+    assert!(m.target_groups.is_empty());
+    m.delete_target_group(&tg).unwrap();
+}

@@ -2,7 +2,7 @@
 //! (and scripts) can build resources without a topology. A listener created
 //! in the data plane's account and region is bound at once.
 
-use super::parse::{actions, boolean, codec, int, required, strings};
+use super::parse::{actions, boolean, int, required, strings};
 use super::render;
 use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::gateway::registry::RequestContext;
@@ -20,20 +20,6 @@ fn port(p: &QueryParams, name: &str) -> Result<Option<u16>, ElbError> {
             })
         })
         .transpose()
-}
-
-fn tags(p: &QueryParams) -> Result<Vec<(String, String)>, ElbError> {
-    p.members("Tags")
-        .map_err(codec)?
-        .unwrap_or_default()
-        .iter()
-        .map(|t| {
-            Ok((
-                required(t, "Key")?.to_string(),
-                t.get("Value").unwrap_or("").to_string(),
-            ))
-        })
-        .collect()
 }
 
 /// CreateTargetGroup.
@@ -79,7 +65,7 @@ pub fn target_group(
         target_type: p.get("TargetType").unwrap_or("instance").to_string(),
         health_check: hc,
     };
-    let tags = tags(p)?;
+    let tags = super::tags::parse(p)?;
     svc.write(&ctx.account, &ctx.region, |m| {
         let arn = m.create_target_group(new)?;
         if !tags.is_empty() {
@@ -111,7 +97,7 @@ pub fn load_balancer(
     let internal = p.get("Scheme") == Some("internal");
     let subnets = strings(p, "Subnets")?;
     let groups = strings(p, "SecurityGroups")?;
-    let tags = tags(p)?;
+    let tags = super::tags::parse(p)?;
     svc.write(&ctx.account, &ctx.region, |m| {
         let arn = m.create_load_balancer(&name, internal, subnets, groups, now_ms())?;
         if !tags.is_empty() {
@@ -138,7 +124,7 @@ pub fn listener(
             "1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null".into(),
         )
     })?;
-    let tags = tags(p)?;
+    let tags = super::tags::parse(p)?;
     let certificate_arns = super::listeners::certificates(p)?.unwrap_or_default();
     let ssl_policy = p.get("SslPolicy").map(str::to_string);
     svc.write(&ctx.account, &ctx.region, |m| {

@@ -295,15 +295,7 @@ pub fn load_balancer_attributes(
 
 /// DescribeTags (≤ 20 ARNs).
 pub fn tags(svc: &Elbv2Service, ctx: &RequestContext, p: &QueryParams) -> Result<String, ElbError> {
-    let arns = strings(p, "ResourceArns")?;
-    if arns.is_empty() {
-        required(p, "ResourceArns")?;
-    }
-    if arns.len() > 20 {
-        return Err(ElbError::Validation(
-            "1 validation error detected: Value at 'resourceArns' failed to satisfy constraint: Member must have length less than or equal to 20".into(),
-        ));
-    }
+    let arns = super::tags::resource_arns(p)?;
     svc.read(&ctx.account, &ctx.region, |m| {
         let found = arns
             .iter()

@@ -8,9 +8,11 @@
 mod create;
 mod describe;
 mod listeners;
+mod load_balancers;
 pub mod parse;
 pub mod render;
 mod rules;
+mod tags;
 mod target_groups;
 mod targets;
 
@@ -21,12 +23,15 @@ use crate::gateway::registry::RequestContext;
 
 /// Every operation emul implements, by wire name.
 pub const OPERATIONS: &[&str] = &[
+    "AddTags",
     "CreateListener",
     "CreateLoadBalancer",
     "CreateTargetGroup",
     "CreateRule",
     "DeleteListener",
+    "DeleteLoadBalancer",
     "DeleteRule",
+    "DeleteTargetGroup",
     "DeregisterTargets",
     "DescribeListeners",
     "DescribeLoadBalancerAttributes",
@@ -37,10 +42,12 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeTargetGroups",
     "DescribeTargetHealth",
     "ModifyListener",
+    "ModifyLoadBalancerAttributes",
     "ModifyRule",
     "ModifyTargetGroup",
     "ModifyTargetGroupAttributes",
     "RegisterTargets",
+    "RemoveTags",
     "SetRulePriorities",
 ];
 
@@ -73,6 +80,11 @@ pub fn dispatch(
         "DeleteListener" => listeners::delete(svc, ctx, p),
         "ModifyTargetGroup" => target_groups::modify(svc, ctx, p),
         "ModifyTargetGroupAttributes" => target_groups::modify_attributes(svc, ctx, p),
+        "DeleteTargetGroup" => target_groups::delete(svc, ctx, p),
+        "ModifyLoadBalancerAttributes" => load_balancers::modify_attributes(svc, ctx, p),
+        "DeleteLoadBalancer" => load_balancers::delete(svc, ctx, p),
+        "AddTags" => tags::add(svc, ctx, p),
+        "RemoveTags" => tags::remove(svc, ctx, p),
         other => return Err(AwsError::invalid_action(other)),
     };
     r.map_err(AwsError::from)

@@ -61,6 +61,26 @@ pub fn strings(p: &QueryParams, name: &str) -> Result<Vec<String>, ElbError> {
     Ok(p.string_list(name).map_err(codec)?.unwrap_or_default())
 }
 
+/// `Attributes.member.N.{Key,Value}` (at least one).
+pub fn attributes(p: &QueryParams) -> Result<Vec<(String, String)>, ElbError> {
+    let pairs = p
+        .members("Attributes")
+        .map_err(codec)?
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            Ok((
+                required(a, "Key")?.to_string(),
+                a.get("Value").unwrap_or("").to_string(),
+            ))
+        })
+        .collect::<Result<Vec<_>, ElbError>>()?;
+    if pairs.is_empty() {
+        required(p, "Attributes")?;
+    }
+    Ok(pairs)
+}
+
 /// `Targets.member.N.{Id,Port}`.
 pub fn targets(p: &QueryParams) -> Result<Vec<(String, Option<u16>)>, ElbError> {
     let members = p.members("Targets").map_err(codec)?.unwrap_or_default();

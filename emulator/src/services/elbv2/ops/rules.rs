@@ -41,16 +41,7 @@ pub fn create(
         )
     })?;
     let prio = priority(p, "Priority")?;
-    let tags = p.members("Tags").map_err(codec)?.unwrap_or_default();
-    let tags: Vec<(String, String)> = tags
-        .iter()
-        .map(|t| {
-            Ok((
-                required(t, "Key")?.to_string(),
-                t.get("Value").unwrap_or("").to_string(),
-            ))
-        })
-        .collect::<Result<_, ElbError>>()?;
+    let tags = super::tags::parse(p)?;
     svc.write(&ctx.account, &ctx.region, |m| {
         let arn = m.create_rule(&listener, prio, conds, action)?;
         if !tags.is_empty() {

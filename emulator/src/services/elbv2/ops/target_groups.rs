@@ -1,7 +1,8 @@
-//! ModifyTargetGroup (health-check settings) and
-//! ModifyTargetGroupAttributes (returns the full current attribute set).
+//! ModifyTargetGroup (health-check settings),
+//! ModifyTargetGroupAttributes (returns the full current attribute set) and
+//! DeleteTargetGroup (refused while an action forwards to it).
 
-use super::parse::{boolean, codec, int, required};
+use super::parse::{attributes, boolean, int, required};
 use super::render;
 use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::gateway::registry::RequestContext;
@@ -99,21 +100,7 @@ pub fn modify_attributes(
     p: &QueryParams,
 ) -> Result<String, ElbError> {
     let arn = required(p, "TargetGroupArn")?.to_string();
-    let pairs = p
-        .members("Attributes")
-        .map_err(codec)?
-        .unwrap_or_default()
-        .iter()
-        .map(|a| {
-            Ok((
-                required(a, "Key")?.to_string(),
-                a.get("Value").unwrap_or("").to_string(),
-            ))
-        })
-        .collect::<Result<Vec<_>, ElbError>>()?;
-    if pairs.is_empty() {
-        required(p, "Attributes")?;
-    }
+    let pairs = attributes(p)?;
     svc.write(&ctx.account, &ctx.region, |m| {
         let tg = m
             .target_groups
@@ -124,4 +111,15 @@ pub fn modify_attributes(
         render::attributes(&mut w, tg.attributes.iter());
         Ok(w.finish())
     })
+}
+
+/// DeleteTargetGroup.
+pub fn delete(
+    svc: &Elbv2Service,
+    ctx: &RequestContext,
+    p: &QueryParams,
+) -> Result<String, ElbError> {
+    let arn = required(p, "TargetGroupArn")?.to_string();
+    svc.write(&ctx.account, &ctx.region, |m| m.delete_target_group(&arn))?;
+    Ok(String::new())
 }

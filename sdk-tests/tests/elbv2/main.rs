@@ -2,6 +2,9 @@
 //! against `emul serve` (no topology: the tests create their resources with
 //! CreateTargetGroup / CreateLoadBalancer / CreateListener).
 //! Run: `cargo nextest run -p sdk-tests --test elbv2`.
+//! Tags, load-balancer attributes and deletions live in [`tags_attributes`].
+
+mod tags_attributes;
 
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
@@ -13,7 +16,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use sdk_tests::Emul;
 
-fn code_of<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+pub fn code_of<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
     r: Result<T, E>,
 ) -> (String, String) {
     let e = r.expect_err("expected an error");
@@ -23,7 +26,7 @@ fn code_of<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
     )
 }
 
-fn forward(tg: &str) -> Action {
+pub fn forward(tg: &str) -> Action {
     Action::builder()
         .r#type(ActionTypeEnum::Forward)
         .target_group_arn(tg)
@@ -38,7 +41,7 @@ fn path(p: &str) -> RuleCondition {
 }
 
 /// A load balancer with an HTTP:80 listener forwarding to a new group.
-async fn setup(c: &Client, name: &str) -> (String, String, String) {
+pub async fn setup(c: &Client, name: &str) -> (String, String, String) {
     let tg = c
         .create_target_group()
         .name(format!("{name}-tg"))
