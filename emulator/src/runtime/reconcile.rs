@@ -12,8 +12,8 @@
 //!
 //! Order: everything that can fail without touching the engine first (image
 //! resolution, network overlap checks), then removals, networks, volumes,
-//! pause containers, then workloads in waves (a wave starts when the
-//! previous one is ready). If anything fails, what THIS run created is
+//! pause containers, then workloads, each as soon as the containers it
+//! comes `after` are ready (not in waves). If anything fails, what THIS run created is
 //! removed and the error names the resource and the reason. Names are
 //! deterministic, so a crashed run followed by another converges without
 //! duplicates. A run with nothing to change makes only list calls (and, with
@@ -22,11 +22,12 @@
 //! `down` works from labels alone: containers (forced, with anonymous
 //! volumes), then networks, then named volumes only when asked. Idempotent.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::future::join_all;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared, join_all};
 
 use super::diff;
 use super::docker::{Engine, EngineError, ObjectInfo};
@@ -421,55 +422,167 @@ async fn apply(
             .map_err(|reason| UpError::EnisNotReady { reason })?;
     }
 
-    // --- workloads, wave by wave -------------------------------------------
-    let waves = plan.waves().expect("validated by Plan::build");
-    let needed_by_later: BTreeSet<&str> = plan
+    // --- workloads, each once what it comes after is ready ----------------
+    start_workloads(
+        Ctx {
+            engine,
+            plan,
+            opts,
+            images: &images,
+            pause_ids: &pause_ids,
+            existing: containers,
+            replace,
+            stop: &tokio::sync::watch::channel(false).0,
+        },
+        report,
+        created,
+    )
+    .await
+}
+
+/// What the workload jobs read.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    engine: &'a Engine,
+    plan: &'a Plan,
+    opts: &'a UpOptions,
+    images: &'a HashMap<String, ResolvedImage>,
+    pause_ids: &'a HashMap<&'a str, String>,
+    existing: &'a BTreeMap<String, ObjectInfo>,
+    replace: &'a BTreeSet<String>,
+    /// Set by the first job that fails: the others stop waiting for
+    /// readiness and start nothing new (what they created is rolled back).
+    stop: &'a tokio::sync::watch::Sender<bool>,
+}
+
+/// How one workload's job ended, folded into the report in plan order.
+#[derive(Default)]
+struct JobEnd {
+    /// The container it created (kept for rollback even if it then failed).
+    created: Option<String>,
+    /// Kept as it was.
+    kept: bool,
+    /// Why it failed (its own failure, not a dependency's).
+    error: Option<UpError>,
+}
+
+/// A workload job's outcome as its dependents see it: ready or not.
+type ReadySignal<'a> = Shared<BoxFuture<'a, bool>>;
+
+/// Starts every workload as soon as the containers it comes `after` are
+/// ready — not in waves, so a slow Postgres `initdb` holds back only what
+/// depends on it. After a failure no job starts a container and none keeps
+/// waiting for readiness, but a create or start already in flight finishes,
+/// so everything created is known to the rollback; the first failure in
+/// plan order is returned.
+async fn start_workloads(
+    ctx: Ctx<'_>,
+    report: &mut UpReport,
+    created: &mut Created,
+) -> Result<(), UpError> {
+    let order: Vec<&ContainerSpec> = ctx
+        .plan
+        .waves()
+        .expect("validated by Plan::build")
+        .into_iter()
+        .flatten()
+        .collect();
+    let needed_by_later: BTreeSet<&str> = ctx
+        .plan
         .containers
         .iter()
         .flat_map(|c| c.after.iter().map(String::as_str))
         .collect();
-    for wave in waves {
-        let mut jobs = Vec::new();
-        for c in &wave {
-            if !replace.contains(&c.id) {
-                report.kept.push(c.id.clone());
-                opts.tell(&c.id, Step::Kept);
-                continue;
+    let ends: Vec<Mutex<JobEnd>> = order.iter().map(|_| Mutex::default()).collect();
+    let mut signals: HashMap<&str, ReadySignal<'_>> = HashMap::new();
+    for (i, c) in order.iter().copied().enumerate() {
+        // Topological order: every dependency's signal exists already.
+        let deps: Vec<ReadySignal<'_>> = c
+            .after
+            .iter()
+            .map(|a| signals[a.as_str()].clone())
+            .collect();
+        let end = &ends[i];
+        let probe_kept = needed_by_later.contains(c.id.as_str());
+        let job = async move {
+            if !join_all(deps).await.into_iter().all(|ok| ok) {
+                return false;
             }
-            opts.tell(&c.id, Step::Starting);
-            let spec = eni::workload_container(
-                plan,
-                c,
-                &images[&c.id],
-                &pause_ids[c.eni.as_str()],
-                &plan.container_hash(c, pause_image),
-            );
-            jobs.push(async move { (*c, create_and_start(engine, &c.id, &spec).await) });
-        }
-        let mut ids: HashMap<&str, String> = HashMap::new();
-        for (c, r) in join_all(jobs).await {
-            ids.insert(&c.id, collect(r, created)?);
-            note(report, &c.id, containers.contains_key(&c.id));
-        }
-        let mut probes = Vec::new();
-        for c in &wave {
-            let fresh = ids.get(c.id.as_str()).cloned();
-            if fresh.is_none() && !opts.wait_ready && !needed_by_later.contains(c.id.as_str()) {
-                continue;
+            match run_job(ctx, c, probe_kept, end).await {
+                Ok(ready) => ready,
+                Err(e) => {
+                    lock(end).error = Some(e);
+                    ctx.stop.send_replace(true);
+                    false
+                }
             }
-            let id = fresh.unwrap_or_else(|| containers[&c.id].id.clone());
-            let ip = plan.eni(&c.eni).expect("validated").ip.to_string();
-            probes.push(async move {
-                wait_ready(engine, c, id, ip, opts.ready_timeout).await?;
-                opts.tell(&c.id, Step::Ready);
-                Ok::<(), UpError>(())
-            });
+        };
+        signals.insert(&c.id, job.boxed().shared());
+    }
+    join_all(signals.into_values()).await;
+    let mut first_error = None;
+    for (c, end) in order.iter().zip(ends) {
+        let end = end.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some(id) = end.created {
+            created.containers.push(id);
+            note(report, &c.id, ctx.existing.contains_key(&c.id));
+        } else if end.kept {
+            report.kept.push(c.id.clone());
         }
-        for r in join_all(probes).await {
-            r?;
+        if first_error.is_none() {
+            first_error = end.error;
         }
     }
-    Ok(())
+    first_error.map_or(Ok(()), Err)
+}
+
+/// One workload: created and started when the plan replaces it (else kept),
+/// then probed when it is new, when `wait_ready` asks, or when another
+/// container comes after it (`probe_kept`). `Ok(false)`: another job failed
+/// first and this one stopped.
+async fn run_job(
+    ctx: Ctx<'_>,
+    c: &ContainerSpec,
+    probe_kept: bool,
+    end: &Mutex<JobEnd>,
+) -> Result<bool, UpError> {
+    let mut stop = ctx.stop.subscribe();
+    if *stop.borrow() {
+        return Ok(false);
+    }
+    let fresh = if ctx.replace.contains(&c.id) {
+        ctx.opts.tell(&c.id, Step::Starting);
+        let spec = eni::workload_container(
+            ctx.plan,
+            c,
+            &ctx.images[&c.id],
+            &ctx.pause_ids[c.eni.as_str()],
+            &ctx.plan.container_hash(c, ctx.opts.pause_image.as_str()),
+        );
+        let (id, outcome) = create_and_start(ctx.engine, &c.id, &spec).await;
+        lock(end).created = id.clone();
+        outcome?;
+        id
+    } else {
+        lock(end).kept = true;
+        ctx.opts.tell(&c.id, Step::Kept);
+        None
+    };
+    if fresh.is_none() && !ctx.opts.wait_ready && !probe_kept {
+        return Ok(true);
+    }
+    let id = fresh.unwrap_or_else(|| ctx.existing[&c.id].id.clone());
+    let ip = ctx.plan.eni(&c.eni).expect("validated").ip.to_string();
+    tokio::select! {
+        ready = wait_ready(ctx.engine, c, id, ip, ctx.opts.ready_timeout) => ready?,
+        _ = stop.wait_for(|stopped| *stopped) => return Ok(false),
+    }
+    ctx.opts.tell(&c.id, Step::Ready);
+    Ok(true)
+}
+
+fn lock(end: &Mutex<JobEnd>) -> std::sync::MutexGuard<'_, JobEnd> {
+    end.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn note(report: &mut UpReport, resource: &str, existed: bool) {
