@@ -266,6 +266,13 @@ fn docker_ecs_seed_prod_infra_services_discovery_sdk_scaling_deploy_and_kill() {
     let out = sp::run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(out.status.code(), Some(0));
     eprintln!("up -d --wait: {:?}", started.elapsed());
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains(&format!(
+            "VPC resolver   10.243.0.1:53 (service discovery in {NAMESPACE})"
+        )),
+        "{printed}"
+    );
     let names: Vec<&str> = SERVICES.iter().map(|(n, _)| *n).collect();
     let took = wait_services_stable(cli, home, &names);
     for (name, desired) in SERVICES {

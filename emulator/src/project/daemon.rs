@@ -406,7 +406,7 @@ async fn bring_up(
     rec.endpoints = endpoints;
     rec.listeners = c
         .alb
-        .listeners
+        .endpoints()
         .iter()
         .map(|l| ListenerRecord {
             alb: l.load_balancer.clone(),
@@ -426,6 +426,14 @@ async fn bring_up(
         report.removed.len()
     );
     let _ = writeln!(out, "  AWS endpoint   {}", rec.endpoint);
+    if let (Some(r), Some(ns)) = (&c.resolver, &project.topology.service_discovery_namespace) {
+        let _ = writeln!(
+            out,
+            "  VPC resolver   {} (service discovery in {})",
+            r.local_addr(),
+            ns.name.value
+        );
+    }
     for l in &rec.listeners {
         let _ = writeln!(out, "  alb {:<10} {} (listener {})", l.alb, l.url, l.port);
     }
