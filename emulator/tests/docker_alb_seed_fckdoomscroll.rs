@@ -109,6 +109,28 @@ fn docker_alb_seed_fckdoomscroll_https_redirect_and_stickiness() {
     steady(api);
     assert!(!e2e::task_arns_in(api, CLUSTER, SERVICE).contains(&stopped));
 
+    // A listener moved through the ELBv2 API shows in `emul status`
+    // (the daemon refreshes its record every second).
+    let http_listener = e2e::listener_arn(api, "fckdoomscroll-alb", 80);
+    e2e::elbv2_action(
+        api,
+        "ModifyListener",
+        &[("ListenerArn", &http_listener), ("Port", "47413")],
+    );
+    e2e::poll_until(
+        "emul status lists the moved listener",
+        Duration::from_secs(10),
+        || {
+            let out = sp::run(&["status", "--topology", file.to_str().unwrap()]);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            if text.contains(":47413 -> http://127.0.0.1:47413") && !text.contains(":80 -> ") {
+                Ok(())
+            } else {
+                Err(text)
+            }
+        },
+    );
+
     seed_alb::down_leaves_nothing(&file, project);
     drop(guard);
     eprintln!("whole test: {:?}", started.elapsed());

@@ -214,6 +214,9 @@ async fn run_after_bind(
             // SIGUSR1: reconcile again (a second `up` found drift).
             let mut hup =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()).ok();
+            // Listeners created, moved or deleted through the ELBv2 API show
+            // in `emul env`/`status` within a second.
+            let mut listeners_tick = tokio::time::interval(Duration::from_secs(1));
             loop {
                 let reconcile_asked = async {
                     match hup.as_mut() {
@@ -225,6 +228,11 @@ async fn run_after_bind(
                 };
                 tokio::select! {
                     _ = shutdown_signal() => break,
+                    _ = listeners_tick.tick() => {
+                        if let Some(c) = &components {
+                            refresh_listeners(project, rec, c);
+                        }
+                    }
                     _ = reconcile_asked => {
                         eprintln!("emul: SIGUSR1: reconciling {} again", project.name);
                         let again = opts.clone();
@@ -404,16 +412,7 @@ async fn bring_up(
     rec.ready = true;
     rec.generation += 1;
     rec.endpoints = endpoints;
-    rec.listeners = c
-        .alb
-        .endpoints()
-        .iter()
-        .map(|l| ListenerRecord {
-            alb: l.load_balancer.clone(),
-            port: l.port,
-            url: l.url.clone(),
-        })
-        .collect();
+    rec.listeners = listener_records(c);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -463,6 +462,31 @@ async fn bring_up(
         eprintln!("emul up: cannot write daemon.json: {e}");
     }
     Ok(())
+}
+
+/// The ALB listeners bound right now, as the daemon record lists them.
+fn listener_records(c: &Components) -> Vec<ListenerRecord> {
+    c.alb
+        .endpoints()
+        .iter()
+        .map(|l| ListenerRecord {
+            alb: l.load_balancer.clone(),
+            port: l.port,
+            url: l.url.clone(),
+        })
+        .collect()
+}
+
+/// Rewrites the daemon record when the bound listeners changed (the ELBv2
+/// API re-binds them at any time).
+fn refresh_listeners(project: &Project, rec: &mut DaemonRecord, c: &Components) {
+    let now = listener_records(c);
+    if now != rec.listeners {
+        rec.listeners = now;
+        if let Err(e) = record::write(&project.daemon_file(), rec) {
+            eprintln!("emul: cannot update daemon.json: {e}");
+        }
+    }
 }
 
 /// Starts what needs running data stores and ENIs: the ALB data plane in
