@@ -7,26 +7,15 @@
 #[path = "support/alb.rs"]
 mod alb_support;
 
-use alb_support::{Upstream, api, client, get, register, start, tg_arn};
+use alb_support::{Upstream, api, client, get, lb_arn, register, start, tg_arn};
 use emul::dataplane::alb::AlbRuntime;
-
-fn lb_arn(alb: &AlbRuntime) -> String {
-    alb.elbv2
-        .snapshot()
-        .load_balancers
-        .values()
-        .find(|l| l.name == "front")
-        .unwrap()
-        .arn
-        .clone()
-}
 
 fn set(alb: &AlbRuntime, key: &str, value: &str) -> Result<String, emul::gateway::AwsError> {
     api(
         alb,
         "ModifyLoadBalancerAttributes",
         &[
-            ("LoadBalancerArn", &lb_arn(alb)),
+            ("LoadBalancerArn", &lb_arn(alb, "front")),
             ("Attributes.member.1.Key", key),
             ("Attributes.member.1.Value", value),
         ],
@@ -104,7 +93,7 @@ async fn delete_load_balancer_honours_protection_and_closes_its_listeners() {
     let web = Upstream::start("web-1").await;
     register(&alb, "web", &[&web]);
     let addr = alb.listener("front", 80).unwrap().addr;
-    let arn = lb_arn(&alb);
+    let arn = lb_arn(&alb, "front");
 
     // A target group a rule forwards to cannot go.
     let web_tg = tg_arn(&alb, "web");

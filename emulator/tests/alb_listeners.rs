@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alb_support::{TOPOLOGY, Upstream, api, client, get, register, tg_arn};
+use alb_support::{TOPOLOGY, Upstream, api, client, get, lb_arn, register, tg_arn};
 use bytes::Bytes;
 use emul::dataplane::alb::{AlbOptions, AlbRuntime};
 use emul::services::elbv2::service::now_ms;
@@ -128,15 +128,7 @@ async fn listener_port_protocol_create_and_delete_apply_at_once() {
     );
 
     // CreateListener binds a new socket; DeleteListener closes it.
-    let lb_arn = alb
-        .elbv2
-        .snapshot()
-        .load_balancers
-        .values()
-        .find(|l| l.name == "front")
-        .unwrap()
-        .arn
-        .clone();
+    let lb_arn = lb_arn(&alb, "front");
     let web_arn = tg_arn(&alb, "web");
     let xml = api(
         &alb,

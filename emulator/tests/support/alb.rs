@@ -246,6 +246,18 @@ pub fn tg_arn(alb: &AlbRuntime, name: &str) -> String {
         .clone()
 }
 
+/// The ARN of load balancer `name`.
+pub fn lb_arn(alb: &AlbRuntime, name: &str) -> String {
+    alb.elbv2
+        .snapshot()
+        .load_balancers
+        .values()
+        .find(|l| l.name == name)
+        .unwrap()
+        .arn
+        .clone()
+}
+
 /// Registers `ups` in target group `tg`.
 pub fn register(alb: &AlbRuntime, tg: &str, ups: &[&Upstream]) {
     let arn = tg_arn(alb, tg);

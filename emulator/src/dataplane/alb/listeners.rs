@@ -247,7 +247,7 @@ impl ListenerSet {
             listener_arn: l.arn.clone(),
             selector: self.selector.clone(),
             client,
-            rules: Default::default(),
+            view: Default::default(),
         });
         let task = self
             .runtime

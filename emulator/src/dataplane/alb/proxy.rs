@@ -79,18 +79,23 @@ pub struct Proxy {
     pub selector: Arc<Selector>,
     /// The pooled upstream client (connections from the ALB ENI).
     pub client: Client<AlbConnector, Incoming>,
-    /// The listener's rules in evaluation order for the latest snapshot a
-    /// request saw (rebuilt when the model is republished).
-    pub rules: ArcSwapOption<OrderedRules>,
+    /// What requests read from the latest published model: rules in
+    /// evaluation order and the load balancer's attributes (rebuilt when
+    /// the model is republished, not on every request).
+    pub view: ArcSwapOption<ListenerView>,
 }
 
-/// A listener's rules sorted for evaluation, and the model they came from.
-pub struct OrderedRules {
-    /// The published model these rules belong to (compared by pointer: a
-    /// new publication means new rules).
+/// A listener as one published model configures it.
+pub struct ListenerView {
+    /// The published model this view was taken from (compared by pointer: a
+    /// new publication means a new view).
     snapshot: Arc<Elbv2>,
     /// By priority, the default rule last.
     rules: Vec<Rule>,
+    /// The load balancer's `idle_timeout.timeout_seconds` (60 by default).
+    idle_timeout: Duration,
+    /// What the load balancer's attributes do to forwarded headers.
+    headers: HeaderPolicy,
 }
 
 /// The length of `uri` as a request target (no allocation): scheme,
@@ -146,16 +151,9 @@ impl Proxy {
         resp.map(|body| counted.around(body))
     }
 
-    /// The load balancer's `idle_timeout.timeout_seconds` (60 by default).
-    pub fn idle_timeout(&self, snapshot: &Elbv2) -> Duration {
-        let secs = snapshot
-            .listeners
-            .get(&self.listener_arn)
-            .and_then(|l| snapshot.load_balancers.get(&l.load_balancer_arn))
-            .and_then(|lb| lb.attributes.get("idle_timeout.timeout_seconds"))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(60u64);
-        Duration::from_secs(secs)
+    /// The load balancer's `idle_timeout.timeout_seconds` in `snapshot`.
+    pub fn idle_timeout(&self, snapshot: &Arc<Elbv2>) -> Duration {
+        self.listener_view(snapshot).idle_timeout
     }
 
     /// The phases in order, from the request as hyper parsed it to the
@@ -170,8 +168,8 @@ impl Proxy {
             .listeners
             .get(&self.listener_arn)
             .ok_or(ProxyError::NoTargets)?;
-        let idle = self.idle_timeout(&snapshot);
-        let action = self.match_rule(&req, peer, &snapshot, &listener.protocol, listener.port)?;
+        let view = self.listener_view(&snapshot);
+        let action = self.match_rule(&req, peer, &view, &listener.protocol, listener.port)?;
         let (groups, tg_sticky) =
             match answer_action(action, &req, peer, &listener.protocol, listener.port) {
                 Answer::Respond(resp) => return Ok(resp),
@@ -185,26 +183,25 @@ impl Proxy {
             Some(tg) if tg.protocol == "HTTPS" => "https",
             _ => "http",
         };
-        let policy = HeaderPolicy::of(snapshot.load_balancers.get(&listener.load_balancer_arn));
         let upstream = rewrite_request(
             req,
             peer,
             (scheme, &chosen.key),
             (&listener.protocol, listener.port),
             upgrade,
-            policy,
+            view.headers,
         )?;
         let (mut out, upgraded) = self
-            .forward(upstream, idle, client_upgrade, in_flight)
+            .forward(upstream, view.idle_timeout, client_upgrade, in_flight)
             .await?;
         rewrite_response(&mut out, &chosen, upgraded);
         Ok(out)
     }
 
-    /// The listener's rules in evaluation order for `snapshot`: sorted once
-    /// per published model, not on every request.
-    fn ordered_rules(&self, snapshot: &Arc<Elbv2>) -> Arc<OrderedRules> {
-        if let Some(cached) = self.rules.load_full()
+    /// The listener as `snapshot` configures it: built once per published
+    /// model (rules sorted, attributes read), not on every request.
+    fn listener_view(&self, snapshot: &Arc<Elbv2>) -> Arc<ListenerView> {
+        if let Some(cached) = self.view.load_full()
             && Arc::ptr_eq(&cached.snapshot, snapshot)
         {
             return cached;
@@ -213,11 +210,21 @@ impl Proxy {
             .into_iter()
             .cloned()
             .collect();
-        let fresh = Arc::new(OrderedRules {
+        let lb = snapshot
+            .listeners
+            .get(&self.listener_arn)
+            .and_then(|l| snapshot.load_balancers.get(&l.load_balancer_arn));
+        let idle_secs = lb
+            .and_then(|lb| lb.attributes.get("idle_timeout.timeout_seconds"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60u64);
+        let fresh = Arc::new(ListenerView {
             snapshot: snapshot.clone(),
             rules,
+            idle_timeout: Duration::from_secs(idle_secs),
+            headers: HeaderPolicy::of(lb),
         });
-        self.rules.store(Some(fresh.clone()));
+        self.view.store(Some(fresh.clone()));
         fresh
     }
 
@@ -226,7 +233,7 @@ impl Proxy {
         &self,
         req: &Request<Incoming>,
         peer: SocketAddr,
-        snapshot: &Arc<Elbv2>,
+        listener: &ListenerView,
         protocol: &str,
         port: u16,
     ) -> Result<Action, ProxyError> {
@@ -257,7 +264,7 @@ impl Proxy {
             .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
             .collect();
         let view = view(req, host.as_deref(), &headers, peer, protocol, port);
-        first_match(self.ordered_rules(snapshot).rules.iter(), &view)
+        first_match(listener.rules.iter(), &view)
             .map(|r| r.action.clone())
             .ok_or(ProxyError::NoTargets)
     }

@@ -2,6 +2,7 @@
 //! short name back out of "name or ARN" parameters.
 
 use rand::Rng;
+use sha2::{Digest, Sha256};
 
 use super::Scope;
 
@@ -28,6 +29,19 @@ pub fn container(scope: &Scope, cluster: &str, task_id: &str, uuid: &str) -> Str
 /// `arn:aws:ecs:<region>:<acct>:task-definition/<family>:<revision>`.
 pub fn task_definition(scope: &Scope, family: &str, revision: u32) -> String {
     format!("{}task-definition/{family}:{revision}", prefix(scope))
+}
+
+/// `arn:aws:servicediscovery:<region>:<acct>:service/srv-<16 hex>`: the
+/// Cloud Map service behind a discovery name, its id derived from the name
+/// so it is the same on every run.
+pub fn service_registry(scope: &Scope, discovery_name: &str) -> String {
+    let digest = Sha256::digest(discovery_name.as_bytes());
+    format!(
+        "arn:aws:servicediscovery:{}:{}:service/srv-{}",
+        scope.region,
+        scope.account,
+        hex::encode(&digest[..8])
+    )
 }
 
 fn prefix(scope: &Scope) -> String {

@@ -479,12 +479,7 @@ impl Region {
                     {
                         obj.insert(
                             "registryArn".into(),
-                            json!(format!(
-                                "arn:aws:servicediscovery:{}:{}:service/srv-{:016x}",
-                                self.scope.region,
-                                self.scope.account,
-                                fnv1a(name.as_bytes())
-                            )),
+                            json!(arns::service_registry(&self.scope, &name)),
                         );
                     }
                     r
@@ -595,11 +590,4 @@ fn check_load_balancers(lbs: &[Value], containers: &[Value]) -> Result<(), EcsEr
         }
     }
     Ok(())
-}
-
-/// FNV-1a, 64 bits: a stable id from a name (not for security).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
