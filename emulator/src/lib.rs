@@ -20,7 +20,7 @@
 //! | [`project`] | one topology brought to life: topology → plan, secrets, the `emul up` daemon |
 //! | [`probes`] | protocol-level readiness: Postgres (startup, auth, `SELECT 1`) and Redis (`AUTH`, `PING`) |
 //! | [`netpolicy`] | security groups → per-ENI nftables rulesets; the enforcer; `emul verify` |
-//! | [`dataplane`] | the ALB data plane: listeners, rule matching, proxying to targets, health checks |
+//! | [`dataplane`] | workload traffic: the ALB (listeners, rule matching, proxying to targets, health checks) and the VPC resolver (service-discovery names) |
 //! | [`wiring`] | the seams between ECS, the ALB and security groups (traits the daemon plugs together) |
 //!
 //! Rules that keep it clean (see `docs/decisions/`): service models are plain
