@@ -1,7 +1,7 @@
 //! Listener changes through the ELBv2 API reach the data plane before the
 //! call returns (re-bound port, TLS switched on, created and deleted
 //! listeners), and HTTPS target groups are reached over TLS, health checks
-//! included. Loopback only, no Docker; fixed host ports 47300–47320.
+//! included. Loopback only, no Docker; fixed host ports 24300–24320.
 //! Run: `cargo nextest run -p emul --test alb_listeners`.
 
 #[path = "support/alb.rs"]
@@ -44,14 +44,14 @@ async fn listener_port_protocol_create_and_delete_apply_at_once() {
     // The ALB's security group admits the ports the listener moves to.
     let topology = TOPOLOGY.replacen(
         "{ protocol: tcp, port: 80, cidr_blocks: [0.0.0.0/0] }",
-        "{ protocol: tcp, from_port: 80, to_port: 47319, cidr_blocks: [0.0.0.0/0] }",
+        "{ protocol: tcp, from_port: 80, to_port: 24319, cidr_blocks: [0.0.0.0/0] }",
         1,
     );
     let topology = emul::topology::parse_str(&topology).unwrap();
     let options = AlbOptions {
         host_ports: HashMap::from([
-            (("front".to_string(), 80), 47300),
-            (("private".to_string(), 80), 47301),
+            (("front".to_string(), 80), 24300),
+            (("private".to_string(), 80), 24301),
         ]),
         alb_order: vec!["front".into(), "private".into()],
         ca_dir: ca_dir.path().join("ca"),
@@ -63,27 +63,27 @@ async fn listener_port_protocol_create_and_delete_apply_at_once() {
     let web = Upstream::start("web-1").await;
     register(&alb, "web", &[&web]);
     let before = alb.listener("front", 80).unwrap();
-    assert_eq!(before.addr.port(), 47300);
+    assert_eq!(before.addr.port(), 24300);
     let arn = before.listener_arn.clone();
 
-    // Port 80 → 47310: the project rule maps ports ≥ 1024 to themselves
+    // Port 80 → 24310: the project rule maps ports ≥ 1024 to themselves
     // (+100 per ALB before it; `front` is first). The old socket closes.
     api(
         &alb,
         "ModifyListener",
-        &[("ListenerArn", &arn), ("Port", "47310")],
+        &[("ListenerArn", &arn), ("Port", "24310")],
     )
     .unwrap();
     let moved = alb
-        .listener("front", 47310)
+        .listener("front", 24310)
         .expect("re-bound before the call returned");
-    assert_eq!(moved.addr.port(), 47310);
+    assert_eq!(moved.addr.port(), 24310);
     assert!(refused(before.addr).await, "old port closed");
     let r = get(&client(), &format!("{}/", moved.url), &[])
         .await
         .unwrap();
     assert_eq!(r.body, "web-1");
-    assert_eq!(r.headers["x-seen-port"], "47310");
+    assert_eq!(r.headers["x-seen-port"], "24310");
 
     // HTTP → HTTPS on the same port: TLS from the local CA, at once.
     api(
@@ -92,7 +92,7 @@ async fn listener_port_protocol_create_and_delete_apply_at_once() {
         &[("ListenerArn", &arn), ("Protocol", "HTTPS")],
     )
     .unwrap();
-    let https = alb.listener("front", 47310).unwrap();
+    let https = alb.listener("front", 24310).unwrap();
     assert_eq!(https.protocol, "HTTPS");
     assert!(https.url.starts_with("https://"));
     let ca_pem = std::fs::read(alb.ca_cert_path().expect("CA created")).unwrap();
@@ -136,7 +136,7 @@ async fn listener_port_protocol_create_and_delete_apply_at_once() {
         &[
             ("LoadBalancerArn", &lb_arn),
             ("Protocol", "HTTP"),
-            ("Port", "47320"),
+            ("Port", "24320"),
             ("DefaultActions.member.1.Type", "forward"),
             ("DefaultActions.member.1.TargetGroupArn", &web_arn),
         ],
@@ -144,10 +144,10 @@ async fn listener_port_protocol_create_and_delete_apply_at_once() {
     .unwrap();
     let created = xml_value(&xml, "ListenerArn");
     let bound = alb
-        .listener("front", 47320)
+        .listener("front", 24320)
         .expect("created listener bound");
-    assert_eq!(bound.addr.port(), 47320);
-    // 47320 is outside what the security group admits: refused, as on AWS.
+    assert_eq!(bound.addr.port(), 24320);
+    // 24320 is outside what the security group admits: refused, as on AWS.
     assert!(!bound.admitted);
     assert!(
         get(&client(), &format!("{}/", bound.url), &[])
@@ -157,19 +157,19 @@ async fn listener_port_protocol_create_and_delete_apply_at_once() {
     api(
         &alb,
         "ModifyListener",
-        &[("ListenerArn", &created), ("Port", "47319")],
+        &[("ListenerArn", &created), ("Port", "24319")],
     )
     .unwrap();
-    let bound = alb.listener("front", 47319).expect("moved again");
+    let bound = alb.listener("front", 24319).expect("moved again");
     assert!(bound.admitted);
     let r = get(&client(), &format!("{}/", bound.url), &[])
         .await
         .unwrap();
     assert_eq!(r.body, "web-1");
     api(&alb, "DeleteListener", &[("ListenerArn", &created)]).unwrap();
-    assert!(alb.listener("front", 47319).is_none());
+    assert!(alb.listener("front", 24319).is_none());
     assert!(refused(bound.addr).await, "deleted listener closed");
-    assert_eq!(listener_arn(&alb, "front", 47310), arn);
+    assert_eq!(listener_arn(&alb, "front", 24310), arn);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,7 @@
 //! One `up` serves every phase, in order: rules and 301; HTTPS with the
 //! exported CA; stickiness across a StopTask; health-check state machine;
 //! weighted forward (CreateRule) and ModifyRule; 503 with no targets; down.
-//! VPC 10.250/16 and host ports 47400-47402 are this file's alone.
+//! VPC 10.250/16 and host ports 24400-24402 are this file's alone.
 
 #[path = "support/project.rs"]
 mod sp;
@@ -115,9 +115,9 @@ fn wait_steady(api: u16) {
 fn docker_alb_seed_social_flow_done_means() {
     let project = "emt-albseed-sf";
     let ports = Ports {
-        api: 47400,
-        http: 47401,
-        https: 47402,
+        api: 24400,
+        http: 24401,
+        https: 24402,
     };
     let api = ports.api;
     let (dir, file) = social_flow(project, 250, &ports);

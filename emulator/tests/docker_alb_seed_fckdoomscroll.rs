@@ -12,7 +12,7 @@
 //! delay. The seed's own health-check path `/api/health` is kept: the test
 //! application answers any `…/health`.
 //!
-//! VPC 10.251/16 and host ports 47410-47412 are this file's alone.
+//! VPC 10.251/16 and host ports 24410-24412 are this file's alone.
 
 #[path = "support/project.rs"]
 mod sp;
@@ -68,9 +68,9 @@ fn fckdoomscroll(project: &str, octet: u8, ports: &Ports) -> (tempfile::TempDir,
 fn docker_alb_seed_fckdoomscroll_https_redirect_and_stickiness() {
     let project = "emt-albseed-fck";
     let ports = Ports {
-        api: 47410,
-        http: 47411,
-        https: 47412,
+        api: 24410,
+        http: 24411,
+        https: 24412,
     };
     let api = ports.api;
     let (dir, file) = fckdoomscroll(project, 251, &ports);
@@ -115,7 +115,7 @@ fn docker_alb_seed_fckdoomscroll_https_redirect_and_stickiness() {
     e2e::elbv2_action(
         api,
         "ModifyListener",
-        &[("ListenerArn", &http_listener), ("Port", "47413")],
+        &[("ListenerArn", &http_listener), ("Port", "24413")],
     );
     e2e::poll_until(
         "emul status lists the moved listener",
@@ -123,7 +123,7 @@ fn docker_alb_seed_fckdoomscroll_https_redirect_and_stickiness() {
         || {
             let out = sp::run(&["status", "--topology", file.to_str().unwrap()]);
             let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            if text.contains(":47413 -> http://127.0.0.1:47413") && !text.contains(":80 -> ") {
+            if text.contains(":24413 -> http://127.0.0.1:24413") && !text.contains(":80 -> ") {
                 Ok(())
             } else {
                 Err(text)

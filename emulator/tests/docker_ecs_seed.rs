@@ -21,8 +21,8 @@
 //! ALB side (routing, zero failed requests under load during a deployment,
 //! StopTask under load, security-group revocation); they are not repeated.
 //!
-//! Project `emt-seed-prod`, VPC 10.243.0.0/16, endpoint 127.0.0.1:47200, ALB
-//! listeners on 47201 (HTTP) and 47202 (HTTPS); objects are labelled
+//! Project `emt-seed-prod`, VPC 10.243.0.0/16, endpoint 127.0.0.1:24200, ALB
+//! listeners on 24201 (HTTP) and 24202 (HTTPS); objects are labelled
 //! `io.emul.test=1` and `emul down --volumes` runs even on failure.
 
 #[path = "support/project.rs"]
@@ -48,9 +48,9 @@ use sha2::{Digest, Sha256};
 const PROJECT: &str = "emt-seed-prod";
 const VPC_OCTET: u8 = 243;
 const PORTS: Ports = Ports {
-    api: 47200,
-    http: 47201,
-    https: 47202,
+    api: 24200,
+    http: 24201,
+    https: 24202,
 };
 const CLUSTER: &str = "prod-infra-production-cluster";
 const NAMESPACE: &str = "prod-infra-production.local";
