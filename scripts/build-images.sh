@@ -25,7 +25,7 @@ IMAGES=(
   "emul/postgres:15     postgres  bookworm 15"
   "emul/postgres:17     postgres  trixie   17"
   "emul/redis:7         redis     bookworm 7"
-  "emul/testapp:latest  testapp   -        -"
+  "emul/testapp:latest  testapp   bookworm -"
   "emul/pause:latest    pause     -        -"
   "emul/netpolicy:latest netpolicy bookworm -"
 )
@@ -101,7 +101,6 @@ recipe_hash() { # kind suite arg
       pause|netpolicy) rustc -V ;;
       testapp)
         rustc -V
-        (cd "$IMAGES_ROOT" && sha256sum lib/rootfs.sh)
         (cd "$REPO_ROOT" && { find fixtures/apps/testapp -path fixtures/apps/testapp/tests -prune -o -type f -print; echo Cargo.toml; echo Cargo.lock; } \
           | LC_ALL=C sort | xargs sha256sum) ;;
     esac

@@ -167,3 +167,39 @@ async fn https_with_the_exported_ca_sni_h2_and_the_http_redirect() {
     );
     assert_eq!(r.body.len(), 134);
 }
+
+/// A listener with `certificate_domains: [shop.test, "*.shop.test"]`:
+/// `www.shop.test` gets the wildcard certificate (a verifying client
+/// accepts it), `shop.test` its own, as ALB chooses among a listener's
+/// certificates (exact name, else one-label wildcard, else the default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_wildcard_certificate_domain_serves_its_subdomains() {
+    let ca_dir = tempfile::tempdir().unwrap();
+    let yaml = TOPOLOGY.replace(
+        "certificate_domains: [shop.example.com, admin.example.com]",
+        r#"certificate_domains: [shop.test, "*.shop.test"]"#,
+    );
+    let topology = emul::topology::parse_str(&yaml).unwrap();
+    let options = AlbOptions {
+        ca_dir: ca_dir.path().join("ca"),
+        ..AlbOptions::default()
+    };
+    let alb = AlbRuntime::start(&topology, options, now_ms())
+        .await
+        .unwrap();
+    let ca_pem = std::fs::read(alb.ca_cert_path.as_ref().expect("CA created")).unwrap();
+    let https = alb.listener("shop", 443).unwrap();
+
+    // tls_connect verifies the chain and the name: it panics on a mismatch.
+    let www = tls_connect(https.addr, &ca_pem, "www.shop.test", &[b"http/1.1"]).await;
+    let apex = tls_connect(https.addr, &ca_pem, "shop.test", &[b"http/1.1"]).await;
+    let www_cert = www.get_ref().1.peer_certificates().unwrap()[0].clone();
+    let apex_cert = apex.get_ref().1.peer_certificates().unwrap()[0].clone();
+    assert_ne!(www_cert, apex_cert, "the wildcard has its own certificate");
+    let again = tls_connect(https.addr, &ca_pem, "api.shop.test", &[b"http/1.1"]).await;
+    assert_eq!(
+        again.get_ref().1.peer_certificates().unwrap()[0],
+        www_cert,
+        "every one-label subdomain gets the wildcard certificate"
+    );
+}

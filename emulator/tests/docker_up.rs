@@ -77,7 +77,7 @@ async fn docker_up_wechat_data_stores_end_to_end() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!(
-            "export AWS_ENDPOINT_URL={endpoint}\nexport AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\nexport AWS_REGION=us-east-1\nexport EMUL_ALB_WECHAT_ALB_80=http://127.0.0.1:8080\nexport EMUL_ALB_WECHAT_ALB_443=https://127.0.0.1:8443\n"
+            "export AWS_ENDPOINT_URL={endpoint}\nexport AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\nexport AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\nexport EMUL_ALB_WECHAT_ALB_80=http://127.0.0.1:8080\nexport EMUL_ALB_WECHAT_ALB_443=https://127.0.0.1:8443\n"
         )
     );
 
@@ -466,4 +466,54 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
     );
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(counts("emt-up-silent"), (0, 0, 0));
+}
+
+/// `up -d` from a shell that holds a pipe open on fd 3 (a CI step's pipe,
+/// a lock): the daemon keeps none of the caller's descriptors, so the pipe
+/// reaches EOF as soon as `up -d` returns instead of at `down`; and the
+/// daemon runs in a session of its own.
+#[test]
+fn docker_up_detached_daemon_keeps_no_descriptor_of_its_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.yaml");
+    std::fs::write(
+        &file,
+        "name: emt-up-fds\nregion: us-east-1\nvpc:\n  cidr_block: 10.230.0.0/16\n  subnets:\n    - { name: a, cidr_block: 10.230.1.0/24, availability_zone: us-east-1a }\n",
+    )
+    .unwrap();
+    let _guard = Guard(file.clone());
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    // The shell hands its stdout (our pipe) to emul as fd 3 and gives emul
+    // a stdout and stderr of its own.
+    let script = format!(
+        "{} up -d --pull never --label io.emul.test=1 --timeout 120 --port 23401 --topology {} 3>&1 >/dev/null 2>&1",
+        env!("CARGO_BIN_EXE_emul"),
+        file.display()
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-c", &script]).stdout(writer);
+    let status = cmd.status().expect("bash runs");
+    drop(cmd); // our copy of the writer
+    assert!(status.success(), "up -d: {status:?}");
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = tx.send(std::io::Read::read_to_end(&mut reader, &mut buf).map(|_| buf));
+    });
+    let eof = rx.recv_timeout(Duration::from_secs(10));
+    assert!(
+        matches!(eof, Ok(Ok(_))),
+        "the caller's fd 3 is still held open after up -d returned (the daemon inherited it)"
+    );
+
+    // The daemon leads a session of its own.
+    let state = dir.path().join(".emul/emt-up-fds/daemon.json");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).expect("daemon.json")).unwrap();
+    let pid = record["pid"].as_u64().expect("pid") as i32;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command's closing parenthesis: state ppid pgrp session …
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    assert_eq!(fields[3], pid.to_string(), "the daemon is its session's leader: {stat}");
 }

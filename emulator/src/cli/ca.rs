@@ -38,7 +38,7 @@ pub fn run(args: Args) -> u8 {
         }
     };
     if args.path {
-        println!("{}", ca.cert_path().display());
+        crate::outln!("{}", ca.cert_path().display());
         return exit::SUCCESS;
     }
     match args.out {
@@ -50,7 +50,7 @@ pub fn run(args: Args) -> u8 {
             }
         },
         None => {
-            print!("{}", ca.cert_pem);
+            crate::out!("{}", ca.cert_pem);
             exit::SUCCESS
         }
     }

@@ -4,7 +4,8 @@
 //! Exactly, in this order: `AWS_ENDPOINT_URL` (the running daemon's
 //! endpoint, else `http://127.0.0.1:<--port>`), `AWS_ACCESS_KEY_ID` and
 //! `AWS_SECRET_ACCESS_KEY` (`test`: any credentials are accepted),
-//! `AWS_REGION` (the topology's), then one `EMUL_ALB_<NAME>_<PORT>=<url>`
+//! `AWS_REGION` and `AWS_DEFAULT_REGION` (the topology's: current SDKs read
+//! the first, the AWS CLI v1 and boto3 only the second), then one `EMUL_ALB_<NAME>_<PORT>=<url>`
 //! per ALB listener ([`crate::project::Project::listeners`]: `<NAME>` is the
 //! ALB name upper-cased with every non-alphanumeric character replaced by
 //! `_`, `<PORT>` the listener's AWS port, `<url>` its loopback URL — the
@@ -32,6 +33,7 @@ pub fn lines(project: &Project, endpoint: &str) -> Vec<String> {
         "export AWS_ACCESS_KEY_ID=test".to_string(),
         "export AWS_SECRET_ACCESS_KEY=test".to_string(),
         format!("export AWS_REGION={}", project.region()),
+        format!("export AWS_DEFAULT_REGION={}", project.region()),
     ];
     for l in project.listeners() {
         out.push(format!("export {}={}", l.env_key, l.url));
@@ -49,7 +51,7 @@ pub fn run(args: Args) -> u8 {
         .map(|r| r.endpoint)
         .unwrap_or_else(|| format!("http://127.0.0.1:{}", args.port));
     for l in lines(&project, &endpoint) {
-        println!("{l}");
+        crate::outln!("{l}");
     }
     exit::SUCCESS
 }
@@ -70,6 +72,7 @@ mod tests {
                 "export AWS_ACCESS_KEY_ID=test",
                 "export AWS_SECRET_ACCESS_KEY=test",
                 "export AWS_REGION=us-east-1",
+                "export AWS_DEFAULT_REGION=us-east-1",
                 "export EMUL_ALB_WECHAT_ALB_80=http://127.0.0.1:8080",
                 "export EMUL_ALB_WECHAT_ALB_443=https://127.0.0.1:8443",
             ]

@@ -127,11 +127,12 @@ fn print(lines: &[String]) {
     if lines.is_empty() {
         return;
     }
-    let mut out = std::io::stdout().lock();
-    for line in lines {
-        let _ = out.write_all(line.as_bytes());
-    }
-    let _ = out.flush();
+    super::output::write_or_exit(|out| {
+        for line in lines {
+            out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    });
 }
 
 async fn show(project: Project, args: Args) -> u8 {
@@ -181,15 +182,16 @@ async fn show(project: Project, args: Args) -> u8 {
         while let Some((name, chunk)) = merged.next().await {
             let Ok(bytes) = chunk else { break };
             let text = String::from_utf8_lossy(&bytes);
-            let mut out = std::io::stdout().lock();
-            for line in text.split_inclusive('\n') {
-                let _ = if prefix {
-                    write!(out, "{name} | {line}")
-                } else {
-                    write!(out, "{line}")
-                };
-            }
-            let _ = out.flush();
+            super::output::write_or_exit(|out| {
+                for line in text.split_inclusive('\n') {
+                    if prefix {
+                        write!(out, "{name} | {line}")?;
+                    } else {
+                        write!(out, "{line}")?;
+                    }
+                }
+                Ok(())
+            });
         }
     };
     tokio::select! {

@@ -10,6 +10,7 @@ pub mod down;
 pub mod env;
 pub mod exit;
 pub mod logs;
+pub mod output;
 pub mod serve;
 pub mod status;
 pub mod tunnel;

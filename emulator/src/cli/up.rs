@@ -6,7 +6,8 @@
 //! are kept) and exits 0.
 //!
 //! `-d/--detach`: starts the same command again in the background (its own
-//! process group, output appended to `<state-dir>/emul.log`), waits until it
+//! session, none of the caller's descriptors beyond 0-2 kept:
+//! [`crate::project::detached`]; output appended to `<state-dir>/emul.log`), waits until it
 //! reports ready in `daemon.json` — with `--wait` that includes every data
 //! store answering an authenticated query — and exits 0. If the daemon fails
 //! or `--timeout` passes, it exits non-zero with the daemon's last log lines,
@@ -23,7 +24,7 @@
 //! file while a daemon runs is refused (run `emul down` first).
 //!
 //! Ctrl-C on `up -d` while it waits leaves the daemon running (it is in its
-//! own process group); `emul down` stops it.
+//! own session); `emul down` stops it.
 
 use std::io::Write;
 use std::process::Stdio;
@@ -60,10 +61,21 @@ pub struct Args {
     /// An extra `KEY=VALUE` label on every Docker object (repeatable).
     #[arg(long = "label", hide = true)]
     pub labels: Vec<String>,
+    /// Set by `up -d` on the background daemon it starts: leave the
+    /// caller's session and close its inherited descriptors first
+    /// ([`crate::project::detached`]).
+    #[arg(long = "daemon", hide = true)]
+    pub daemon: bool,
 }
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
+    if args.daemon
+        && let Err(e) = crate::project::detached::detach_from_caller()
+    {
+        eprintln!("emul up: cannot detach the daemon from its caller: {e}");
+        return exit::FAILURE;
+    }
     super::init_logging();
     let started = Instant::now();
     let project = match Project::load(&args.project.topology, args.project.state_dir.clone()) {
@@ -137,7 +149,7 @@ fn already_running(project: &Project, r: &record::DaemonRecord, started: Instant
     };
     match drift {
         Ok(None) => {
-            println!(
+            crate::outln!(
                 "emul up: {} is already up, nothing changed ({} ms; pid {}, endpoint {})",
                 project.name,
                 started.elapsed().as_millis(),
@@ -222,7 +234,7 @@ fn reconcile_running(
     while Instant::now() < deadline {
         match record::read_live(&project.daemon_file()) {
             Some(now) if now.pid == r.pid && now.generation > r.generation => {
-                println!(
+                crate::outln!(
                     "emul up: {} reconciled by the running daemon in {:.1}s (pid {}, endpoint {})",
                     project.name,
                     started.elapsed().as_secs_f64(),
@@ -293,6 +305,7 @@ fn detach(project: &Project, args: &Args) -> u8 {
     if args.wait {
         cmd.arg("--wait");
     }
+    cmd.arg("--daemon");
     for l in &args.labels {
         cmd.arg("--label").arg(l);
     }
@@ -303,7 +316,6 @@ fn detach(project: &Project, args: &Args) -> u8 {
             return exit::FAILURE;
         }
     };
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.stdin(Stdio::null()).stdout(log).stderr(err);
     let mut child = match cmd.spawn() {
         Ok(c) => c,

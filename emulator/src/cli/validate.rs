@@ -23,7 +23,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     match topology::load(&args.topology) {
         Ok(t) => {
-            println!("ok: {}", t.summary());
+            crate::outln!("ok: {}", t.summary());
             super::exit::SUCCESS
         }
         Err(e @ LoadError::Io { .. }) => {

@@ -76,9 +76,9 @@ pub fn run(args: Args) -> u8 {
                     v["ok"] = report.ok().into();
                     v["mismatches"] = serde_json::to_value(report.mismatches().collect::<Vec<_>>())
                         .unwrap_or_default();
-                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    crate::outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
                 } else {
-                    print!("{}", verify::render(&report));
+                    crate::out!("{}", verify::render(&report));
                 }
                 if report.ok() {
                     exit::SUCCESS

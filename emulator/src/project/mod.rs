@@ -9,6 +9,7 @@
 //! | [`plan`] | topology → [`crate::runtime::Plan`] (VPC, RDS, ElastiCache, ALB ENIs); pure |
 //! | [`secrets`] | topology secrets → Secrets Manager (`ensure_secret`), RDS-managed names |
 //! | [`daemon`] | the foreground process `emul up` runs: gateway, secrets, reconcile, components |
+//! | [`detached`] | what a background daemon does first: its own session, no inherited descriptors |
 //! | [`record`] | `daemon.json`: how other verbs find (and stop) a running daemon |
 //! | [`progress`] | one line per resource with elapsed time while `up` works |
 //!
@@ -24,6 +25,7 @@
 //! and the ALB data plane call [`Project::listeners`], so they always agree.
 
 pub mod daemon;
+pub mod detached;
 pub mod plan;
 pub mod progress;
 pub mod record;

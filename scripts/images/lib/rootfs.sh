@@ -5,7 +5,8 @@
 
 # shellcheck disable=SC2034 # read through ${!name} in ensure_rootfs
 # Packages installed into each suite's cached rootfs. The images copy binaries out of these.
-SUITE_PACKAGES_bookworm="postgresql-15 redis-server redis-tools nftables iptables iproute2 netbase"
+# curl and wget are for the test app's image: ECS health checks are written with them.
+SUITE_PACKAGES_bookworm="postgresql-15 redis-server redis-tools nftables iptables iproute2 netbase curl wget"
 SUITE_PACKAGES_trixie="postgresql-17"
 # Bump when ensure_rootfs's way of preparing a rootfs changes (forces the package layer to rebuild).
 ROOTFS_LAYOUT_VERSION=1

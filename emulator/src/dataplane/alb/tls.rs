@@ -170,18 +170,38 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 /// Picks a listener's certificate by SNI; the first is the default.
 #[derive(Debug)]
 pub struct SniResolver {
-    /// Lower-case DNS name → certificate.
+    /// Lower-case certificate name (`shop.test` or `*.shop.test`) → its
+    /// certificate. Wildcard names are kept as written so that the lookup
+    /// can try the exact name first and the one-label wildcard second.
     by_name: HashMap<String, Arc<CertifiedKey>>,
     /// Used without SNI or for unknown names (as ALB uses its default certificate).
     default: Arc<CertifiedKey>,
 }
 
+impl SniResolver {
+    /// The certificate ALB would present for the SNI name `sni`: one whose
+    /// name equals it, else one whose wildcard covers its first label
+    /// (`*.shop.test` covers `www.shop.test`, not `shop.test` nor
+    /// `a.b.shop.test`: a wildcard stands for exactly one label, RFC 6125
+    /// §6.4.3), else the listener's default certificate.
+    pub fn select(&self, sni: Option<&str>) -> &Arc<CertifiedKey> {
+        let Some(name) = sni.map(|n| n.trim_end_matches('.').to_ascii_lowercase()) else {
+            return &self.default;
+        };
+        if let Some(exact) = self.by_name.get(&name) {
+            return exact;
+        }
+        let wildcard = name
+            .split_once('.')
+            .filter(|(first, rest)| !first.is_empty() && rest.contains('.'))
+            .and_then(|(_, rest)| self.by_name.get(&format!("*.{rest}")));
+        wildcard.unwrap_or(&self.default)
+    }
+}
+
 impl ResolvesServerCert for SniResolver {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        let named = hello
-            .server_name()
-            .and_then(|n| self.by_name.get(&n.to_ascii_lowercase()).cloned());
-        Some(named.unwrap_or_else(|| self.default.clone()))
+        Some(self.select(hello.server_name()).clone())
     }
 }
 
@@ -296,5 +316,40 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let cfg = server_config(&b, &["a.example.com".into(), "b.example.com".into()]).unwrap();
         assert_eq!(cfg.alpn_protocols[0], b"h2");
+    }
+
+    #[test]
+    fn sni_prefers_the_exact_name_then_a_one_label_wildcard_then_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = LocalCa::load_or_create(dir.path()).unwrap();
+        let domains: Vec<String> = ["shop.test", "*.shop.test", "api.shop.test", "other.test"]
+            .map(String::from)
+            .to_vec();
+        let mut by_name = HashMap::new();
+        for d in &domains {
+            by_name.insert(d.clone(), ca.issue(std::slice::from_ref(d)).unwrap());
+        }
+        let default = by_name["shop.test"].clone();
+        let r = SniResolver {
+            by_name: by_name.clone(),
+            default,
+        };
+        // Which configured name the chosen certificate was issued for.
+        let pick = |sni: Option<&str>| {
+            let chosen = r.select(sni);
+            let (name, _) = by_name
+                .iter()
+                .find(|(_, k)| Arc::ptr_eq(k, chosen))
+                .unwrap();
+            name.clone()
+        };
+        assert_eq!(pick(Some("shop.test")), "shop.test");
+        assert_eq!(pick(Some("www.shop.test")), "*.shop.test");
+        assert_eq!(pick(Some("WWW.Shop.Test.")), "*.shop.test", "case and root dot");
+        assert_eq!(pick(Some("api.shop.test")), "api.shop.test", "exact beats wildcard");
+        assert_eq!(pick(Some("a.b.shop.test")), "shop.test", "one label only → default");
+        assert_eq!(pick(Some("other.test")), "other.test");
+        assert_eq!(pick(Some("unknown.example")), "shop.test");
+        assert_eq!(pick(None), "shop.test");
     }
 }
