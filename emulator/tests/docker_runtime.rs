@@ -64,6 +64,7 @@ fn plan(
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             multi_az: false,
+            port: 5432,
             network: "vpc/main".into(),
             subnet: subnets[0],
             standby_subnet: None,
@@ -81,6 +82,7 @@ fn plan(
             id: "sessions".into(),
             engine_version: "7.0".into(),
             replicas,
+            port: 6379,
             auth_token: Some(Secret("redis-t0ken".into())),
             parameters: BTreeMap::from([("maxmemory-policy".into(), "allkeys-lru".into())]),
             network: "vpc/main".into(),
@@ -513,6 +515,7 @@ async fn docker_rds_multi_az_standby_streams_from_the_primary() {
         db_name: "shop".into(),
         parameters: BTreeMap::new(),
         multi_az: true,
+        port: 5432,
         network: "vpc/main".into(),
         subnet: subnets[0],
         standby_subnet: Some(subnets[1]),

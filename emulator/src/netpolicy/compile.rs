@@ -29,7 +29,10 @@
 //!   peer matches the named set of that group's member IPs, so membership
 //!   changes are set updates ([`set_updates`]) and no rule is rewritten.
 //! - The union of several groups is just all their accepts in one chain.
-//! - IPv6 is dropped (the rules are IPv4 only, like the topology's).
+//! - IPv6 peers (`ipv6_cidr_blocks`) become `ip6 saddr/daddr` accepts
+//!   (`::/0` is `meta nfproto ipv6`) in the same `inet` table; any other
+//!   IPv6 traffic is dropped by the chains' policy. emul's VPC network is
+//!   IPv4-only, so they admit nothing today, but the ruleset is AWS's.
 //!
 //! [`ruleset`] replaces the whole table in one nft transaction (`add
 //! table`, `delete table`, then the new table), so there is never a moment
@@ -227,6 +230,8 @@ pub fn rule_lines(policy: &Policy, rule: &Rule) -> Vec<String> {
                     format!("ip {addr} {net} ip {addr} != {}", policy.gateway)
                 }
                 Peer::Cidr(net) => format!("ip {addr} {net}"),
+                Peer::Cidr6(net) if net.prefix_len() == 0 => "meta nfproto ipv6".to_string(),
+                Peer::Cidr6(net) => format!("ip6 {addr} {net}"),
                 Peer::Group(g) => format!("ip {addr} @{}", policy.set_name(g)),
             };
             let mut line = who;

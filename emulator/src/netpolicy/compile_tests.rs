@@ -270,3 +270,47 @@ fn nft_accepts_every_script_of_every_seed_fixture() {
     }
     assert!(checked >= 5);
 }
+
+#[test]
+fn ipv6_peers_become_ip6_matches_that_nft_accepts() {
+    let src = "name: t
+vpc:
+  cidr_block: 10.0.0.0/16
+  subnets:
+    - { name: a, cidr_block: 10.0.1.0/24, availability_zone: us-east-1a }
+security_groups:
+  - name: web
+    ingress:
+      - { port: 443, cidr_blocks: [0.0.0.0/0], ipv6_cidr_blocks: ['::/0'] }
+      - { port: 8443, ipv6_cidr_blocks: ['2001:db8::/32'] }
+    egress:
+      - { protocol: '-1', cidr_blocks: [0.0.0.0/0], ipv6_cidr_blocks: ['::/0'] }
+";
+    let p = Policy::from_topology(&parse_str(src).unwrap());
+    let web = &p.groups["web"];
+    assert_eq!(
+        rule_lines(&p, &web.ingress[0]),
+        vec![
+            "meta nfproto ipv4 tcp dport 443 accept comment \"web ingress #1\"",
+            "meta nfproto ipv6 tcp dport 443 accept comment \"web ingress #1\"",
+        ]
+    );
+    assert_eq!(
+        rule_lines(&p, &web.ingress[1]),
+        vec!["ip6 saddr 2001:db8::/32 tcp dport 8443 accept comment \"web ingress #2\""]
+    );
+    assert_eq!(
+        rule_lines(&p, &web.egress[0]),
+        vec![
+            "meta nfproto ipv4 accept comment \"web egress #1\"",
+            "meta nfproto ipv6 accept comment \"web egress #1\"",
+        ]
+    );
+    let e = eni("eni/ecs/web/0", 9, &["web"]);
+    let script = ruleset(&p, &e, &Membership::of([&e]));
+    assert!(script.contains("    ip6 saddr 2001:db8::/32 tcp dport 8443 accept"));
+    match nft_accepts(&script) {
+        None => eprintln!("skipped: nft check mode needs root and nft"),
+        Some(r) => r.unwrap_or_else(|e| panic!("nft refused:\n{e}\n{script}")),
+    }
+}

@@ -87,7 +87,34 @@ fn admits(policy: &Policy, rule: &Rule, other: &Endpoint, port: u16) -> bool {
         }
         (Peer::Group(g), Some(_)) => other.groups.contains(g),
         (Peer::Group(_), None) => false,
+        // Every ENI and the host gateway are IPv4 addresses.
+        (Peer::Cidr6(_), _) => false,
     })
+}
+
+/// The first rule of `of`'s groups in `direction` that covers TCP `port`
+/// for some IPv6 peer: it admits nothing in emul's IPv4-only VPC, which a
+/// refusal says so the user is not left wondering why it did not apply.
+fn ipv6_rule<'a>(
+    policy: &'a Policy,
+    of: &'a Endpoint,
+    direction: Direction,
+    port: u16,
+) -> Option<&'a Rule> {
+    policy
+        .rules(&of.groups, direction)
+        .find(|r| r.covers_tcp(port) && r.peers.iter().any(|p| matches!(p, Peer::Cidr6(_))))
+}
+
+/// `"; <rule> matches IPv6 peers only…"` when such a rule exists, else "".
+fn ipv6_note(rule: Option<&Rule>) -> String {
+    rule.map(|r| {
+        format!(
+            "; {} matches IPv6 peers only, and emul's VPC is IPv4-only",
+            r.label()
+        )
+    })
+    .unwrap_or_default()
 }
 
 /// The first rule of `of`'s groups in `direction` admitting `other` on `port`.
@@ -135,10 +162,11 @@ pub fn expect(policy: &Policy, src: &Endpoint, dst: &Endpoint, port: u16) -> Exp
                 return verdict(
                     false,
                     format!(
-                        "no egress rule of {} ({}) allows tcp/{port} to {}",
+                        "no egress rule of {} ({}) allows tcp/{port} to {}{}",
                         src.name,
                         groups(src),
-                        dst.name
+                        dst.name,
+                        ipv6_note(ipv6_rule(policy, src, Direction::Egress, port))
                     ),
                 );
             }
@@ -155,7 +183,7 @@ pub fn expect(policy: &Policy, src: &Endpoint, dst: &Endpoint, port: u16) -> Exp
         None => verdict(
             false,
             format!(
-                "no ingress rule of {} ({}) admits tcp/{port} from {}{}",
+                "no ingress rule of {} ({}) admits tcp/{port} from {}{}{}",
                 dst.name,
                 groups(dst),
                 src.name,
@@ -163,7 +191,8 @@ pub fn expect(policy: &Policy, src: &Endpoint, dst: &Endpoint, port: u16) -> Exp
                     " (the host only matches 0.0.0.0/0)"
                 } else {
                     ""
-                }
+                },
+                ipv6_note(ipv6_rule(policy, dst, Direction::Ingress, port))
             ),
         ),
     }

@@ -280,3 +280,35 @@ fn other_fixtures_facts() {
     assert!(w.allowed(&alb, &ecs, 8080));
     assert!(!w.allowed("host", &ecs, 8080));
 }
+
+#[test]
+fn ipv6_only_rules_admit_no_ipv4_peer_and_the_refusal_says_why() {
+    let t = crate::topology::parse_str(
+        "name: t
+vpc:
+  cidr_block: 10.0.0.0/16
+  subnets:
+    - { name: a, cidr_block: 10.0.1.0/24, availability_zone: us-east-1a }
+security_groups:
+  - name: web
+    ingress:
+      - { port: 443, ipv6_cidr_blocks: ['::/0'] }
+      - { port: 80, cidr_blocks: [0.0.0.0/0], ipv6_cidr_blocks: ['::/0'] }
+",
+    )
+    .unwrap();
+    let p = Policy::from_topology(&t);
+    let web = Endpoint::eni("eni/ecs/web/0", Ipv4Addr::new(10, 0, 1, 9), &["web".into()]);
+    let host = Endpoint::host();
+    let refused = expect(&p, &host, &web, 443);
+    assert!(!refused.allowed);
+    assert!(
+        refused.reason.ends_with(
+            "; web ingress #1 (line 9) matches IPv6 peers only, and emul's VPC is IPv4-only"
+        ),
+        "{}",
+        refused.reason
+    );
+    let allowed = expect(&p, &host, &web, 80);
+    assert!(allowed.allowed, "{}", allowed.reason);
+}

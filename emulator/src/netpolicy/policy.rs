@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::topology::Topology;
 use crate::topology::model::security_groups::{IpProtocol, PortRange, SgRule};
@@ -63,6 +63,10 @@ pub enum Proto {
 pub enum Peer {
     /// Addresses; `0.0.0.0/0` also admits the host.
     Cidr(Ipv4Net),
+    /// IPv6 addresses (`ipv6_cidr_blocks`). emul's VPC network is
+    /// IPv4-only, so these match no ENI and not the host; they are still
+    /// compiled (`ip6 saddr/daddr`) so each ENI's ruleset is what AWS holds.
+    Cidr6(Ipv6Net),
     /// Every ENI in this group (`security_groups: [name]` or `self: true`).
     Group(String),
 }
@@ -211,7 +215,7 @@ impl Policy {
             .flat_map(|r| r.peers.iter())
             .filter_map(|p| match p {
                 Peer::Group(g) => Some(g.clone()),
-                Peer::Cidr(_) => None,
+                Peer::Cidr(_) | Peer::Cidr6(_) => None,
             })
             .collect()
     }
@@ -259,6 +263,7 @@ fn normalise(group: &str, direction: Direction, number: usize, r: &SgRule) -> Ru
         IpProtocol::All => Proto::All,
     };
     let mut peers: Vec<Peer> = r.cidr_blocks.iter().map(|c| Peer::Cidr(c.value)).collect();
+    peers.extend(r.ipv6_cidr_blocks.iter().map(|c| Peer::Cidr6(c.value)));
     peers.extend(
         r.security_groups
             .iter()

@@ -105,12 +105,9 @@ pub fn build(
     let (mut enis, mut containers, mut volumes, mut endpoints) = (vec![], vec![], vec![], vec![]);
 
     for d in &t.rds_instances {
-        if *d.port != 5432 {
-            return Err(TranslateError::Unsupported(format!(
-                "RDS instance {}: port {} — emul runs Postgres on 5432 only",
-                *d.name, *d.port
-            )));
-        }
+        let port = u16::try_from(*d.port).map_err(|_| {
+            TranslateError::Unsupported(format!("RDS instance {}: port {}", *d.name, *d.port))
+        })?;
         let password = match (&d.master_password_secret, *d.manage_master_user_password) {
             (Some(vf), _) => secret(vf)?,
             (None, true) => {
@@ -147,6 +144,7 @@ pub fn build(
                 .unwrap_or_else(|| "postgres".into()),
             parameters: parameters(&d.parameters),
             multi_az: d.multi_az,
+            port,
             network: VPC_NETWORK.into(),
             subnet: subnets[0],
             standby_subnet: subnets.get(1).copied(),
@@ -159,7 +157,7 @@ pub fn build(
             name: d.name.value.clone(),
             endpoint: parts.endpoint.clone(),
             reader_endpoint: None,
-            port: 5432,
+            port,
             containers: parts.containers.iter().map(|c| c.id.clone()).collect(),
         });
         enis.extend(parts.enis);
@@ -168,12 +166,12 @@ pub fn build(
     }
 
     for c in &t.elasticache_clusters {
-        if *c.port != 6379 {
-            return Err(TranslateError::Unsupported(format!(
-                "ElastiCache cluster {}: port {} — emul runs Redis on 6379 only",
+        let port = u16::try_from(*c.port).map_err(|_| {
+            TranslateError::Unsupported(format!(
+                "ElastiCache cluster {}: port {}",
                 *c.name, *c.port
-            )));
-        }
+            ))
+        })?;
         let auth_token = match &c.auth_token_secret {
             Some(vf) => Some(Secret(secret(vf)?)),
             None => None,
@@ -187,6 +185,7 @@ pub fn build(
             id: c.name.value.clone(),
             engine_version: c.engine_version.value.clone(),
             replicas: u32::try_from((*c.num_cache_clusters - 1).max(0)).unwrap_or(0),
+            port,
             auth_token,
             parameters: parameters(&c.parameters),
             network: VPC_NETWORK.into(),
@@ -200,7 +199,7 @@ pub fn build(
             name: c.name.value.clone(),
             endpoint: parts.endpoint.clone(),
             reader_endpoint: parts.reader_endpoint.clone(),
-            port: 6379,
+            port,
             containers: parts.containers.iter().map(|c| c.id.clone()).collect(),
         });
         enis.extend(parts.enis);

@@ -92,6 +92,10 @@ pub struct RdsPostgres {
     pub standby_subnet: Option<Ipv4Net>,
     /// AWS region, for the endpoint name.
     pub region: String,
+    /// The port Postgres listens on (RDS `port`, 1150..65535; default 5432):
+    /// the server, the standby's replication connection and the readiness
+    /// probe all use it.
+    pub port: u16,
     /// The account-and-region-unique part of endpoint names (see [`endpoint_suffix`]).
     pub suffix: String,
     /// CPU / memory limits from the instance class.
@@ -115,6 +119,9 @@ pub struct ElastiCacheRedis {
     pub network: String,
     /// Subnets nodes are spread over (round robin), at least one.
     pub subnets: Vec<Ipv4Net>,
+    /// The port every node listens on (ElastiCache `port`; default 6379):
+    /// replicas replicate from the primary on it, probes use it.
+    pub port: u16,
     /// AWS region.
     pub region: String,
     /// The account-and-region-unique part of endpoint names.
@@ -252,7 +259,7 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
     let image = postgres_images(&db.id, major);
     let endpoint = format!("{}.{}.{}.rds.amazonaws.com", db.id, db.suffix, db.region);
     let readiness = Readiness::Postgres {
-        port: 5432,
+        port: db.port,
         user: db.username.clone(),
         password: db.password.clone(),
         database: db.db_name.clone(),
@@ -283,6 +290,9 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
         volume: data.clone(),
         target: PGDATA_ROOT.into(),
     }];
+    if db.port != 5432 {
+        args.extend(["-c".into(), format!("port={}", db.port)]);
+    }
     let mut parts = DatastoreParts {
         enis: vec![EniRequest {
             id: primary_eni,
@@ -301,6 +311,11 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
             .standby_subnet
             .ok_or_else(|| DatastoreError::NoStandbySubnet { id: db.id.clone() })?;
         // The official image's pg_hba.conf has no `replication` line, so the
+    if db.port != 5432 {
+        // The image's entrypoint runs its init-time server and psql on
+        // $PGPORT: they must agree with the final server's port.
+        primary.env.insert("PGPORT".into(), db.port.to_string());
+    }
         // primary runs with its own hba file allowing the master user (a
         // superuser, hence REPLICATION) to stream, with SCRAM.
         let hba = "/tmp/emul_pg_hba.conf";
@@ -341,7 +356,7 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
              export PATH=\"$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tr '\\n' ':')\"\n\
              if [ ! -s \"$PGDATA/PG_VERSION\" ]; then\n\
              \x20 rm -rf \"$PGDATA\" && mkdir -p \"$PGDATA\" && chmod 700 \"$PGDATA\"\n\
-             \x20 until pg_basebackup -h {host} -p 5432 -U {user} -D \"$PGDATA\" -R -X stream; do sleep 1; rm -rf \"$PGDATA\"/*; done\n\
+             \x20 until pg_basebackup -h {host} -p {port} -U {user} -D \"$PGDATA\" -R -X stream; do sleep 1; rm -rf \"$PGDATA\"/*; done\n\
              fi",
             host = sh_quote(&endpoint),
             user = sh_quote(&db.username),
@@ -370,6 +385,7 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
     }
     Ok(parts)
 }
+            port = db.port,
 
 /// An ElastiCache Redis replication group → plan parts.
 pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, DatastoreError> {
@@ -379,7 +395,7 @@ pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, Datast
     let endpoint = format!("master.{base}");
     let reader = format!("replica.{base}");
     let readiness = Readiness::Redis {
-        port: 6379,
+        port: rg.port,
         password: rg.auth_token.clone(),
     };
     let mut common = vec![
@@ -417,6 +433,9 @@ pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, Datast
         let mut cmd = common.clone();
         let mut after = vec![];
         if n == 0 {
+    if rg.port != 6379 {
+        common.extend(["--port".into(), rg.port.to_string()]);
+    }
             aliases.push(endpoint.clone());
             if rg.replicas == 0 {
                 // With no replicas, AWS's reader endpoint reaches the primary.
@@ -424,7 +443,7 @@ pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, Datast
             }
         } else {
             aliases.push(reader.clone());
-            cmd.extend(["--replicaof".into(), endpoint.clone(), "6379".into()]);
+            cmd.extend(["--replicaof".into(), endpoint.clone(), rg.port.to_string()]);
             after.push(primary_id.clone());
         }
         let subnet = rg.subnets[(n as usize) % rg.subnets.len().max(1)];
@@ -490,6 +509,7 @@ mod tests {
         assert_eq!(c.env["POSTGRES_PASSWORD"], "pw");
         assert_eq!(c.env["POSTGRES_DB"], "shop");
         assert_eq!(c.cmd, vec!["postgres", "-c", "max_connections=200"]);
+            port: 5432,
         assert_eq!(c.volumes[0].target, "/var/lib/postgresql/data");
         assert_eq!(
             p.volumes,
@@ -603,6 +623,7 @@ mod tests {
         assert!(
             primary
                 .cmd
+            port: 6379,
                 .windows(2)
                 .any(|w| w == ["--maxmemory-policy", "allkeys-lru"])
         );
@@ -656,5 +677,55 @@ mod tests {
         assert_eq!(region_short("eu-central-1"), "euc1");
         assert_eq!(endpoint_suffix("shop").len(), 12);
         assert_eq!(endpoint_suffix("shop"), endpoint_suffix("shop"));
+    }
+
+    #[test]
+    fn custom_ports_reach_server_standby_replicas_and_probes() {
+        let mut d = db();
+        d.port = 5433;
+        d.multi_az = true;
+        let p = rds_postgres(&d).unwrap();
+        let (primary, standby) = (&p.containers[0], &p.containers[1]);
+        for c in [primary, standby] {
+            assert!(
+                c.cmd.windows(2).any(|w| w == ["-c", "port=5433"]),
+                "{:?}",
+                c.cmd
+            );
+            assert!(matches!(
+                c.readiness,
+                Readiness::Postgres { port: 5433, .. }
+            ));
+        }
+        assert_eq!(primary.env["PGPORT"], "5433");
+        let pre = standby.prelude.as_ref().unwrap();
+        assert!(pre.contains("' -p 5433 -U 'app'"), "{pre}");
+        // The default port leaves the image's command alone.
+        let c = &rds_postgres(&db()).unwrap().containers[0];
+        assert!(!c.env.contains_key("PGPORT"));
+        assert!(matches!(
+            c.readiness,
+            Readiness::Postgres { port: 5432, .. }
+        ));
+
+        let mut r = rg();
+        r.port = 6380;
+        let p = elasticache_redis(&r).unwrap();
+        for c in &p.containers {
+            assert!(
+                c.cmd.windows(2).any(|w| w == ["--port", "6380"]),
+                "{:?}",
+                c.cmd
+            );
+            assert!(matches!(c.readiness, Readiness::Redis { port: 6380, .. }));
+        }
+        assert!(
+            p.containers[1]
+                .cmd
+                .windows(3)
+                .any(|w| w == ["--replicaof", p.endpoint.as_str(), "6380"])
+        );
+        let c = &elasticache_redis(&rg()).unwrap().containers[0];
+        assert!(!c.cmd.contains(&"--port".to_string()));
     }
 }

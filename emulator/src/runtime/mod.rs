@@ -32,6 +32,7 @@
 //!     id: "sessions".into(),
 //!     engine_version: "7.1".into(),
 //!     replicas: 1,
+//!     port: 6379,
 //!     auth_token: None,
 //!     parameters: Default::default(),
 //!     network: "vpc/main".into(),

@@ -447,6 +447,45 @@ impl Decode for ipnet::Ipv4Net {
     }
 }
 
+impl Decode for ipnet::Ipv6Net {
+    fn decode(node: &Node, cx: &mut Cx) -> Self {
+        let Some((t, _)) = scalar(node, cx, "an IPv6 CIDR block") else {
+            return Self::default();
+        };
+        match t.parse::<ipnet::Ipv6Net>() {
+            Ok(net) => net,
+            Err(_) => {
+                cx.error(
+                    node.span,
+                    format!("invalid IPv6 CIDR block `{t}`"),
+                    "write an IPv6 network as ADDRESS/PREFIX, e.g. ::/0 or 2001:db8::/32 (prefix 0..128)",
+                );
+                Self::default()
+            }
+        }
+    }
+}
+
+/// An IPv4 or an IPv6 CIDR block (ALB `source-ip` takes both).
+impl Decode for ipnet::IpNet {
+    fn decode(node: &Node, cx: &mut Cx) -> Self {
+        let Some((t, _)) = scalar(node, cx, "a CIDR block") else {
+            return ipnet::IpNet::V4(ipnet::Ipv4Net::default());
+        };
+        match t.parse::<ipnet::IpNet>() {
+            Ok(net) => net,
+            Err(_) => {
+                cx.error(
+                    node.span,
+                    format!("invalid CIDR block `{t}`"),
+                    "write ADDRESS/PREFIX: IPv4 (203.0.113.0/24) or IPv6 (2001:db8::/32)",
+                );
+                ipnet::IpNet::V4(ipnet::Ipv4Net::default())
+            }
+        }
+    }
+}
+
 /// A scalar value of a parameter group or a JSON secret: kept as text with
 /// its YAML type, so it can be rendered as JSON faithfully.
 #[derive(Debug, Clone, PartialEq, Default)]

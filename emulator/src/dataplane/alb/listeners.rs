@@ -9,9 +9,13 @@
 //! listener's own `host_port` (topology; cleared when the API moves the
 //! listener), else the project rule `default_host_port(index, port)` for
 //! ALBs in [`AlbOptions::alb_order`], else an ephemeral port.
+//!
+//! Each listener accepts on `127.0.0.1:<port>` and, when the host has IPv6
+//! loopback, on `[::1]:<same port>` too, so IPv6 clients reach it and
+//! `source-ip` conditions with IPv6 CIDRs can match (as on a dualstack ALB).
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -59,12 +63,19 @@ struct Bound {
     /// refused) after the API call returned; shutting the socket down
     /// through this handle stops it listening synchronously.
     socket: std::net::TcpListener,
+    /// The `[::1]` twin (accept loop and socket handle), when the host has
+    /// IPv6 loopback and the port was free there: IPv6 clients come in here.
+    v6: Option<(JoinHandle<()>, std::net::TcpListener)>,
 }
 
 impl Drop for Bound {
     fn drop(&mut self) {
         let _ = socket2::SockRef::from(&self.socket).shutdown(std::net::Shutdown::Both);
         self.task.abort();
+        if let Some((task, socket)) = &self.v6 {
+            let _ = socket2::SockRef::from(socket).shutdown(std::net::Shutdown::Both);
+            task.abort();
+        }
     }
 }
 
@@ -249,6 +260,23 @@ impl ListenerSet {
             client,
             view: Default::default(),
         });
+        // Best effort: a host without IPv6 (or with [::1]:port taken) still
+        // serves IPv4 clients.
+        let v6 = match self.bind_v6(addr.port()) {
+            Ok((socket, listener)) => Some((
+                self.runtime.spawn(serve::accept_loop(
+                    listener,
+                    proxy.clone(),
+                    admitted,
+                    acceptor.clone(),
+                )),
+                socket,
+            )),
+            Err(e) => {
+                tracing::debug!(port = addr.port(), error = %e, "alb: no [::1] listener");
+                None
+            }
+        };
         let task = self
             .runtime
             .spawn(serve::accept_loop(listener, proxy, admitted, acceptor));
@@ -265,6 +293,28 @@ impl ListenerSet {
             spec,
             task,
             socket,
+            v6,
         })
+    }
+
+    /// Binds `[::1]:port` (IPv6 only): the socket handle and its tokio twin.
+    fn bind_v6(
+        &self,
+        port: u16,
+    ) -> std::io::Result<(std::net::TcpListener, tokio::net::TcpListener)> {
+        let socket = socket2::Socket::new(
+            socket2::Domain::IPV6,
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )?;
+        socket.set_only_v6(true)?;
+        socket.set_reuse_address(true)?;
+        socket.bind(&std::net::SocketAddr::from((Ipv6Addr::LOCALHOST, port)).into())?;
+        socket.listen(1024)?;
+        socket.set_nonblocking(true)?;
+        let std_listener: std::net::TcpListener = socket.into();
+        let handle = std_listener.try_clone()?;
+        let _enter = self.runtime.enter();
+        Ok((handle, tokio::net::TcpListener::from_std(std_listener)?))
     }
 }

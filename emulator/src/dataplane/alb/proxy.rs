@@ -394,7 +394,9 @@ fn view<'a, B>(
         path: req.uri().path(),
         query: req.uri().query(),
         headers,
-        source_ip: peer.ip(),
+        // An IPv4 client seen through an IPv6 socket (`::ffff:a.b.c.d`) is
+        // matched as the IPv4 address it is.
+        source_ip: peer.ip().to_canonical(),
         protocol,
         port,
     }

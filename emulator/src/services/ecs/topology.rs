@@ -130,6 +130,12 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
                 .filter_map(|ns| {
                     let name = &s.service_discovery_name.as_ref()?.value;
                     Some(json!({"emulName": format!("{name}.{ns}")}))
+            if let Some(role) = &td.task_role_arn {
+                body["taskRoleArn"] = json!(role.value);
+            }
+            if let Some(role) = &td.execution_role_arn {
+                body["executionRoleArn"] = json!(role.value);
+            }
                 })
                 .collect();
             let mut config = json!({

@@ -258,7 +258,48 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
     attachments(t, s, out);
 }
 
+/// An IAM role reference as RegisterTaskDefinition takes it: a role ARN
+/// (`arn:<partition>:iam::<12 digits>:role/[path/]name`) or a bare role
+/// name (1..64 of `[A-Za-z0-9+=,.@_-]`).
+pub fn role_ok(v: &str) -> bool {
+    let name_ok = |n: &str| {
+        (1..=64).contains(&n.len())
+            && n.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"+=,.@_-".contains(&c))
+    };
+    let Some(rest) = v.strip_prefix("arn:") else {
+        return name_ok(v);
+    };
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    match parts.as_slice() {
+        [partition, "iam", "", account, resource] => {
+            partition.starts_with("aws")
+                && account.len() == 12
+                && account.bytes().all(|c| c.is_ascii_digit())
+                && resource
+                    .strip_prefix("role/")
+                    .and_then(|r| r.rsplit('/').next())
+                    .is_some_and(name_ok)
+        }
+        _ => false,
+    }
+}
+
 fn task_definition(t: &Topology, s: &Service, td: &TaskDefinition, out: &mut Vec<Diagnostic>) {
+    for (key, role) in [
+        ("task_role_arn", &td.task_role_arn),
+        ("execution_role_arn", &td.execution_role_arn),
+    ] {
+        if let Some(r) = role
+            && !role_ok(r)
+        {
+            out.push(Diagnostic::new(
+                r.span,
+                format!("invalid {key} `{}`", **r),
+                "write an IAM role ARN (arn:aws:iam::123456789012:role/name) or a role name",
+            ));
+        }
+    }
     name_syntax(
         "task definition family",
         &td.family,
@@ -638,6 +679,49 @@ mod tests {
     }
 
     #[test]
+    fn task_size_units_follow_register_task_definition() {
+        use crate::topology::model::ecs::{TaskSize::*, task_size_units};
+        for (text, kind, want) in [
+            ("256", Cpu, Some(256)),
+            ("1024", Memory, Some(1024)),
+            ("0.25 vCPU", Cpu, Some(256)),
+            ("1 vCPU", Cpu, Some(1024)),
+            ("1 vcpu", Cpu, Some(1024)),
+            ("2vCPU", Cpu, Some(2048)),
+            ("0.5 GB", Memory, Some(512)),
+            ("2GB", Memory, Some(2048)),
+            ("1 gb", Memory, Some(1024)),
+            (" 512 ", Memory, Some(512)),
+            ("1 GB", Cpu, None),
+            ("1 vCPU", Memory, None),
+            ("0", Cpu, None),
+            ("-256", Cpu, None),
+            ("vCPU", Cpu, None),
+            ("0 GB", Memory, None),
+            ("512MB", Memory, None),
+        ] {
+            assert_eq!(task_size_units(text, kind), want, "{text:?} {kind:?}");
+        }
+    }
+
+    #[test]
+    fn role_references_table() {
+        for (v, ok) in [
+            ("arn:aws:iam::123456789012:role/app", true),
+            ("arn:aws:iam::123456789012:role/service-role/app", true),
+            ("arn:aws-cn:iam::123456789012:role/app", true),
+            ("ecsTaskExecutionRole", true),
+            ("arn:aws:iam::123456789012:user/app", false),
+            ("arn:aws:iam::12345:role/app", false),
+            ("arn:aws:iam::123456789012:role/", false),
+            ("bad name", false),
+            ("", false),
+        ] {
+            assert_eq!(role_ok(v), ok, "{v}");
+        }
+    }
+
+    #[test]
     fn deployment_arithmetic_table() {
         for (d, min, max, stuck) in [
             (2, 100, 200, false),
@@ -689,6 +773,19 @@ mod tests {
             (S.replace("target_type: ip", "target_type: instance"), ""),
             (format!("{S}{S}"), "duplicate ECS service name `web`"),
             (S.replace("desired_count: 2", "desird_count: 2"), "did you mean `desired_count`"),
+            // Task sizes as strings and in AWS's unit forms are normalised
+            // before the Fargate pairs are checked.
+            (S.replace("cpu: 256\n        memory: 512", "cpu: \"256\"\n        memory: \"512\""), ""),
+            (S.replace("cpu: 256\n        memory: 512", "cpu: 0.25 vCPU\n        memory: \"0.5 GB\""), ""),
+            (S.replace("cpu: 256\n        memory: 512", "cpu: \"1 vCPU\"\n        memory: 2GB"), ""),
+            (S.replace("cpu: 256\n        memory: 512", "cpu: \"0.25 vCPU\"\n        memory: \"4 GB\""), "memory 4096 is not valid with cpu 256"),
+            (S.replace("cpu: 256", "cpu: \"1 GB\""), "invalid task cpu `1 GB`"),
+            (S.replace("memory: 512", "memory: 1 vCPU"), "invalid task memory `1 vCPU`"),
+            (S.replace("cpu: 256", "cpu: lots"), "invalid task cpu `lots`"),
+            (S.replace("cpu: 256", "cpu: 256\n        task_role_arn: arn:aws:iam::123456789012:role/app-task\n        execution_role_arn: ecsTaskExecutionRole"), ""),
+            (S.replace("cpu: 256", "cpu: 256\n        task_role_arn: arn:aws:iam::123456789012:role/service-role/app"), ""),
+            (S.replace("cpu: 256", "cpu: 256\n        task_role_arn: arn:aws:iam::1234:role/app"), "invalid task_role_arn `arn:aws:iam::1234:role/app`"),
+            (S.replace("cpu: 256", "cpu: 256\n        execution_role_arn: arn:aws:s3:::bucket"), "invalid execution_role_arn"),
         ];
         for (body, want) in cases {
             if body.contains("target_type: instance") {

@@ -40,6 +40,15 @@ pub fn auth_token_ok(token: &str) -> bool {
             .all(|c| c.is_ascii_graphic() && !"@\"/".contains(c))
 }
 
+/// A Redis engine version: `7.1`, `6.2`, `5.0.6`, or `<major>.x` from 6 on
+/// (Terraform's "latest minor of this major", e.g. `6.x`).
+pub fn engine_version_ok(v: &str) -> bool {
+    match v.strip_suffix(".x") {
+        Some(major) => major.parse::<u32>().is_ok_and(|m| m >= 6) && !major.starts_with('+'),
+        None => super::rds::engine_version_ok(v),
+    }
+}
+
 /// Runs the ElastiCache checks.
 pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
     duplicates(
@@ -55,11 +64,11 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
                 "use 1 to 40 letters, digits and hyphens, starting with a letter, no `--`, no trailing `-`",
             ));
         }
-        if !super::rds::engine_version_ok(&c.engine_version) {
+        if !engine_version_ok(&c.engine_version) {
             out.push(Diagnostic::new(
                 c.engine_version.span,
                 format!("invalid engine version `{}`", *c.engine_version),
-                "write the Redis version as MAJOR.MINOR, e.g. \"7.0\" (quoted)",
+                "write the Redis version as MAJOR.MINOR, e.g. \"7.0\", or MAJOR.x from 6 on, e.g. \"6.x\" (quoted)",
             ));
         }
         if !c.node_type.starts_with("cache.") {
@@ -141,6 +150,19 @@ mod tests {
         ] {
             assert_eq!(id_ok(id), ok, "{id}");
         }
+        for (v, ok) in [
+            ("7.1", true),
+            ("6.2", true),
+            ("5.0.6", true),
+            ("6.x", true),
+            ("7.x", true),
+            ("5.x", false),
+            ("x", false),
+            ("6.y", false),
+            ("+6.x", false),
+        ] {
+            assert_eq!(engine_version_ok(v), ok, "{v}");
+        }
         for (tok, ok) in [
             ("0123456789abcdef", true),
             ("short", false),
@@ -167,6 +189,12 @@ mod tests {
             (format!("{token}{}", C.replace("name: cache", "name: cache\n    auth_token_secret: tok")), "AUTH token"),
             (C.replace("name: cache", "name: cache\n    node_type: t3.micro"), "invalid node type"),
             (C.replace("[sg]", "[nope]"), "unknown security group `nope`"),
+            (C.replace("\"7.0\"", "\"6.x\"\n    description: Sessions and the Celery broker"), ""),
+            (C.replace("\"7.0\"", "\"7.x\""), ""),
+            (C.replace("\"7.0\"", "\"6.2\""), ""),
+            (C.replace("\"7.0\"", "\"5.x\""), "invalid engine version `5.x`"),
+            (C.replace("name: cache", "name: cache\n    port: 6380"), ""),
+            (C.replace("name: cache", "name: cache\n    port: 0"), "port 0 is out of range"),
         ];
         for (extra, want) in cases {
             expect(&extra, want);

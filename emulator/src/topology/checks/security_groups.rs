@@ -86,7 +86,11 @@ fn check_rule(direction: &str, rule: &SgRule, groups: &[&str], out: &mut Vec<Dia
     ) {
         out.push(Diagnostic::new(span, msg, hint));
     }
-    if rule.cidr_blocks.is_empty() && rule.security_groups.is_empty() && !rule.self_ {
+    if rule.cidr_blocks.is_empty()
+        && rule.ipv6_cidr_blocks.is_empty()
+        && rule.security_groups.is_empty()
+        && !rule.self_
+    {
         let peer = if direction == "ingress" {
             "source"
         } else {
@@ -95,7 +99,7 @@ fn check_rule(direction: &str, rule: &SgRule, groups: &[&str], out: &mut Vec<Dia
         out.push(Diagnostic::new(
             rule.span,
             format!("{direction} rule has no {peer}"),
-            "add `cidr_blocks`, `security_groups` or `self: true`",
+            "add `cidr_blocks`, `ipv6_cidr_blocks`, `security_groups` or `self: true`",
         ));
     }
     for c in &rule.cidr_blocks {
@@ -103,6 +107,16 @@ fn check_rule(direction: &str, rule: &SgRule, groups: &[&str], out: &mut Vec<Dia
             out.push(Diagnostic::new(
                 c.span,
                 format!("CIDR block {} has host bits set", c.value),
+                format!("use the network address: {}", c.trunc()),
+            ));
+        }
+    }
+    // AWS refuses `2001:db8::1/32` (InvalidParameterValue) as it does for IPv4.
+    for c in &rule.ipv6_cidr_blocks {
+        if c.addr() != c.network() {
+            out.push(Diagnostic::new(
+                c.span,
+                format!("IPv6 CIDR block {} has host bits set", c.value),
                 format!("use the network address: {}", c.trunc()),
             ));
         }
@@ -212,6 +226,23 @@ mod tests {
                 "host bits",
             ),
             ("  - name: x\n    egress: []\n", ""),
+            // Terraform's allow-all egress, and an IPv6-only peer.
+            (
+                "  - name: x\n    egress:\n      - { protocol: '-1', cidr_blocks: [0.0.0.0/0], ipv6_cidr_blocks: ['::/0'] }\n",
+                "",
+            ),
+            (
+                "  - name: x\n    ingress:\n      - { port: 443, ipv6_cidr_blocks: ['2001:db8::/32'] }\n",
+                "",
+            ),
+            (
+                "  - name: x\n    ingress:\n      - { port: 443, ipv6_cidr_blocks: ['2001:db8::1/32'] }\n",
+                "IPv6 CIDR block 2001:db8::1/32 has host bits set",
+            ),
+            (
+                "  - name: x\n    ingress:\n      - { port: 443, ipv6_cidr_blocks: [10.0.0.0/8] }\n",
+                "11:41 invalid IPv6 CIDR block `10.0.0.0/8`",
+            ),
         ];
         for (extra, want) in cases {
             expect(extra, want);

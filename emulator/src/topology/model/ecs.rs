@@ -176,12 +176,19 @@ pub struct Autoscaling {
 pub struct TaskDefinition {
     /// Family; defaults to the service name.
     pub family: Spanned<String>,
-    /// Task CPU units.
+    /// Task CPU units, normalised as RegisterTaskDefinition does: written
+    /// as `256`, `"256"` or `"0.25 vCPU"` (see [`task_size_units`]).
     pub cpu: Option<Spanned<i64>>,
-    /// Task memory (MiB).
+    /// Task memory (MiB), normalised: `512`, `"512"`, `"0.5 GB"`, `"2GB"`.
     pub memory: Option<Spanned<i64>>,
-    /// Always awsvpc.
+    /// `taskRoleArn`: the role the task's containers get credentials for
+    /// (the credentials endpoint's `RoleArn`), shown by DescribeTaskDefinition.
+    pub task_role_arn: Option<Spanned<String>>,
+    /// `executionRoleArn`: the role the agent pulls images and reads secrets
+    /// with; informational locally, shown by DescribeTaskDefinition.
+    pub execution_role_arn: Option<Spanned<String>>,
     pub network_mode: NetworkMode,
+    /// Always awsvpc.
     /// Volumes the containers mount.
     pub volumes: Vec<Volume>,
     /// The containers.
@@ -432,8 +439,10 @@ impl Decode for TaskDefinition {
         let mut m = cx.map(node, "a task definition");
         let t = TaskDefinition {
             family: m.or(cx, "family", Spanned::new(String::new(), node.span)),
-            cpu: m.opt(cx, "cpu"),
-            memory: m.opt(cx, "memory"),
+            cpu: m.node("cpu").map(|n| task_size(n, cx, TaskSize::Cpu)),
+            memory: m.node("memory").map(|n| task_size(n, cx, TaskSize::Memory)),
+            task_role_arn: m.opt(cx, "task_role_arn"),
+            execution_role_arn: m.opt(cx, "execution_role_arn"),
             network_mode: m.or(cx, "network_mode", NetworkMode::Awsvpc),
             volumes: m.or(cx, "volumes", Vec::new()),
             container_definitions: m.req(cx, "container_definitions"),
@@ -444,12 +453,83 @@ impl Decode for TaskDefinition {
     }
 }
 
-impl Decode for Volume {
-    fn decode(node: &Node, cx: &mut Cx) -> Self {
-        let mut m = cx.map(node, "a task volume");
+/// Which task-level size a value is: it decides the unit word AWS accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskSize {
+    /// `cpu`: CPU units, or vCPUs (`"1 vCPU"` = 1024).
+    Cpu,
+    /// `memory`: MiB, or GB (`"1 GB"` = 1024).
+    Memory,
+}
+
+impl TaskSize {
+    /// The member name, as in the topology and the API.
+    pub fn member(self) -> &'static str {
+        match self {
+            TaskSize::Cpu => "cpu",
+            TaskSize::Memory => "memory",
+        }
+    }
+
+    /// The unit word (case-insensitive) that scales by 1024.
+    fn unit(self) -> &'static str {
+        match self {
+            TaskSize::Cpu => "vcpu",
+            TaskSize::Memory => "gb",
+        }
+    }
+}
+
+/// A task-level `cpu`/`memory` as ECS's RegisterTaskDefinition reads it:
+/// a positive integer in units (`"1024"`), or a number followed by the
+/// member's unit word, with or without a space (`"0.25 vCPU"`, `"1 vcpu"`;
+/// `"0.5 GB"`, `"2GB"`), scaled by 1024. `None` when it is neither.
+pub fn task_size_units(text: &str, kind: TaskSize) -> Option<i64> {
+    let lower = text.trim().to_ascii_lowercase();
+    match lower.strip_suffix(kind.unit()) {
+        Some(n) => n
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n > 0.0)
+            .map(|n| (n * 1024.0).round() as i64)
+            .filter(|u| *u > 0),
+        None => lower.parse::<i64>().ok().filter(|n| *n > 0),
+    }
+}
+
+/// Decodes a task-level `cpu`/`memory` written as a number or a string.
+fn task_size(node: &Node, cx: &mut Cx, kind: TaskSize) -> Spanned<i64> {
+    let before = cx.diags.len();
+    let text = String::decode(node, cx);
+    if cx.diags.len() > before {
+        return Spanned::new(0, crate::topology::span::Span::default());
+    }
+    match task_size_units(&text, kind) {
+        Some(v) => Spanned::new(v, node.span),
+        None => {
+            let hint = match kind {
+                TaskSize::Cpu => {
+                    "write CPU units (256, \"1024\") or vCPUs (\"0.25 vCPU\", \"1 vCPU\")"
+                }
+                TaskSize::Memory => "write MiB (512, \"2048\") or GB (\"0.5 GB\", \"2GB\")",
+            };
+            cx.error(
+                node.span,
+                format!("invalid task {} `{text}`", kind.member()),
+                hint,
+            );
+            Spanned::new(0, crate::topology::span::Span::default())
+        }
+    }
+}
+
         let name = m.req(cx, "name");
         let (efs_file_system, root_directory) = match m.node("efs_volume_configuration") {
             Some(n) => {
+impl Decode for Volume {
+    fn decode(node: &Node, cx: &mut Cx) -> Self {
+        let mut m = cx.map(node, "a task volume");
                 let mut e = cx.map(n, "`efs_volume_configuration`");
                 let fs = e.req(cx, "file_system");
                 let root = e.or(cx, "root_directory", "/".to_string());

@@ -22,8 +22,12 @@ pub struct ReplicationGroup {
     pub name: Spanned<String>,
     /// Always Redis.
     pub engine: Spanned<CacheEngine>,
-    /// Version as written (`7.0`).
+    /// Version as written: `7.0`, `6.2`, or Terraform's `6.x` (latest 6);
+    /// the major picks the image.
     pub engine_version: Spanned<String>,
+    /// `description` (`ReplicationGroupDescription`, which Terraform
+    /// requires); free text, kept for the user.
+    pub description: Option<Spanned<String>>,
     /// `cache.*` node type; informational.
     pub node_type: Spanned<String>,
     /// Nodes: primary + replicas (1..6).
@@ -55,6 +59,7 @@ impl Decode for ReplicationGroup {
             name: m.req(cx, "name"),
             engine: m.or(cx, "engine", Spanned::new(CacheEngine::Redis, s)),
             engine_version: m.req(cx, "engine_version"),
+            description: m.opt(cx, "description"),
             node_type: m.or(cx, "node_type", Spanned::new("cache.t3.micro".into(), s)),
             num_cache_clusters: m.or(cx, "num_cache_clusters", Spanned::new(1, s)),
             automatic_failover_enabled: m.or(

@@ -6,7 +6,7 @@ use crate::string_enum;
 use crate::topology::decode::{Cx, Decode};
 use crate::topology::span::{Span, Spanned};
 use crate::topology::yaml::{Node, NodeKind};
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 
 string_enum! {
     /// HTTP or HTTPS (listeners, target groups, health checks, redirects).
@@ -222,8 +222,8 @@ pub enum Condition {
     HttpRequestMethod(Vec<Spanned<String>>),
     /// Query pairs: (optional key glob, value glob).
     QueryString(Vec<(Option<Spanned<String>>, Spanned<String>)>),
-    /// Client CIDRs.
-    SourceIp(Vec<Spanned<Ipv4Net>>),
+    /// Client CIDRs, IPv4 or IPv6 (AWS's `SourceIpConfig` takes both).
+    SourceIp(Vec<Spanned<IpNet>>),
 }
 
 impl Condition {

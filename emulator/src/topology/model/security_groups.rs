@@ -5,7 +5,7 @@ use crate::string_enum;
 use crate::topology::decode::{Cx, Decode};
 use crate::topology::span::{Span, Spanned};
 use crate::topology::yaml::Node;
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 
 string_enum! {
     /// The IP protocol of a rule. `-1`/`all` means every protocol and port.
@@ -76,8 +76,12 @@ pub struct SgRule {
     pub from_port: Option<Spanned<i32>>,
     /// Last port (ICMP code).
     pub to_port: Option<Spanned<i32>>,
-    /// Peers by address.
+    /// Peers by IPv4 address.
     pub cidr_blocks: Vec<Spanned<Ipv4Net>>,
+    /// Peers by IPv6 address (`ipv6_cidr_blocks`): Terraform's usual
+    /// allow-all egress carries `["::/0"]`. Enforced as `ip6` matches even
+    /// though emul's VPC network is IPv4-only, so the rules are what AWS has.
+    pub ipv6_cidr_blocks: Vec<Spanned<Ipv6Net>>,
     /// Peers by group membership (group names).
     pub security_groups: Vec<Spanned<String>>,
     /// The group itself is a peer.
@@ -142,6 +146,7 @@ impl Decode for SgRule {
             from_port: m.opt(cx, "from_port"),
             to_port: m.opt(cx, "to_port"),
             cidr_blocks: m.or(cx, "cidr_blocks", Vec::new()),
+            ipv6_cidr_blocks: m.or(cx, "ipv6_cidr_blocks", Vec::new()),
             security_groups: m.or(cx, "security_groups", Vec::new()),
             self_: m.or(cx, "self", false),
             description: m.opt(cx, "description"),

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Region, Secs, Tag, arns};
 use crate::services::ecs::errors::EcsError;
+use crate::topology::model::ecs::{TaskSize, task_size_units};
 
 /// One registered revision.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,8 +84,11 @@ fn valid_family(name: &str) -> bool {
     super::cluster::valid_name(name)
 }
 
-/// Task-level cpu/memory: `"1024"`, `"1 vCPU"`, `"1GB"` → unit strings.
-fn units(value: &Value, member: &str, per_unit: f64) -> Result<String, EcsError> {
+/// Task-level cpu/memory: `"1024"`, `"1 vCPU"` (cpu), `"1GB"` (memory) →
+/// unit strings (`"1024"`), as ECS stores and returns them. The rule is
+/// the topology's ([`task_size_units`]): one parser for both doors.
+fn units(value: &Value, kind: TaskSize) -> Result<String, EcsError> {
+    let member = kind.member();
     let text = match value {
         Value::String(s) => s.trim().to_string(),
         Value::Number(n) => n.to_string(),
@@ -94,19 +98,8 @@ fn units(value: &Value, member: &str, per_unit: f64) -> Result<String, EcsError>
             )));
         }
     };
-    let lower = text.to_ascii_lowercase();
-    let (number, scale) = if let Some(n) = lower.strip_suffix("vcpu") {
-        (n.trim(), per_unit)
-    } else if let Some(n) = lower.strip_suffix("gb") {
-        (n.trim(), per_unit)
-    } else {
-        (lower.as_str(), 1.0)
-    };
-    number
-        .parse::<f64>()
-        .ok()
-        .filter(|n| *n > 0.0)
-        .map(|n| format!("{}", (n * scale).round() as u64))
+    task_size_units(&text, kind)
+        .map(|u| u.to_string())
         .ok_or_else(|| {
             EcsError::InvalidParameter(format!("Invalid '{member}' setting for task: {text}"))
         })
@@ -213,10 +206,10 @@ impl Region {
                 return Err(EcsError::Client("Container list cannot be empty.".into()));
             }
         };
-        for (member, per_unit) in [("cpu", 1024.0), ("memory", 1024.0)] {
-            if let Some(v) = body.get(member) {
-                let converted = units(v, member, per_unit)?;
-                body.insert(member.into(), json!(converted));
+        for kind in [TaskSize::Cpu, TaskSize::Memory] {
+            if let Some(v) = body.get(kind.member()) {
+                let converted = units(v, kind)?;
+                body.insert(kind.member().into(), json!(converted));
             }
         }
         let network_mode = body

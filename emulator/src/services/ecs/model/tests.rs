@@ -487,3 +487,45 @@ fn discovery_names_resolve_to_running_healthy_tasks_only() {
     assert_eq!(r.discovery_addresses("web"), None);
     assert_eq!(r.discovery_addresses("nope.prod.local"), None);
 }
+
+#[test]
+fn task_sizes_in_unit_forms_are_stored_as_units_and_roles_are_echoed() {
+    let mut r = region();
+    for (cpu, memory, want_cpu, want_memory) in [
+        (json!("1 vCPU"), json!("2 GB"), "1024", "2048"),
+        (json!("0.25 vCPU"), json!("0.5GB"), "256", "512"),
+        (json!("512"), json!("1024"), "512", "1024"),
+        (json!(256), json!(512), "256", "512"),
+    ] {
+        r.register_task_definition(
+            obj(json!({
+                "family": "sized", "networkMode": "awsvpc", "cpu": cpu, "memory": memory,
+                "taskRoleArn": "arn:aws:iam::123456789012:role/app-task",
+                "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+                "containerDefinitions": [{"name": "app", "image": "img"}]
+            })),
+            1.0,
+        )
+        .unwrap();
+        let td = r.task_definition("sized").unwrap().render();
+        assert_eq!(td["cpu"], json!(want_cpu), "{cpu}");
+        assert_eq!(td["memory"], json!(want_memory), "{memory}");
+        assert_eq!(
+            td["taskRoleArn"],
+            json!("arn:aws:iam::123456789012:role/app-task")
+        );
+        assert_eq!(
+            td["executionRoleArn"],
+            json!("arn:aws:iam::123456789012:role/ecsTaskExecutionRole")
+        );
+    }
+    for (member, value) in [("cpu", "1 GB"), ("memory", "1 vCPU"), ("cpu", "lots")] {
+        let mut body = obj(json!({"family": "bad",
+            "containerDefinitions": [{"name": "app", "image": "img", "memory": 64}]}));
+        body.insert(member.into(), json!(value));
+        assert_eq!(
+            r.register_task_definition(body, 1.0).unwrap_err(),
+            EcsError::InvalidParameter(format!("Invalid '{member}' setting for task: {value}"))
+        );
+    }
+}

@@ -299,6 +299,25 @@ fn task_json(region: &Region, task: &Task, cidr: &str) -> Value {
     })
 }
 
+/// The task's role: RunTask's `overrides.taskRoleArn`, else the task
+/// definition's `taskRoleArn` (a bare role name becomes the account's role
+/// ARN), else emul's stand-in `role/ecs-task` for a task without one.
+fn role_arn(e: &Endpoint) -> String {
+    let role = e.ecs.read(&e.scope, |region| {
+        let task = region.tasks.get(&e.task_id)?;
+        let named = |v: &Value| v.get("taskRoleArn")?.as_str().map(String::from);
+        named(&task.overrides).or_else(|| {
+            let td = region.task_definition(&task.task_definition_arn).ok()?;
+            td.body.get("taskRoleArn")?.as_str().map(String::from)
+        })
+    });
+    match role {
+        Some(arn) if arn.starts_with("arn:") => arn,
+        Some(name) => format!("arn:aws:iam::{}:role/{name}", e.scope.account),
+        None => format!("arn:aws:iam::{}:role/ecs-task", e.scope.account),
+    }
+}
+
 /// Task-role credentials. emul's gateway accepts any credentials unless
 /// `--strict-auth`; these are fixed per task and valid for 6 hours.
 fn credentials(e: &Endpoint) -> Value {
@@ -313,6 +332,6 @@ fn credentials(e: &Endpoint) -> Value {
             .unwrap_or(expiration)
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
-        "RoleArn": format!("arn:aws:iam::{}:role/ecs-task", e.scope.account),
+        "RoleArn": role_arn(e),
     })
 }

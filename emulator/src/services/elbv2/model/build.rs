@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use ipnet::IpNet;
-
 use super::health::Matcher;
 use super::rules::{
     Action, Condition, FixedResponseConfig, QueryPair, RedirectConfig, Rule, WeightedGroup,
@@ -229,7 +227,7 @@ pub fn condition(c: &topo::Condition) -> Condition {
                 .collect(),
         ),
         topo::Condition::SourceIp(nets) => {
-            Condition::SourceIp(nets.iter().map(|n| IpNet::V4(n.value)).collect())
+            Condition::SourceIp(nets.iter().map(|n| n.value).collect())
         }
     }
 }
