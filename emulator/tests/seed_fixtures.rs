@@ -194,7 +194,7 @@ fn container_ports(c: &ContainerDefinition) -> Vec<u16> {
 fn env(c: &ContainerDefinition) -> BTreeMap<String, String> {
     c.environment
         .iter()
-        .map(|(k, v)| (k.value.clone(), v.clone()))
+        .map(|(k, v)| (k.value.clone(), v.raw.value.clone()))
         .collect()
 }
 
@@ -517,11 +517,11 @@ fn wechat_fixture_matches_the_seed() {
     assert_eq!(container_ports(app), [8080]);
     assert_eq!(
         env(app).get("DB_HOST").map(String::as_str),
-        Some("wechat-db")
+        Some("${rds.wechat-db.address}")
     );
     assert_eq!(
         env(app).get("REDIS_HOST").map(String::as_str),
-        Some("wechat-redis")
+        Some("${elasticache.wechat-redis.primary_endpoint_address}")
     );
     assert_eq!(
         secret_refs(app).get("DB_PASSWORD").map(String::as_str),

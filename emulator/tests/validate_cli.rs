@@ -226,6 +226,32 @@ fn target_group_port_not_in_container_port_mappings() {
 }
 
 #[test]
+fn endpoint_references_point_at_the_wrong_word() {
+    let err = assert_broken(
+        "bad_references.yaml",
+        &[
+            "26:48 unknown RDS instance `main_db`",
+            "27:56 unknown RDS instance attribute `prot` in `${rds.main-db.prot}`",
+            "28:72 unknown ElastiCache cluster attribute `primary_endpoint` in `${elasticache.cache.primary_endpoint}`",
+            "29:42 unknown resource type `redis` in `${redis.cache.port}`",
+            "30:46 `${HOME}` is not a reference of the form `${TYPE.NAME.ATTRIBUTE}`",
+        ],
+    );
+    assert!(
+        err.contains("hint: did you mean `main-db`? defined RDS instances: main-db"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: did you mean `port`? RDS instance attributes: address, port, endpoint"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: did you mean `primary_endpoint_address`? ElastiCache cluster attributes: primary_endpoint_address, reader_endpoint_address, port"),
+        "{err}"
+    );
+}
+
+#[test]
 fn health_check_timeout_not_below_interval() {
     assert_broken(
         "interval_not_above_timeout.yaml",
@@ -347,11 +373,10 @@ fn documented_example() -> String {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/topology.md"))
             .unwrap();
     let after = doc
-        .split("<!-- example:complete -->")
+        .split("<!-- example:complete -->\n```yaml\n")
         .nth(1)
         .expect("example marker");
-    let body = after.split("```yaml\n").nth(1).expect("yaml block");
-    body.split("\n```").next().unwrap().to_string() + "\n"
+    after.split("\n```").next().unwrap().to_string() + "\n"
 }
 
 #[test]

@@ -612,6 +612,9 @@ async fn start_components(
         ))
     };
     let target_group_arn = |name: &str| tg_arns.get(name).cloned();
+    let reference = |r: &crate::topology::model::references::Reference| {
+        super::references::resolve(project, r)
+    };
     let seeded = ecs_topology::seed(
         &ecs,
         &scope,
@@ -619,6 +622,7 @@ async fn start_components(
         &SeedNames {
             secret_value_from: &secret_value_from,
             target_group_arn: &target_group_arn,
+            reference: &reference,
         },
     );
     if let Err(e) = seeded {

@@ -12,6 +12,7 @@
 //! | [`detached`] | what a background daemon does first: its own session, no inherited descriptors |
 //! | [`record`] | `daemon.json`: how other verbs find (and stop) a running daemon |
 //! | [`progress`] | one line per resource with elapsed time while `up` works |
+//! | [`references`] | `${rds.db.address}` in task environments → the endpoint text (pure) |
 //!
 //! State directory: `.emul/<project>/` next to the topology file, unless
 //! `--state-dir` / `EMUL_STATE_DIR` says otherwise. It holds the Secrets
@@ -29,6 +30,7 @@ pub mod detached;
 pub mod plan;
 pub mod progress;
 pub mod record;
+pub mod references;
 pub mod secrets;
 
 use std::collections::BTreeMap;

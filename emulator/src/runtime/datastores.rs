@@ -13,6 +13,14 @@
 //!   `--requirepass`/`--masterauth`, parameter-group settings as `--key value`;
 //!   `master.` and `replica.` endpoint aliases.
 //!
+//! Names inside the VPC: besides its AWS-shaped endpoint, each data store's
+//! primary answers to its bare topology name (`main-db`, `sessions`), the
+//! same for both kinds, so a task may use either. (AWS has no such short
+//! name; a topology that wants the real endpoint in a task's environment
+//! writes `${rds.main-db.address}`, see `topology::model::references`.) The
+//! endpoint names come from [`rds_endpoint`] and [`elasticache_endpoints`],
+//! which the reference resolution uses too.
+//!
 //! Image choice: the asked major first, then the nearest majors (higher
 //! first on a tie: newer servers accept older clients), each as the official
 //! image then our `emul/` build. Anything but the asked major carries a
@@ -84,6 +92,10 @@ pub struct RdsPostgres {
     pub parameters: BTreeMap<String, String>,
     /// Multi-AZ: add a streaming-replication standby.
     pub multi_az: bool,
+    /// The port Postgres listens on (RDS `port`, 1150..65535; default 5432):
+    /// the server, the standby's replication connection and the readiness
+    /// probe all use it.
+    pub port: u16,
     /// The VPC network's logical id.
     pub network: String,
     /// Subnet of the primary.
@@ -92,10 +104,6 @@ pub struct RdsPostgres {
     pub standby_subnet: Option<Ipv4Net>,
     /// AWS region, for the endpoint name.
     pub region: String,
-    /// The port Postgres listens on (RDS `port`, 1150..65535; default 5432):
-    /// the server, the standby's replication connection and the readiness
-    /// probe all use it.
-    pub port: u16,
     /// The account-and-region-unique part of endpoint names (see [`endpoint_suffix`]).
     pub suffix: String,
     /// CPU / memory limits from the instance class.
@@ -111,6 +119,9 @@ pub struct ElastiCacheRedis {
     pub engine_version: String,
     /// Number of read replicas.
     pub replicas: u32,
+    /// The port every node listens on (ElastiCache `port`; default 6379):
+    /// replicas replicate from the primary on it, probes use it.
+    pub port: u16,
     /// AUTH token, when transit encryption/AUTH is configured.
     pub auth_token: Option<Secret>,
     /// Parameter-group settings (`maxmemory-policy` → `--maxmemory-policy allkeys-lru`).
@@ -119,9 +130,6 @@ pub struct ElastiCacheRedis {
     pub network: String,
     /// Subnets nodes are spread over (round robin), at least one.
     pub subnets: Vec<Ipv4Net>,
-    /// The port every node listens on (ElastiCache `port`; default 6379):
-    /// replicas replicate from the primary on it, probes use it.
-    pub port: u16,
     /// AWS region.
     pub region: String,
     /// The account-and-region-unique part of endpoint names.
@@ -160,6 +168,23 @@ pub fn region_short(region: &str) -> String {
         [country, direction, number] => format!("{country}{}{number}", dir(direction)),
         _ => region.replace('-', ""),
     }
+}
+
+/// An RDS instance's endpoint address: `<id>.<suffix>.<region>.rds.amazonaws.com`.
+pub fn rds_endpoint(id: &str, suffix: &str, region: &str) -> String {
+    format!("{id}.{suffix}.{region}.rds.amazonaws.com")
+}
+
+/// An ElastiCache replication group's (primary, reader) endpoint addresses:
+/// `master.<id>.<suffix>.<region-short>.cache.amazonaws.com` and `replica.…`.
+pub fn elasticache_endpoints(id: &str, suffix: &str, region: &str) -> (String, String) {
+    let base = elasticache_base(id, suffix, region);
+    (format!("master.{base}"), format!("replica.{base}"))
+}
+
+/// The part of ElastiCache names after the node / role label.
+fn elasticache_base(id: &str, suffix: &str, region: &str) -> String {
+    format!("{id}.{suffix}.{}.cache.amazonaws.com", region_short(region))
 }
 
 fn major_of(id: &str, version: &str) -> Result<u32, DatastoreError> {
@@ -203,22 +228,38 @@ pub fn postgres_images(id: &str, asked: u32) -> ImageChoice {
     ImageChoice { candidates }
 }
 
-/// Image candidates for Redis of this version: the asked major, official then ours.
-pub fn redis_images(major: u32) -> ImageChoice {
-    ImageChoice {
-        candidates: vec![
-            ImageCandidate {
-                reference: format!("redis:{major}"),
-                pullable: true,
-                substitute_warning: None,
-            },
-            ImageCandidate {
-                reference: format!("emul/redis:{major}"),
-                pullable: false,
-                substitute_warning: None,
-            },
-        ],
+/// Redis majors we know images for, oldest first.
+pub const REDIS_MAJORS: &[u32] = &[6, 7];
+
+/// Image candidates for Redis `asked` (`6.x` and `6.2` both ask for 6): the
+/// asked major first, then the nearest known majors (newer first on a tie),
+/// each as the official image then ours; a substitute carries a warning, as
+/// for Postgres ([`postgres_images`]).
+pub fn redis_images(id: &str, asked: u32) -> ImageChoice {
+    let mut majors: Vec<u32> = REDIS_MAJORS.to_vec();
+    if !majors.contains(&asked) {
+        majors.push(asked);
     }
+    majors.sort_by_key(|m| (m.abs_diff(asked), std::cmp::Reverse(*m)));
+    let mut candidates = Vec::new();
+    for m in majors {
+        let warning = (m != asked).then(|| {
+            format!(
+                "ElastiCache cluster {id} asks for Redis {asked}, which is not available locally; running Redis {m} instead (the API still reports the engine version the topology asked for)"
+            )
+        });
+        for (reference, pullable) in [
+            (format!("redis:{m}"), true),
+            (format!("emul/redis:{m}"), false),
+        ] {
+            candidates.push(ImageCandidate {
+                reference,
+                pullable,
+                substitute_warning: warning.clone(),
+            });
+        }
+    }
+    ImageChoice { candidates }
 }
 
 fn base_container(
@@ -257,7 +298,7 @@ fn sh_quote(s: &str) -> String {
 pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> {
     let major = major_of(&db.id, &db.engine_version)?;
     let image = postgres_images(&db.id, major);
-    let endpoint = format!("{}.{}.{}.rds.amazonaws.com", db.id, db.suffix, db.region);
+    let endpoint = rds_endpoint(&db.id, &db.suffix, &db.region);
     let readiness = Readiness::Postgres {
         port: db.port,
         user: db.username.clone(),
@@ -265,6 +306,9 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
         database: db.db_name.clone(),
     };
     let mut args = vec!["postgres".to_string()];
+    if db.port != 5432 {
+        args.extend(["-c".into(), format!("port={}", db.port)]);
+    }
     for (k, v) in &db.parameters {
         args.push("-c".into());
         args.push(format!("{k}={v}"));
@@ -286,20 +330,23 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
         ("POSTGRES_DB".into(), db.db_name.clone()),
         ("PGDATA".into(), PGDATA_ROOT.into()),
     ]);
+    if db.port != 5432 {
+        // The image's entrypoint runs its init-time server and psql on
+        // $PGPORT: they must agree with the final server's port.
+        primary.env.insert("PGPORT".into(), db.port.to_string());
+    }
     primary.volumes = vec![VolumeMount {
         volume: data.clone(),
         target: PGDATA_ROOT.into(),
     }];
-    if db.port != 5432 {
-        args.extend(["-c".into(), format!("port={}", db.port)]);
-    }
     let mut parts = DatastoreParts {
         enis: vec![EniRequest {
             id: primary_eni,
             network: db.network.clone(),
             subnet: db.subnet,
             ip: None,
-            aliases: vec![endpoint.clone()],
+            // The bare identifier too (see the module docs).
+            aliases: vec![endpoint.clone(), db.id.clone()],
         }],
         containers: vec![],
         volumes: vec![VolumeSpec { id: data }],
@@ -311,11 +358,6 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
             .standby_subnet
             .ok_or_else(|| DatastoreError::NoStandbySubnet { id: db.id.clone() })?;
         // The official image's pg_hba.conf has no `replication` line, so the
-    if db.port != 5432 {
-        // The image's entrypoint runs its init-time server and psql on
-        // $PGPORT: they must agree with the final server's port.
-        primary.env.insert("PGPORT".into(), db.port.to_string());
-    }
         // primary runs with its own hba file allowing the master user (a
         // superuser, hence REPLICATION) to stream, with SCRAM.
         let hba = "/tmp/emul_pg_hba.conf";
@@ -359,6 +401,7 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
              \x20 until pg_basebackup -h {host} -p {port} -U {user} -D \"$PGDATA\" -R -X stream; do sleep 1; rm -rf \"$PGDATA\"/*; done\n\
              fi",
             host = sh_quote(&endpoint),
+            port = db.port,
             user = sh_quote(&db.username),
         ));
         standby.cmd = args;
@@ -385,15 +428,12 @@ pub fn rds_postgres(db: &RdsPostgres) -> Result<DatastoreParts, DatastoreError> 
     }
     Ok(parts)
 }
-            port = db.port,
 
 /// An ElastiCache Redis replication group → plan parts.
 pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, DatastoreError> {
     let major = major_of(&rg.id, &rg.engine_version)?;
-    let short = region_short(&rg.region);
-    let base = format!("{}.{}.{short}.cache.amazonaws.com", rg.id, rg.suffix);
-    let endpoint = format!("master.{base}");
-    let reader = format!("replica.{base}");
+    let base = elasticache_base(&rg.id, &rg.suffix, &rg.region);
+    let (endpoint, reader) = elasticache_endpoints(&rg.id, &rg.suffix, &rg.region);
     let readiness = Readiness::Redis {
         port: rg.port,
         password: rg.auth_token.clone(),
@@ -409,6 +449,9 @@ pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, Datast
         "--appendonly".into(),
         "no".into(),
     ];
+    if rg.port != 6379 {
+        common.extend(["--port".into(), rg.port.to_string()]);
+    }
     if let Some(tok) = &rg.auth_token {
         common.extend(["--requirepass".into(), tok.expose().to_string()]);
         common.extend(["--masterauth".into(), tok.expose().to_string()]);
@@ -433,10 +476,10 @@ pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, Datast
         let mut cmd = common.clone();
         let mut after = vec![];
         if n == 0 {
-    if rg.port != 6379 {
-        common.extend(["--port".into(), rg.port.to_string()]);
-    }
             aliases.push(endpoint.clone());
+            // The bare replication group id reaches the primary, as an RDS
+            // instance's bare identifier does (see the module docs).
+            aliases.push(rg.id.clone());
             if rg.replicas == 0 {
                 // With no replicas, AWS's reader endpoint reaches the primary.
                 aliases.push(reader.clone());
@@ -457,7 +500,7 @@ pub fn elasticache_redis(rg: &ElastiCacheRedis) -> Result<DatastoreParts, Datast
         let mut c = base_container(
             id,
             Kind::Elasticache,
-            redis_images(major),
+            redis_images(&rg.id, major),
             eni,
             rg.resources.clone(),
             readiness.clone(),
@@ -482,6 +525,7 @@ mod tests {
             db_name: "shop".into(),
             parameters: BTreeMap::from([("max_connections".into(), "200".into())]),
             multi_az: false,
+            port: 5432,
             network: "vpc/main".into(),
             subnet: "10.0.10.0/24".parse().unwrap(),
             standby_subnet: Some("10.0.11.0/24".parse().unwrap()),
@@ -502,14 +546,21 @@ mod tests {
             p.endpoint,
             "main-db.cxa1b2c3d4e5.us-east-1.rds.amazonaws.com"
         );
-        assert_eq!(p.enis[0].aliases, vec![p.endpoint.clone()]);
+        assert_eq!(
+            p.enis[0].aliases,
+            vec![p.endpoint.clone(), "main-db".to_string()],
+            "the endpoint and the bare identifier"
+        );
+        assert_eq!(
+            p.endpoint,
+            rds_endpoint("main-db", "cxa1b2c3d4e5", "us-east-1")
+        );
         let c = &p.containers[0];
         assert_eq!(c.id, "rds/main-db");
         assert_eq!(c.env["POSTGRES_USER"], "app");
         assert_eq!(c.env["POSTGRES_PASSWORD"], "pw");
         assert_eq!(c.env["POSTGRES_DB"], "shop");
         assert_eq!(c.cmd, vec!["postgres", "-c", "max_connections=200"]);
-            port: 5432,
         assert_eq!(c.volumes[0].target, "/var/lib/postgresql/data");
         assert_eq!(
             p.volumes,
@@ -588,6 +639,7 @@ mod tests {
             id: "sessions".into(),
             engine_version: "7.1".into(),
             replicas: 2,
+            port: 6379,
             auth_token: Some(Secret("tok".into())),
             parameters: BTreeMap::from([("maxmemory-policy".into(), "allkeys-lru".into())]),
             network: "vpc/main".into(),
@@ -623,12 +675,23 @@ mod tests {
         assert!(
             primary
                 .cmd
-            port: 6379,
                 .windows(2)
                 .any(|w| w == ["--maxmemory-policy", "allkeys-lru"])
         );
         assert!(!primary.cmd.contains(&"--replicaof".to_string()));
         assert!(p.enis[0].aliases.contains(&p.endpoint));
+        // The bare replication group id names the primary only, as the bare
+        // RDS identifier names the RDS primary.
+        assert!(p.enis[0].aliases.contains(&"sessions".to_string()));
+        assert!(
+            p.enis[1..]
+                .iter()
+                .all(|e| !e.aliases.contains(&"sessions".to_string()))
+        );
+        assert_eq!(
+            (p.endpoint.clone(), p.reader_endpoint.clone().unwrap()),
+            elasticache_endpoints("sessions", "abc123", "us-east-1")
+        );
         let replica = &p.containers[2];
         assert!(
             replica
@@ -727,5 +790,22 @@ mod tests {
         );
         let c = &elasticache_redis(&rg()).unwrap().containers[0];
         assert!(!c.cmd.contains(&"--port".to_string()));
+    }
+
+    #[test]
+    fn redis_6_x_asks_for_6_and_falls_back_to_7_with_a_warning() {
+        let mut r = rg();
+        r.engine_version = "6.x".into();
+        let c = &elasticache_redis(&r).unwrap().containers[0];
+        assert_eq!(
+            refs(&c.image),
+            ["redis:6", "emul/redis:6", "redis:7", "emul/redis:7"]
+        );
+        assert!(c.image.candidates[0].substitute_warning.is_none());
+        let w = c.image.candidates[3].substitute_warning.as_deref().unwrap();
+        assert!(
+            w.contains("sessions asks for Redis 6") && w.contains("running Redis 7"),
+            "{w}"
+        );
     }
 }

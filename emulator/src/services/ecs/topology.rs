@@ -5,7 +5,14 @@
 //!
 //! What the topology names but only other parts can turn into AWS
 //! identifiers comes in through [`SeedNames`]: secret ARNs (Secrets Manager
-//! creates the topology's secrets) and target group ARNs (ELBv2).
+//! creates the topology's secrets), target group ARNs (ELBv2) and the data
+//! stores' endpoints that `${rds.db.address}` references in environment
+//! values stand for (the registered task definition holds the resolved text,
+//! as a Terraform-rendered one does).
+//!
+//! A load balancer attachment without `container_port` registers the target
+//! group's port (the topology's documented default; ECS itself requires the
+//! port, so it is filled in here).
 
 use serde_json::{Value, json};
 
@@ -14,6 +21,7 @@ use super::model::Scope;
 use super::model::service::NewService;
 use super::service::{Ecs, now};
 use crate::topology::Topology;
+use crate::topology::model::references::Reference;
 use crate::topology::model::secrets::ValueFrom;
 
 /// How topology names become AWS identifiers.
@@ -23,6 +31,9 @@ pub struct SeedNames<'a> {
     pub secret_value_from: &'a dyn Fn(&ValueFrom) -> Option<String>,
     /// A topology target group name → its ARN.
     pub target_group_arn: &'a dyn Fn(&str) -> Option<String>,
+    /// An endpoint reference in an environment value → its text
+    /// (`project::references::resolve`).
+    pub reference: &'a dyn Fn(&Reference) -> Option<String>,
 }
 
 /// Creates the topology's cluster, task definitions and services in `ecs`.
@@ -49,14 +60,27 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
             let containers: Vec<Value> = td
                 .container_definitions
                 .iter()
-                .map(|c| {
+                .map(|c| -> Result<Value, EcsError> {
+                    let environment = c
+                        .environment
+                        .iter()
+                        .map(|(k, v)| {
+                            let value = v.resolve(names.reference).map_err(|r| {
+                                EcsError::Client(format!(
+                                    "container {}: environment variable {}: nothing answers the reference ${{{}}}",
+                                    c.name.value,
+                                    k.value,
+                                    r.path()
+                                ))
+                            })?;
+                            Ok(json!({"name": k.value, "value": value}))
+                        })
+                        .collect::<Result<Vec<Value>, EcsError>>()?;
                     let mut o = json!({
                         "name": c.name.value,
                         "image": c.image.value,
                         "essential": c.essential.value,
-                        "environment": c.environment.iter()
-                            .map(|(k, v)| json!({"name": k.value, "value": v}))
-                            .collect::<Vec<_>>(),
+                        "environment": environment,
                         "portMappings": c.port_mappings.iter()
                             .map(|p| json!({"containerPort": p.container_port.value, "protocol": p.protocol.as_str()}))
                             .collect::<Vec<_>>(),
@@ -91,9 +115,9 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
                                    "startPeriod": h.start_period.value})
                         }),
                     );
-                    o
+                    Ok(o)
                 })
-                .collect();
+                .collect::<Result<_, EcsError>>()?;
             let mut body = json!({
                 "family": td.family.value,
                 "networkMode": "awsvpc",
@@ -105,6 +129,12 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
             }
             if let Some(mem) = &td.memory {
                 body["memory"] = json!(mem.value.to_string());
+            }
+            if let Some(role) = &td.task_role_arn {
+                body["taskRoleArn"] = json!(role.value);
+            }
+            if let Some(role) = &td.execution_role_arn {
+                body["executionRoleArn"] = json!(role.value);
             }
             let Value::Object(body) = body else {
                 unreachable!("built as an object")
@@ -118,7 +148,8 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
                         "targetGroupArn": (names.target_group_arn)(&lb.target_group.value)
                             .unwrap_or_else(|| lb.target_group.value.clone()),
                         "containerName": lb.container_name.value,
-                        "containerPort": lb.container_port.as_ref().map(|p| p.value),
+                        "containerPort": lb.container_port.as_ref().map(|p| p.value)
+                            .or_else(|| topo.target_group(&lb.target_group).map(|tg| tg.port.value)),
                     })
                 })
                 .collect();
@@ -130,12 +161,6 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
                 .filter_map(|ns| {
                     let name = &s.service_discovery_name.as_ref()?.value;
                     Some(json!({"emulName": format!("{name}.{ns}")}))
-            if let Some(role) = &td.task_role_arn {
-                body["taskRoleArn"] = json!(role.value);
-            }
-            if let Some(role) = &td.execution_role_arn {
-                body["executionRoleArn"] = json!(role.value);
-            }
                 })
                 .collect();
             let mut config = json!({
@@ -207,6 +232,7 @@ mod tests {
                         "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/{name}/0123456789abcdef"
                     ))
                 },
+                reference: &|r: &Reference| Some(format!("<{}>", r.path())),
             };
             seed(&ecs, &scope, &topo, &names).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let services = ecs.read(&scope, |r| r.services.len());
@@ -244,6 +270,83 @@ mod tests {
         assert!(
             seeded >= 3,
             "the seed fixtures with an ECS cluster were seeded"
+        );
+    }
+
+    /// The complete example of docs/topology.md: its `frontend` attachment
+    /// has no `container_port` (the target group's port is registered, as
+    /// documented) and its environment holds endpoint references (the task
+    /// definition holds the resolved text).
+    #[test]
+    fn the_documented_example_seeds_with_the_port_default_and_resolved_references() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/topology.md"),
+        )
+        .unwrap();
+        let example = doc
+            .split("<!-- example:complete -->\n```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n```").next())
+            .expect("the complete example");
+        let topo = crate::topology::parse_str(example).unwrap();
+        let frontend = topo.service("frontend").unwrap();
+        assert!(
+            frontend.load_balancers[0].container_port.is_none(),
+            "the example relies on the default"
+        );
+        let ecs = Ecs::new();
+        let scope = Scope {
+            account: topo.account_id.value.clone(),
+            region: topo.region.value.clone(),
+        };
+        let names = SeedNames {
+            secret_value_from: &|vf: &ValueFrom| Some(vf.raw.clone()),
+            target_group_arn: &|name: &str| Some(format!("tg/{name}")),
+            reference: &|r: &Reference| Some(format!("<{}>", r.path())),
+        };
+        seed(&ecs, &scope, &topo, &names).unwrap();
+        ecs.read(&scope, |r| {
+            let svc = r
+                .services
+                .values()
+                .find(|s| s.name == "frontend")
+                .unwrap();
+            assert_eq!(
+                svc.load_balancers,
+                json!([{"targetGroupArn": "tg/frontend-tg", "containerName": "web", "containerPort": 8080}])
+            );
+            let backend = &r.task_definitions["shop-backend"][0];
+            let env = &backend.containers()[0]["environment"];
+            let value = |name: &str| {
+                env.as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|e| e["name"] == name)
+                    .map(|e| e["value"].clone())
+            };
+            assert_eq!(value("DB_HOST"), Some(json!("<rds.shop-db.address>")));
+            assert_eq!(
+                value("REDIS_HOST"),
+                Some(json!("<elasticache.shop-cache.primary_endpoint_address>"))
+            );
+        });
+        // A reference nothing answers stops the seeding, naming it.
+        let ecs = Ecs::new();
+        let err = seed(
+            &ecs,
+            &scope,
+            &topo,
+            &SeedNames {
+                reference: &|_: &Reference| None,
+                ..names
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "environment variable DB_HOST: nothing answers the reference ${rds.shop-db.address}"
+            ),
+            "{err}"
         );
     }
 }

@@ -7,6 +7,7 @@ pub mod elbv2;
 pub mod network;
 pub mod project;
 pub mod rds;
+pub mod references;
 pub mod secrets;
 pub mod security_groups;
 
@@ -24,6 +25,7 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     rds::check(t, out);
     elasticache::check(t, out);
     ecs::check(t, out);
+    references::check(t, out);
     elbv2::check(t, out);
 }
 

@@ -3,6 +3,7 @@
 //! `aws_appautoscaling_*`), plus the EFS file systems and the service
 //! discovery namespace that tasks use.
 
+use super::references::EnvValue;
 use super::secrets::ValueFrom;
 use crate::string_enum;
 use crate::topology::decode::{Cx, Decode};
@@ -187,8 +188,8 @@ pub struct TaskDefinition {
     /// `executionRoleArn`: the role the agent pulls images and reads secrets
     /// with; informational locally, shown by DescribeTaskDefinition.
     pub execution_role_arn: Option<Spanned<String>>,
-    pub network_mode: NetworkMode,
     /// Always awsvpc.
+    pub network_mode: NetworkMode,
     /// Volumes the containers mount.
     pub volumes: Vec<Volume>,
     /// The containers.
@@ -235,8 +236,10 @@ pub struct ContainerDefinition {
     pub memory_reservation: Option<Spanned<i64>>,
     /// Exposed ports.
     pub port_mappings: Vec<PortMapping>,
-    /// Plain environment variables, in order.
-    pub environment: Vec<(Spanned<String>, String)>,
+    /// Plain environment variables, in order; values may hold endpoint
+    /// references (`${rds.db.address}`), resolved when the task definition
+    /// is registered.
+    pub environment: Vec<(Spanned<String>, EnvValue)>,
     /// Secrets injected as environment variables.
     pub secrets: Vec<ContainerSecret>,
     /// Docker health check.
@@ -524,12 +527,12 @@ fn task_size(node: &Node, cx: &mut Cx, kind: TaskSize) -> Spanned<i64> {
     }
 }
 
-        let name = m.req(cx, "name");
-        let (efs_file_system, root_directory) = match m.node("efs_volume_configuration") {
-            Some(n) => {
 impl Decode for Volume {
     fn decode(node: &Node, cx: &mut Cx) -> Self {
         let mut m = cx.map(node, "a task volume");
+        let name = m.req(cx, "name");
+        let (efs_file_system, root_directory) = match m.node("efs_volume_configuration") {
+            Some(n) => {
                 let mut e = cx.map(n, "`efs_volume_configuration`");
                 let fs = e.req(cx, "file_system");
                 let root = e.or(cx, "root_directory", "/".to_string());
@@ -581,11 +584,11 @@ impl Decode for ContainerDefinition {
 }
 
 /// `environment` as ECS writes it (`[{name, value}]`) or as a mapping.
-fn environment(node: &Node, cx: &mut Cx) -> Vec<(Spanned<String>, String)> {
+fn environment(node: &Node, cx: &mut Cx) -> Vec<(Spanned<String>, EnvValue)> {
     match &node.kind {
         NodeKind::Map(entries) => entries
             .iter()
-            .map(|(k, v)| (Spanned::decode(k, cx), String::decode(v, cx)))
+            .map(|(k, v)| (Spanned::decode(k, cx), EnvValue::decode(v, cx)))
             .collect(),
         NodeKind::Seq(items) => items
             .iter()

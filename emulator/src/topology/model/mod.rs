@@ -7,5 +7,6 @@ pub mod elasticache;
 pub mod elbv2;
 pub mod network;
 pub mod rds;
+pub mod references;
 pub mod secrets;
 pub mod security_groups;
