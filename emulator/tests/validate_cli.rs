@@ -100,7 +100,7 @@ fn unknown_keys_at_every_depth_are_all_reported_with_suggestions() {
     // and the rule whose peer key was misspelt is not also "without source".
     assert!(!err.contains("missing required key"), "{err}");
     assert!(!err.contains("has no source"), "{err}");
-    assert!(err.contains("hint: keys allowed in a security group rule: protocol, port, from_port, to_port, cidr_blocks, security_groups, self, description"));
+    assert!(err.contains("hint: keys allowed in a security group rule: protocol, port, from_port, to_port, cidr_blocks, ipv6_cidr_blocks, security_groups, self, description"));
 }
 
 #[test]
@@ -412,4 +412,51 @@ fn an_empty_file_is_invalid() {
         stderr.starts_with("empty.yaml:1:1: error: the topology file is empty\n"),
         "{stderr}"
     );
+}
+
+/// `tests/fixtures/aws_inputs.yaml` writes every input of issue 11 item 8
+/// the way AWS and Terraform accept it (IPv6 rule peers and `source_ip`,
+/// task sizes as unit strings, task/execution roles, Redis `6.x` with a
+/// description, RDS port 5433, ElastiCache port 6380): all accepted.
+#[test]
+fn aws_and_terraform_inputs_are_accepted() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let (code, stdout, stderr) = validate(&dir, "aws_inputs.yaml");
+    assert_eq!(code, 0, "stderr:\n{stderr}");
+    assert_eq!(
+        stdout,
+        "ok: topology `aws-inputs` (us-east-1): VPC 10.228.0.0/16 with 4 subnets, 4 security groups, 1 secrets, 1 RDS instances, 1 ElastiCache clusters, 2 ECS services (2 tasks), 1 target groups, 1 load balancers (1 listeners)\n"
+    );
+    // The same file with the inputs emul refused before: each one alone is
+    // reported (so the acceptance above is not vacuous).
+    let src = std::fs::read_to_string(dir.join("aws_inputs.yaml")).unwrap();
+    for (from, to, want) in [
+        (
+            "cpu: \"0.25 vCPU\"",
+            "cpu: \"0.25 GB\"",
+            "invalid task cpu `0.25 GB`",
+        ),
+        (
+            "version: \"6.x\"",
+            "version: \"5.x\"",
+            "invalid engine version `5.x`",
+        ),
+        (
+            "[\"2001:db8::/32\"]",
+            "[\"2001:db8::1/32\"]",
+            "IPv6 CIDR block 2001:db8::1/32 has host bits set",
+        ),
+        (
+            "role/inputs-web-task",
+            "user/inputs-web-task",
+            "invalid task_role_arn",
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(src.contains(from), "{from}");
+        std::fs::write(tmp.path().join("t.yaml"), src.replacen(from, to, 1)).unwrap();
+        let (code, _, stderr) = validate(tmp.path(), "t.yaml");
+        assert_eq!(code, 2, "{to}: {stderr}");
+        assert!(stderr.contains(want), "{to}: {stderr}");
+    }
 }

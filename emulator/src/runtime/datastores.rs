@@ -711,10 +711,12 @@ mod tests {
             "10.0.11.0/24".parse().unwrap(),
             "nodes spread over subnets"
         );
+        // The asked major first; Redis 6 only as a substitute.
         assert_eq!(
             refs(&primary.image.clone()),
-            vec!["redis:7", "emul/redis:7"]
+            vec!["redis:7", "emul/redis:7", "redis:6", "emul/redis:6"]
         );
+        assert!(primary.image.candidates[1].substitute_warning.is_none());
     }
 
     #[test]
