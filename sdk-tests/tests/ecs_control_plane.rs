@@ -558,3 +558,67 @@ async fn raw_wire_errors_use_lowercase_message_and_the_type_header() {
     let r = emul.raw().ecs("NoSuchOp", &serde_json::json!({})).await;
     assert_eq!(r.json()["__type"], "UnknownOperationException");
 }
+
+/// Task-level cpu/memory in AWS's unit forms are stored and returned as
+/// units (`"1 vCPU"` → `"1024"`, `"2 GB"` → `"2048"`); the task and
+/// execution roles are echoed; a unit on the wrong member is refused.
+#[tokio::test]
+async fn task_definition_sizes_in_unit_forms_and_roles() {
+    let (_emul, ecs) = setup().await;
+    for (cpu, memory, want) in [
+        ("1 vCPU", "2 GB", ("1024", "2048")),
+        ("0.25 vCPU", "0.5GB", ("256", "512")),
+        ("512", "1024", ("512", "1024")),
+    ] {
+        let out = ecs
+            .register_task_definition()
+            .family("sized")
+            .network_mode(NetworkMode::Awsvpc)
+            .cpu(cpu)
+            .memory(memory)
+            .task_role_arn("arn:aws:iam::000000000000:role/app-task")
+            .execution_role_arn("arn:aws:iam::000000000000:role/ecsTaskExecutionRole")
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("app")
+                    .image("emul/testapp:latest")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("register");
+        let td = out.task_definition().unwrap();
+        assert_eq!(
+            (td.cpu(), td.memory()),
+            (Some(want.0), Some(want.1)),
+            "{cpu} {memory}"
+        );
+        let described = ecs
+            .describe_task_definition()
+            .task_definition(td.task_definition_arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let td = described.task_definition().unwrap();
+        assert_eq!((td.cpu(), td.memory()), (Some(want.0), Some(want.1)));
+        assert_eq!(
+            td.task_role_arn(),
+            Some("arn:aws:iam::000000000000:role/app-task")
+        );
+        assert_eq!(
+            td.execution_role_arn(),
+            Some("arn:aws:iam::000000000000:role/ecsTaskExecutionRole")
+        );
+    }
+    assert_aws_error(
+        ecs.register_task_definition()
+            .family("sized")
+            .cpu("1 GB")
+            .memory("512")
+            .container_definitions(ContainerDefinition::builder().name("a").image("i").build())
+            .send()
+            .await,
+        "InvalidParameterException",
+        "Invalid 'cpu' setting for task: 1 GB",
+    );
+}

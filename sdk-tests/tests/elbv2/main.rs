@@ -746,3 +746,61 @@ async fn listeners_modify_and_delete_with_aws_codes() {
         .unwrap();
     assert_eq!(left.listeners().len(), 1);
 }
+
+/// A `source-ip` condition takes IPv6 CIDRs as AWS's does (CreateRule and
+/// ModifyRule); a value that is not a CIDR is refused.
+#[tokio::test]
+async fn rules_take_ipv6_source_ip_values() {
+    use aws_sdk_elasticloadbalancingv2::types::SourceIpConditionConfig;
+    let source = |values: &[&str]| {
+        RuleCondition::builder()
+            .field("source-ip")
+            .source_ip_config(
+                SourceIpConditionConfig::builder()
+                    .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+                    .build(),
+            )
+            .build()
+    };
+    let emul = Emul::start();
+    let c = emul.elbv2_client("us-east-1").await;
+    let (_, l, tg) = setup(&c, "v6rules").await;
+    let created = c
+        .create_rule()
+        .listener_arn(&l)
+        .priority(5)
+        .conditions(source(&["2001:db8::/32", "203.0.113.0/24"]))
+        .actions(forward(&tg))
+        .send()
+        .await
+        .unwrap();
+    let rule = &created.rules()[0];
+    assert_eq!(
+        rule.conditions()[0].source_ip_config().unwrap().values(),
+        ["2001:db8::/32", "203.0.113.0/24"]
+    );
+    let arn = rule.rule_arn().unwrap().to_string();
+    c.modify_rule()
+        .rule_arn(&arn)
+        .conditions(source(&["::1/128"]))
+        .send()
+        .await
+        .unwrap();
+    let described = c.describe_rules().rule_arns(&arn).send().await.unwrap();
+    assert_eq!(
+        described.rules()[0].conditions()[0]
+            .source_ip_config()
+            .unwrap()
+            .values(),
+        ["::1/128"]
+    );
+    let (code, message) = code_of(
+        c.modify_rule()
+            .rule_arn(&arn)
+            .conditions(source(&["2001:db8::zz/32"]))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert_eq!(message, "'2001:db8::zz/32' is not a valid CIDR block");
+}
