@@ -10,12 +10,13 @@
 //! - the bare names resolve alike for both kinds: the replication group's id
 //!   reaches its primary, as the RDS identifier reaches the instance.
 //!
-//! wechat (Redis without AUTH) and social-flow (Redis AUTH from a secret,
-//! three services sharing one environment through YAML aliases) run as the
-//! seeds have them, but for the project name, the VPC range (10.227.0.0/16
-//! and 10.226.0.0/16), the listeners' host ports, Single-AZ RDS (the names
-//! are the same; only the standby is left out to save time) and the AWS
-//! endpoint's port (23290, 23295).
+//! wechat (Redis without AUTH), rayman (a primary and two replicas) and
+//! social-flow (Redis AUTH from a secret, three services sharing one
+//! environment through YAML aliases) run as the seeds have them, but for the
+//! project name, the VPC range (10.227.0.0/16 or 10.226.0.0/16), the
+//! listeners' host ports, Single-AZ RDS (the names are the same; only the
+//! standby is left out to save time) and the AWS endpoint's port (23290,
+//! 23285, 23295).
 
 #[path = "support/project.rs"]
 mod sp;
@@ -58,7 +59,9 @@ struct Case {
 fn topology(c: &Case) -> (tempfile::TempDir, PathBuf) {
     let (http, https) = (c.ports.http, c.ports.https);
     sp::fixture_topology(c.fixture, c.project, c.octet, |s| {
+        // rayman's VPC is 10.2.0.0/16 (the helper moves only `10.0.`).
         let s = s
+            .replace("10.2.", &format!("10.{}.", c.octet))
             .replace("    multi_az: true\n", "    multi_az: false\n")
             .replace(
                 "      - port: 80\n        protocol: HTTP\n",
@@ -238,6 +241,26 @@ fn docker_fixture_tasks_reach_their_stores_wechat() {
         app_port: 8080,
         db: ("wechat-db", "wechat"),
         cache: "wechat-redis",
+        auth: false,
+    });
+}
+
+#[test]
+fn docker_fixture_tasks_reach_their_stores_rayman() {
+    run(&Case {
+        fixture: "rayman",
+        project: "emt-dsn-rayman",
+        octet: 227,
+        ports: e2e::Ports {
+            api: 23285,
+            http: 23286,
+            https: 23287,
+        },
+        cluster: "prod-rayman-cluster",
+        services: &[("web", 2)],
+        app_port: 8080,
+        db: ("rayman-db", "rayman"),
+        cache: "rayman-redis",
         auth: false,
     });
 }
