@@ -612,9 +612,8 @@ async fn start_components(
         ))
     };
     let target_group_arn = |name: &str| tg_arns.get(name).cloned();
-    let reference = |r: &crate::topology::model::references::Reference| {
-        super::references::resolve(project, r)
-    };
+    let reference =
+        |r: &crate::topology::model::references::Reference| super::references::resolve(project, r);
     let seeded = ecs_topology::seed(
         &ecs,
         &scope,
