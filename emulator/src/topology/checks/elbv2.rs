@@ -797,6 +797,18 @@ mod tests {
                 rule("1", "{ source_ip: [10.0.0.0/33] }"),
                 "invalid CIDR block",
             ),
+            // AWS's SourceIpConfig takes IPv6 CIDRs too.
+            (
+                rule(
+                    "1",
+                    "{ source_ip: ['2001:db8::/32', '::1/128', 10.0.0.0/8] }",
+                ),
+                "",
+            ),
+            (
+                rule("1", "{ source_ip: ['2001:db8::zz/32'] }"),
+                "invalid CIDR block `2001:db8::zz/32`",
+            ),
             (rule("1", "{ path: [/a] }"), "did you mean `path_pattern`"),
             (rule("1", "{ path_pattern: [''] }"), "1 to 128 characters"),
         ];

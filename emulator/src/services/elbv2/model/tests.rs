@@ -114,6 +114,23 @@ fn query_string_pairs_are_ored_and_keys_optional() {
 }
 
 #[test]
+fn source_ip_matches_ipv6_clients_against_ipv6_cidrs() {
+    let c = Condition::SourceIp(vec![
+        "2001:db8::/32".parse().unwrap(),
+        "203.0.113.0/24".parse().unwrap(),
+    ]);
+    let mut r = req("GET", "a", "/", None, &[]);
+    assert!(c.matches(&r), "the IPv4 client matches its IPv4 CIDR");
+    r.source_ip = "2001:db8::5".parse().unwrap();
+    assert!(c.matches(&r));
+    r.source_ip = "2001:db9::5".parse().unwrap();
+    assert!(!c.matches(&r));
+    r.source_ip = "::1".parse().unwrap();
+    assert!(!c.matches(&r));
+    assert!(Condition::SourceIp(vec!["::1/128".parse().unwrap()]).matches(&r));
+}
+
+#[test]
 fn source_ip_uses_the_peer() {
     let c = Condition::SourceIp(vec!["203.0.113.0/24".parse().unwrap()]);
     assert!(c.matches(&req("GET", "a", "/", None, &[])));
