@@ -8,7 +8,8 @@
 //!   task runs, and the credentials endpoint inside it names the task role;
 //! - the task ENI's ruleset holds the `ipv6_cidr_blocks` rules (`ip6 saddr`);
 //! - the ALB rule with IPv6 `source_ip` values answers a client on `[::1]`,
-//!   while an IPv4 client is forwarded to the task.
+//!   while an IPv4 client is forwarded to the task, which reaches Postgres
+//!   and Redis on their custom ports.
 //!
 //! Network 10.228.0.0/16, AWS endpoint on port 23300, ALB on 23301.
 
@@ -247,6 +248,27 @@ async fn docker_up_runs_the_inputs_aws_and_terraform_accept() {
         assert!(Instant::now() < deadline, "{status} {body}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+
+    // Through the ALB, the task reaches Postgres on 5433 and Redis on 6380
+    // (the addresses and ports its environment references resolved to).
+    let (status, body) = http("127.0.0.1:23301", "inputs.test", "/db", "", "");
+    assert_eq!(status, 200, "{body}");
+    let db: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (&db["ok"], &db["port"]),
+        (&json!(true), &json!(5433)),
+        "{body}"
+    );
+    assert_eq!(db["current_user"], "app_admin", "{body}");
+    let (status, body) = http("127.0.0.1:23301", "inputs.test", "/cache", "", "");
+    assert_eq!(status, 200, "{body}");
+    let cache: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (&cache["ok"], &cache["ping"]),
+        (&json!(true), &json!("PONG")),
+        "{body}"
+    );
+    assert_eq!(cache["role"], "master", "{body}");
 
     let out = sp::run(&["down", "--volumes", "--topology", f]);
     assert_eq!(out.status.code(), Some(0));
