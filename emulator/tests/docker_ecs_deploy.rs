@@ -2,7 +2,9 @@
 //! every task is replaced, the count of RUNNING tasks never drops below the
 //! minimum healthy count (sampled), targets are registered and drained with
 //! ECS's events, the old deployment disappears; and another task resolves
-//! the service's discovery name (the VPC resolver) to a new task.
+//! the service's discovery name (the VPC resolver) to a new task. A task
+//! stopped with StopTask leaves RUNNING at once and is replaced while its
+//! target still drains.
 
 mod support;
 
@@ -39,10 +41,24 @@ fn web_tasks(w: &EcsWorld) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// `GET path` on a task's port 8080. RUNNING means the task's processes
+/// started (on AWS too: without a health check nothing says more), not that
+/// the app already listens: the connection is retried while it is refused,
+/// for at most 30 s, so the request goes out once the app accepts.
 async fn http_get(ip: &str, path: &str) -> String {
-    let mut s = tokio::net::TcpStream::connect((ip, 8080))
-        .await
-        .expect("connect to the task");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut s = loop {
+        match tokio::net::TcpStream::connect((ip, 8080)).await {
+            Ok(s) => break s,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::ConnectionRefused
+                    && Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("connect to the task {ip}:8080: {e}"),
+        }
+    };
     s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
         .await
         .unwrap();
@@ -254,5 +270,110 @@ async fn docker_ecs_elb_unhealthy_task_is_replaced_after_the_grace_period() {
         w.service("web")["runningCount"] == 1 && arns.len() == 1 && arns[0] != first
     })
     .await;
+    w.shutdown().await;
+}
+
+/// Tasks of service `web` whose lastStatus is `status`, by ARN.
+fn web_tasks_in(w: &EcsWorld, status: &str) -> Vec<String> {
+    let mut arns = w.task_arns("RUNNING");
+    arns.extend(w.task_arns("STOPPED"));
+    arns.into_iter()
+        .filter(|a| {
+            let t = w.task(a);
+            t["group"] == "service:web" && t["lastStatus"] == status
+        })
+        .collect()
+}
+
+/// StopTask on a service task behind a target group (aws-reference.md §2.6,
+/// §2.7) of a service with maximumPercent 100, which caps RUNNING + PENDING
+/// tasks only: desiredStatus STOPPED and lastStatus DEACTIVATING at once,
+/// runningCount drops at once, and the scheduler starts the replacement
+/// right away. With a long deregistration delay the replacement is RUNNING
+/// (and the service back at 2 of 2) while the stopped task still drains;
+/// with a short one the stopped task reaches STOPPED within seconds.
+#[tokio::test]
+async fn docker_ecs_stopped_task_is_replaced_while_its_target_drains() {
+    let w = EcsWorld::start("ecs-drain", 224).await;
+    // maximumPercent 100: a draining task must not count against it.
+    w.web_service(
+        2,
+        json!({"loadBalancers": [{"targetGroupArn": TG, "containerName": "app", "containerPort": 8080}],
+               "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 100}}),
+    );
+    w.wait_for("steady", Duration::from_secs(60), |w| {
+        let s = w.service("web");
+        s["runningCount"] == 2 && s["deployments"][0]["rolloutState"] == "COMPLETED"
+    })
+    .await;
+
+    // A long delay: the stopped task drains for 120 s.
+    *w.targets.delay.lock().unwrap() = Duration::from_secs(120);
+    let victim = web_tasks_in(&w, "RUNNING")[0].clone();
+    let stopped = w.call("StopTask", json!({"cluster": "prod", "task": victim}));
+    assert_eq!(stopped["task"]["desiredStatus"], "STOPPED");
+    let asked = Instant::now();
+    w.wait_for("DEACTIVATING", Duration::from_secs(5), |w| {
+        w.task(&victim)["lastStatus"] == "DEACTIVATING"
+    })
+    .await;
+    // The replacement needs seconds (ENI, containers): right now only the
+    // other task counts as running.
+    let s = w.service("web");
+    assert_eq!(
+        s["runningCount"], 1,
+        "a DEACTIVATING task is not running: {s}"
+    );
+    w.wait_for(
+        "the replacement RUNNING while the old task drains",
+        Duration::from_secs(60),
+        |w| {
+            let running = web_tasks_in(w, "RUNNING");
+            w.service("web")["runningCount"] == 2
+                && running.len() == 2
+                && !running.contains(&victim)
+        },
+    )
+    .await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(100),
+        "replaced within a task start, not after the drain"
+    );
+    let old = w.task(&victim);
+    assert_eq!(
+        old["lastStatus"], "DEACTIVATING",
+        "the old task still drains: {old}"
+    );
+    assert_eq!(old["stopCode"], "UserInitiated");
+    let events: Vec<String> = w.service("web")["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("(service web) has started 1 tasks: ")),
+        "{events:?}"
+    );
+
+    // A short delay: the next stopped task is STOPPED within seconds and
+    // replaced as well.
+    *w.targets.delay.lock().unwrap() = Duration::from_secs(1);
+    let second = web_tasks_in(&w, "RUNNING")[0].clone();
+    w.call("StopTask", json!({"cluster": "prod", "task": second}));
+    w.wait_for(
+        "STOPPED after a short drain",
+        Duration::from_secs(30),
+        |w| w.task(&second)["lastStatus"] == "STOPPED",
+    )
+    .await;
+    w.wait_for("back at 2 of 2", Duration::from_secs(60), |w| {
+        let running = web_tasks_in(w, "RUNNING");
+        w.service("web")["runningCount"] == 2 && running.len() == 2 && !running.contains(&second)
+    })
+    .await;
+    assert_eq!(w.task(&victim)["lastStatus"], "DEACTIVATING");
     w.shutdown().await;
 }

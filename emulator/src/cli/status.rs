@@ -5,9 +5,13 @@
 //! whether their port accepts a connection on the ENI's address, checked
 //! now from inside the store's own namespace), its address and its endpoint names; plus the daemon (pid, AWS
 //! endpoint, listener URLs) when one runs. Objects with the project label
-//! that the plan does not know (orphans) are listed too. `--json` prints one
-//! JSON document with the same facts. Exit 0 whether or not the project is
-//! up; 3 when Docker is unreachable.
+//! that the plan does not know are listed too: ECS task containers (with the
+//! task's private IP and its health — container health checks and the state
+//! of its target in each target group — from the daemon's record,
+//! [`crate::project::workloads`]) and orphans. `--json` prints one JSON
+//! document with the same facts. The table's columns are as wide as their
+//! longest value, and it ends with a newline. Exit 0 whether or not the
+//! project is up; 3 when Docker is unreachable.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -18,6 +22,10 @@ use super::exit;
 use crate::project::{Project, plan, record};
 use crate::runtime::Readiness;
 use crate::runtime::naming::LABEL_RESOURCE;
+
+/// The label ECS puts on every task container (and emul on the task's
+/// pause container): which task it belongs to.
+const TASK_ARN_LABEL: &str = "com.amazonaws.ecs.task-arn";
 
 /// Arguments of `emul status`.
 #[derive(Debug, clap::Args)]
@@ -39,9 +47,12 @@ struct Row {
     kind: String,
     /// Docker state (`running`, `exited`, `created`) or `missing`.
     state: String,
-    /// `healthy` / `unreachable` for data stores, `-` otherwise.
+    /// `accepting` / `not accepting` for data stores; for ECS task
+    /// containers the task's health (`HEALTHY, tg web healthy`); `-`
+    /// otherwise.
     health: String,
-    /// The ENI address (or the VPC CIDR for a network).
+    /// The ENI address (or the VPC CIDR for a network; an ECS task's
+    /// private IP).
     address: String,
     /// DNS names that resolve to it inside the VPC.
     endpoints: Vec<String>,
@@ -73,9 +84,9 @@ pub fn run(args: Args) -> u8 {
     match rt.block_on(collect(&project)) {
         Ok(s) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+                crate::outln!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
             } else {
-                print_table(&s);
+                crate::out!("{}", render_table(&s));
             }
             exit::SUCCESS
         }
@@ -180,10 +191,22 @@ async fn collect(project: &Project) -> Result<Status, u8> {
     }
     let known: std::collections::BTreeSet<&str> =
         rows.iter().map(|r| r.resource.as_str()).collect();
+    let daemon = record::read_live(&project.daemon_file());
+    // ECS task containers carry their task's ARN; the daemon's record has
+    // the task's address and health.
+    let tasks: BTreeMap<&str, &crate::project::workloads::TaskRecord> = daemon
+        .iter()
+        .flat_map(|d| d.tasks.iter())
+        .map(|t| (t.task_arn.as_str(), t))
+        .collect();
     let orphans: Vec<Row> = containers
         .iter()
         .filter_map(|o| {
             let id = o.labels.get(LABEL_RESOURCE)?;
+            let task = o
+                .labels
+                .get(TASK_ARN_LABEL)
+                .and_then(|arn| tasks.get(arn.as_str()));
             (!known.contains(id.as_str())).then(|| Row {
                 resource: id.clone(),
                 kind: o
@@ -192,8 +215,8 @@ async fn collect(project: &Project) -> Result<Status, u8> {
                     .cloned()
                     .unwrap_or_default(),
                 state: o.state.clone(),
-                health: "-".into(),
-                address: String::new(),
+                health: task.map_or_else(|| "-".into(), |t| t.health_text()),
+                address: task.and_then(|t| t.ip.clone()).unwrap_or_default(),
                 endpoints: vec![],
             })
         })
@@ -201,16 +224,23 @@ async fn collect(project: &Project) -> Result<Status, u8> {
     rows.extend(orphans);
     Ok(Status {
         project: project.name.clone(),
-        daemon: record::read_live(&project.daemon_file()),
+        daemon,
         resources: rows,
         volumes: volumes.into_iter().map(|v| v.name).collect(),
     })
 }
 
-fn print_table(s: &Status) {
+/// The status as a table: the daemon line and its listeners, then one row
+/// per resource with every column as wide as its longest value (long task
+/// names never push a column out of line), no trailing blanks, and a final
+/// newline.
+fn render_table(s: &Status) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     match &s.daemon {
         Some(d) => {
-            println!(
+            let _ = writeln!(
+                out,
                 "project {}: emul running (pid {}, since {}, {}), AWS endpoint {}",
                 s.project,
                 d.pid,
@@ -219,27 +249,119 @@ fn print_table(s: &Status) {
                 d.endpoint
             );
             for l in &d.listeners {
-                println!("  ALB {} :{} -> {}", l.alb, l.port, l.url);
+                let _ = writeln!(out, "  ALB {} :{} -> {}", l.alb, l.port, l.url);
             }
         }
-        None => println!("project {}: no emul daemon running", s.project),
+        None => {
+            let _ = writeln!(out, "project {}: no emul daemon running", s.project);
+        }
     }
-    println!(
-        "{:<36} {:<12} {:<9} {:<14} {:<20} ENDPOINTS",
-        "RESOURCE", "KIND", "STATE", "HEALTH", "ADDRESS"
-    );
-    for r in &s.resources {
-        println!(
-            "{:<36} {:<12} {:<9} {:<14} {:<20} {}",
-            r.resource,
-            r.kind,
-            r.state,
-            r.health,
-            r.address,
-            r.endpoints.join(", ")
-        );
+    let header = [
+        "RESOURCE",
+        "KIND",
+        "STATE",
+        "HEALTH",
+        "ADDRESS",
+        "ENDPOINTS",
+    ];
+    let cells: Vec<[String; 6]> = s
+        .resources
+        .iter()
+        .map(|r| {
+            [
+                r.resource.clone(),
+                r.kind.clone(),
+                r.state.clone(),
+                r.health.clone(),
+                r.address.clone(),
+                r.endpoints.join(", "),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut line = |row: &[String]| {
+        let mut text = String::new();
+        for (i, c) in row.iter().enumerate() {
+            if i + 1 < row.len() {
+                let _ = write!(text, "{c:<w$}  ", w = widths[i]);
+            } else {
+                text.push_str(c);
+            }
+        }
+        let _ = writeln!(out, "{}", text.trim_end());
+    };
+    line(&header.map(String::from));
+    for row in &cells {
+        line(row);
     }
     if !s.volumes.is_empty() {
-        println!("volumes: {}", s.volumes.join(", "));
+        let _ = writeln!(out, "volumes: {}", s.volumes.join(", "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(resource: &str, kind: &str, health: &str, address: &str) -> Row {
+        Row {
+            resource: resource.into(),
+            kind: kind.into(),
+            state: "running".into(),
+            health: health.into(),
+            address: address.into(),
+            endpoints: vec![],
+        }
+    }
+
+    #[test]
+    fn the_table_stays_aligned_with_long_names_and_ends_with_a_newline() {
+        let long = "ecs/wechat-cluster/wechat-backend-service/0123456789ab/app";
+        let s = Status {
+            project: "wechat".into(),
+            daemon: None,
+            resources: vec![
+                Row {
+                    endpoints: vec!["wechat-db".into()],
+                    ..row("rds/wechat-db", "rds", "accepting", "10.0.10.5:5432")
+                },
+                row(
+                    long,
+                    "task",
+                    "HEALTHY, tg wechat-backend healthy",
+                    "10.0.10.17",
+                ),
+            ],
+            volumes: vec!["emul-wechat-rds".into()],
+        };
+        let text = render_table(&s);
+        assert!(text.ends_with('\n'), "{text:?}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "project wechat: no emul daemon running");
+        let (header, db, task) = (lines[1], lines[2], lines[3]);
+        // Every column starts at the same offset on every line.
+        for (word, value_db, value_task) in [
+            ("KIND", "rds", "task"),
+            ("STATE", "running", "running"),
+            ("HEALTH", "accepting", "HEALTHY, tg wechat-backend healthy"),
+            ("ADDRESS", "10.0.10.5:5432", "10.0.10.17"),
+        ] {
+            let at = header.find(word).unwrap();
+            assert_eq!(db[at..].split("  ").next().unwrap(), value_db, "{text}");
+            assert_eq!(task[at..].split("  ").next().unwrap(), value_task, "{text}");
+        }
+        assert!(task.starts_with(&format!("{long}  ")), "{task}");
+        assert!(db.ends_with("wechat-db"), "{db}");
+        assert!(
+            text.lines().all(|l| l == l.trim_end()),
+            "no trailing blanks: {text:?}"
+        );
+        assert_eq!(lines[4], "volumes: emul-wechat-rds");
     }
 }

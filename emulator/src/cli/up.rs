@@ -9,13 +9,24 @@
 //! session, none of the caller's descriptors beyond 0-2 kept:
 //! [`crate::project::detached`]; output appended to `<state-dir>/emul.log`), waits until it
 //! reports ready in `daemon.json` — with `--wait` that includes every data
-//! store answering an authenticated query — and exits 0. If the daemon fails
+//! store answering an authenticated query, every ECS service at steady state
+//! and every registered target healthy (see below) — and exits 0. While it
+//! waits it prints what the daemon still awaits (`daemon.json`'s
+//! `awaiting`) each time that changes. If the daemon fails
 //! or `--timeout` passes, it exits non-zero with the daemon's last log lines,
 //! after making sure the daemon is gone and the project's containers removed.
 //!
 //! Readiness: containers created by this run are always probed (a store
 //! that never answers fails the run, named, after `--timeout`); `--wait`
-//! also probes the ones that were already running.
+//! also probes the ones that were already running, and then waits until
+//! every ECS service has runningCount = desiredCount, one deployment and
+//! rolloutState COMPLETED, and every target group with registered targets
+//! has them all `healthy` ([`crate::project::workloads`]). Progress lines
+//! (`waiting …`) say what is still awaited as it changes; when `--timeout`
+//! (counted from the start) passes first, `up` exits 1 naming what was not
+//! ready (`service web: 1 of 2 running; target group web: 0 of 2 healthy`)
+//! and the project's containers are removed. `emul up -d --wait &&
+//! run-tests` therefore starts the tests against a project that answers.
 //!
 //! A project whose daemon already runs the same topology file: `up` lists
 //! the project's Docker objects and, when everything planned runs, is a
@@ -44,12 +55,14 @@ pub struct Args {
     /// Run in the background; return once the project is up.
     #[arg(long, short = 'd')]
     pub detach: bool,
-    /// Return only when every data store accepts an authenticated query
-    /// (also probes data stores that were already running).
+    /// Return only when the project is ready: every data store accepts an
+    /// authenticated query (also those already running), every ECS service
+    /// is at steady state and every registered target is healthy.
     #[arg(long)]
     pub wait: bool,
     /// Seconds to wait for readiness (per data store in the foreground; for
-    /// the whole start with --detach).
+    /// the whole start with --detach; with --wait, the ECS services and
+    /// target groups must be ready this long after the start).
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
     /// Port of the AWS endpoint on 127.0.0.1.
@@ -331,6 +344,8 @@ fn detach(project: &Project, args: &Args) -> u8 {
     );
     let deadline =
         Instant::now() + Duration::from_secs(args.timeout.max(1)) + Duration::from_secs(15);
+    // What the daemon still awaits (`--wait`), printed as it changes.
+    let mut awaiting: Vec<String> = Vec::new();
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             eprintln!(
@@ -340,11 +355,19 @@ fn detach(project: &Project, args: &Args) -> u8 {
             let code = status.code().and_then(|c| u8::try_from(c).ok());
             return code.filter(|c| *c != 0).unwrap_or(exit::FAILURE);
         }
+        if let Some(r) = record::read(&project.daemon_file()).filter(|r| r.pid == pid && !r.ready)
+            && r.awaiting != awaiting
+        {
+            if !r.awaiting.is_empty() {
+                eprintln!("  waiting   {}", r.awaiting.join("; "));
+            }
+            awaiting = r.awaiting;
+        }
         if let Some(r) = record::read(&project.daemon_file()).filter(|r| r.pid == pid && r.ready) {
             let tail = log_tail(&log_path, log_start, usize::MAX);
             // The daemon's summary (stdout) is in the log: show it.
             let mut out = std::io::stdout().lock();
-            let progress = ["  starting", "  ready", "  unchanged"];
+            let progress = ["  starting", "  ready", "  unchanged", "  waiting"];
             for line in tail
                 .lines()
                 .filter(|l| !progress.iter().any(|p| l.starts_with(p)))

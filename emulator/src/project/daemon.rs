@@ -9,8 +9,12 @@
 //!    from then on (account and region from the topology);
 //! 3. translate the topology ([`super::plan::build`]) and reconcile it with
 //!    progress lines; on failure the runtime removes what this run created;
-//! 4. start the [`Components`] (see there), print where everything is,
-//!    rewrite `daemon.json` with `ready: true`;
+//! 4. start the [`Components`] (see there); with `--wait`, wait until every
+//!    ECS service is at steady state and every registered target is healthy
+//!    ([`super::workloads`]; progress lines and `daemon.json`'s `awaiting`
+//!    say what is still awaited; past `--timeout` from the start the daemon
+//!    names what was not ready, removes the project's containers and exits
+//!    1); print where everything is, rewrite `daemon.json` with `ready: true`;
 //! 5. run until SIGTERM / Ctrl-C / SIGHUP (SIGUSR1 reconciles again), then
 //!    stop the components, remove the project's containers and networks
 //!    (volumes are kept) and exit 0.
@@ -27,6 +31,7 @@ use super::Project;
 use super::plan::{self, ProjectPlan};
 use super::record::{self, DaemonRecord, ListenerRecord};
 use super::secrets::{self, SecretNames};
+use super::workloads;
 use crate::cli::exit;
 use crate::dataplane::dns::{BoundResolver, VpcResolver, Zone, host_upstreams};
 use crate::gateway::{self, Gateway, GatewayConfig, Registry};
@@ -40,7 +45,7 @@ use crate::runtime::reconcile::EnisReady;
 use crate::runtime::{self, DownOptions, Engine, UpOptions, reconcile};
 use crate::services::ecs::model::Scope as EcsScope;
 use crate::services::ecs::topology::{self as ecs_topology, SeedNames};
-use crate::services::ecs::{EcsDeps, EcsHandle, EcsRuntime};
+use crate::services::ecs::{Ecs, EcsDeps, EcsHandle, EcsRuntime};
 use crate::services::secretsmanager::SecretsManager;
 use crate::wiring::EniInfo;
 
@@ -49,9 +54,11 @@ use crate::wiring::EniInfo;
 pub struct DaemonOptions {
     /// Where the AWS endpoint listens.
     pub listen: SocketAddr,
-    /// `--wait`: also probe data stores that were already running.
+    /// `--wait`: also probe data stores that were already running, and wait
+    /// for the ECS services and target groups ([`super::workloads`]).
     pub wait: bool,
-    /// How long one data store may take to become ready.
+    /// How long one data store may take to become ready; with `--wait`,
+    /// also how long after the start the workloads may take.
     pub ready_timeout: Duration,
     /// Whether official images may be pulled.
     pub pull: PullPolicy,
@@ -87,6 +94,9 @@ pub struct Components {
     resolver: Option<VpcResolver>,
     /// The ECS scheduler; stopped first so tasks drain before the rest goes.
     ecs: EcsHandle,
+    /// The ECS API and model the scheduler works on: `--wait` and the
+    /// record's task rows read services and tasks from it.
+    ecs_model: Arc<Ecs>,
 }
 
 impl Components {
@@ -161,6 +171,8 @@ pub async fn run(project: Project, opts: DaemonOptions) -> u8 {
         topology_hash: project.file_hash(),
         listeners: vec![],
         endpoints: vec![],
+        awaiting: vec![],
+        tasks: vec![],
     };
     if let Err(e) = record::write(&daemon_file, &rec) {
         eprintln!("emul up: cannot write {}: {e}", daemon_file.display());
@@ -230,7 +242,7 @@ async fn run_after_bind(
                     _ = shutdown_signal() => break,
                     _ = listeners_tick.tick() => {
                         if let Some(c) = &components {
-                            refresh_listeners(project, rec, c);
+                            refresh_record(project, rec, c);
                         }
                     }
                     _ = reconcile_asked => {
@@ -384,7 +396,8 @@ async fn bring_up(
     }
 
     // 4. Once: the ALB, ECS and the AWS endpoint (see [`Components`]).
-    if components.is_none() {
+    let first_start = components.is_none();
+    if first_start {
         let Some(loopback) = listener.take() else {
             unreachable!("the endpoint listener is only taken once");
         };
@@ -407,9 +420,23 @@ async fn bring_up(
             }
         }
     }
+    // `--wait` on the start that launched the workloads (a SIGUSR1
+    // reconcile later only restores Docker objects).
+    if opts.wait && first_start {
+        let c = components.as_ref().expect("started above");
+        if let Err(code) = wait_for_workloads(project, c, rec, started, opts.ready_timeout).await {
+            if let Some(c) = components.take() {
+                c.stop().await;
+            }
+            take_down(project).await;
+            return Err(code);
+        }
+    }
     let c = components.as_ref().expect("started above");
 
     rec.ready = true;
+    rec.awaiting.clear();
+    rec.tasks = task_records(c);
     rec.generation += 1;
     rec.endpoints = endpoints;
     rec.listeners = listener_records(c);
@@ -477,14 +504,71 @@ fn listener_records(c: &Components) -> Vec<ListenerRecord> {
         .collect()
 }
 
-/// Rewrites the daemon record when the bound listeners changed (the ELBv2
-/// API re-binds them at any time).
-fn refresh_listeners(project: &Project, rec: &mut DaemonRecord, c: &Components) {
-    let now = listener_records(c);
-    if now != rec.listeners {
-        rec.listeners = now;
+/// Every ECS task with its address and health, as the record lists them.
+fn task_records(c: &Components) -> Vec<workloads::TaskRecord> {
+    workloads::tasks(&c.ecs_model, &c.alb.elbv2.snapshot())
+}
+
+/// Rewrites the daemon record when the bound listeners (the ELBv2 API
+/// re-binds them at any time) or the ECS tasks changed.
+fn refresh_record(project: &Project, rec: &mut DaemonRecord, c: &Components) {
+    let listeners = listener_records(c);
+    let tasks = task_records(c);
+    if listeners != rec.listeners || tasks != rec.tasks {
+        rec.listeners = listeners;
+        rec.tasks = tasks;
         if let Err(e) = record::write(&project.daemon_file(), rec) {
             eprintln!("emul: cannot update daemon.json: {e}");
+        }
+    }
+}
+
+/// `up --wait`: waits until [`workloads::awaited`] is empty, printing a
+/// progress line and publishing `awaiting` in the record whenever what is
+/// awaited changes. Past `timeout` from `started` it prints what was not
+/// ready and returns `Err(FAILURE)`; a stop signal returns `Err(INTERRUPTED)`.
+async fn wait_for_workloads(
+    project: &Project,
+    c: &Components,
+    rec: &mut DaemonRecord,
+    started: Instant,
+    timeout: Duration,
+) -> Result<(), u8> {
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        let awaited = workloads::awaited(&c.ecs_model, &c.alb.elbv2.snapshot());
+        if awaited.is_empty() {
+            return Ok(());
+        }
+        if awaited != rec.awaiting {
+            eprintln!(
+                "  {:<9} {} {:>6.1}s",
+                "waiting",
+                awaited.join("; "),
+                started.elapsed().as_secs_f64()
+            );
+            rec.awaiting = awaited.clone();
+            rec.tasks = task_records(c);
+            if let Err(e) = record::write(&project.daemon_file(), rec) {
+                eprintln!("emul: cannot update daemon.json: {e}");
+            }
+        }
+        if started.elapsed() >= timeout {
+            eprintln!(
+                "emul up: not ready within {}s (--timeout): {}",
+                timeout.as_secs(),
+                awaited.join("; ")
+            );
+            eprintln!("emul up: removing the project's containers");
+            return Err(exit::FAILURE);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            _ = &mut stop => {
+                eprintln!("emul up: interrupted; removing the project's containers");
+                return Err(exit::INTERRUPTED);
+            }
         }
     }
 }
@@ -585,6 +669,7 @@ async fn start_components(
     }
     .aws_timings();
     let (ecs, ecs_handle) = EcsRuntime::start(deps);
+    let ecs_model = ecs.clone();
     let namespaces = topology
         .service_discovery_namespace
         .iter()
@@ -656,6 +741,7 @@ async fn start_components(
         alb,
         resolver,
         ecs: ecs_handle,
+        ecs_model,
     })
 }
 

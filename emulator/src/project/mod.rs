@@ -12,6 +12,7 @@
 //! | [`detached`] | what a background daemon does first: its own session, no inherited descriptors |
 //! | [`record`] | `daemon.json`: how other verbs find (and stop) a running daemon |
 //! | [`progress`] | one line per resource with elapsed time while `up` works |
+//! | [`workloads`] | ECS services, tasks and target groups judged from the models: what `up --wait` awaits, task rows of `status` |
 //! | [`references`] | `${rds.db.address}` in task environments → the endpoint text (pure) |
 //!
 //! State directory: `.emul/<project>/` next to the topology file, unless
@@ -32,6 +33,7 @@ pub mod progress;
 pub mod record;
 pub mod references;
 pub mod secrets;
+pub mod workloads;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

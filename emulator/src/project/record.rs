@@ -6,12 +6,19 @@
 //! is still coming up; it rewrites it with `ready: true` and the listener
 //! URLs once the project runs, and removes it when it stops. A record whose
 //! pid is gone (a killed daemon) is stale and ignored.
+//!
+//! With `up --wait`, `ready` turns true only once the workloads are ready
+//! too ([`super::workloads`]); until then `awaiting` names what is not, and
+//! `up -d` prints it as it changes. Once running, the daemon refreshes
+//! `tasks` (each ECS task's address and health, for `emul status`) every
+//! second.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::plan::Endpoint;
+use super::workloads::TaskRecord;
 
 /// One ALB listener as the daemon publishes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +40,8 @@ pub struct DaemonRecord {
     pub endpoint: String,
     /// When the daemon started (RFC 3339, UTC).
     pub started_at: String,
-    /// Whether `up` finished (every data store ready).
+    /// Whether `up` finished (every data store ready; with `--wait`, every
+    /// ECS service steady and every registered target healthy too).
     pub ready: bool,
     /// How many reconciles the daemon has finished (SIGUSR1 asks for one
     /// more: a second `up` that finds containers missing or stopped).
@@ -45,6 +53,14 @@ pub struct DaemonRecord {
     pub listeners: Vec<ListenerRecord>,
     /// Data-store endpoints.
     pub endpoints: Vec<Endpoint>,
+    /// What `up --wait` still awaits (`service web: 1 of 2 running`, …)
+    /// while the daemon waits for its workloads: `up -d` learns it here.
+    #[serde(default)]
+    pub awaiting: Vec<String>,
+    /// Every ECS task not yet STOPPED, with its address and health:
+    /// `emul status` fills its task rows from it.
+    #[serde(default)]
+    pub tasks: Vec<TaskRecord>,
 }
 
 /// Reads `path`; `None` when absent or unreadable.
@@ -110,6 +126,8 @@ mod tests {
             topology_hash: "ab".into(),
             listeners: vec![],
             endpoints: vec![],
+            awaiting: vec!["service web: 1 of 2 running".into()],
+            tasks: vec![],
         };
         write(&path, &r).unwrap();
         assert_eq!(read_live(&path), Some(r.clone()));

@@ -87,8 +87,9 @@ pub struct DelayedHealthy {
     pub after: Duration,
     /// Registration times (removed on deregister).
     pub registered: Mutex<HashMap<(String, Target), Instant>>,
-    /// Deregistration delay reported.
-    pub delay: Duration,
+    /// Deregistration delay reported (a test may lengthen it to watch a
+    /// stopped task drain).
+    pub delay: Mutex<Duration>,
     /// Target addresses the test declared unhealthy.
     pub unhealthy: Mutex<BTreeSet<std::net::Ipv4Addr>>,
 }
@@ -124,7 +125,7 @@ impl TargetRegistry for DelayedHealthy {
         }
     }
     fn deregistration_delay(&self, _tg: &str) -> Duration {
-        self.delay
+        *self.delay.lock().unwrap()
     }
 }
 
@@ -179,7 +180,7 @@ impl EcsWorld {
         let targets = Arc::new(DelayedHealthy {
             after: Duration::from_secs(2),
             registered: Mutex::default(),
-            delay: Duration::from_secs(1),
+            delay: Mutex::new(Duration::from_secs(1)),
             unhealthy: Mutex::default(),
         });
         let deps = EcsDeps {

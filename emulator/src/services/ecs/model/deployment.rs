@@ -2,7 +2,10 @@
 //! (aws-reference.md §2.6), as pure functions the scheduler calls each tick.
 //!
 //! - min healthy = ceil(desired × minimumHealthyPercent / 100)
-//! - max tasks   = floor(desired × maximumPercent / 100)
+//! - max tasks   = floor(desired × maximumPercent / 100), counting RUNNING
+//!   and PENDING tasks only (the API's DeploymentConfiguration doc): a task
+//!   being stopped (DEACTIVATING while its target drains, STOPPING) never
+//!   holds back its replacement
 //! - circuit-breaker threshold = clamp(ceil(0.5 × desired), 3, 200)
 
 /// How many tasks must stay healthy during a deployment.
@@ -10,7 +13,7 @@ pub fn min_healthy(desired: u32, minimum_healthy_percent: u32) -> u32 {
     (u64::from(desired) * u64::from(minimum_healthy_percent)).div_ceil(100) as u32
 }
 
-/// How many tasks (RUNNING + PENDING + STOPPING) may exist at once.
+/// How many tasks (RUNNING + PENDING) may exist at once.
 pub fn max_tasks(desired: u32, maximum_percent: u32) -> u32 {
     (u64::from(desired) * u64::from(maximum_percent) / 100) as u32
 }
@@ -40,7 +43,9 @@ pub struct Counts {
     pub old_healthy: u32,
     /// Tasks of older deployments that are not healthy.
     pub old_other: u32,
-    /// Tasks already being stopped (they still count against max tasks).
+    /// Tasks already being stopped (draining or stopping): they count
+    /// neither as healthy nor against max tasks, and a deployment with some
+    /// is not stuck (it is waiting for them).
     pub stopping: u32,
 }
 
@@ -69,7 +74,8 @@ pub fn plan(c: Counts) -> Step {
     let max = max_tasks(c.desired, c.maximum_percent).max(c.desired);
     let primary = c.primary_healthy + c.primary_other;
     let old = c.old_healthy + c.old_other;
-    let existing = primary + old + c.stopping;
+    // RUNNING + PENDING: a task being stopped is leaving already.
+    let existing = primary + old;
 
     let mut step = Step::default();
     if primary > c.desired {
@@ -175,6 +181,25 @@ mod tests {
         let s = plan(c);
         assert_eq!(s.start, 2);
         assert_eq!(s.stop_old_healthy, 0);
+    }
+
+    #[test]
+    fn a_draining_task_does_not_hold_back_its_replacement() {
+        // StopTask on one of 2 tasks with max 100%: it drains (DEACTIVATING)
+        // and maximumPercent caps RUNNING + PENDING tasks only, so its
+        // replacement starts now, not after the deregistration delay.
+        let mut c = counts(2, 50, 100);
+        c.primary_healthy = 1;
+        c.stopping = 1;
+        let s = plan(c);
+        assert_eq!(s.start, 1);
+        assert!(!s.stuck);
+        // Min 50 / max 100 rolling update: while two old tasks drain, two
+        // new ones start.
+        let mut c = counts(4, 50, 100);
+        c.old_healthy = 2;
+        c.stopping = 2;
+        assert_eq!(plan(c).start, 2);
     }
 
     #[test]
