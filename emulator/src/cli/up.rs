@@ -114,7 +114,10 @@ pub fn run(args: Args) -> u8 {
     if let Some(r) = record::read_live(&project.daemon_file())
         && r.pid != std::process::id()
     {
-        return already_running(&project, &r, started);
+        let wait = args
+            .wait
+            .then(|| Duration::from_secs(args.timeout.max(1)));
+        return already_running(&project, &r, started, wait);
     }
     if args.detach {
         return detach(&project, &args);
@@ -136,7 +139,14 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
-fn already_running(project: &Project, r: &record::DaemonRecord, started: Instant) -> u8 {
+/// `wait`: `--wait`'s timeout; the running daemon's workloads must then be
+/// ready too (see [`wait_for_running`]).
+fn already_running(
+    project: &Project,
+    r: &record::DaemonRecord,
+    started: Instant,
+    wait: Option<Duration>,
+) -> u8 {
     if r.topology_hash != project.file_hash() {
         eprintln!(
             "emul up: emul already runs project {} (pid {}) with another version of {}; run `emul down --topology {}` first",
@@ -160,7 +170,7 @@ fn already_running(project: &Project, r: &record::DaemonRecord, started: Instant
         Ok(rt) => rt.block_on(drift(project)),
         Err(code) => return code,
     };
-    match drift {
+    let code = match drift {
         Ok(None) => {
             crate::outln!(
                 "emul up: {} is already up, nothing changed ({} ms; pid {}, endpoint {})",
@@ -173,6 +183,44 @@ fn already_running(project: &Project, r: &record::DaemonRecord, started: Instant
         }
         Ok(Some(what)) => reconcile_running(project, r, &what, started),
         Err(code) => code,
+    };
+    match wait {
+        Some(timeout) if code == exit::SUCCESS => wait_for_running(project, started, timeout),
+        _ => code,
+    }
+}
+
+/// `up --wait` when the daemon already runs: its record's `awaiting` names
+/// what is not ready *now* (a deployment rolling, a target not yet
+/// healthy), refreshed every second; waits until it is empty, printing it
+/// as it changes. Past `timeout` it names what was not ready and exits 1,
+/// leaving the running project as it is (this `up` did not start it).
+fn wait_for_running(project: &Project, started: Instant, timeout: Duration) -> u8 {
+    let mut shown: Vec<String> = Vec::new();
+    loop {
+        let Some(r) = record::read_live(&project.daemon_file()) else {
+            eprintln!(
+                "emul up: the daemon stopped; see {}",
+                project.log_file().display()
+            );
+            return exit::FAILURE;
+        };
+        if r.awaiting.is_empty() {
+            return exit::SUCCESS;
+        }
+        if r.awaiting != shown {
+            eprintln!("  waiting   {}", r.awaiting.join("; "));
+            shown = r.awaiting;
+        }
+        if started.elapsed() >= timeout {
+            eprintln!(
+                "emul up: not ready within {}s (--timeout): {}",
+                timeout.as_secs(),
+                shown.join("; ")
+            );
+            return exit::FAILURE;
+        }
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 

@@ -510,13 +510,18 @@ fn task_records(c: &Components) -> Vec<workloads::TaskRecord> {
 }
 
 /// Rewrites the daemon record when the bound listeners (the ELBv2 API
-/// re-binds them at any time) or the ECS tasks changed.
+/// re-binds them at any time), the ECS tasks or what is not ready changed.
+/// Once ready, `awaiting` keeps naming what is not ready now (a deployment
+/// rolling, a target not yet healthy), so that a later `up --wait` against
+/// this daemon waits for it too.
 fn refresh_record(project: &Project, rec: &mut DaemonRecord, c: &Components) {
     let listeners = listener_records(c);
     let tasks = task_records(c);
-    if listeners != rec.listeners || tasks != rec.tasks {
+    let awaiting = workloads::awaited(&c.ecs_model, &c.alb.elbv2.snapshot());
+    if listeners != rec.listeners || tasks != rec.tasks || awaiting != rec.awaiting {
         rec.listeners = listeners;
         rec.tasks = tasks;
+        rec.awaiting = awaiting;
         if let Err(e) = record::write(&project.daemon_file(), rec) {
             eprintln!("emul: cannot update daemon.json: {e}");
         }

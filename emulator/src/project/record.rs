@@ -10,8 +10,9 @@
 //! With `up --wait`, `ready` turns true only once the workloads are ready
 //! too ([`super::workloads`]); until then `awaiting` names what is not, and
 //! `up -d` prints it as it changes. Once running, the daemon refreshes
-//! `tasks` (each ECS task's address and health, for `emul status`) every
-//! second.
+//! `tasks` (each ECS task's address and health, for `emul status`) and
+//! `awaiting` (what is not ready now, for a later `up --wait` against the
+//! running daemon) every second.
 
 use std::path::Path;
 
@@ -53,8 +54,9 @@ pub struct DaemonRecord {
     pub listeners: Vec<ListenerRecord>,
     /// Data-store endpoints.
     pub endpoints: Vec<Endpoint>,
-    /// What `up --wait` still awaits (`service web: 1 of 2 running`, …)
-    /// while the daemon waits for its workloads: `up -d` learns it here.
+    /// What is not ready (`service web: 1 of 2 running`, …): while the
+    /// daemon waits for its workloads, what `up -d --wait` prints; once it
+    /// runs, what a later `up --wait` against it waits for.
     #[serde(default)]
     pub awaiting: Vec<String>,
     /// Every ECS task not yet STOPPED, with its address and health:
