@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Builds emul's images from Debian packages, with no registry:
 #   emul/postgres:15 (bookworm), emul/postgres:17 (trixie), emul/redis:7, emul/testapp:latest,
-#   emul/pause:latest, emul/netpolicy:latest
+#   emul/pause:latest, emul/netpolicy:latest, emul/agent:latest
 # Each is a FROM-scratch image (binaries + their ldd closure, copied out of a cached debootstrap
 # rootfs), built with `docker build` from a tar context, so nothing is ever pulled.
 # Every image carries io.emul.managed=true, io.emul.image.kind and io.emul.image.recipe (sha256
 # of the files that define it); an image whose recipe label already matches is skipped.
 #
 # Usage: scripts/build-images.sh [--force] [--only NAME[,NAME...]] [--no-pg17] [--list]
-#   NAME is a tag (emul/redis:7 or redis:7) or a kind (postgres, redis, testapp, pause, netpolicy).
+#   NAME is a tag (emul/redis:7 or redis:7) or a kind (postgres, redis, testapp, pause, netpolicy, agent).
 # Env:   EMUL_IMAGE_CACHE (default /var/cache/emul-images), EMUL_DEBIAN_MIRROR,
-#        CARGO_TARGET_DIR (where the test app is compiled).
+#        CARGO_TARGET_DIR (where the test app and the agent are compiled).
 # Needs root (debootstrap, chroot) and a Docker engine. See scripts/README.md.
 set -euo pipefail
 
@@ -28,6 +28,7 @@ IMAGES=(
   "emul/testapp:latest  testapp   bookworm -"
   "emul/pause:latest    pause     -        -"
   "emul/netpolicy:latest netpolicy bookworm -"
+  "emul/agent:latest    agent     bookworm -"
 )
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; }
@@ -90,7 +91,8 @@ fi
 
 # --- recipe hashes -------------------------------------------------------------------------------
 # The files that define an image: its directory under scripts/images/, the shared helpers when it
-# is cut from a Debian rootfs, the rustc version when compiled, and the test app's sources.
+# is cut from a Debian rootfs, the rustc version when compiled, and the test app's or the agent's
+# sources.
 recipe_hash() { # kind suite arg
   local kind=$1 suite=$2 arg=$3
   {
@@ -102,6 +104,10 @@ recipe_hash() { # kind suite arg
       testapp)
         rustc -V
         (cd "$REPO_ROOT" && { find fixtures/apps/testapp -path fixtures/apps/testapp/tests -prune -o -type f -print; echo Cargo.toml; echo Cargo.lock; } \
+          | LC_ALL=C sort | xargs sha256sum) ;;
+      agent)
+        rustc -V
+        (cd "$REPO_ROOT" && { find agent -path agent/tests -prune -o -type f -print; echo Cargo.toml; echo Cargo.lock; } \
           | LC_ALL=C sort | xargs sha256sum) ;;
     esac
   } | sha256sum | cut -d' ' -f1

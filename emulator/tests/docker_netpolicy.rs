@@ -1,6 +1,9 @@
 //! Security groups enforced for real: the WeChat seed brought up on Docker
 //! (test apps for the ALB and ECS tasks, real Postgres and Redis), put under
-//! the [`Enforcer`], then probed from inside every ENI's namespace.
+//! the [`Enforcer`], then probed from every ENI through its agent (`CONNECT`),
+//! with the tables read back through the agents too: nothing here enters a
+//! namespace or runs the host's nft except to check that the host has no
+//! emul table.
 
 #[path = "support/netpolicy.rs"]
 mod np;
@@ -13,6 +16,7 @@ use emul::netpolicy::expect::{self, Endpoint};
 use emul::netpolicy::nft;
 use emul::netpolicy::policy::Policy;
 use emul::netpolicy::verify::{self, VerifyOptions};
+use emul::runtime::agent::{AgentClient, project_token};
 use emul::runtime::eni::{PAUSE_IMAGE, pause_container};
 use emul::runtime::{EniRequest, Plan};
 use emul::wiring::{EniInfo, NetworkPolicy};
@@ -48,10 +52,16 @@ async fn connects(
                 .into_iter()
                 .find(|c| c.resource() == Some(src))
                 .unwrap();
-            let ns = engine.container_netns(&c.id).await.unwrap();
-            ns.connect(addr, t).await.is_ok()
+            let ip = engine.container_ipv4(&c.id).await.unwrap().unwrap();
+            agent(&p.plan.project, ip).connect(addr, t).await.is_ok()
         }
     }
+}
+
+/// The agent of the ENI at `ip` of `project` (the token this process gave
+/// every agent it created).
+fn agent(project: &str, ip: Ipv4Addr) -> AgentClient {
+    AgentClient::new(ip, project_token(project))
 }
 
 fn host_has_no_emul_table() -> bool {
@@ -83,6 +93,10 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
         let report = verify::verify(&engine, &p.topology, &opts()).await.unwrap();
         eprintln!("{}", verify::render(&report));
         assert!(report.unenforced.is_empty());
+        assert!(
+            !report.ports.contains(&7411),
+            "the agents' control port is not probed"
+        );
         assert_eq!(
             report.mismatches().count(),
             0,
@@ -176,7 +190,13 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
                 vec![],
             )
             .unwrap();
-            let mut spec = pause_container(&plan, &plan.enis[0], PAUSE_IMAGE, "test");
+            let mut spec = pause_container(
+                &plan,
+                &plan.enis[0],
+                PAUSE_IMAGE,
+                &project_token(&project),
+                "test",
+            );
             spec.labels.insert("io.emul.test".into(), "1".into());
             let cid = engine.create_container(&spec).await.unwrap();
             engine.start_container(&cid, &spec.name).await.unwrap();
@@ -194,12 +214,13 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
         }
         let to_rds = SocketAddr::from((rds_ip, 5432));
         let t = Duration::from_millis(800);
+        let late_agents: Vec<AgentClient> = late.iter().map(|e| agent(&project, e.ip)).collect();
         assert!(
-            late[0].netns.connect(to_rds, t).await.is_err(),
+            late_agents[0].connect(to_rds, t).await.is_err(),
             "batch-sg → RDS refused"
         );
         assert!(
-            late[1].netns.connect(to_rds, t).await.is_ok(),
+            late_agents[1].connect(to_rds, t).await.is_ok(),
             "late ecs-sg task → RDS allowed"
         );
 
@@ -221,14 +242,14 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
             "a restarted pause container has a new namespace"
         );
         assert!(
-            nft::list_table(&fresh).unwrap().is_none(),
+            nft::list_table(&late_agents[0]).await.unwrap().is_none(),
             "its rules are gone"
         );
         late[0].netns = fresh;
         enforcer.eni_attached(&late[0]).await.unwrap();
-        assert!(nft::list_table(&late[0].netns).unwrap().is_some());
+        assert!(nft::list_table(&late_agents[0]).await.unwrap().is_some());
         assert!(
-            late[0].netns.connect(to_rds, t).await.is_err(),
+            late_agents[0].connect(to_rds, t).await.is_err(),
             "still refused after re-attach"
         );
 
@@ -238,12 +259,18 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
         enforcer.eni_detached(&late[1].id).await.unwrap();
         eprintln!("detach: {:?} ({:?})", t0.elapsed(), enforcer.timings());
         assert!(
-            late[1].netns.connect(to_rds, t).await.is_err(),
+            late_agents[1].connect(to_rds, t).await.is_err(),
             "detached ENI → RDS refused"
         );
-        let rds_ns = eni_ns(&engine, &project, rds).await;
-        let listing = nft::list_table(&rds_ns).unwrap().unwrap();
+        let listing = nft::list_table(&agent(&project, rds_ip))
+            .await
+            .unwrap()
+            .unwrap();
         assert!(!listing.contains(&late[1].ip.to_string()), "{listing}");
+        assert!(
+            listing.contains("tcp dport 7411 accept comment \"emul control\""),
+            "the daemon can still reach the agent: {listing}"
+        );
         assert!(listing.contains(&p.plan.eni(backend0).unwrap().ip.to_string()));
 
         // The detached ENI's pause container goes away, as after a task stops.

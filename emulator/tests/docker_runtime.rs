@@ -380,7 +380,13 @@ async fn docker_interrupted_up_converges_without_duplicates() {
         .unwrap();
         assert_eq!(first.created, vec!["vpc/main".to_string()]);
         let eni = &p.enis[0];
-        let half = emul::runtime::eni::pause_container(&p, eni, "emul/pause:latest", "stale-hash");
+        let half = emul::runtime::eni::pause_container(
+            &p,
+            eni,
+            emul::runtime::agent::AGENT_IMAGE,
+            "stale-token",
+            "stale-hash",
+        );
         engine.create_container(&half).await.unwrap();
         assert_eq!(
             engine.project_containers(project).await.unwrap()[0].state,
@@ -403,7 +409,7 @@ async fn docker_interrupted_up_converges_without_duplicates() {
 }
 
 #[tokio::test]
-async fn docker_workloads_join_the_pause_namespace_without_capabilities() {
+async fn docker_workloads_join_the_agent_namespace_without_capabilities() {
     let engine = engine().await;
     let project = "rt-ns";
     let p = plan(project, "10.236.0.0/16", false, &[], Some(0));
@@ -432,7 +438,20 @@ async fn docker_workloads_join_the_pause_namespace_without_capabilities() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(text.trim(), format!("container:{} [] false", pause.id));
-        // The pause container holds the IP and the endpoint aliases on the VPC network.
+        // The ENI agent alone gets NET_ADMIN (it applies its own ruleset),
+        // nothing else, and is not privileged.
+        let out = std::process::Command::new("docker")
+            .args([
+                "inspect",
+                "-f",
+                "{{.Config.Image}} {{.HostConfig.CapAdd}} {{.HostConfig.Privileged}}",
+                &pause.id,
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.trim(), "emul/agent:latest [NET_ADMIN] false");
+        // The agent container holds the IP and the endpoint aliases on the VPC network.
         let out = std::process::Command::new("docker")
             .args([
                 "network",

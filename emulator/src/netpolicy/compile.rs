@@ -23,6 +23,11 @@
 //!   say: that is the VPC resolver (`dataplane::dns`), which Docker's
 //!   embedded DNS asks from the ENI's own address, and AWS's VPC resolver
 //!   is not subject to security groups either.
+//! - TCP to the ENI agent's control port (7411) from the VPC gateway is
+//!   admitted above everything the groups say (`comment "emul control"`):
+//!   that is how the daemon on the host reaches the agent that applies this
+//!   very table (docs/decisions/0011-eni-agent-portability.md). No other
+//!   source reaches it, and the agent wants the project token besides.
 //! - One `accept` per (rule, peer): a CIDR peer matches addresses
 //!   (`0.0.0.0/0` matches any IPv4 source, the host included; a narrower
 //!   CIDR never matches the host gateway, see [`super::policy`]); a group
@@ -49,6 +54,8 @@ use crate::topology::model::security_groups::PortRange;
 pub const TABLE: &str = "inet emul";
 /// The comment of the rules that let an ENI reach the VPC resolver.
 pub const VPC_RESOLVER: &str = "VPC resolver";
+/// The comment of the rule that lets the daemon reach the ENI's agent.
+pub const CONTROL: &str = "emul control";
 /// The set of managed-replication peers.
 pub const REPLICATION_SET: &str = "repl";
 
@@ -180,6 +187,17 @@ pub fn ruleset(policy: &Policy, eni: &EniRules, members: &Membership) -> String 
             Direction::Ingress => "saddr",
             Direction::Egress => "daddr",
         };
+        if direction == Direction::Ingress {
+            // The daemon → agent control connection (from the host, so from
+            // the VPC gateway): without it the agent could not be told
+            // anything once its table is in place.
+            let _ = writeln!(
+                s,
+                "    ip saddr {} tcp dport {} accept comment \"{CONTROL}\"",
+                policy.gateway,
+                crate::runtime::agent::CONTROL_PORT
+            );
+        }
         if direction == Direction::Egress {
             // The VPC resolver (`dataplane::dns`, on the bridge gateway) is
             // reachable whatever the groups say, as AWS's is.

@@ -109,13 +109,21 @@ fn ruleset_is_default_deny_stateful_and_replaces_atomically() {
     ));
     let input = l.iter().position(|x| *x == "chain input {").unwrap();
     let output = l.iter().position(|x| *x == "chain output {").unwrap();
+    // The daemon's control connection to the ENI agent (from the VPC
+    // gateway, port 7411) comes before every group rule.
     assert_eq!(
-        &l[input + 1..input + 4],
+        &l[input + 1..input + 5],
         &[
             "type filter hook input priority filter; policy drop;",
             "iif lo accept",
-            "ct state established,related accept"
+            "ct state established,related accept",
+            "ip saddr 10.0.0.1 tcp dport 7411 accept comment \"emul control\""
         ]
+    );
+    assert_eq!(
+        s.matches("dport 7411").count(),
+        1,
+        "the control port is admitted from the gateway only: {s}"
     );
     assert!(
         l[input..output].contains(&"ip saddr @sg1 tcp dport 5432 accept comment \"db ingress #1\"")

@@ -1,25 +1,26 @@
 //! [`Enforcer`]: keeps every ENI's ruleset in line with who is attached.
 //!
 //! It holds the topology's [`Policy`] and the attached ENIs (id, IP, groups,
-//! namespace). On [`NetworkPolicy::eni_attached`] it installs the new ENI's
+//! and the client of the ENI's agent, which applies each script with its
+//! own `nft`: [`crate::runtime::agent`]). On [`NetworkPolicy::eni_attached`] it installs the new ENI's
 //! whole table, then updates — in place, `flush set` + `add element` — the
 //! named sets of every other ENI whose rules refer to one of the new ENI's
 //! groups (or that shares its replication domain). On `eni_detached` it
 //! removes the address from those sets. One mutex serialises changes, so two
 //! tasks starting at once never lose each other's update; each batch of nft
-//! runs goes out in parallel.
+//! requests goes out in parallel.
 //!
 //! The scheduler awaits `eni_attached` before it starts the ENI's workloads
 //! (see [`crate::wiring`]), so a new task never runs a moment without its
-//! rules, and the ENIs it may reach already admit it. A pause container that
-//! was recreated comes back through `eni_attached` with its new namespace;
-//! the whole table is installed again (attach is idempotent).
+//! rules, and the ENIs it may reach already admit it. An agent container
+//! that was recreated comes back through `eni_attached` with its new
+//! namespace; the whole table is installed again (attach is idempotent).
 //!
 //! A changed topology (`emul up` run again with an edited file) goes through
 //! [`Enforcer::reload`]: every attached ENI's table is installed again under
 //! the new rules (~70 ms for 9 ENIs).
 //!
-//! An ENI whose namespace has vanished (its pause container died) is dropped
+//! An ENI whose agent no longer answers (its container died) is dropped
 //! with a warning during an update of others; its own attach fails loudly.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +33,7 @@ use futures::future::join_all;
 use super::compile::{self, EniRules, Membership};
 use super::nft::{self, NftError};
 use super::policy::{Policy, replication_domain};
-use crate::runtime::netns::NetNs;
+use crate::runtime::agent::{self, AgentClient};
 use crate::topology::Topology;
 use crate::wiring::{BoxFuture, EniInfo, NetworkPolicy, WiringError};
 
@@ -41,14 +42,14 @@ use crate::wiring::{BoxFuture, EniInfo, NetworkPolicy, WiringError};
 struct Attached {
     /// What the compiler needs (id, IP, groups).
     rules: EniRules,
-    /// Where its table lives.
-    netns: NetNs,
+    /// Its agent, which applies the table in its namespace.
+    agent: AgentClient,
 }
 
 /// Timings of the last operations, for benchmarks and the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Timings {
-    /// Wall time of the last full-table install (one nft run).
+    /// Wall time of the last full-table install (one agent request).
     pub last_install: Duration,
     /// Wall time of the last attach/detach as a whole (install + set updates).
     pub last_change: Duration,
@@ -65,6 +66,9 @@ pub struct Enforcer {
     state: tokio::sync::Mutex<BTreeMap<String, Attached>>,
     /// Last timings.
     timings: std::sync::Mutex<Timings>,
+    /// The project, whose agent token ([`agent::project_token`]) every
+    /// request carries.
+    project: String,
 }
 
 /// Why the enforcer could not do its job.
@@ -78,12 +82,13 @@ pub enum EnforceError {
         /// The group name.
         group: String,
     },
-    /// nft failed for this ENI.
+    /// The ENI's agent could not apply the script (nft refused it, or the
+    /// agent did not answer).
     #[error("security groups of {eni}: {source}")]
     Nft {
         /// The ENI id.
         eni: String,
-        /// What nft said.
+        /// What the agent (or nft through it) said.
         source: NftError,
     },
 }
@@ -95,6 +100,7 @@ impl Enforcer {
             policy: std::sync::RwLock::new(Arc::new(Policy::from_topology(topology))),
             state: tokio::sync::Mutex::new(BTreeMap::new()),
             timings: std::sync::Mutex::new(Timings::default()),
+            project: topology.name.value.clone(),
         }
     }
 
@@ -112,7 +118,7 @@ impl Enforcer {
         let mut state = enforcer.state.lock().await;
         for eni in &initial {
             enforcer.check_groups(eni)?;
-            state.insert(eni.id.clone(), attached(eni));
+            state.insert(eni.id.clone(), enforcer.attached_eni(eni));
         }
         let members = Membership::of(state.values().map(|a| &a.rules));
         let policy = enforcer.policy();
@@ -178,6 +184,18 @@ impl Enforcer {
         *self.timings.lock().expect("timings lock")
     }
 
+    /// What the enforcer remembers of `eni`: its rules and its agent.
+    fn attached_eni(&self, eni: &EniInfo) -> Attached {
+        Attached {
+            rules: EniRules {
+                id: eni.id.clone(),
+                ip: eni.ip,
+                groups: eni.security_groups.clone(),
+            },
+            agent: AgentClient::new(eni.ip, agent::project_token(&self.project)),
+        }
+    }
+
     fn check_groups(&self, eni: &EniInfo) -> Result<(), EnforceError> {
         match eni
             .security_groups
@@ -197,7 +215,7 @@ impl Enforcer {
         self.check_groups(eni)?;
         let started = Instant::now();
         let mut state = self.state.lock().await;
-        let new = attached(eni);
+        let new = self.attached_eni(eni);
         let old = state.insert(eni.id.clone(), new.clone());
         let members = Membership::of(state.values().map(|a| &a.rules));
         let install = run(
@@ -260,8 +278,8 @@ impl Enforcer {
         Ok(())
     }
 
-    /// Set updates on every ENI except `except`; ENIs whose namespace is
-    /// gone are forgotten. Returns how many ENIs were updated.
+    /// Set updates on every ENI except `except`; ENIs whose agent is gone
+    /// are forgotten. Returns how many ENIs were updated.
     async fn update_others(
         &self,
         state: &mut BTreeMap<String, Attached>,
@@ -282,8 +300,8 @@ impl Enforcer {
         let n = jobs.len();
         for r in join_all(jobs).await {
             if let Err(EnforceError::Nft { eni, source }) = r {
-                if source.namespace_gone() {
-                    tracing::warn!(%eni, "namespace gone; forgetting the ENI");
+                if source.agent_gone() {
+                    tracing::warn!(%eni, error = %source, "ENI agent gone; forgetting the ENI");
                     state.remove(&eni);
                 } else {
                     tracing::error!(%eni, error = %source, "could not update security-group sets");
@@ -294,29 +312,14 @@ impl Enforcer {
     }
 }
 
-fn attached(eni: &EniInfo) -> Attached {
-    Attached {
-        rules: EniRules {
-            id: eni.id.clone(),
-            ip: eni.ip,
-            groups: eni.security_groups.clone(),
-        },
-        netns: eni.netns.clone(),
-    }
-}
-
-/// Runs one script on a blocking thread.
+/// Sends one script to the ENI's agent.
 async fn run(a: Attached, script: String) -> Result<Duration, EnforceError> {
-    let id = a.rules.id.clone();
-    tokio::task::spawn_blocking(move || nft::apply(&a.netns, &script))
+    nft::apply(&a.agent, &script)
         .await
-        .unwrap_or_else(|e| {
-            Err(NftError::Io {
-                netns: String::new(),
-                source: std::io::Error::other(e.to_string()),
-            })
+        .map_err(|source| EnforceError::Nft {
+            eni: a.rules.id,
+            source,
         })
-        .map_err(|source| EnforceError::Nft { eni: id, source })
 }
 
 impl NetworkPolicy for Enforcer {

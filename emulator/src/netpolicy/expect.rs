@@ -198,7 +198,9 @@ pub fn expect(policy: &Policy, src: &Endpoint, dst: &Endpoint, port: u16) -> Exp
     }
 }
 
-/// Every TCP port worth probing for this topology (sorted).
+/// Every TCP port worth probing for this topology (sorted), except the ENI
+/// agent's control port (7411): every ruleset admits it from the VPC
+/// gateway whatever the groups say, and the agent holds it in every ENI.
 pub fn ports(topology: &Topology, policy: &Policy) -> Vec<u16> {
     let mut ports = BTreeSet::new();
     for g in policy.groups.values() {
@@ -234,6 +236,7 @@ pub fn ports(topology: &Topology, policy: &Policy) -> Vec<u16> {
             .iter()
             .filter_map(|c| port16(c.port.value)),
     );
+    ports.remove(&crate::runtime::agent::CONTROL_PORT);
     let mut extra = 0;
     for p in UNMENTIONED_PORTS.iter().chain([7, 31337, 40000].iter()) {
         if extra < 2 && !ports.contains(p) {

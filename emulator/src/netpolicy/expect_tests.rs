@@ -312,3 +312,30 @@ security_groups:
     let allowed = expect(&p, &host, &web, 80);
     assert!(allowed.allowed, "{}", allowed.reason);
 }
+
+#[test]
+fn the_agent_control_port_is_never_probed() {
+    let t = crate::topology::parse_str(
+        "name: t
+vpc:
+  cidr_block: 10.0.0.0/16
+  subnets:
+    - { name: a, cidr_block: 10.0.1.0/24, availability_zone: us-east-1a }
+security_groups:
+  - name: web
+    ingress:
+      - { port: 7411, cidr_blocks: [0.0.0.0/0] }
+      - { port: 8080, cidr_blocks: [0.0.0.0/0] }
+",
+    )
+    .unwrap();
+    let p = Policy::from_topology(&t);
+    let probed = ports(&t, &p);
+    assert!(probed.contains(&8080), "{probed:?}");
+    assert!(!probed.contains(&7411), "{probed:?}");
+    assert_eq!(
+        probed.len(),
+        3,
+        "8080 and two unmentioned ports: {probed:?}"
+    );
+}

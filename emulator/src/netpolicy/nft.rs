@@ -1,56 +1,23 @@
-//! Running `nft` inside an ENI's network namespace.
+//! Applying and reading an ENI's nft table, through its agent.
 //!
-//! The host's `nft` binary is spawned from a thread that entered the
-//! namespace ([`NetNs::run`]): the child inherits that network namespace and
-//! talks netlink to the namespace's own nf_tables. Measured on this engine:
-//! ~15 ms per script, against ~0.3 s for a one-shot helper container
-//! (`--network container:<pause> --cap-add NET_ADMIN emul/netpolicy`), which
-//! is why emul uses the former (see docs/decisions/0010-security-groups.md).
+//! The daemon compiles the script ([`super::compile`], pure) and sends it to
+//! the ENI's agent (`PUT /ruleset` on `<eni-ip>:7411`, [`AgentClient`]),
+//! which runs `nft -f -` in its own namespace and answers only after nft
+//! succeeded: no `setns`, no `nft` on the host, no root for the daemon
+//! (docs/decisions/0011-eni-agent-portability.md, step 1). Measured on this
+//! engine: see docs/benchmarks.md ("Security groups").
 //!
-//! Needs: root (entering a namespace needs CAP_SYS_ADMIN; nft needs
-//! CAP_NET_ADMIN) and `nft` on the host (`apt-get install nftables`), found
-//! as `$EMUL_NFT`, else on `PATH`, else in `/usr/sbin` or `/sbin`.
+//! [`nft_binary`] stays for tests and diagnostics that look at the *host's*
+//! tables (the Docker tests check that emul never writes one).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::runtime::netns::NetNs;
+use crate::runtime::agent::AgentClient;
+pub use crate::runtime::agent::AgentError as NftError;
 
-/// Why a script could not be applied.
-#[derive(Debug, thiserror::Error)]
-pub enum NftError {
-    /// No `nft` binary on this host.
-    #[error(
-        "nft not found (install the `nftables` package, or set EMUL_NFT to the nft binary): security groups cannot be enforced"
-    )]
-    Missing,
-    /// The namespace could not be entered, or nft could not be started.
-    #[error("cannot run nft in {netns}: {source}")]
-    Io {
-        /// The namespace path.
-        netns: String,
-        /// What failed.
-        source: std::io::Error,
-    },
-    /// nft refused the script.
-    #[error("nft refused the ruleset in {netns}: {stderr}")]
-    Refused {
-        /// The namespace path.
-        netns: String,
-        /// nft's message.
-        stderr: String,
-    },
-}
-
-impl NftError {
-    /// Whether the namespace is gone (its process exited): the ENI is dead,
-    /// so there is nothing left to protect.
-    pub fn namespace_gone(&self) -> bool {
-        matches!(self, NftError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
-    }
-}
-
-/// The `nft` binary to run, if there is one.
+/// The host's `nft` binary, if there is one (`$EMUL_NFT`, else `PATH`, else
+/// `/usr/sbin` or `/sbin`). emul itself no longer runs it.
 pub fn nft_binary() -> Option<String> {
     if let Ok(p) = std::env::var("EMUL_NFT") {
         return Some(p);
@@ -63,42 +30,15 @@ pub fn nft_binary() -> Option<String> {
         .map(|p| p.display().to_string())
 }
 
-/// Applies `script` (`nft -f -`) inside `netns`; returns how long it took.
-/// Blocking: call it from `spawn_blocking` or a dedicated thread.
-pub fn apply(netns: &NetNs, script: &str) -> Result<Duration, NftError> {
-    let nft = nft_binary().ok_or(NftError::Missing)?;
-    let started = Instant::now();
-    let name = || netns.path().display().to_string();
-    let out = netns
-        .run(&nft, &["-f", "-"], script.as_bytes())
-        .map_err(|source| NftError::Io {
-            netns: name(),
-            source,
-        })?;
-    if !out.status.success() {
-        return Err(NftError::Refused {
-            netns: name(),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
-    }
-    Ok(started.elapsed())
+/// Applies `script` in the agent's namespace; returns how long it took.
+pub async fn apply(agent: &AgentClient, script: &str) -> Result<Duration, NftError> {
+    agent.put_ruleset(script).await
 }
 
-/// The text of emul's table in `netns` (`nft list table inet emul`), or
-/// `None` when there is no such table (nothing enforced there).
-pub fn list_table(netns: &NetNs) -> Result<Option<String>, NftError> {
-    let nft = nft_binary().ok_or(NftError::Missing)?;
-    let out = netns
-        .run(&nft, &["list", "table", "inet", "emul"], b"")
-        .map_err(|source| NftError::Io {
-            netns: netns.path().display().to_string(),
-            source,
-        })?;
-    if out.status.success() {
-        Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()))
-    } else {
-        Ok(None)
-    }
+/// The text of emul's table in the agent's namespace (`nft list table inet
+/// emul`), or `None` when there is no such table (nothing enforced there).
+pub async fn list_table(agent: &AgentClient) -> Result<Option<String>, NftError> {
+    agent.get_ruleset().await
 }
 
 /// The table comment in `nft list table` output (`comment "…"` on its own line).

@@ -1,22 +1,25 @@
 //! `emul verify`'s engine: find a running project's ENIs, compute the
 //! expected matrix ([`super::expect`]), probe every cell for real, compare.
 //!
-//! Discovery works from Docker labels alone (so it works against a project
-//! started by `emul up` in another process): every running pause container
-//! of the project (`io.emul.project=<name>`, `io.emul.kind=pause`) is an
-//! ENI. Its address and groups are read back from the identity comment of
-//! the `inet emul` table the enforcer installed in its namespace; an ENI
-//! with no such table is reported as **unenforced** (a failure).
+//! Discovery works from Docker alone (so it works against a project started
+//! by `emul up` in another process): every running ENI agent container of
+//! the project (`io.emul.project=<name>`, `io.emul.kind=pause`) is an ENI;
+//! its project token is read back from its environment (`docker inspect`).
+//! Its address and groups are read back from the identity comment of the
+//! `inet emul` table the enforcer installed in its namespace, as the agent
+//! lists it (`GET /ruleset`); an ENI with no such table (or no agent that
+//! answers) is reported as **unenforced** (a failure).
 //!
-//! Probing: a TCP connect made from inside the source ENI's namespace
-//! ([`NetNs::connect`]; from the host's own namespace for the host), with a
-//! short timeout, many in parallel. Connected = allowed; refused (RST) or
-//! timed out (a dropped SYN) = refused. To tell "allowed" from "nobody
-//! listens", verify first opens a **probe listener** inside each
-//! destination namespace on every probed port where nothing listens yet
-//! ([`NetNs::tcp_listener`]: a socket of emul's own, in that namespace, for
-//! the duration of the run). Where a workload already listens (Postgres on
-//! 5432, the app on 8080) its real listener answers.
+//! Probing goes through the agents, never into namespaces: a TCP connect
+//! from the source ENI is a `CONNECT` to its agent ([`AgentClient::connect`];
+//! the host row connects directly from the host), with a short timeout,
+//! many in parallel. Connected = allowed; refused (RST) or timed out (a
+//! dropped SYN) = refused. To tell "allowed" from "nobody listens", verify
+//! first asks each destination's agent for a **probe listener** on every
+//! probed port where nothing listens yet (`POST /listen`: a socket of the
+//! agent's, closed again at the end of the run). Where a workload already
+//! listens (Postgres on 5432, the app on 8080) its real listener answers.
+//! The agent's own control port (7411) is not in the matrix.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -29,8 +32,8 @@ use super::compile::parse_identity;
 use super::expect::{self, Endpoint, Expectation};
 use super::nft::{self, NftError};
 use super::policy::Policy;
+use crate::runtime::agent::{AgentClient, token_from_env};
 use crate::runtime::naming::LABEL_KIND;
-use crate::runtime::netns::NetNs;
 use crate::runtime::{Engine, EngineError};
 use crate::topology::Topology;
 
@@ -55,14 +58,15 @@ impl Default for VerifyOptions {
 /// A running ENI of the project.
 #[derive(Debug, Clone)]
 pub struct FoundEni {
-    /// Logical id (`io.emul.resource` of the pause container).
+    /// Logical id (`io.emul.resource` of the agent container).
     pub id: String,
     /// Its address.
     pub ip: Ipv4Addr,
     /// Its groups, as installed (empty when unenforced).
     pub groups: Vec<String>,
-    /// Its namespace.
-    pub netns: NetNs,
+    /// Its agent, through which probes leave from its address (`None` for
+    /// an ENI container without a token: not an agent).
+    pub agent: Option<AgentClient>,
     /// Whether an emul ruleset is installed in it.
     pub enforced: bool,
 }
@@ -130,7 +134,7 @@ pub enum VerifyError {
     /// Docker failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
-    /// nft could not be run to read a ruleset.
+    /// An ENI agent answered something unexpected.
     #[error(transparent)]
     Nft(#[from] NftError),
     /// Nothing of the project runs.
@@ -143,8 +147,8 @@ pub enum VerifyError {
         eni: String,
         /// The port.
         port: u16,
-        /// The OS error.
-        source: std::io::Error,
+        /// What its agent said.
+        source: NftError,
     },
 }
 
@@ -156,39 +160,40 @@ pub async fn discover(engine: &Engine, project: &str) -> Result<Vec<FoundEni>, V
             continue;
         }
         let id = c.resource().unwrap_or(&c.name).to_string();
-        let netns = engine.container_netns(&c.id).await?;
-        let ns = netns.clone();
-        let listing = tokio::task::spawn_blocking(move || nft::list_table(&ns))
-            .await
-            .map_err(|e| NftError::Io {
-                netns: String::new(),
-                source: std::io::Error::other(e.to_string()),
-            })??;
+        let Some(ip) = engine.container_ipv4(&c.id).await? else {
+            continue;
+        };
+        let agent = token_from_env(&engine.container_env(&c.id).await?)
+            .map(|token| AgentClient::new(ip, token));
+        let listing = match &agent {
+            Some(a) => match nft::list_table(a).await {
+                Ok(l) => l,
+                // An agent that does not answer enforces nothing we can see.
+                Err(e) if e.agent_gone() => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
         let identity = listing
             .as_deref()
             .and_then(nft::table_comment)
             .and_then(parse_identity);
-        match identity {
-            Some(i) => out.push(FoundEni {
+        out.push(match identity {
+            Some(i) => FoundEni {
                 id,
                 ip: i.ip,
                 groups: i.groups,
-                netns,
+                agent,
                 enforced: true,
-            }),
-            None => {
-                let Some(ip) = engine.container_ipv4(&c.id).await? else {
-                    continue;
-                };
-                out.push(FoundEni {
-                    id,
-                    ip,
-                    groups: vec![],
-                    netns,
-                    enforced: false,
-                });
-            }
-        }
+            },
+            None => FoundEni {
+                id,
+                ip,
+                groups: vec![],
+                agent,
+                enforced: false,
+            },
+        });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
@@ -213,15 +218,19 @@ pub async fn verify(
         .map(|e| Endpoint::eni(&e.id, e.ip, &e.groups))
         .collect();
     let expectations = expect::matrix(&policy, &endpoints, &ports);
-    let _listeners = open_probe_listeners(&enis, &ports)?;
+    let listeners = open_probe_listeners(&enis, &ports, opts).await?;
     let by_id: BTreeMap<&str, &FoundEni> = enis.iter().map(|e| (e.id.as_str(), e)).collect();
     let cells: Vec<Cell> = futures::stream::iter(expectations.into_iter().map(|x| {
-        let src = by_id.get(x.src.as_str()).map(|e| e.netns.clone());
+        let src = match by_id.get(x.src.as_str()) {
+            Some(e) => Source::Agent(e.agent.clone()),
+            None => Source::Host,
+        };
         probe(src, x, opts.timeout)
     }))
     .buffer_unordered(opts.concurrency.max(1))
     .collect()
     .await;
+    listeners.close().await;
     let mut cells = cells;
     cells.sort_by(|a, b| (&a.src, &a.dst, a.port).cmp(&(&b.src, &b.dst, b.port)));
     Ok(Report {
@@ -241,65 +250,104 @@ pub async fn verify(
     })
 }
 
-/// Listeners that stay open while they are held; dropping them closes them.
+/// The probe listeners the agents opened for one run; [`Self::close`]
+/// closes them (and the agents close them anyway after
+/// [`PROBE_LISTENER_SECS`], should verify die first).
 pub struct ProbeListeners {
-    /// The accept loops (aborted on drop).
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// (agent, port) of every listener opened.
+    opened: Vec<(AgentClient, u16)>,
 }
 
-impl Drop for ProbeListeners {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
+/// How long an agent keeps a probe listener if verify never closes it.
+pub const PROBE_LISTENER_SECS: u64 = 300;
+
+impl ProbeListeners {
+    /// Closes every listener (errors ignored: the agent's own deadline
+    /// closes whatever is left).
+    pub async fn close(self) {
+        futures::stream::iter(
+            self.opened
+                .into_iter()
+                .map(|(agent, port)| async move { agent.unlisten(port).await }),
+        )
+        .buffer_unordered(32)
+        .for_each(|_| async {})
+        .await;
     }
 }
 
-/// Opens a listener in every ENI on every port where nothing listens yet.
-pub fn open_probe_listeners(
+/// Asks every ENI's agent for a listener on every port where nothing
+/// listens yet.
+pub async fn open_probe_listeners(
     enis: &[FoundEni],
     ports: &[u16],
+    opts: &VerifyOptions,
 ) -> Result<ProbeListeners, VerifyError> {
-    let mut tasks = Vec::new();
-    for e in enis {
-        for &port in ports {
-            let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
-            match e.netns.tcp_listener(addr) {
-                Ok(listener) => tasks.push(tokio::spawn(async move {
-                    // Accept and drop: the handshake is the answer.
-                    while let Ok((stream, _)) = listener.accept().await {
-                        drop(stream);
-                    }
-                })),
-                Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {}
-                Err(source) => {
-                    return Err(VerifyError::Listener {
-                        eni: e.id.clone(),
-                        port,
-                        source,
-                    });
-                }
+    let jobs = enis
+        .iter()
+        .filter_map(|e| e.agent.as_ref().map(|a| (e, a)))
+        .flat_map(|(e, a)| ports.iter().map(move |&port| (e, a, port)))
+        .map(|(e, a, port)| async move {
+            let opened = a.listen(port, PROBE_LISTENER_SECS).await;
+            (e, a, port, opened)
+        });
+    let results: Vec<_> = futures::stream::iter(jobs)
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    let mut listeners = ProbeListeners { opened: Vec::new() };
+    let mut failure = None;
+    for (e, a, port, result) in results {
+        match result {
+            Ok(true) => listeners.opened.push((a.clone(), port)),
+            // Something listens there already: its real listener answers.
+            Ok(false) => {}
+            Err(source) => {
+                failure.get_or_insert(VerifyError::Listener {
+                    eni: e.id.clone(),
+                    port,
+                    source,
+                });
             }
         }
     }
-    Ok(ProbeListeners { tasks })
+    match failure {
+        Some(err) => {
+            listeners.close().await;
+            Err(err)
+        }
+        None => Ok(listeners),
+    }
 }
 
-/// Probes one cell from `src` (`None` = the host's namespace).
-async fn probe(src: Option<NetNs>, x: Expectation, timeout: Duration) -> Cell {
+/// Where a probe leaves from.
+enum Source {
+    /// The host's own namespace (the host row).
+    Host,
+    /// An ENI, through its agent (`None`: no agent, nothing can leave).
+    Agent(Option<AgentClient>),
+}
+
+/// Probes one cell from `src`.
+async fn probe(src: Source, x: Expectation, timeout: Duration) -> Cell {
     let addr = SocketAddr::from((x.dst_ip, x.port));
     let result = match &src {
-        Some(ns) => ns.connect(addr, timeout).await,
-        None => match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
-            Ok(r) => r,
-            Err(_) => Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "timed out",
-            )),
-        },
+        Source::Agent(Some(agent)) => agent.connect(addr, timeout).await.map(drop),
+        Source::Agent(None) => Err(std::io::Error::other(
+            "the source ENI has no agent to probe from",
+        )),
+        Source::Host => {
+            match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
+                Ok(r) => r.map(drop),
+                Err(_) => Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "timed out",
+                )),
+            }
+        }
     };
     let (observed, outcome) = match result {
-        Ok(_) => (true, "connected".to_string()),
+        Ok(()) => (true, "connected".to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
             (false, format!("timed out after {timeout:?}"))
         }

@@ -205,6 +205,18 @@ async fn run_after_bind(
             return exit::FAILURE;
         }
     };
+    // The ENI agents' project token, kept across daemon restarts so the
+    // agents a previous run created still take our requests.
+    match crate::runtime::agent::load_or_create_token(&project.state_dir) {
+        Ok(token) => crate::runtime::agent::set_project_token(&project.name, token),
+        Err(e) => {
+            eprintln!(
+                "emul up: cannot keep the ENI agent token in {}: {e}",
+                project.state_dir.display()
+            );
+            return exit::FAILURE;
+        }
+    }
     // The enforcer exists before any ENI: the reconcile's `enis_ready` hook
     // attaches every ENI before its workloads start.
     let enforcer = Arc::new(Enforcer::new(&project.topology));

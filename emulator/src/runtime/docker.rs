@@ -242,6 +242,10 @@ pub struct ContainerCreate {
     pub limits: Limits,
     /// Log driver and options.
     pub log: (String, HashMap<String, String>),
+    /// Capabilities added (`HostConfig.CapAdd`): NET_ADMIN for the ENI
+    /// agent, which applies its namespace's ruleset; empty for every
+    /// workload, so a workload can never flush its rules.
+    pub cap_add: Vec<String>,
 }
 
 /// A duration in Docker's nanoseconds.
@@ -613,8 +617,8 @@ impl Engine {
                     typ: Some(spec.log.0.clone()),
                     config: Some(spec.log.1.clone()),
                 }),
-                // Workloads never get extra capabilities.
-                cap_add: None,
+                // Only the ENI agent gets one (NET_ADMIN); workloads none.
+                cap_add: (!spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
                 privileged: Some(false),
                 ..Default::default()
             }),
@@ -738,6 +742,17 @@ impl Engine {
             }
             _ => Err(EngineError::NotRunning { id: id.to_string() }),
         }
+    }
+
+    /// The environment of a container (`Config.Env`, `KEY=VALUE`), e.g. the
+    /// project token `emul verify` reads back from an ENI agent.
+    pub async fn container_env(&self, id: &str) -> Result<Vec<String>, EngineError> {
+        Ok(self
+            .inspect(id)
+            .await?
+            .config
+            .and_then(|c| c.env)
+            .unwrap_or_default())
     }
 
     /// The IPv4 address of a container on its (first) network; `None` for a

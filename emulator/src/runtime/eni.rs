@@ -1,26 +1,30 @@
-//! The awsvpc pattern: an ENI is a "pause" container that owns a network
+//! The awsvpc pattern: an ENI is one container, the ENI agent (`emul/agent`,
+//! which replaced the former "pause" container), that owns a network
 //! namespace on the VPC network, with the ENI's fixed IP and DNS aliases;
 //! workload containers join that namespace (`network_mode:
-//! container:<pause-id>`) and get no network identity of their own.
+//! container:<agent-id>`) and get no network identity of their own.
 //!
-//! Why: security-group rules are loaded into the pause container's
-//! namespace by a helper (with NET_ADMIN), so they survive workload restarts,
-//! and workloads themselves never get extra capabilities (they could
-//! otherwise flush the rules). The pause container also keeps the IP while
-//! a workload is replaced.
+//! Why: security-group rules are loaded into that namespace by the agent
+//! itself (it alone gets NET_ADMIN, and serves the daemon on `<ip>:7411`
+//! with the project token: [`super::agent`]), so they survive workload
+//! restarts, and workloads never get extra capabilities (they could
+//! otherwise flush the rules). The agent also keeps the IP while a workload
+//! is replaced. Docker labels keep calling its role `pause`
+//! (`io.emul.kind=pause`), the namespace holder.
 //!
 //! Pure: these functions build [`ContainerCreate`] values; `reconcile` sends them.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use super::agent;
 use super::docker::{Attach, ContainerCreate, Healthcheck, Limits};
 use super::images::ResolvedImage;
 use super::naming;
 use super::plan::{ContainerSpec, EniSpec, Kind, LogConfig, Plan};
 
-/// The image of every pause container.
-pub const PAUSE_IMAGE: &str = "emul/pause:latest";
+/// The image of every ENI container (the agent).
+pub const PAUSE_IMAGE: &str = agent::AGENT_IMAGE;
 
 /// A [`LogConfig`] as the engine takes it (driver, options).
 pub(super) fn log_parts(log: &LogConfig) -> (String, HashMap<String, String>) {
@@ -33,11 +37,13 @@ pub(super) fn log_parts(log: &LogConfig) -> (String, HashMap<String, String>) {
     )
 }
 
-/// The pause container owning `eni`.
+/// The agent container owning `eni`; `token` is the project's agent token
+/// ([`agent::project_token`]).
 pub fn pause_container(
     plan: &Plan,
     eni: &EniSpec,
     pause_image: &str,
+    token: &str,
     hash: &str,
 ) -> ContainerCreate {
     let hostname = eni
@@ -51,7 +57,7 @@ pub fn pause_container(
     ContainerCreate {
         name: naming::object_name(&plan.project, &eni.id),
         image: pause_image.to_string(),
-        env: vec![],
+        env: agent::agent_env(token, eni.ip),
         entrypoint: None,
         cmd: None,
         labels: plan.labels(&eni.id, Kind::Pause, hash),
@@ -67,6 +73,7 @@ pub fn pause_container(
         health: None,
         limits: Limits::default(),
         log: log_parts(&LogConfig::default()),
+        cap_add: vec![agent::AGENT_CAPABILITY.to_string()],
     }
 }
 
@@ -133,6 +140,7 @@ pub fn workload_container(
             ..Limits::default()
         },
         log: log_parts(&c.log),
+        cap_add: vec![],
     }
 }
 
@@ -156,7 +164,7 @@ mod tests {
     #[test]
     fn pause_owns_ip_and_aliases() {
         let p = sample();
-        let c = pause_container(&p, &p.enis[0], PAUSE_IMAGE, "h");
+        let c = pause_container(&p, &p.enis[0], PAUSE_IMAGE, "tok", "h");
         assert_eq!(c.name, "emul-demo-eni.a");
         assert_eq!(
             c.attach,
@@ -169,6 +177,19 @@ mod tests {
         );
         assert_eq!(c.labels[naming::LABEL_KIND], "pause");
         assert_eq!(c.labels[naming::LABEL_RESOURCE], "eni/a");
+        assert_eq!(c.image, "emul/agent:latest");
+        assert_eq!(
+            c.cap_add,
+            ["NET_ADMIN"],
+            "the agent applies its own ruleset"
+        );
+        assert_eq!(
+            c.env,
+            [
+                "EMUL_AGENT_TOKEN=tok".to_string(),
+                format!("EMUL_AGENT_LISTEN={}:7411", p.enis[0].ip)
+            ]
+        );
     }
 
     #[test]
@@ -182,6 +203,7 @@ mod tests {
             }
         );
         assert_eq!(c.hostname, None);
+        assert!(c.cap_add.is_empty(), "workloads get no capability");
         assert_eq!(c.entrypoint, None);
         assert_eq!(c.cmd, None, "empty cmd keeps the image's CMD");
     }

@@ -7,14 +7,15 @@
 //! | [`plan`] | the desired state as plain data, its validation and config hashes |
 //! | [`ipam`] | pure IPv4 allocation inside subnets (AWS's reserved addresses skipped) |
 //! | [`naming`] | deterministic Docker names and the `io.emul.*` labels |
-//! | [`netns`] | sockets created inside an ENI's network namespace (ALB upstreams, probes) |
+//! | [`agent`] | the client of the ENI agent (`emul/agent`, PID 1 of every ENI): rulesets, probes, listeners; the project token |
+//! | [`netns`] | sockets created inside an ENI's network namespace (ALB upstreams, readiness probes, tunnel) |
 //! | [`network`] | host-route / Docker-network overlap checks (pure) and the VPC bridge spec |
-//! | [`eni`] | the awsvpc pattern: the pause container owning an ENI, workloads joining it |
+//! | [`eni`] | the awsvpc pattern: the agent container owning an ENI, workloads joining it |
 //! | [`images`] | which image a container runs: local official, pulled official, `emul/` build |
 //! | [`datastores`] | RDS Postgres and ElastiCache Redis → container specs (pure) |
 //! | [`docker`] | the ONE place that talks to bollard |
 //! | [`diff`] | the pure half of reconcile: existing objects vs the plan |
-//! | [`tasks`] | one ECS task on Docker: its ENI pause container and its containers in `dependsOn` order |
+//! | [`tasks`] | one ECS task on Docker: its ENI agent container and its containers in `dependsOn` order |
 //! | [`task_logs`] | ECS task container logs kept per task under the state directory (`emul logs --service/--task`) |
 //! | [`task_cgroup`] | a cgroup per ECS task so task-level cpu/memory bound the task as a whole |
 //! | [`reconcile`] | `up` (adopt, replace drifted, remove orphans, roll back on failure) and `down` |
@@ -50,6 +51,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod agent;
 pub mod datastores;
 pub mod diff;
 pub mod docker;

@@ -395,6 +395,7 @@ async fn apply(
                 plan,
                 e,
                 &images[""].reference,
+                &super::agent::project_token(&plan.project),
                 &plan.eni_hash(e, pause_image),
             );
             opts.tell(&e.id, Step::Starting);

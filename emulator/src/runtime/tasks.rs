@@ -1,4 +1,4 @@
-//! The Docker side of one ECS task: its ENI (a pause container with a fixed
+//! The Docker side of one ECS task: its ENI (an agent container with a fixed
 //! IP on the VPC network, the VPC resolver as its DNS server) and its
 //! containers joining that namespace, started in `dependsOn` order; and the
 //! reverse on stop. The ECS scheduler (`services::ecs::scheduler`) decides
@@ -127,8 +127,8 @@ impl TaskLaunch {
     }
 }
 
-/// Creates and starts the pause container owning the task's ENI; returns its
-/// id and namespace.
+/// Creates and starts the agent container owning the task's ENI (NET_ADMIN,
+/// the project token in its environment); returns its id and namespace.
 pub async fn start_eni(
     engine: &Engine,
     launch: &TaskLaunch,
@@ -137,7 +137,7 @@ pub async fn start_eni(
     let spec = ContainerCreate {
         name: naming::object_name(&launch.project, &resource),
         image: PAUSE_IMAGE.to_string(),
-        env: vec![],
+        env: super::agent::agent_env(&super::agent::project_token(&launch.project), launch.ip),
         entrypoint: None,
         cmd: None,
         labels: launch.labels_for(&resource, Kind::Pause),
@@ -156,6 +156,7 @@ pub async fn start_eni(
             ..Limits::default()
         },
         log: log_parts(&LogConfig::default()),
+        cap_add: vec![super::agent::AGENT_CAPABILITY.to_string()],
     };
     let id = engine.create_container(&spec).await?;
     if let Err(e) = engine.start_container(&id, &spec.name).await {
@@ -240,6 +241,7 @@ async fn create_one(
             ..c.limits.clone()
         },
         log: log_parts(&LogConfig::default()),
+        cap_add: vec![],
     };
     let id = engine.create_container(&spec).await?;
     if let Err(e) = engine.start_container(&id, &spec.name).await {

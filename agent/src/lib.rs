@@ -1,0 +1,78 @@
+//! emul-agent: the process that lives in every ENI's network namespace
+//! (docs/decisions/0011-eni-agent-portability.md, step 1).
+//!
+//! It is PID 1 of the ENI container (image `emul/agent`, which replaces
+//! `emul/pause`): it holds the namespace, the fixed IP and the DNS aliases
+//! that workloads join with `--network container:<agent>`, and exits 0 at
+//! once on SIGTERM. Everything emul used to do by entering the namespace
+//! from the host (`setns` + the host's `nft`, probe sockets) it does on
+//! request instead, so the daemon needs no root and no `nft` of its own:
+//!
+//! | request | what the agent does |
+//! |---|---|
+//! | `PUT /ruleset` (body: an nft script) | `nft -f -` in its own namespace; 204 once nft succeeded, 422 with nft's stderr otherwise |
+//! | `GET /ruleset` | `nft list table inet emul`: 200 with the listing, 404 when there is no such table |
+//! | `CONNECT <ip>:<port>` | a TCP tunnel from its namespace; 502 when refused, 504 on timeout (header `emul-connect-timeout-ms`, default 2000) |
+//! | `POST /listen?port=N&seconds=S` | a listener on `0.0.0.0:N` that accepts and closes, for S seconds; 409 when something listens there already |
+//! | `DELETE /listen?port=N` | closes that listener before its time |
+//!
+//! Every request carries `Authorization: Bearer <token>`, the project token
+//! the daemon put in the container's environment (`EMUL_AGENT_TOKEN`);
+//! anything else is answered 401. The listener is on the ENI address, port
+//! [`CONTROL_PORT`]; the ruleset the daemon sends admits that port from the
+//! VPC gateway only (where the host's connections come from).
+//!
+//! | file | what it owns |
+//! |---|---|
+//! | [`api`] | the HTTP routes above |
+//! | `main.rs` | environment, signals, the accept loop |
+
+pub mod api;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// The agent's control port on its ENI address.
+pub const CONTROL_PORT: u16 = 7411;
+
+/// What the agent needs to serve its API.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The project token every request must carry as `Bearer` credentials.
+    pub token: String,
+    /// The `nft` binary run for `/ruleset` (the image's `/usr/sbin/nft`; a
+    /// test points it at a stand-in script).
+    pub nft: PathBuf,
+    /// The control port, which `/listen` refuses to take over.
+    pub control_port: u16,
+}
+
+/// Serves the control API on `listener` until the process ends.
+pub async fn serve(listener: TcpListener, config: Config) {
+    let state = Arc::new(api::State::new(config));
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                eprintln!("emul-agent: accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| api::handle(req, state.clone()));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .with_upgrades()
+                .await;
+        });
+    }
+}
