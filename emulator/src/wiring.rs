@@ -3,13 +3,16 @@
 //! The ECS scheduler starts and stops tasks; the ALB routes to them and
 //! health-checks them; the security-group enforcer admits or refuses their
 //! traffic. None of these should know the others' internals, so they meet
-//! through the two traits here, and the project daemon (`emul up`) plugs the
+//! through the traits here, and the project daemon (`emul up`) plugs the
 //! real implementations together:
 //!
 //! ```text
 //!   ECS scheduler ──eni_attached/eni_detached──▶ NetworkPolicy   (netpolicy)
 //!        │
-//!        └──────register/deregister/health─────▶ TargetRegistry  (ELBv2 + ALB data plane)
+//!        ├──────register/deregister/health─────▶ TargetRegistry  (ELBv2 + ALB data plane)
+//!        │
+//!        └──open (awslogs), then the runtime's──▶ TaskLogSink     (CloudWatch Logs)
+//!              log copies put each line
 //! ```
 //!
 //! Ordering promises, which the implementations rely on:
@@ -102,4 +105,34 @@ pub trait TargetRegistry: Send + Sync {
     fn state(&self, target_group_arn: &str, target: Target) -> TargetState;
     /// The group's deregistration delay (`deregistration_delay.timeout_seconds`).
     fn deregistration_delay(&self, target_group_arn: &str) -> Duration;
+}
+
+/// Where one container's output goes besides its file under the state
+/// directory: a CloudWatch Logs stream (the `awslogs` log driver).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogDestination {
+    /// The account that owns the group (the task's).
+    pub account: String,
+    /// `awslogs-region` (the task's region when absent).
+    pub region: String,
+    /// `awslogs-group`.
+    pub group: String,
+    /// `<prefix>/<container-name>/<task-id>`, as ECS names it.
+    pub stream: String,
+    /// `awslogs-create-group: "true"`: a missing group is created rather
+    /// than failing the task.
+    pub create_group: bool,
+}
+
+/// The CloudWatch Logs side of task output, as the ECS scheduler and the
+/// runtime's log copies see it (implemented by `services::logs`).
+/// Both calls may block on an fsync: callers run them off the reactor.
+pub trait TaskLogSink: Send + Sync {
+    /// Makes the destination ready before the container starts: the
+    /// stream is created, the group too when `create_group`. An error is
+    /// the reason text the task stops with.
+    fn open(&self, dest: &LogDestination) -> Result<(), WiringError>;
+    /// Stores lines of output, each `(timestamp ms, text without its
+    /// newline)`, in order.
+    fn put(&self, dest: &LogDestination, lines: Vec<(i64, String)>) -> Result<(), WiringError>;
 }

@@ -325,6 +325,12 @@ impl Emul {
         aws_sdk_elasticloadbalancingv2::Client::new(&shared)
     }
 
+    /// A CloudWatch Logs client for `region`, signing with the test keys.
+    pub async fn logs_client(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_cloudwatchlogs::Client::new(&shared)
+    }
+
     /// A raw HTTP client bound to this server.
     pub fn raw(&self) -> RawClient {
         RawClient::new(&self.endpoint)

@@ -4,7 +4,8 @@
 //! Contract (fixed with the sdk-tests helper): once the listener is bound,
 //! exactly one line `emul ready: http://<addr>:<port>` goes to stdout;
 //! logs go to stderr; SIGTERM/Ctrl-C stops accepting, finishes in-flight
-//! requests and exits 0. State lives under `<state-dir>/secretsmanager/`.
+//! requests and exits 0. State lives under `<state-dir>/secretsmanager/`
+//! and `<state-dir>/cloudwatchlogs/`.
 //!
 //! ECS is served as a control plane only (no Docker here): every operation
 //! works, but no task is launched — RunTask's tasks stay PROVISIONING and
@@ -85,8 +86,16 @@ pub fn run(args: Args) -> u8 {
             return super::exit::FAILURE;
         }
     };
+    let logs = match crate::services::logs::CloudWatchLogs::open(&args.state_dir) {
+        Ok(l) => Arc::new(l),
+        Err(e) => {
+            eprintln!("emul serve: cannot load state: {e}");
+            return super::exit::FAILURE;
+        }
+    };
     let mut registry = Registry::new();
     registry.register(secrets);
+    registry.register(logs);
     registry.register(Arc::new(Ecs::new()));
     // ELBv2 without a topology: an empty API (Describe* list nothing, lookups
     // by ARN/name fail with AWS's NotFound codes).

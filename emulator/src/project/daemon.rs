@@ -662,6 +662,11 @@ async fn start_components(
         account: project.account().to_string(),
         region: project.region().to_string(),
     };
+    // CloudWatch Logs: the API, and where awslogs containers' lines go.
+    let logs = Arc::new(
+        crate::services::logs::CloudWatchLogs::open(&project.state_dir)
+            .map_err(|e| format!("cannot load the CloudWatch Logs state: {e}"))?,
+    );
     let deps = EcsDeps {
         engine: engine.clone(),
         secrets: sm.clone(),
@@ -683,6 +688,7 @@ async fn start_components(
         tick: Duration::ZERO,
         default_stop_timeout: Duration::ZERO,
         log_dir: Some(crate::runtime::task_logs::root(&project.state_dir)),
+        log_sink: Some(logs.clone()),
     }
     .aws_timings();
     let (ecs, ecs_handle) = EcsRuntime::start(deps);
@@ -735,6 +741,7 @@ async fn start_components(
     registry.register(sm);
     registry.register(ecs);
     registry.register(alb.elbv2.clone());
+    registry.register(logs);
     let gw = Arc::new(Gateway::new(
         GatewayConfig {
             account: project.account().to_string(),

@@ -13,7 +13,10 @@
 //! A [`LogPump`] per container follows Docker's log stream from the
 //! container's start and appends every chunk, unchanged (emul adds nothing:
 //! the task's output is the user's own, and emul never writes a secret
-//! there).
+//! there). A container with the `awslogs` driver also has a [`LogForward`]:
+//! each complete line goes to its CloudWatch Logs stream as one event,
+//! timestamped when the pump received it, through the
+//! [`crate::wiring::TaskLogSink`] seam (this module never sees the service).
 //!
 //! # Disk bound
 //!
@@ -38,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
 use super::docker::Engine;
+use crate::wiring::{LogDestination, TaskLogSink};
 
 /// A container's log file rotates beyond this size.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -176,6 +180,30 @@ fn prune(cluster_dir: &Path, keep: usize) {
     }
 }
 
+/// A container's CloudWatch Logs destination and the sink that writes it.
+#[derive(Clone)]
+pub struct LogForward {
+    /// The CloudWatch Logs side (opened by the scheduler before the
+    /// container started).
+    pub sink: std::sync::Arc<dyn TaskLogSink>,
+    /// The group and stream.
+    pub dest: LogDestination,
+}
+
+impl std::fmt::Debug for LogForward {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogForward")
+            .field("dest", &self.dest)
+            .finish()
+    }
+}
+
+impl PartialEq for LogForward {
+    fn eq(&self, other: &Self) -> bool {
+        self.dest == other.dest
+    }
+}
+
 /// Copies one container's Docker log stream into its file. Cloneable handle
 /// on the copy: [`LogPump::finished`] waits until the stream ended (the
 /// container stopped) and every chunk is on disk.
@@ -186,13 +214,14 @@ pub struct LogPump {
 }
 
 impl LogPump {
-    /// Starts following container `id` (from its first line) into `file`.
-    pub fn spawn(engine: &Engine, id: &str, file: PathBuf) -> LogPump {
+    /// Starts following container `id` (from its first line) into `file`
+    /// and, with `forward`, into its CloudWatch Logs stream.
+    pub fn spawn(engine: &Engine, id: &str, file: PathBuf, forward: Option<LogForward>) -> LogPump {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let stream = engine.logs(id, true, "all");
         let id = id.to_string();
         tokio::spawn(async move {
-            if let Err(e) = copy(stream, &file, MAX_FILE_BYTES).await {
+            if let Err(e) = copy(stream, &file, MAX_FILE_BYTES, forward.as_ref()).await {
                 tracing::warn!(container = id, file = %file.display(), error = %e, "task log copy failed");
             }
             let _ = tx.send(true);
@@ -207,11 +236,45 @@ impl LogPump {
     }
 }
 
-/// Appends every chunk of `stream` to `file`, rotating at `cap` bytes.
+/// Sends complete lines to CloudWatch Logs (off the reactor: the sink may
+/// fsync). A failure is logged, never fatal to the file copy.
+async fn forward_lines(forward: &LogForward, lines: Vec<(i64, String)>) {
+    if lines.is_empty() {
+        return;
+    }
+    let f = forward.clone();
+    let result = tokio::task::spawn_blocking(move || f.sink.put(&f.dest, lines)).await;
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(group = forward.dest.group, stream = forward.dest.stream, error = %e, "awslogs: events not stored")
+        }
+        Err(e) => tracing::warn!(error = %e, "awslogs: the store call panicked"),
+    }
+}
+
+/// Splits `partial + bytes` into complete lines (without `\n` or a
+/// trailing `\r`), keeping the incomplete tail in `partial`.
+fn take_lines(partial: &mut Vec<u8>, bytes: &[u8], now: i64) -> Vec<(i64, String)> {
+    partial.extend_from_slice(bytes);
+    let Some(end) = partial.iter().rposition(|b| *b == b'\n') else {
+        return Vec::new();
+    };
+    let rest = partial.split_off(end + 1);
+    let complete = std::mem::replace(partial, rest);
+    String::from_utf8_lossy(&complete[..end])
+        .split('\n')
+        .map(|l| (now, l.strip_suffix('\r').unwrap_or(l).to_string()))
+        .collect()
+}
+
+/// Appends every chunk of `stream` to `file`, rotating at `cap` bytes, and
+/// forwards every complete line when `forward` is set.
 async fn copy(
     stream: impl futures::Stream<Item = Result<bytes::Bytes, super::EngineError>>,
     file: &Path,
     cap: u64,
+    forward: Option<&LogForward>,
 ) -> std::io::Result<()> {
     let open = |path: PathBuf| async move {
         tokio::fs::OpenOptions::new()
@@ -223,8 +286,12 @@ async fn copy(
     let mut out = open(file.to_path_buf()).await?;
     let mut size = out.metadata().await?.len();
     let mut stream = std::pin::pin!(stream);
+    let mut partial = Vec::new();
     while let Some(chunk) = stream.next().await {
         let Ok(bytes) = chunk else { break };
+        if let Some(f) = forward {
+            forward_lines(f, take_lines(&mut partial, &bytes, now_ms() as i64)).await;
+        }
         if size > 0 && size + bytes.len() as u64 > cap {
             out.flush().await?;
             tokio::fs::rename(file, rotated(file)).await?;
@@ -233,6 +300,12 @@ async fn copy(
         }
         out.write_all(&bytes).await?;
         size += bytes.len() as u64;
+    }
+    if let Some(f) = forward
+        && !partial.is_empty()
+    {
+        let line = String::from_utf8_lossy(&partial).into_owned();
+        forward_lines(f, vec![(now_ms() as i64, line)]).await;
     }
     out.flush().await
 }
@@ -572,7 +645,7 @@ mod tests {
         let chunks: Vec<Result<bytes::Bytes, super::super::EngineError>> = (0..5)
             .map(|i| Ok(bytes::Bytes::from(format!("line {i}\n"))))
             .collect();
-        copy(futures::stream::iter(chunks), &file, 14)
+        copy(futures::stream::iter(chunks), &file, 14, None)
             .await
             .unwrap();
         // 7 bytes a line, 14 bytes a file: lines 0-1, 2-3 (rotated away twice), 4.
@@ -581,6 +654,74 @@ mod tests {
             "line 2\nline 3\n"
         );
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "line 4\n");
+    }
+
+    #[test]
+    fn lines_are_split_across_chunks() {
+        let mut partial = Vec::new();
+        assert!(take_lines(&mut partial, b"hel", 1).is_empty());
+        assert_eq!(
+            take_lines(&mut partial, b"lo\r\nworld\n\npar", 2),
+            [
+                (2, "hello".to_string()),
+                (2, "world".into()),
+                (2, String::new())
+            ]
+        );
+        assert_eq!(partial, b"par");
+    }
+
+    /// A sink double recording what it is given.
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+
+    impl TaskLogSink for Recorder {
+        fn open(&self, _: &LogDestination) -> Result<(), crate::wiring::WiringError> {
+            Ok(())
+        }
+        fn put(
+            &self,
+            _: &LogDestination,
+            lines: Vec<(i64, String)>,
+        ) -> Result<(), crate::wiring::WiringError> {
+            self.0
+                .lock()
+                .unwrap()
+                .extend(lines.into_iter().map(|(_, l)| l));
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn copy_forwards_each_line_and_the_unterminated_last_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("app.log");
+        let recorder = std::sync::Arc::new(Recorder::default());
+        let forward = LogForward {
+            sink: recorder.clone(),
+            dest: LogDestination {
+                account: "000000000000".into(),
+                region: "us-east-1".into(),
+                group: "g".into(),
+                stream: "s".into(),
+                create_group: false,
+            },
+        };
+        let chunks: Vec<Result<bytes::Bytes, super::super::EngineError>> =
+            ["one\ntw", "o\n", "three"]
+                .into_iter()
+                .map(|c| Ok(bytes::Bytes::from(c)))
+                .collect();
+        copy(
+            futures::stream::iter(chunks),
+            &file,
+            1 << 20,
+            Some(&forward),
+        )
+        .await
+        .unwrap();
+        assert_eq!(*recorder.0.lock().unwrap(), ["one", "two", "three"]);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "one\ntwo\nthree");
     }
 
     #[test]

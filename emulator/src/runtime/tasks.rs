@@ -22,7 +22,7 @@ use super::eni::{PAUSE_IMAGE, log_parts};
 use super::naming;
 use super::netns::NetNs;
 use super::plan::{Kind, LogConfig};
-use super::task_logs::{LogPump, TaskLogDir};
+use super::task_logs::{LogForward, LogPump, TaskLogDir};
 
 /// The `io.emul.config-hash` of every task object: reconcile leaves objects
 /// carrying it alone (the ECS scheduler owns them, the plan does not list them).
@@ -81,6 +81,9 @@ pub struct TaskLaunch {
     /// Where the containers' output is kept (`None`: nowhere but Docker's
     /// own log, which goes with the container).
     pub log_dir: Option<TaskLogDir>,
+    /// Containers (by name) whose output also goes to CloudWatch Logs
+    /// (the `awslogs` driver), copied by the same pump as the file.
+    pub log_forward: HashMap<String, LogForward>,
 }
 
 /// The containers started so far, filled in as they start so a launch that
@@ -190,6 +193,7 @@ pub async fn start_containers(
                         engine,
                         &id,
                         dir.container_file(&c.name),
+                        launch.log_forward.get(&c.name).cloned(),
                     ));
                 }
                 started.containers.push((c.name.clone(), id));

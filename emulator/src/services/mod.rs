@@ -7,4 +7,5 @@
 
 pub mod ecs;
 pub mod elbv2;
+pub mod logs;
 pub mod secretsmanager;

@@ -160,6 +160,16 @@ impl EcsWorld {
     /// A VPC network `10.<octet>.0.0/24` named after `project`, a cluster
     /// `prod`, and the scheduler with short timings.
     pub async fn start(project: &str, octet: u8) -> EcsWorld {
+        Self::start_with(project, octet, |_| {}).await
+    }
+
+    /// [`EcsWorld::start`] with the scheduler's dependencies adjusted by
+    /// `configure` first (e.g. a CloudWatch Logs sink).
+    pub async fn start_with(
+        project: &str,
+        octet: u8,
+        configure: impl FnOnce(&mut EcsDeps),
+    ) -> EcsWorld {
         let network = format!("emul-{project}-vpc");
         cleanup(project, &network);
         let cidr = format!("10.{octet}.0.0/24");
@@ -183,7 +193,7 @@ impl EcsWorld {
             delay: Mutex::new(Duration::from_secs(1)),
             unhealthy: Mutex::default(),
         });
-        let deps = EcsDeps {
+        let mut deps = EcsDeps {
             engine,
             secrets: secrets.clone(),
             project: project.to_string(),
@@ -199,7 +209,9 @@ impl EcsWorld {
             tick: Duration::from_millis(300),
             default_stop_timeout: Duration::from_secs(2),
             log_dir: Some(emul::runtime::task_logs::root(state_dir.path())),
+            log_sink: None,
         };
+        configure(&mut deps);
         let (ecs, handle) = EcsRuntime::start(deps.clone());
         let resolver = Some(start_resolver(gateway, &ecs).await);
         let world = EcsWorld {

@@ -107,6 +107,20 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
                     set("memory", c.memory.as_ref().map(|v| json!(v.value)));
                     set("memoryReservation", c.memory_reservation.as_ref().map(|v| json!(v.value)));
                     set("stopTimeout", c.stop_timeout.as_ref().map(|v| json!(v.value)));
+                    // `log_group`: the awslogs driver as ECS task definitions
+                    // spell it (the topology declares the group, so it is
+                    // created when missing).
+                    set(
+                        "logConfiguration",
+                        c.log_group.as_ref().map(|g| {
+                            json!({"logDriver": "awslogs", "options": {
+                                "awslogs-group": g,
+                                "awslogs-region": scope.region,
+                                "awslogs-stream-prefix": "ecs",
+                                "awslogs-create-group": "true",
+                            }})
+                        }),
+                    );
                     set(
                         "healthCheck",
                         c.health_check.as_ref().map(|h| {
@@ -263,6 +277,22 @@ mod tests {
                         path.display(),
                         s.name
                     );
+                    // `log_group` → the awslogs driver, as ECS spells it.
+                    let td = r.task_definition(&s.task_definition).unwrap();
+                    for c in &declared.task_definition.container_definitions {
+                        let def = td.body["containerDefinitions"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .find(|d| d["name"] == c.name.value.as_str())
+                            .unwrap();
+                        let expected = c.log_group.as_ref().map(|g| {
+                            json!({"logDriver": "awslogs", "options": {
+                                "awslogs-group": g, "awslogs-region": scope.region,
+                                "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}})
+                        });
+                        assert_eq!(def.get("logConfiguration"), expected.as_ref());
+                    }
                 }
             });
             seeded += 1;

@@ -12,7 +12,9 @@
 //!
 //! Every container's stdout/stderr is copied from its start into
 //! `<state>/logs/ecs/<cluster>/<task-id>/<container>.log` (`runtime::task_logs`)
-//! when [`super::EcsDeps::log_dir`] is set. How each container definition
+//! when [`super::EcsDeps::log_dir`] is set, and the lines of `awslogs`
+//! containers into CloudWatch Logs when [`super::EcsDeps::log_sink`] is
+//! (`super::log_config`). How each container definition
 //! becomes a Docker container (limits, health check, environment) is
 //! `container_spec`.
 
@@ -188,6 +190,41 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             Err(reason) => return fail_to_start(inner, scope, task_id, &reason),
         }
     }
+    // awslogs destinations next, as the agent validates its logger before
+    // anything runs: a missing group stops the task here.
+    let mut log_forward = HashMap::new();
+    if let Some(sink) = &inner.deps.log_sink {
+        for def in &bp.containers {
+            let dest = match super::log_config::awslogs(def, scope, task_id) {
+                None => continue,
+                Some(Ok(dest)) => dest,
+                Some(Err(reason)) => return fail_to_start(inner, scope, task_id, &reason),
+            };
+            let (s, d) = (sink.clone(), dest.clone());
+            match tokio::task::spawn_blocking(move || s.open(&d)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return fail_to_start(inner, scope, task_id, &e.0),
+                Err(e) => {
+                    return fail_to_start(
+                        inner,
+                        scope,
+                        task_id,
+                        &format!(
+                            "ResourceInitializationError: failed to validate logger args: {e}"
+                        ),
+                    );
+                }
+            }
+            let name = def["name"].as_str().unwrap_or_default().to_string();
+            log_forward.insert(
+                name,
+                task_logs::LogForward {
+                    sink: sink.clone(),
+                    dest,
+                },
+            );
+        }
+    }
     let Some((subnet, ip)) = allocate_ip(inner, &bp.subnets) else {
         return fail_to_start(
             inner,
@@ -287,6 +324,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         start_timeout: Duration::from_secs(120),
         cgroup_parent: cgroup.as_ref().map(|c| c.parent().to_string()),
         log_dir: log_dir.clone(),
+        log_forward,
     };
     let mut live = LiveTask {
         scope: scope.clone(),

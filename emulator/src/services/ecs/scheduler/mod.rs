@@ -17,6 +17,7 @@
 //! | [`mod@self`] | [`EcsDeps`], [`EcsRuntime::start`], the loop (tick or wake-up on every API write) |
 //! | [`reconcile`] | per service: classify tasks, apply the deployment arithmetic, post events (under the model lock, no I/O) |
 //! | [`launcher`] | one task's launch and stop: IP, secrets, ENI, policy, containers, targets; limits, health checks and logs mapped to Docker |
+//! | [`log_config`] | `logConfiguration` `awslogs` → the CloudWatch Logs stream ECS names |
 //! | [`monitor`] | reading Docker's view of running tasks back into the model |
 //! | [`metadata`] | the task metadata v4 and credentials endpoint, served inside each task's namespace |
 //!
@@ -27,6 +28,7 @@
 
 mod container_spec;
 mod launcher;
+mod log_config;
 mod metadata;
 mod monitor;
 mod reconcile;
@@ -85,6 +87,10 @@ pub struct EcsDeps {
     /// after the containers are gone (`runtime::task_logs::root` of the
     /// state directory); `None` keeps none.
     pub log_dir: Option<std::path::PathBuf>,
+    /// CloudWatch Logs, for containers with the `awslogs` log driver (or
+    /// the topology's `log_group`); `None` keeps their output in the files
+    /// only. Lines are forwarded by the same copies that fill `log_dir`.
+    pub log_sink: Option<Arc<dyn crate::wiring::TaskLogSink>>,
 }
 
 impl EcsDeps {
