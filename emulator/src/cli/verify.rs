@@ -1,12 +1,13 @@
 //! `emul verify --topology FILE [--json]`: prove the security groups on a
 //! running project. Computes the expected reachability of every pair of ENIs
 //! (and the host) over every port that matters, probes each one for real
-//! from inside the source ENI's namespace, prints expected vs observed and
-//! one line per mismatch naming the rule that should have decided it.
+//! from the source ENI's address (through its agent), prints expected vs
+//! observed and one line per mismatch naming the rule that should have
+//! decided it.
 //!
 //! Exit codes: 0 all match; 4 ([`super::exit::VERIFY_MISMATCH`]) a mismatch
 //! or an ENI without rules; 2 invalid topology; 3 Docker unreachable; 1
-//! anything else (project not running, not root, no `nft`).
+//! anything else (project not running, an ENI agent answering nonsense).
 
 use std::path::PathBuf;
 use std::time::Duration;

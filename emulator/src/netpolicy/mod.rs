@@ -5,9 +5,9 @@
 //! | [`policy`] | the topology's groups normalised: `self` resolved, default egress written out, rule positions (pure) |
 //! | [`compile`] | groups + memberships → one default-deny, stateful nftables table per ENI; set updates (pure) |
 //! | [`expect`] | the expected reachability matrix and the rule that decides each cell (pure) |
-//! | [`nft`] | running `nft -f -` inside an ENI's network namespace |
+//! | [`nft`] | an ENI's table applied and read back through its agent (`PUT`/`GET /ruleset`) |
 //! | [`enforcer`] | [`Enforcer`]: implements [`crate::wiring::NetworkPolicy`], keeps every ruleset in line with who is attached |
-//! | [`verify`] | discovers a running project's ENIs and probes the matrix for real from inside their namespaces |
+//! | [`verify`] | discovers a running project's ENIs and probes the matrix for real through their agents |
 //!
 //! # The entry point the project daemon calls
 //!
@@ -33,12 +33,14 @@
 //!
 //! # Mechanism (docs/decisions/0010-security-groups.md)
 //!
-//! Rules live inside each ENI's own network namespace (the pause
+//! Rules live inside each ENI's own network namespace (the ENI agent
 //! container's: docker-notes §1(c)), so they filter traffic from other ENIs
 //! AND from the host, survive workload restarts, and vanish with the ENI:
-//! nothing is ever written to the host's firewall. emul runs the host's
-//! `nft` from a thread that entered the namespace (root needed; ~15 ms per
-//! ENI). Workload containers never get NET_ADMIN, so they cannot undo it.
+//! nothing is ever written to the host's firewall. The agent applies them
+//! with its own `nft` when the daemon sends the script over the VPC network
+//! (docs/decisions/0011-eni-agent-portability.md: no root, no `setns`, no
+//! host `nft`; ~20 ms per ENI). The agent alone has NET_ADMIN; workload
+//! containers never get it, so they cannot undo it.
 
 pub mod compile;
 pub mod enforcer;

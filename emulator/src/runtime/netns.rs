@@ -17,9 +17,12 @@
 //! namespace and poison later work scheduled on it.
 //!
 //! The same thread trick serves two more needs: [`NetNs::tcp_listener`]
-//! (a listener inside an ENI, for `emul verify`'s probes) and
-//! [`NetNs::run`] (a host program such as `nft` run against the namespace,
-//! for the security-group enforcer).
+//! (a listener inside an ENI: the tasks' 169.254.170.2 endpoint) and
+//! [`NetNs::run`] (a host program run against the namespace; tests use it
+//! to read a table with the host's `nft`). The security groups and `emul
+//! verify` no longer come here: they go through the ENI agent
+//! ([`super::agent`], docs/decisions/0011-eni-agent-portability.md, step 1);
+//! what remains moves to the agent in its later steps.
 //!
 //! Limits: Linux only, and the process needs CAP_SYS_ADMIN (root) to enter
 //! another namespace. On Docker Desktop the containers live in a VM and this
