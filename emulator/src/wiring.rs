@@ -107,6 +107,27 @@ pub trait TargetRegistry: Send + Sync {
     fn deregistration_delay(&self, target_group_arn: &str) -> Duration;
 }
 
+/// How the task launcher pulls an image from emul's registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryPull {
+    /// The name Docker pulls (`127.0.0.1:<port>/<repo>:<tag>` or `@sha256:…`).
+    pub reference: String,
+    /// The registry user (`AWS`).
+    pub username: String,
+    /// The registry password (GetAuthorizationToken's).
+    pub password: String,
+    /// The registry host (`127.0.0.1:<port>`), the credentials' server address.
+    pub server: String,
+}
+
+/// Images the task launcher pulls from emul's ECR registry (implemented by
+/// `services::ecr`): an ECR image URI or a name on the loopback registry.
+pub trait ImageSource: Send + Sync {
+    /// `None`: not an image of emul's registry (run it as Docker would).
+    /// `Some(Err(reason))`: ECS's stopped reason (`CannotPullContainerError: …`).
+    fn locate(&self, image: &str) -> Option<Result<RegistryPull, String>>;
+}
+
 /// Where one container's output goes besides its file under the state
 /// directory: a CloudWatch Logs stream (the `awslogs` log driver).
 #[derive(Debug, Clone, PartialEq, Eq)]

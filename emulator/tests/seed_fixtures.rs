@@ -386,7 +386,7 @@ fn there_is_one_fixture_per_seed_and_all_validate() {
                 } else {
                     "emul/testapp:latest"
                 };
-                assert_eq!(*c.image, expected, "{f}: {}/{}", s.name.value, c.name.value);
+                assert_eq!(*c.image.raw, expected, "{f}: {}/{}", s.name.value, c.name.value);
                 // The test app listens on $PORT: it must be the mapped port.
                 if let Some(port) = container_ports(c).first()
                     && expected == "emul/testapp:latest"
@@ -938,7 +938,7 @@ fn prod_infra_fixture_matches_the_seed() {
     // Storage: Redis on a volume at /data, Qdrant on EFS.
     let redis = svc(&t, "redis");
     let rc = container(redis, "redis");
-    assert_eq!(rc.image.as_str(), "emul/redis:7");
+    assert_eq!(rc.image.raw.as_str(), "emul/redis:7");
     assert_eq!(rc.mount_points.len(), 1);
     assert_eq!(rc.mount_points[0].container_path.as_str(), "/data");
     let qdrant = svc(&t, "qdrant");

@@ -153,6 +153,9 @@ pub struct ServeOptions {
     pub strict_credentials: Option<String>,
     /// Passes `--account`.
     pub account: Option<String>,
+    /// Passes `--registry-port` (the ECR registry; 0: any free port, which
+    /// GetAuthorizationToken's `proxyEndpoint` names).
+    pub registry_port: Option<u16>,
 }
 
 /// A running `emul serve`. Dropping it kills the process (SIGKILL) and waits
@@ -198,6 +201,9 @@ impl Emul {
         if let Some(creds) = &options.strict_credentials {
             cmd.args(["--strict-auth", "--credentials", creds]);
         }
+        if let Some(port) = options.registry_port {
+            cmd.args(["--registry-port", &port.to_string()]);
+        }
         // The contract's env variables would override nothing we pass, but a
         // developer's EMUL_CREDENTIALS could turn strict auth on by surprise.
         for var in [
@@ -205,6 +211,7 @@ impl Emul {
             "EMUL_STATE_DIR",
             "EMUL_ACCOUNT",
             "EMUL_CREDENTIALS",
+            "EMUL_REGISTRY_PORT",
         ] {
             cmd.env_remove(var);
         }
@@ -329,6 +336,12 @@ impl Emul {
     pub async fn logs_client(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
         let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
         aws_sdk_cloudwatchlogs::Client::new(&shared)
+    }
+
+    /// An ECR client for `region`, signing with the test keys.
+    pub async fn ecr_client(&self, region: &str) -> aws_sdk_ecr::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_ecr::Client::new(&shared)
     }
 
     /// A raw HTTP client bound to this server.

@@ -4,8 +4,9 @@
 //! Contract (fixed with the sdk-tests helper): once the listener is bound,
 //! exactly one line `emul ready: http://<addr>:<port>` goes to stdout;
 //! logs go to stderr; SIGTERM/Ctrl-C stops accepting, finishes in-flight
-//! requests and exits 0. State lives under `<state-dir>/secretsmanager/`
-//! and `<state-dir>/cloudwatchlogs/`.
+//! requests and exits 0. With `--registry-port`, the ECR image registry
+//! listens on loopback too. State lives under `<state-dir>/secretsmanager/`,
+//! `<state-dir>/ecr/` and `<state-dir>/cloudwatchlogs/`.
 //!
 //! ECS is served as a control plane only (no Docker here): every operation
 //! works, but no task is launched — RunTask's tasks stay PROVISIONING and
@@ -45,6 +46,10 @@ pub struct Args {
     /// Accepted credentials for --strict-auth: AKID:SECRET[,AKID:SECRET...].
     #[arg(long, env = "EMUL_CREDENTIALS", hide_env_values = true)]
     pub credentials: Option<String>,
+    /// Also serve the ECR image registry on 127.0.0.1:<port> (0: any free
+    /// port; GetAuthorizationToken's `proxyEndpoint` names it).
+    #[arg(long, env = "EMUL_REGISTRY_PORT")]
+    pub registry_port: Option<u16>,
 }
 
 /// Runs the verb and returns its exit code.
@@ -93,8 +98,20 @@ pub fn run(args: Args) -> u8 {
             return super::exit::FAILURE;
         }
     };
+    let ecr = match crate::services::ecr::Ecr::open(
+        &args.state_dir,
+        &args.account,
+        crate::gateway::DEFAULT_REGION,
+    ) {
+        Ok(e) => Arc::new(e),
+        Err(e) => {
+            eprintln!("emul serve: cannot load the ECR state: {e}");
+            return super::exit::FAILURE;
+        }
+    };
     let mut registry = Registry::new();
     registry.register(secrets);
+    registry.register(ecr.clone());
     registry.register(logs);
     registry.register(Arc::new(Ecs::new()));
     // ELBv2 without a topology: an empty API (Describe* list nothing, lookups
@@ -130,6 +147,27 @@ pub fn run(args: Args) -> u8 {
             }
         };
         let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.to_string());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let registry = match args.registry_port {
+            Some(port) => match crate::services::ecr::registry::bind(&ecr, port).await {
+                Ok(l) => {
+                    tracing::info!(registry = %ecr.registry_host().unwrap_or_default(), "ECR registry listening");
+                    let mut rx = stopped.clone();
+                    Some(tokio::spawn(crate::services::ecr::registry::serve(
+                        l,
+                        crate::services::ecr::registry::Registry::new(ecr.clone()),
+                        async move {
+                            let _ = rx.changed().await;
+                        },
+                    )))
+                }
+                Err(e) => {
+                    eprintln!("emul serve: cannot listen on 127.0.0.1:{port} for the ECR registry: {e}");
+                    return super::exit::FAILURE;
+                }
+            },
+            None => None,
+        };
         {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "emul ready: http://{local}");
@@ -137,6 +175,10 @@ pub fn run(args: Args) -> u8 {
         }
         tracing::info!(address = %local, state_dir = %args.state_dir.display(), "emul serve listening");
         gateway::server::serve(listener, gateway, shutdown_signal()).await;
+        let _ = stop.send(true);
+        if let Some(r) = registry {
+            let _ = r.await;
+        }
         tracing::info!("emul serve stopped");
         super::exit::SUCCESS
     })

@@ -68,6 +68,11 @@ pub struct Args {
     /// Port of the AWS endpoint on 127.0.0.1.
     #[arg(long, short = 'p', env = "EMUL_PORT", default_value_t = 4566)]
     pub port: u16,
+    /// Port of the ECR image registry on 127.0.0.1 (`docker login/push/pull
+    /// 127.0.0.1:<port>`); when taken, any free port (shown by
+    /// `aws ecr get-authorization-token` as `proxyEndpoint`).
+    #[arg(long, env = "EMUL_REGISTRY_PORT", default_value_t = 5100)]
+    pub registry_port: u16,
     /// Whether to pull missing official images (`missing`) or never touch a registry (`never`).
     #[arg(long, env = "EMUL_PULL", default_value = "missing", value_parser = ["missing", "never"])]
     pub pull: String,
@@ -124,6 +129,7 @@ pub fn run(args: Args) -> u8 {
     }
     let opts = DaemonOptions {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
+        registry_port: args.registry_port,
         wait: args.wait,
         ready_timeout: Duration::from_secs(args.timeout.max(1)),
         pull: if args.pull == "never" {
@@ -359,6 +365,8 @@ fn detach(project: &Project, args: &Args) -> u8 {
         .arg(&project.state_dir)
         .arg("--port")
         .arg(args.port.to_string())
+        .arg("--registry-port")
+        .arg(args.registry_port.to_string())
         .arg("--timeout")
         .arg(args.timeout.to_string())
         .arg("--pull")

@@ -54,6 +54,8 @@ use crate::wiring::EniInfo;
 pub struct DaemonOptions {
     /// Where the AWS endpoint listens.
     pub listen: SocketAddr,
+    /// The ECR registry's port on 127.0.0.1 (any free port when taken).
+    pub registry_port: u16,
     /// `--wait`: also probe data stores that were already running, and wait
     /// for the ECS services and target groups ([`super::workloads`]).
     pub wait: bool,
@@ -420,7 +422,7 @@ async fn bring_up(
             enforcer,
             &engine,
             &plan,
-            loopback,
+            (loopback, opts.registry_port),
         )
         .await
         {
@@ -601,7 +603,7 @@ async fn start_components(
     enforcer: &Arc<Enforcer>,
     engine: &Engine,
     plan: &crate::runtime::Plan,
-    loopback: TcpListener,
+    (loopback, registry_port): (TcpListener, u16),
 ) -> Result<Components, String> {
     let topology = &project.topology;
     // The ALB data plane: upstream sockets from each ALB's own ENI.
@@ -667,6 +669,10 @@ async fn start_components(
         crate::services::logs::CloudWatchLogs::open(&project.state_dir)
             .map_err(|e| format!("cannot load the CloudWatch Logs state: {e}"))?,
     );
+    // ECR and its registry on loopback: pushes land in ECR, and tasks whose
+    // images name ECR repositories are pulled from it.
+    let (ecr, registry_listener) =
+        crate::services::ecr::registry::open_for_project(project, registry_port).await?;
     let deps = EcsDeps {
         engine: engine.clone(),
         secrets: sm.clone(),
@@ -688,6 +694,7 @@ async fn start_components(
         tick: Duration::ZERO,
         default_stop_timeout: Duration::ZERO,
         log_dir: Some(crate::runtime::task_logs::root(&project.state_dir)),
+        images: Some(ecr.clone()),
         log_sink: Some(logs.clone()),
     }
     .aws_timings();
@@ -741,6 +748,7 @@ async fn start_components(
     registry.register(sm);
     registry.register(ecs);
     registry.register(alb.elbv2.clone());
+    registry.register(ecr.clone());
     registry.register(logs);
     let gw = Arc::new(Gateway::new(
         GatewayConfig {
@@ -750,7 +758,7 @@ async fn start_components(
         registry,
     ));
     let (gateway_stop, stop_rx) = tokio::sync::watch::channel(false);
-    let gateways = [loopback, vpc_listener]
+    let mut gateways: Vec<_> = [loopback, vpc_listener]
         .into_iter()
         .map(|l| {
             let mut rx = stop_rx.clone();
@@ -759,6 +767,15 @@ async fn start_components(
             }))
         })
         .collect();
+    // The registry stops with the gateways.
+    let mut rx = stop_rx.clone();
+    gateways.push(tokio::spawn(crate::services::ecr::registry::serve(
+        registry_listener,
+        crate::services::ecr::registry::Registry::new(ecr),
+        async move {
+            let _ = rx.changed().await;
+        },
+    )));
     Ok(Components {
         gateways,
         gateway_stop,

@@ -39,6 +39,20 @@ pub fn resolve(project: &Project, r: &Reference) -> Option<String> {
                 _ => None,
             }
         }
+        "ecr" => {
+            let repo = t.ecr_repositories.iter().find(|e| *e.name == *r.name)?;
+            // Terraform's `repository_url`; the task launcher pulls such
+            // names from emul's registry.
+            match r.attribute.as_str() {
+                "repository_url" => Some(format!(
+                    "{}.dkr.ecr.{}.amazonaws.com/{}",
+                    project.account(),
+                    project.region(),
+                    *repo.name
+                )),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }

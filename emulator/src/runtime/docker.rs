@@ -469,6 +469,34 @@ impl Engine {
         Ok(())
     }
 
+    /// Pulls an image from a registry that needs credentials (emul's ECR
+    /// registry: `AWS` and the GetAuthorizationToken password).
+    pub async fn pull_with_credentials(
+        &self,
+        reference: &str,
+        username: &str,
+        password: &str,
+        server: &str,
+    ) -> Result<(), EngineError> {
+        self.wrote();
+        let opts = CreateImageOptionsBuilder::default()
+            .from_image(reference)
+            .build();
+        let credentials = bollard::auth::DockerCredentials {
+            username: Some(username.to_string()),
+            password: Some(password.to_string()),
+            serveraddress: Some(server.to_string()),
+            ..Default::default()
+        };
+        let mut stream = self
+            .docker
+            .create_image(Some(opts), None, Some(credentials));
+        while let Some(item) = stream.next().await {
+            item.map_err(|e| EngineError::api("pull image", reference, e))?;
+        }
+        Ok(())
+    }
+
     /// Creates a bridge network with one IPAM subnet and a fixed bridge name.
     pub async fn create_network(
         &self,

@@ -5,6 +5,7 @@
 //! `errors` (every code and message exactly as AWS sends it). The service
 //! type implements [`crate::gateway::AwsService`] to plug into the gateway.
 
+pub mod ecr;
 pub mod ecs;
 pub mod elbv2;
 pub mod logs;

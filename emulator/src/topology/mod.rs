@@ -63,6 +63,8 @@ pub struct Topology {
     pub target_groups: Vec<TargetGroup>,
     /// Application Load Balancers.
     pub load_balancers: Vec<LoadBalancer>,
+    /// ECR repositories, created at `up`.
+    pub ecr_repositories: Vec<model::ecr::EcrRepository>,
 }
 
 impl Decode for Topology {
@@ -83,6 +85,7 @@ impl Decode for Topology {
             ecs_cluster: m.opt(cx, "ecs_cluster"),
             target_groups: m.or(cx, "target_groups", Vec::new()),
             load_balancers: m.or(cx, "load_balancers", Vec::new()),
+            ecr_repositories: m.or(cx, "ecr_repositories", Vec::new()),
         };
         m.finish(cx);
         t

@@ -209,6 +209,7 @@ impl EcsWorld {
             tick: Duration::from_millis(300),
             default_stop_timeout: Duration::from_secs(2),
             log_dir: Some(emul::runtime::task_logs::root(state_dir.path())),
+            images: None,
             log_sink: None,
         };
         configure(&mut deps);

@@ -76,9 +76,16 @@ pub fn seed(ecs: &Ecs, scope: &Scope, topo: &Topology, names: &SeedNames) -> Res
                             Ok(json!({"name": k.value, "value": value}))
                         })
                         .collect::<Result<Vec<Value>, EcsError>>()?;
+                    let image = c.image.resolve(names.reference).map_err(|r| {
+                        EcsError::Client(format!(
+                            "container {}: image: nothing answers the reference ${{{}}}",
+                            c.name.value,
+                            r.path()
+                        ))
+                    })?;
                     let mut o = json!({
                         "name": c.name.value,
-                        "image": c.image.value,
+                        "image": image,
                         "essential": c.essential.value,
                         "environment": environment,
                         "portMappings": c.port_mappings.iter()

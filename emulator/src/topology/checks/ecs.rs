@@ -403,9 +403,9 @@ fn container<'a>(
     ports: &mut Vec<(u16, &'a str)>,
     out: &mut Vec<Diagnostic>,
 ) {
-    if c.image.trim().is_empty() {
+    if c.image.raw.trim().is_empty() {
         out.push(Diagnostic::new(
-            c.image.span,
+            c.image.raw.span,
             format!("container `{}` has an empty image", *c.name),
             "set `image` to a Docker image reference",
         ));

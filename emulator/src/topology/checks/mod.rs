@@ -1,6 +1,7 @@
 //! Semantic checks on a decoded topology, one file per family of resources.
 //! Each check is pure: it reads the model and appends diagnostics.
 
+pub mod ecr;
 pub mod ecs;
 pub mod elasticache;
 pub mod elbv2;
@@ -25,6 +26,7 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     rds::check(t, out);
     elasticache::check(t, out);
     ecs::check(t, out);
+    ecr::check(t, out);
     references::check(t, out);
     elbv2::check(t, out);
 }

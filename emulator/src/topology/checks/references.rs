@@ -17,6 +17,9 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
                     reference(t, r, out);
                 }
             }
+            for r in c.image.references() {
+                reference(t, r, out);
+            }
         }
     }
 }
@@ -49,6 +52,10 @@ fn reference(t: &Topology, r: &Reference, out: &mut Vec<Diagnostic>) {
         "rds" => (
             "RDS instance",
             t.rds_instances.iter().map(|d| d.name.as_str()).collect(),
+        ),
+        "ecr" => (
+            "ECR repository",
+            t.ecr_repositories.iter().map(|r| r.name.as_str()).collect(),
         ),
         _ => (
             "ElastiCache cluster",

@@ -216,8 +216,9 @@ pub struct Volume {
 pub struct ContainerDefinition {
     /// Name, unique in the task.
     pub name: Spanned<String>,
-    /// Docker image.
-    pub image: Spanned<String>,
+    /// Docker image; may reference an ECR repository of the topology
+    /// (`${ecr.app.repository_url}:v1`), resolved at `up`.
+    pub image: EnvValue,
     /// CMD override.
     pub command: Option<Vec<String>>,
     /// ENTRYPOINT override.

@@ -2,6 +2,7 @@
 //! Each struct knows how to decode itself from the spanned YAML tree (see
 //! [`crate::topology::decode`]); none does I/O.
 
+pub mod ecr;
 pub mod ecs;
 pub mod elasticache;
 pub mod elbv2;

@@ -23,7 +23,12 @@ use crate::topology::yaml::{Node, NodeKind};
 pub const RESOURCE_TYPES: &[(&str, &[&str])] = &[
     ("rds", RDS_ATTRIBUTES),
     ("elasticache", ELASTICACHE_ATTRIBUTES),
+    ("ecr", ECR_ATTRIBUTES),
 ];
+
+/// `aws_ecr_repository`: `repository_url` (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`),
+/// used in container images: `image: "${ecr.app.repository_url}:v1"`.
+pub const ECR_ATTRIBUTES: &[&str] = &["repository_url"];
 
 /// `aws_db_instance`: `address` (host name), `port`, `endpoint` (`address:port`).
 pub const RDS_ATTRIBUTES: &[&str] = &["address", "port", "endpoint"];

@@ -225,6 +225,13 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             );
         }
     }
+    // Images from emul's ECR registry are pulled before anything is
+    // created, as the agent pulls before it starts a task's containers.
+    for c in &mut containers {
+        if let Err(reason) = super::ecr_images::resolve(&inner.deps, &mut c.image).await {
+            return fail_to_start(inner, scope, task_id, &reason);
+        }
+    }
     let Some((subnet, ip)) = allocate_ip(inner, &bp.subnets) else {
         return fail_to_start(
             inner,

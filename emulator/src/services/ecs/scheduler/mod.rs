@@ -16,6 +16,7 @@
 //! |---|---|
 //! | [`mod@self`] | [`EcsDeps`], [`EcsRuntime::start`], the loop (tick or wake-up on every API write) |
 //! | [`reconcile`] | per service: classify tasks, apply the deployment arithmetic, post events (under the model lock, no I/O) |
+//! | [`ecr_images`] | ECR image names → pulls from emul's registry (or `CannotPullContainerError`) |
 //! | [`launcher`] | one task's launch and stop: IP, secrets, ENI, policy, containers, targets; limits, health checks and logs mapped to Docker |
 //! | [`log_config`] | `logConfiguration` `awslogs` → the CloudWatch Logs stream ECS names |
 //! | [`monitor`] | reading Docker's view of running tasks back into the model |
@@ -27,6 +28,7 @@
 //! neither, [`EcsDeps::healthy_after_running`] after RUNNING (AWS: 40 s).
 
 mod container_spec;
+mod ecr_images;
 mod launcher;
 mod log_config;
 mod metadata;
@@ -87,6 +89,9 @@ pub struct EcsDeps {
     /// after the containers are gone (`runtime::task_logs::root` of the
     /// state directory); `None` keeps none.
     pub log_dir: Option<std::path::PathBuf>,
+    /// emul's ECR registry: images named by ECR URI are pulled from it
+    /// before the task's containers start; `None` runs every image as named.
+    pub images: Option<Arc<dyn crate::wiring::ImageSource>>,
     /// CloudWatch Logs, for containers with the `awslogs` log driver (or
     /// the topology's `log_group`); `None` keeps their output in the files
     /// only. Lines are forwarded by the same copies that fill `log_dir`.
