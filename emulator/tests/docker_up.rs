@@ -48,14 +48,14 @@ async fn docker_up_wechat_data_stores_end_to_end() {
         "5 pause + 4 data-store containers"
     );
 
-    // A second up with no change is a no-op, and fast.
+    // A second up with no change is a no-op (its time is printed, not
+    // asserted: scripts/bench-up.sh measures it).
     let started = Instant::now();
     let out = run(&sp::up_args(f, port));
     let noop = started.elapsed();
     eprintln!("no-change up: {noop:?}");
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"));
-    assert!(noop < Duration::from_secs(1), "{noop:?}");
 
     // A container removed behind emul's back: `up` has the daemon reconcile.
     let gone = std::process::Command::new("docker")
@@ -373,19 +373,11 @@ async fn docker_up_bad_cases_fail_clearly_and_leave_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 
-    // A missing image: Redis 6 has no local image.
-    let (_d2, file2) = topology("emt-up-noimg", 204, |s| {
-        redis_only(s).replace("engine_version: \"7.0\"", "engine_version: \"6.2\"")
-    });
-    let _g2 = Guard(file2.clone());
-    let out = run(&sp::up_args(file2.to_str().unwrap(), "14674"));
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("emul/redis:6") && err.contains("scripts/build-images.sh"),
-        "{err}"
-    );
-    assert_eq!(counts("emt-up-noimg"), (0, 0, 0));
+    // A missing image can no longer be made from the topology: a Redis or
+    // Postgres major without an image runs the nearest one with a warning
+    // (`runtime::datastores` unit tests). The runtime's own test
+    // `docker_missing_image_fails_clearly_and_leaves_nothing` keeps the
+    // "not present locally … scripts/build-images.sh" failure covered.
 
     // A VPC that overlaps the host's docker0 route (172.17.0.0/16).
     let (_d3, file3) = topology("emt-up-route", 0, |s| {

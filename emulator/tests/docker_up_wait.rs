@@ -7,7 +7,9 @@
 //! - `emul status` then shows each task's address and health, aligned;
 //! - StopTask on a backend task whose target group drains for 300 s, with
 //!   maximumPercent 100: the task leaves RUNNING at once and the service is
-//!   back at 2 of 2 RUNNING while the old task still drains (DEACTIVATING);
+//!   back at 2 of 2 RUNNING while the old task still drains (DEACTIVATING),
+//!   and a second `up -d --wait` right after the StopTask returns only once
+//!   the replacement is healthy;
 //! - with a health check no task can pass, `--timeout` expires and `up`
 //!   exits 1 naming the target groups that were not ready.
 //!
@@ -138,6 +140,21 @@ fn docker_up_wait_returns_ready_and_a_stopped_task_is_replaced_while_it_drains()
             .then_some(())
             .ok_or_else(|| format!("{}", last_status()))
     });
+    // `up --wait` against the running daemon, right after the StopTask,
+    // returns only once the replacement runs and its target is healthy.
+    let again = sp::run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(again.status.code(), Some(0));
+    let s = e2e::service(api, BACKEND);
+    assert!(
+        e2e::service_steady(&s),
+        "backend not steady after a second up --wait: {s}"
+    );
+    let health = e2e::target_health(api, &tg);
+    assert_eq!(
+        health.iter().filter(|(_, h)| h == "healthy").count(),
+        2,
+        "two healthy backend targets besides the draining one: {health:?}"
+    );
     e2e::poll_until(
         "2 of 2 RUNNING while the old task drains",
         Duration::from_secs(90),

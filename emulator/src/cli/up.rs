@@ -198,11 +198,14 @@ fn already_running(
 
 /// `up --wait` when the daemon already runs: its record's `awaiting` names
 /// what is not ready *now* (a deployment rolling, a target not yet
-/// healthy), refreshed every second; waits until it is empty, printing it
-/// as it changes. Past `timeout` it names what was not ready and exits 1,
+/// healthy), judged every second; waits until a verdict judged after this
+/// call started is empty, printing what is awaited as it changes. Past
+/// `timeout` it names what was not ready and exits 1,
 /// leaving the running project as it is (this `up` did not start it).
 fn wait_for_running(project: &Project, started: Instant, timeout: Duration) -> u8 {
+    let asked_ms = record::now_ms();
     let mut shown: Vec<String> = Vec::new();
+    let mut asked_daemon = false;
     loop {
         let Some(r) = record::read_live(&project.daemon_file()) else {
             eprintln!(
@@ -211,7 +214,20 @@ fn wait_for_running(project: &Project, started: Instant, timeout: Duration) -> u
             );
             return exit::FAILURE;
         };
-        if r.awaiting.is_empty() {
+        // A verdict from before this `up` may predate the last API call:
+        // ask the daemon (SIGUSR2) to judge now rather than at its next
+        // one-second tick.
+        if !asked_daemon {
+            asked_daemon = true;
+            if let Ok(pid) = i32::try_from(r.pid) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGUSR2,
+                );
+            }
+        }
+        let fresh = r.checked_ms > asked_ms;
+        if fresh && r.awaiting.is_empty() {
             return exit::SUCCESS;
         }
         if r.awaiting != shown {
@@ -226,7 +242,9 @@ fn wait_for_running(project: &Project, started: Instant, timeout: Duration) -> u
             );
             return exit::FAILURE;
         }
-        std::thread::sleep(Duration::from_millis(250));
+        // Quick polls while the first verdict comes, then calmer ones.
+        let pause = if fresh { 250 } else { 10 };
+        std::thread::sleep(Duration::from_millis(pause));
     }
 }
 

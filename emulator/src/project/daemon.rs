@@ -175,6 +175,7 @@ pub async fn run(project: Project, opts: DaemonOptions) -> u8 {
         endpoints: vec![],
         awaiting: vec![],
         tasks: vec![],
+        checked_ms: 0,
     };
     if let Err(e) = record::write(&daemon_file, &rec) {
         eprintln!("emul up: cannot write {}: {e}", daemon_file.display());
@@ -225,6 +226,15 @@ async fn run_after_bind(
     let mut listener = Some(listener);
     let mut components: Option<Components> = None;
 
+    // Signals other verbs send once `daemon.json` says ready, handled from
+    // before that moment (an unhandled SIGUSR would end the daemon):
+    // SIGUSR1 reconciles again (a second `up` found drift), SIGUSR2 judges
+    // readiness now (a second `up --wait` need not wait for the next tick).
+    let mut hup =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()).ok();
+    let mut judge =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined2()).ok();
+
     // 3. The Docker side.
     let code = bring_up(
         project,
@@ -237,9 +247,6 @@ async fn run_after_bind(
     .await;
     match code {
         Ok(()) => {
-            // SIGUSR1: reconcile again (a second `up` found drift).
-            let mut hup =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()).ok();
             // Listeners created, moved or deleted through the ELBv2 API show
             // in `emul env`/`status` within a second.
             let mut listeners_tick = tokio::time::interval(Duration::from_secs(1));
@@ -252,9 +259,22 @@ async fn run_after_bind(
                         None => std::future::pending::<()>().await,
                     }
                 };
+                let judge_asked = async {
+                    match judge.as_mut() {
+                        Some(j) => {
+                            j.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
                 tokio::select! {
                     _ = shutdown_signal() => break,
                     _ = listeners_tick.tick() => {
+                        if let Some(c) = &components {
+                            refresh_record(project, rec, c);
+                        }
+                    }
+                    _ = judge_asked => {
                         if let Some(c) = &components {
                             refresh_record(project, rec, c);
                         }
@@ -523,22 +543,17 @@ fn task_records(c: &Components) -> Vec<workloads::TaskRecord> {
     workloads::tasks(&c.ecs_model, &c.alb.elbv2.snapshot())
 }
 
-/// Rewrites the daemon record when the bound listeners (the ELBv2 API
-/// re-binds them at any time), the ECS tasks or what is not ready changed.
-/// Once ready, `awaiting` keeps naming what is not ready now (a deployment
-/// rolling, a target not yet healthy), so that a later `up --wait` against
-/// this daemon waits for it too.
+/// Rewrites the daemon record (every second): the bound listeners (the
+/// ELBv2 API re-binds them at any time), the ECS tasks, and what is not
+/// ready now (a deployment rolling, a target not yet healthy) with when it
+/// was judged, so that a later `up --wait` against this daemon waits for it.
 fn refresh_record(project: &Project, rec: &mut DaemonRecord, c: &Components) {
-    let listeners = listener_records(c);
-    let tasks = task_records(c);
-    let awaiting = workloads::awaited(&c.ecs_model, &c.alb.elbv2.snapshot());
-    if listeners != rec.listeners || tasks != rec.tasks || awaiting != rec.awaiting {
-        rec.listeners = listeners;
-        rec.tasks = tasks;
-        rec.awaiting = awaiting;
-        if let Err(e) = record::write(&project.daemon_file(), rec) {
-            eprintln!("emul: cannot update daemon.json: {e}");
-        }
+    rec.listeners = listener_records(c);
+    rec.tasks = task_records(c);
+    rec.awaiting = workloads::awaited(&c.ecs_model, &c.alb.elbv2.snapshot());
+    rec.checked_ms = record::now_ms();
+    if let Err(e) = record::write(&project.daemon_file(), rec) {
+        eprintln!("emul: cannot update daemon.json: {e}");
     }
 }
 

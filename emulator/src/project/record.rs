@@ -63,6 +63,19 @@ pub struct DaemonRecord {
     /// `emul status` fills its task rows from it.
     #[serde(default)]
     pub tasks: Vec<TaskRecord>,
+    /// When the running daemon last judged `awaiting` (unix ms; rewritten
+    /// every second): a later `up --wait` trusts `awaiting` only once it
+    /// was judged after that `up` started, so an API call made just before
+    /// (a StopTask, a forced deployment) is always seen.
+    #[serde(default)]
+    pub checked_ms: u64,
+}
+
+/// Unix time in milliseconds (`checked_ms`).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Reads `path`; `None` when absent or unreadable.
@@ -130,6 +143,7 @@ mod tests {
             endpoints: vec![],
             awaiting: vec!["service web: 1 of 2 running".into()],
             tasks: vec![],
+            checked_ms: now_ms(),
         };
         write(&path, &r).unwrap();
         assert_eq!(read_live(&path), Some(r.clone()));
