@@ -121,6 +121,11 @@ impl LogStream {
     pub fn sequence_token(&self) -> String {
         format!("{:056}", self.uploads)
     }
+
+    /// The token PutLogEvents returns for the upload being made now.
+    pub fn sequence_token_after_upload(&self) -> String {
+        format!("{:056}", self.uploads + 1)
+    }
 }
 
 /// One log group.

@@ -56,10 +56,8 @@ pub fn run(logs: &CloudWatchLogs, scope: &Scope, body: Value) -> Result<Value, L
     let (token, rejected) = logs.write(scope, |r| {
         let (g, s) = r.stream(&group, &stream)?;
         let (accepted, rejected) = events::accept(g, &input, now)?;
-        let mut after = s.clone();
-        after.uploads += 1;
         Ok((
-            (after.sequence_token(), rejected),
+            (s.sequence_token_after_upload(), rejected),
             vec![Change::Events {
                 scope: scope.clone(),
                 group: group.clone(),
