@@ -14,5 +14,8 @@ pub const DOCKER_UNAVAILABLE: u8 = 3;
 /// `emul verify` observed reachability that differs from what the security
 /// groups say.
 pub const VERIFY_MISMATCH: u8 = 4;
+/// `emul why`: the security groups refuse the connection asked about
+/// (a verdict, not a failure; 4 keeps meaning "verify saw a mismatch").
+pub const WHY_REFUSED: u8 = 5;
 /// Interrupted by Ctrl-C / SIGINT (the shell convention, 128 + 2).
 pub const INTERRUPTED: u8 = 130;

@@ -17,6 +17,7 @@ pub mod tunnel;
 pub mod up;
 pub mod validate;
 pub mod verify;
+pub mod why;
 
 use std::path::PathBuf;
 
@@ -81,6 +82,8 @@ pub enum Command {
     Logs(logs::Args),
     /// Probe a running project's security groups for real; exit 4 on any mismatch.
     Verify(verify::Args),
+    /// Explain why SRC may or may not reach DST:PORT: the rule on each side, or what is missing.
+    Why(why::Args),
     /// Print (or export) the local CA certificate that signs HTTPS listeners.
     Ca(ca::Args),
 }
@@ -98,6 +101,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Tunnel(args) => tunnel::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Why(args) => why::run(args),
         Command::Ca(args) => ca::run(args),
     };
     std::process::ExitCode::from(code)

@@ -53,7 +53,8 @@ impl Endpoint {
         }
     }
 
-    fn is_host(&self) -> bool {
+    /// Whether this is the host (no address, no groups).
+    pub fn is_host(&self) -> bool {
         self.ip.is_none()
     }
 }
@@ -75,9 +76,16 @@ pub struct Expectation {
     pub reason: String,
 }
 
-/// Whether `rule` (of a group) admits `other` on TCP `port`.
-fn admits(policy: &Policy, rule: &Rule, other: &Endpoint, port: u16) -> bool {
-    if !rule.covers_tcp(port) {
+/// Whether `rule` (of a group) admits `other` on `proto`/`port` (the one
+/// statement of what a rule matches, shared by `verify` and `emul why`).
+pub(crate) fn admits(
+    policy: &Policy,
+    rule: &Rule,
+    other: &Endpoint,
+    proto: Proto,
+    port: u16,
+) -> bool {
+    if !rule.covers(proto, port) {
         return false;
     }
     rule.peers.iter().any(|peer| match (peer, other.ip) {
@@ -95,19 +103,20 @@ fn admits(policy: &Policy, rule: &Rule, other: &Endpoint, port: u16) -> bool {
 /// The first rule of `of`'s groups in `direction` that covers TCP `port`
 /// for some IPv6 peer: it admits nothing in emul's IPv4-only VPC, which a
 /// refusal says so the user is not left wondering why it did not apply.
-fn ipv6_rule<'a>(
+pub(crate) fn ipv6_rule<'a>(
     policy: &'a Policy,
     of: &'a Endpoint,
     direction: Direction,
+    proto: Proto,
     port: u16,
 ) -> Option<&'a Rule> {
     policy
         .rules(&of.groups, direction)
-        .find(|r| r.covers_tcp(port) && r.peers.iter().any(|p| matches!(p, Peer::Cidr6(_))))
+        .find(|r| r.covers(proto, port) && r.peers.iter().any(|p| matches!(p, Peer::Cidr6(_))))
 }
 
 /// `"; <rule> matches IPv6 peers only…"` when such a rule exists, else "".
-fn ipv6_note(rule: Option<&Rule>) -> String {
+pub(crate) fn ipv6_note(rule: Option<&Rule>) -> String {
     rule.map(|r| {
         format!(
             "; {} matches IPv6 peers only, and emul's VPC is IPv4-only",
@@ -117,17 +126,19 @@ fn ipv6_note(rule: Option<&Rule>) -> String {
     .unwrap_or_default()
 }
 
-/// The first rule of `of`'s groups in `direction` admitting `other` on `port`.
-fn first_admitting<'a>(
+/// The first rule of `of`'s groups in `direction` admitting `other` on
+/// `proto`/`port`.
+pub(crate) fn first_admitting<'a>(
     policy: &'a Policy,
     of: &'a Endpoint,
     direction: Direction,
     other: &Endpoint,
+    proto: Proto,
     port: u16,
 ) -> Option<&'a Rule> {
     policy
         .rules(&of.groups, direction)
-        .find(|r| admits(policy, r, other, port))
+        .find(|r| admits(policy, r, other, proto, port))
 }
 
 /// The verdict for `src` → `dst`:`port`. `dst` must be an ENI.
@@ -156,7 +167,7 @@ pub fn expect(policy: &Policy, src: &Endpoint, dst: &Endpoint, port: u16) -> Exp
     let egress = if src.is_host() {
         None
     } else {
-        match first_admitting(policy, src, Direction::Egress, dst, port) {
+        match first_admitting(policy, src, Direction::Egress, dst, Proto::Tcp, port) {
             Some(r) => Some(r.label()),
             None => {
                 return verdict(
@@ -166,13 +177,13 @@ pub fn expect(policy: &Policy, src: &Endpoint, dst: &Endpoint, port: u16) -> Exp
                         src.name,
                         groups(src),
                         dst.name,
-                        ipv6_note(ipv6_rule(policy, src, Direction::Egress, port))
+                        ipv6_note(ipv6_rule(policy, src, Direction::Egress, Proto::Tcp, port))
                     ),
                 );
             }
         }
     };
-    match first_admitting(policy, dst, Direction::Ingress, src, port) {
+    match first_admitting(policy, dst, Direction::Ingress, src, Proto::Tcp, port) {
         Some(r) => {
             let mut reason = format!("allowed by {}", r.label());
             if let Some(e) = egress {
@@ -192,7 +203,7 @@ pub fn expect(policy: &Policy, src: &Endpoint, dst: &Endpoint, port: u16) -> Exp
                 } else {
                     ""
                 },
-                ipv6_note(ipv6_rule(policy, dst, Direction::Ingress, port))
+                ipv6_note(ipv6_rule(policy, dst, Direction::Ingress, Proto::Tcp, port))
             ),
         ),
     }

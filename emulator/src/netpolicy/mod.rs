@@ -8,6 +8,7 @@
 //! | [`nft`] | an ENI's table applied and read back through its agent (`PUT`/`GET /ruleset`) |
 //! | [`enforcer`] | [`Enforcer`]: implements [`crate::wiring::NetworkPolicy`], keeps every ruleset in line with who is attached |
 //! | [`verify`] | discovers a running project's ENIs and probes the matrix for real through their agents |
+//! | [`why`] | `emul why SRC DST PORT`: the rule that allows a pair on each side, or what is missing (pure) |
 //!
 //! # The entry point the project daemon calls
 //!
@@ -48,5 +49,6 @@ pub mod expect;
 pub mod nft;
 pub mod policy;
 pub mod verify;
+pub mod why;
 
 pub use enforcer::{EnforceError, Enforcer};

@@ -120,10 +120,18 @@ impl Rule {
 
     /// Whether the rule covers TCP port `port`.
     pub fn covers_tcp(&self, port: u16) -> bool {
+        self.covers(Proto::Tcp, port)
+    }
+
+    /// Whether the rule covers `port` of `proto` (TCP or UDP; `emul why`
+    /// asks about either, `verify` about TCP).
+    pub fn covers(&self, proto: Proto, port: u16) -> bool {
         match (self.proto, self.ports) {
             (Proto::All, _) => true,
-            (Proto::Tcp, PortRange::All) => true,
-            (Proto::Tcp, PortRange::Range(a, b)) => (a..=b).contains(&port),
+            (p, PortRange::All) if p == proto => true,
+            (p, PortRange::Range(a, b)) if p == proto && proto != Proto::Icmp => {
+                (a..=b).contains(&port)
+            }
             _ => false,
         }
     }

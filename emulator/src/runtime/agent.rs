@@ -325,6 +325,21 @@ impl AgentClient {
         }
     }
 
+    /// The connection attempts this ENI's ruleset refused since `since_ms`
+    /// (unix ms), oldest first: `GET /denied?since=` (the agent's ring of
+    /// the last 1,000; one line per deny, see [`Denied::parse`]).
+    pub async fn denied(&self, since_ms: u64) -> Result<Vec<Denied>, AgentError> {
+        let path = format!("/denied?since={since_ms}");
+        let (status, body) = self.call(Method::GET, &path, Bytes::new()).await?;
+        match status {
+            StatusCode::OK => Ok(String::from_utf8_lossy(&body)
+                .lines()
+                .filter_map(Denied::parse)
+                .collect()),
+            s => Err(self.unexpected(s, &body)),
+        }
+    }
+
     /// A TCP stream to `dst` that leaves from the agent's namespace (its ENI
     /// address). Errors keep the kinds of a plain connect: a refusal is
     /// `ConnectionRefused`, a silent destination `TimedOut` after `timeout`.
@@ -387,9 +402,66 @@ impl AgentClient {
     }
 }
 
+/// One connection attempt an ENI's ruleset refused, as its agent recorded
+/// it from the ruleset's log (NFLOG group 7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    /// When the kernel logged it (unix ms).
+    pub unix_ms: u64,
+    /// True when the input chain refused it (ingress of this ENI), false
+    /// for the output chain (its egress).
+    pub inbound: bool,
+    /// `tcp`, `udp`, or the IP protocol number.
+    pub proto: String,
+    /// Who tried.
+    pub src: SocketAddr,
+    /// Where to.
+    pub dst: SocketAddr,
+}
+
+impl Denied {
+    /// Parses one line of `GET /denied`: `<unix ms> <in|out> <proto>
+    /// <src ip:port> <dst ip:port>` (IPv6 addresses bracketed).
+    pub fn parse(line: &str) -> Option<Denied> {
+        let mut f = line.split_whitespace();
+        let unix_ms = f.next()?.parse().ok()?;
+        let inbound = match f.next()? {
+            "in" => true,
+            "out" => false,
+            _ => return None,
+        };
+        Some(Denied {
+            unix_ms,
+            inbound,
+            proto: f.next()?.to_string(),
+            src: f.next()?.parse().ok()?,
+            dst: f.next()?.parse().ok()?,
+        })
+    }
+
+    /// `ingress` or `egress`, as the groups' rules are named.
+    pub fn direction(&self) -> &'static str {
+        if self.inbound { "ingress" } else { "egress" }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_denied_line_parses_and_nonsense_does_not() {
+        let d = Denied::parse("1733460062345 in tcp 10.0.1.17:43122 10.0.10.13:5432").unwrap();
+        assert_eq!(d.unix_ms, 1733460062345);
+        assert_eq!(d.direction(), "ingress");
+        assert_eq!(d.proto, "tcp");
+        assert_eq!(d.src, "10.0.1.17:43122".parse().unwrap());
+        assert_eq!(d.dst, "10.0.10.13:5432".parse().unwrap());
+        let d = Denied::parse("5 out udp [fd00::1]:53 [fd00::2]:53").unwrap();
+        assert!(!d.inbound);
+        assert_eq!(Denied::parse("5 sideways tcp 1.2.3.4:1 1.2.3.4:2"), None);
+        assert_eq!(Denied::parse(""), None);
+    }
 
     #[test]
     fn the_token_round_trips_through_the_environment_and_the_state_dir() {
