@@ -8,8 +8,8 @@
 //!   comment "emul eni=<id> ip=<ip> groups=<g1,g2>"     ← what `emul verify` reads back
 //!   set sg3  { type ipv4_addr; comment "ecs-sg"; elements = { … } }   ← one per referenced group
 //!   set repl { type ipv4_addr; … }                     ← managed-replication peers (RDS, cache)
-//!   chain input  { policy drop; iif lo; ct established,related; <ingress rules> }
-//!   chain output { policy drop; oif lo; ct established,related; <egress rules> }
+//!   chain input  { policy drop; iif lo; ct established,related; <ingress rules>; log → group 7 }
+//!   chain output { policy drop; oif lo; ct established,related; <egress rules>; log → group 7 }
 //! }
 //! ```
 //!
@@ -34,6 +34,9 @@
 //!   peer matches the named set of that group's member IPs, so membership
 //!   changes are set updates ([`set_updates`]) and no rule is rewritten.
 //! - The union of several groups is just all their accepts in one chain.
+//! - Before the chain's policy drops a packet, `limit rate 20/second log
+//!   prefix "emul-deny in|out" group 7` hands a copy to NFLOG group 7,
+//!   which the ENI's agent reads (`GET /denied`, `emul logs --denied`).
 //! - IPv6 peers (`ipv6_cidr_blocks`) become `ip6 saddr/daddr` accepts
 //!   (`::/0` is `meta nfproto ipv6`) in the same `inet` table; any other
 //!   IPv6 traffic is dropped by the chains' policy. emul's VPC network is
@@ -58,6 +61,15 @@ pub const VPC_RESOLVER: &str = "VPC resolver";
 pub const CONTROL: &str = "emul control";
 /// The set of managed-replication peers.
 pub const REPLICATION_SET: &str = "repl";
+/// The NFLOG group the chains log refused packets to; the ENI agent reads
+/// it (the agent crate's `denied` module has the same number).
+pub const DENY_LOG_GROUP: u16 = 7;
+/// The log prefix of refused packets, followed by `in` or `out` (the chain).
+pub const DENY_PREFIX: &str = "emul-deny ";
+/// Refused packets logged per second and chain at most.
+pub const DENY_LOG_RATE: u32 = 20;
+/// The comment of the log rule at the end of each chain.
+pub const DENY_LOG: &str = "emul deny log";
 
 /// An ENI, as the compiler needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +232,17 @@ pub fn ruleset(policy: &Policy, eni: &EniRules, members: &Membership) -> String 
                 let _ = writeln!(s, "    {line}");
             }
         }
+        // What reaches the end of the chain is about to be dropped: the
+        // agent records it (`emul logs --denied`, `emul why`). Rate-limited
+        // so a flood costs the kernel and the agent little.
+        let _ = writeln!(
+            s,
+            "    limit rate {DENY_LOG_RATE}/second log prefix \"{DENY_PREFIX}{}\" group {DENY_LOG_GROUP} comment \"{DENY_LOG}\"",
+            match direction {
+                Direction::Ingress => "in",
+                Direction::Egress => "out",
+            }
+        );
         let _ = writeln!(s, "  }}");
     }
     let _ = writeln!(s, "}}");

@@ -142,9 +142,16 @@ fn ruleset_is_default_deny_stateful_and_replaces_atomically() {
             "ip daddr 10.0.0.1 udp dport 53 accept comment \"VPC resolver\"",
             "ip daddr 10.0.0.1 tcp dport 53 accept comment \"VPC resolver\"",
             "ip daddr @repl meta l4proto tcp accept comment \"managed replication\"",
+            // The last word before the policy drop: a copy to the agent.
+            "limit rate 20/second log prefix \"emul-deny out\" group 7 comment \"emul deny log\"",
             "}",
             "}",
         ]
+    );
+    assert_eq!(
+        l[output - 2],
+        "limit rate 20/second log prefix \"emul-deny in\" group 7 comment \"emul deny log\"",
+        "the input chain logs what it drops too"
     );
 }
 
