@@ -1,8 +1,8 @@
 # shellcheck shell=bash disable=SC2034,SC2016 # PKG_VERSION is read by build-images.sh; dpkg-query formats are literal
 # emul/testapp — the test application (fixtures/apps/testapp) built as a static-pie glibc binary
 # (crt-static), plus what ECS `CMD-SHELL` health checks and `docker exec` use: Debian's curl and
-# GNU wget (with their ldd closure from the bookworm rootfs) and a static busybox for sh and the
-# small tools. Not busybox's wget: the static busybox 1.35 of bookworm crashes (SIGSEGV, exit 139)
+# GNU wget (with their ldd closure from the bookworm rootfs), Debian's dash as /bin/sh, and a static
+# busybox for the small tools. Not busybox's wget: the static busybox 1.35 of bookworm crashes (SIGSEGV, exit 139)
 # on `wget -T N`, the timeout flag health checks are written with.
 # Globals: ROOTFS (Debian rootfs), STAGE, REPO_ROOT.
 stage_image() {
@@ -14,7 +14,10 @@ stage_image() {
   install -m 755 "$target_dir/x86_64-unknown-linux-gnu/release/testapp" "$STAGE/usr/local/bin/testapp"
   strip "$STAGE/usr/local/bin/testapp" 2>/dev/null || :
   copy_elf /usr/bin/curl /usr/bin/wget
-  add_busybox sh cat echo env grep hostname id ls nc ps sleep
+  # dash, not busybox, as /bin/sh: busybox's shell runs its own applets before any binary on
+  # PATH, so `sh -c "wget …"` would still be busybox's wget.
+  add_dash
+  add_busybox cat echo env grep hostname id ls nc ps sleep
   add_user testapp 10001 /nonexistent
   PKG_VERSION=$(cd "$REPO_ROOT" && sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 }
