@@ -318,3 +318,108 @@ impl AwsService for Ecr {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::ecr::model::manifest::DOCKER_MANIFEST;
+
+    fn ecr_with_image() -> (tempfile::TempDir, Ecr, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let ecr = Ecr::open(dir.path(), "123456789012", "eu-west-1").unwrap();
+        ecr.set_registry_host("127.0.0.1:5999".into());
+        ecr.ensure_repository("team/app", Mutability::Mutable, false)
+            .unwrap();
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        ecr.push(
+            "team/app",
+            Push {
+                digest: digest.clone(),
+                manifest: "{}".into(),
+                media_type: DOCKER_MANIFEST.into(),
+                artifact_media_type: None,
+                size: 1,
+                tag: Some("v1".into()),
+            },
+        )
+        .unwrap();
+        (dir, ecr, digest)
+    }
+
+    #[test]
+    fn ecr_uris_locate_pulls_from_the_loopback_registry() {
+        let (_dir, ecr, digest) = ecr_with_image();
+        let uri = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app";
+        let pull = ecr.locate_image(&format!("{uri}:v1")).unwrap().unwrap();
+        assert_eq!(pull.reference, "127.0.0.1:5999/team/app:v1");
+        assert_eq!(pull.server, "127.0.0.1:5999");
+        assert_eq!(pull.username, "AWS");
+        assert_eq!(pull.password, ecr.password());
+        let pinned = ecr
+            .locate_image(&format!("{uri}@{digest}"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            pinned.reference,
+            format!("127.0.0.1:5999/team/app@{digest}")
+        );
+        // The loopback name itself (a repositoryUri) works the same way.
+        let own = ecr
+            .locate_image("127.0.0.1:5999/team/app:v1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(own.reference, "127.0.0.1:5999/team/app:v1");
+    }
+
+    #[test]
+    fn unknown_tags_and_repositories_are_ecs_pull_errors() {
+        let (_dir, ecr, _) = ecr_with_image();
+        let missing = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:nope";
+        assert_eq!(
+            ecr.locate_image(missing),
+            Some(Err(format!(
+                "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref {missing}: {missing}: not found"
+            )))
+        );
+        let no_repo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/other:v1";
+        assert!(matches!(ecr.locate_image(no_repo), Some(Err(_))));
+        // Not emul's: another account, Docker Hub, a local name.
+        assert_eq!(
+            ecr.locate_image("999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1"),
+            None
+        );
+        assert_eq!(ecr.locate_image("nginx:1.27"), None);
+        assert_eq!(ecr.locate_image("emul/testapp:latest"), None);
+    }
+
+    #[test]
+    fn repository_uris_name_the_registry_once_it_listens() {
+        let dir = tempfile::tempdir().unwrap();
+        let ecr = Ecr::open(dir.path(), "123456789012", "eu-west-1").unwrap();
+        assert_eq!(
+            ecr.ensure_repository("app", Mutability::Immutable, true)
+                .unwrap(),
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app"
+        );
+        ecr.set_registry_host("127.0.0.1:5100".into());
+        assert_eq!(
+            ecr.repository_uri("123456789012", "eu-west-1", "app"),
+            "127.0.0.1:5100/app"
+        );
+        // Other regions have no registry: AWS's form.
+        assert_eq!(
+            ecr.repository_uri("123456789012", "us-east-1", "app"),
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/app"
+        );
+        // ensure_repository keeps an existing repository's settings; both survive a reopen.
+        ecr.ensure_repository("app", Mutability::Mutable, false)
+            .unwrap();
+        drop(ecr);
+        let ecr = Ecr::open(dir.path(), "123456789012", "eu-west-1").unwrap();
+        let repo = ecr
+            .read_registry(|r| r.repository("app", "123456789012").cloned())
+            .unwrap();
+        assert_eq!(repo.mutability, Mutability::Immutable);
+        assert!(repo.scan_on_push);
+    }
+}
