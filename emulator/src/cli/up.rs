@@ -119,9 +119,7 @@ pub fn run(args: Args) -> u8 {
     if let Some(r) = record::read_live(&project.daemon_file())
         && r.pid != std::process::id()
     {
-        let wait = args
-            .wait
-            .then(|| Duration::from_secs(args.timeout.max(1)));
+        let wait = args.wait.then(|| Duration::from_secs(args.timeout.max(1)));
         return already_running(&project, &r, started, wait);
     }
     if args.detach {
