@@ -87,6 +87,10 @@ mod tests {
             "{}",
             d[0].message
         );
+        assert_eq!(
+            d[0].hint,
+            "did you mean `app`? defined ECR repositories: app"
+        );
         let d = topology::parse_str(&with_image("\"${ecr.app.url}:v1\"")).unwrap_err();
         assert!(
             d[0].message

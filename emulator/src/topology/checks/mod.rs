@@ -67,9 +67,13 @@ pub fn dangling(
         return;
     }
     let hint = match super::decode::suggest(reference, existing) {
-        Some(s) => format!("did you mean `{s}`? defined {kind}s: {}", list(existing)),
+        Some(s) => format!(
+            "did you mean `{s}`? defined {}: {}",
+            plural(kind),
+            list(existing)
+        ),
         None if existing.is_empty() => format!("no {kind} is defined; add one or fix the name"),
-        None => format!("defined {kind}s: {}", list(existing)),
+        None => format!("defined {}: {}", plural(kind), list(existing)),
     };
     out.push(Diagnostic::new(
         reference.span,
@@ -79,6 +83,14 @@ pub fn dangling(
 }
 
 /// `a, b, c` (shortened when long).
+/// `kind` in the plural (`subnets`, `ECR repositories`).
+fn plural(kind: &str) -> String {
+    match kind.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{kind}s"),
+    }
+}
+
 fn list(names: &[&str]) -> String {
     let mut s = names
         .iter()
