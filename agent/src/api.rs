@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::Config;
+use crate::denied::Ring;
 
 /// The header that bounds a `CONNECT`'s connect, in milliseconds.
 pub const CONNECT_TIMEOUT_HEADER: &str = "emul-connect-timeout-ms";
@@ -42,15 +43,23 @@ pub struct State {
     config: Config,
     /// `/listen` listeners by port.
     listeners: Mutex<HashMap<u16, ProbeListener>>,
+    /// The denies the NFLOG reader recorded, served by `GET /denied`.
+    denied: Arc<Ring>,
 }
 
 impl State {
-    /// A fresh state with no listeners.
+    /// A fresh state with no listeners and no denies.
     pub fn new(config: Config) -> State {
         State {
             config,
             listeners: Mutex::new(HashMap::new()),
+            denied: Arc::new(Ring::default()),
         }
+    }
+
+    /// The deny ring (the NFLOG reader writes it; a test may too).
+    pub fn denied(&self) -> &Arc<Ring> {
+        &self.denied
     }
 }
 
@@ -97,7 +106,16 @@ pub async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Reply, 
         (Method::GET, "/ruleset") => list_ruleset(&state).await,
         (Method::POST, "/listen") => listen(&req, &state).await,
         (Method::DELETE, "/listen") => unlisten(&req, &state).await,
-        (_, "/ruleset" | "/listen") => {
+        (Method::GET, "/denied") => {
+            let since = query_u64(&req, "since").unwrap_or(0);
+            let mut body = String::new();
+            for e in state.denied.since(since) {
+                body.push_str(&e.line());
+                body.push('\n');
+            }
+            reply(StatusCode::OK, body)
+        }
+        (_, "/ruleset" | "/listen" | "/denied") => {
             reply(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
         }
         _ => reply(StatusCode::NOT_FOUND, format!("no route {path}\n")),

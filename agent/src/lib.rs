@@ -15,6 +15,7 @@
 //! | `CONNECT <ip>:<port>` | a TCP tunnel from its namespace; 502 when refused, 504 on timeout (header `emul-connect-timeout-ms`, default 2000) |
 //! | `POST /listen?port=N&seconds=S` | a listener on `0.0.0.0:N` that accepts and closes, for S seconds; 409 when something listens there already |
 //! | `DELETE /listen?port=N` | closes that listener before its time |
+//! | `GET /denied?since=MS` | the attempts its ruleset refused after MS (unix ms), oldest first, one per line: `<ms> <in\|out> <proto> <src ip:port> <dst ip:port>` (the last 1,000, from NFLOG group 7) |
 //!
 //! Every request carries `Authorization: Bearer <token>`, the project token
 //! the daemon put in the container's environment (`EMUL_AGENT_TOKEN`);
@@ -25,9 +26,11 @@
 //! | file | what it owns |
 //! |---|---|
 //! | [`api`] | the HTTP routes above |
+//! | [`denied`] | the NFLOG group 7 reader (nfnetlink_log on a raw netlink socket) and the ring of recent denies |
 //! | `main.rs` | environment, signals, the accept loop |
 
 pub mod api;
+pub mod denied;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,9 +55,16 @@ pub struct Config {
     pub control_port: u16,
 }
 
-/// Serves the control API on `listener` until the process ends.
+/// Serves the control API on `listener` until the process ends, recording
+/// the namespace's denies (NFLOG group 7) as it goes.
 pub async fn serve(listener: TcpListener, config: Config) {
     let state = Arc::new(api::State::new(config));
+    denied::spawn(state.denied().clone());
+    serve_state(listener, state).await
+}
+
+/// Serves the control API with a given state (tests fill its deny ring).
+pub async fn serve_state(listener: TcpListener, state: Arc<api::State>) {
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(s) => s,

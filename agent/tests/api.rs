@@ -1,13 +1,13 @@
 //! The agent's control API served in-process on loopback, with a stand-in
 //! `nft` (a shell script) so that no privilege is needed: token check,
 //! ruleset apply and refusal, CONNECT tunnels and their failures, and the
-//! probe listeners of `emul verify`.
+//! probe listeners of `emul verify`, and the deny ring behind `GET /denied`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use emul_agent::{Config, serve};
+use emul_agent::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -46,7 +46,11 @@ async fn agent(name: &str) -> Agent {
         nft: fake_nft(&dir),
         control_port: addr.port(),
     };
-    tokio::spawn(serve(listener, config));
+    // Not `serve`: that would bind NFLOG group 7 of the test's namespace.
+    tokio::spawn(emul_agent::serve_state(
+        listener,
+        std::sync::Arc::new(emul_agent::api::State::new(config)),
+    ));
     Agent { addr, dir }
 }
 
@@ -288,4 +292,44 @@ async fn a_probe_listener_closes_by_itself_when_its_time_is_up() {
     assert!(TcpStream::connect(target).await.is_ok());
     tokio::time::sleep(Duration::from_millis(1300)).await;
     assert!(TcpStream::connect(target).await.is_err(), "expired");
+}
+
+#[tokio::test]
+async fn denied_serves_the_ring_after_since_and_wants_the_token() {
+    use emul_agent::api::State;
+    use emul_agent::denied::Entry;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = std::sync::Arc::new(State::new(Config {
+        token: TOKEN.into(),
+        nft: PathBuf::from("/nonexistent/nft"),
+        control_port: addr.port(),
+    }));
+    for (ms, inbound, src, dst) in [
+        (1000, true, "10.0.1.17:43122", "10.0.10.13:5432"),
+        (2000, false, "10.0.10.13:40000", "10.0.10.20:6379"),
+    ] {
+        state.denied().push(Entry {
+            unix_ms: ms,
+            inbound,
+            proto: "tcp".into(),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+        });
+    }
+    tokio::spawn(emul_agent::serve_state(listener, state));
+    let (status, _, _) = request(addr, "GET /denied?since=0", None, "").await;
+    assert_eq!(status, 401);
+    let (status, body, _) = request(addr, "GET /denied?since=0", Some(TOKEN), "").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        "1000 in tcp 10.0.1.17:43122 10.0.10.13:5432\n2000 out tcp 10.0.10.13:40000 10.0.10.20:6379\n"
+    );
+    let (_, body, _) = request(addr, "GET /denied?since=1000", Some(TOKEN), "").await;
+    assert_eq!(body, "2000 out tcp 10.0.10.13:40000 10.0.10.20:6379\n");
+    let (_, body, _) = request(addr, "GET /denied?since=2000", Some(TOKEN), "").await;
+    assert_eq!(body, "");
+    let (status, _, _) = request(addr, "POST /denied", Some(TOKEN), "").await;
+    assert_eq!(status, 405);
 }
