@@ -1,4 +1,7 @@
-//! `emul logs --topology FILE (RESOURCE | --service NAME | --task ID) [-f] [--tail N]`.
+//! `emul logs --topology FILE (RESOURCE | --service NAME | --task ID | --denied) [-f] [--tail N]`.
+//!
+//! `--denied` is the security groups' view ([`super::denied`]): every
+//! refused connection attempt, from the ENI that refused it.
 //!
 //! RESOURCE is what `emul tunnel` accepts: an RDS instance or ElastiCache
 //! group name (every node of it, each line prefixed with the node), or a
@@ -30,8 +33,11 @@ pub struct Args {
     #[command(flatten)]
     pub project: super::ProjectArgs,
     /// The resource (RDS instance, ElastiCache group, or logical container id).
-    #[arg(required_unless_present_any = ["service", "task"], conflicts_with_all = ["service", "task"])]
+    #[arg(required_unless_present_any = ["service", "task", "denied"], conflicts_with_all = ["service", "task", "denied"])]
     pub resource: Option<String>,
+    /// The connection attempts the security groups refused, per ENI that refused them.
+    #[arg(long, conflicts_with_all = ["service", "task"])]
+    pub denied: bool,
     /// Every task of this ECS service, running or stopped.
     #[arg(long, conflicts_with = "task")]
     pub service: Option<String>,
@@ -61,6 +67,9 @@ pub fn run(args: Args) -> u8 {
         (None, Some(t)) => Some(Selection::Task(t.clone())),
         (None, None) => None,
     };
+    if args.denied {
+        return rt.block_on(super::denied::show(&project, args.follow));
+    }
     match selection {
         Some(selection) => rt.block_on(show_tasks(&project, &selection, &args)),
         None => rt.block_on(show(project, args)),

@@ -6,6 +6,7 @@
 //! they point into a file), so `main` only has to exit with the code.
 
 pub mod ca;
+pub mod denied;
 pub mod down;
 pub mod env;
 pub mod exit;
@@ -78,7 +79,7 @@ pub enum Command {
     Env(env::Args),
     /// Forward a loopback port to a private RDS / ElastiCache endpoint.
     Tunnel(tunnel::Args),
-    /// Show a data store's logs, or an ECS service's or task's (kept after they stop).
+    /// Show a data store's logs, an ECS service's or task's (kept after they stop), or --denied: refused connections.
     Logs(logs::Args),
     /// Probe a running project's security groups for real; exit 4 on any mismatch.
     Verify(verify::Args),
