@@ -241,7 +241,7 @@ fn container_json(region: &Region, task: &Task, index: usize, cidr: &str) -> Opt
             })
         })
         .collect();
-    Some(json!({
+    let mut out = json!({
         "DockerId": c.runtime_id.clone().unwrap_or_default(),
         "Name": c.name,
         "DockerName": c.name,
@@ -265,7 +265,37 @@ fn container_json(region: &Region, task: &Task, index: usize, cidr: &str) -> Opt
         "Type": "NORMAL",
         "ContainerARN": c.arn,
         "Networks": networks,
-    }))
+    });
+    if let Some((driver, options)) = log_driver(region, task, &c.name) {
+        out["LogDriver"] = driver;
+        out["LogOptions"] = options;
+    }
+    Some(out)
+}
+
+/// `LogDriver` and `LogOptions` as the agent reports them: the container
+/// definition's `logConfiguration`, with `awslogs-stream` added for awslogs
+/// (the stream the task's lines go to, `super::log_config`).
+fn log_driver(region: &Region, task: &Task, container: &str) -> Option<(Value, Value)> {
+    let td = region.task_definition(&task.task_definition_arn).ok()?;
+    let def = td
+        .body
+        .get("containerDefinitions")?
+        .as_array()?
+        .iter()
+        .find(|d| d["name"] == container)?;
+    let config = def.get("logConfiguration")?;
+    let mut options = config.get("options").cloned().unwrap_or_else(|| json!({}));
+    let task_id = task.arn.rsplit('/').next().unwrap_or_default();
+    if let Some(Ok(dest)) = super::log_config::awslogs(def, &region.scope, task_id)
+        && let Some(o) = options.as_object_mut()
+    {
+        o.insert("awslogs-stream".into(), dest.stream.into());
+    }
+    Some((
+        config.get("logDriver").cloned().unwrap_or(Value::Null),
+        options,
+    ))
 }
 
 fn task_json(region: &Region, task: &Task, cidr: &str) -> Value {
