@@ -6,6 +6,7 @@
 //! layer costs an fsync, not a second read.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
@@ -21,6 +22,10 @@ use crate::services::ecr::model::names::is_digest;
 /// How much of a blob is read per chunk when serving it.
 const READ_CHUNK: usize = 256 * 1024;
 
+/// An upload idle this long is abandoned: its file is removed when the
+/// next upload starts, so interrupted pushes do not fill the disk.
+pub const UPLOAD_IDLE_LIMIT: Duration = Duration::from_secs(3600);
+
 /// An upload in progress.
 pub struct Upload {
     /// The repository it was started in (its Location URLs name it).
@@ -29,6 +34,29 @@ pub struct Upload {
     size: u64,
     /// The running sha256 of those bytes.
     hasher: Sha256,
+    /// When it last received bytes (idle uploads are reaped).
+    last: Instant,
+}
+
+/// Removes uploads idle for longer than `limit`, and their files.
+pub fn reap(reg: &Registry, limit: Duration) -> usize {
+    let now = Instant::now();
+    let stale: Vec<String> = {
+        let mut uploads = reg.uploads.lock().unwrap_or_else(|p| p.into_inner());
+        let stale: Vec<String> = uploads
+            .iter()
+            .filter(|(_, u)| now.duration_since(u.last) > limit)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &stale {
+            uploads.remove(id);
+        }
+        stale
+    };
+    for id in &stale {
+        let _ = std::fs::remove_file(reg.ecr.store().upload_path(id));
+    }
+    stale.len()
 }
 
 /// `HEAD`/`GET /v2/<name>/blobs/<digest>`.
@@ -137,6 +165,7 @@ pub async fn start(
             return created(repo, digest);
         }
     }
+    reap(reg, UPLOAD_IDLE_LIMIT);
     let uuid = uuid::Uuid::new_v4().to_string();
     if let Err(e) = tokio::fs::File::create(reg.ecr.store().upload_path(&uuid)).await {
         return error(
@@ -149,6 +178,7 @@ pub async fn start(
         repo: repo.to_string(),
         size: 0,
         hasher: Sha256::new(),
+        last: Instant::now(),
     };
     if query.contains_key("digest") {
         reg.uploads
@@ -205,6 +235,7 @@ async fn append(
             upload.size += data.len() as u64;
         }
     }
+    upload.last = Instant::now();
     file.flush().await
 }
 
@@ -355,4 +386,34 @@ pub fn cancel(reg: &Registry, uuid: &str) -> Response<Body> {
     resp.headers_mut()
         .insert(http::header::CONTENT_LENGTH, 0.into());
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::ecr::Ecr;
+
+    #[test]
+    fn idle_uploads_are_reaped_with_their_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let ecr = std::sync::Arc::new(Ecr::open(dir.path(), "000000000000", "us-east-1").unwrap());
+        let reg = Registry::new(ecr.clone());
+        let upload = |age: Duration| Upload {
+            repo: "app".into(),
+            size: 0,
+            hasher: Sha256::new(),
+            last: Instant::now().checked_sub(age).unwrap(),
+        };
+        for (id, age) in [("old", 7200), ("fresh", 10)] {
+            std::fs::write(ecr.store().upload_path(id), b"partial").unwrap();
+            reg.uploads
+                .lock()
+                .unwrap()
+                .insert(id.into(), upload(Duration::from_secs(age)));
+        }
+        assert_eq!(reap(&reg, UPLOAD_IDLE_LIMIT), 1);
+        assert!(!ecr.store().upload_path("old").exists());
+        assert!(ecr.store().upload_path("fresh").exists());
+        assert!(reg.uploads.lock().unwrap().contains_key("fresh"));
+    }
 }
