@@ -386,7 +386,11 @@ fn there_is_one_fixture_per_seed_and_all_validate() {
                 } else {
                     "emul/testapp:latest"
                 };
-                assert_eq!(*c.image.raw, expected, "{f}: {}/{}", s.name.value, c.name.value);
+                assert_eq!(
+                    *c.image.raw, expected,
+                    "{f}: {}/{}",
+                    s.name.value, c.name.value
+                );
                 // The test app listens on $PORT: it must be the mapped port.
                 if let Some(port) = container_ports(c).first()
                     && expected == "emul/testapp:latest"
