@@ -2,8 +2,9 @@
 //! log, plugged into the gateway; plus the library API the awslogs driver
 //! uses ([`CloudWatchLogs::put_lines`]).
 //!
-//! Durability (docs/decisions/0012-cloudwatch-logs.md): every change is one
-//! record in `<state-dir>/cloudwatchlogs/logs.log` (`state::RecordLog`).
+//! Durability (docs/decisions/0012-cloudwatch-logs.md): every operation's
+//! changes are one record (a JSON list) in
+//! `<state-dir>/cloudwatchlogs/logs.log` (`state::RecordLog`).
 //! A writer validates against the model, writes its record unsynced,
 //! applies it, and then waits for an fsync covering it before answering:
 //! one fsync acknowledges every record written before it (group commit),
@@ -120,13 +121,15 @@ impl CloudWatchLogs {
                 offset: opened.offsets[index],
                 reason: format!("record {}: {reason}", index + 1),
             };
-            let change: Change =
+            let changes: Vec<Change> =
                 serde_json::from_slice(payload).map_err(|e| corrupt(e.to_string()))?;
-            model
-                .entry(change.scope().clone())
-                .or_default()
-                .apply(change)
-                .map_err(corrupt)?;
+            for change in changes {
+                model
+                    .entry(change.scope().clone())
+                    .or_default()
+                    .apply(change)
+                    .map_err(&corrupt)?;
+            }
         }
         let mut log = opened.log;
         let snapshot = snapshot(&model, now_ms());
@@ -182,15 +185,13 @@ impl CloudWatchLogs {
                 return Ok(out);
             }
             if let Some(log) = w.log.as_mut() {
-                let mut bytes = 0;
-                for c in &changes {
-                    let payload = serde_json::to_vec(c).expect("changes serialize");
-                    bytes += payload.len() as u64;
-                    if let Err(e) = log.write_unsynced(&payload) {
-                        return Err(self.failed_write(e));
-                    }
+                // One record per operation: its changes land (and replay)
+                // together or not at all.
+                let payload = serde_json::to_vec(&changes).expect("changes serialize");
+                if let Err(e) = log.write_unsynced(&payload) {
+                    return Err(self.failed_write(e));
                 }
-                w.since_compaction += bytes;
+                w.since_compaction += payload.len() as u64;
             }
             let region = model.entry(scope.clone()).or_default();
             for c in changes {
@@ -403,7 +404,7 @@ fn snapshot(model: &HashMap<Scope, Region>, now: Millis) -> Vec<Vec<u8>> {
     scopes
         .into_iter()
         .flat_map(|scope| model[scope].snapshot(scope, now, SNAPSHOT_CHUNK))
-        .map(|c| serde_json::to_vec(&c).expect("changes serialize"))
+        .map(|c| serde_json::to_vec(&[c]).expect("changes serialize"))
         .collect()
 }
 
@@ -456,5 +457,97 @@ impl AwsService for CloudWatchLogs {
         } else {
             ServiceHealth::Running
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
+    fn call(logs: &CloudWatchLogs, op: &str, body: serde_json::Value) -> serde_json::Value {
+        ops::dispatch(logs, &scope(), op, body).unwrap_or_else(|e| panic!("{op}: {e:?}"))
+    }
+
+    /// What is acknowledged survives a reopen; a failed call leaves no
+    /// record behind; the store is compacted at start-up.
+    #[test]
+    fn acknowledged_changes_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = now_ms();
+        {
+            let logs = CloudWatchLogs::open(dir.path()).unwrap();
+            call(
+                &logs,
+                "CreateLogGroup",
+                json!({"logGroupName": "/g", "tags": {"a": "1"}}),
+            );
+            logs.ensure_stream(&scope(), "/g", "s", false).unwrap();
+            logs.ensure_stream(&scope(), "/new", "s", true).unwrap();
+            assert_eq!(
+                logs.ensure_stream(&scope(), "/absent", "s", false),
+                Err(LogsError::GroupNotFound)
+            );
+            call(
+                &logs,
+                "PutLogEvents",
+                json!({"logGroupName": "/g", "logStreamName": "s",
+                "logEvents": [{"timestamp": now, "message": "one"}, {"timestamp": now + 1, "message": "two"}]}),
+            );
+            assert!(
+                ops::dispatch(
+                    &logs,
+                    &scope(),
+                    "PutLogEvents",
+                    json!({"logGroupName": "/g",
+                    "logStreamName": "s", "logEvents": [{"timestamp": now, "message": "b"},
+                    {"timestamp": now - 1, "message": "a"}]})
+                )
+                .is_err()
+            );
+            call(
+                &logs,
+                "PutRetentionPolicy",
+                json!({"logGroupName": "/g", "retentionInDays": 30}),
+            );
+        }
+        let logs = CloudWatchLogs::open(dir.path()).unwrap();
+        let got = call(
+            &logs,
+            "GetLogEvents",
+            json!({"logGroupName": "/g", "logStreamName": "s", "startFromHead": true}),
+        );
+        let messages: Vec<&str> = got["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["message"].as_str().unwrap())
+            .collect();
+        assert_eq!(messages, ["one", "two"]);
+        let groups = call(&logs, "DescribeLogGroups", json!({}));
+        assert_eq!(groups["logGroups"][0]["logGroupName"], "/g");
+        assert_eq!(groups["logGroups"][0]["retentionInDays"], 30);
+        assert_eq!(groups["logGroups"][1]["logGroupName"], "/new");
+        assert_eq!(groups["logGroups"].as_array().unwrap().len(), 2);
+        let tags = call(&logs, "ListTagsLogGroup", json!({"logGroupName": "/g"}));
+        assert_eq!(tags["tags"], json!({"a": "1"}));
+        let streams = call(&logs, "DescribeLogStreams", json!({"logGroupName": "/g"}));
+        assert_eq!(
+            streams["logStreams"][0]["uploadSequenceToken"],
+            format!("{:056}", 1)
+        );
+        // Another emul on the same directory is refused while this one runs.
+        assert!(matches!(
+            CloudWatchLogs::open(dir.path()),
+            Err(StateError::InUse { .. })
+        ));
     }
 }
