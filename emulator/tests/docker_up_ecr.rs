@@ -115,6 +115,16 @@ fn docker_up_ecr_repositories_and_ecr_images_run_once_pushed() {
     let home = tempfile::tempdir().unwrap();
     let host = format!("127.0.0.1:{REGISTRY}");
 
+    // `emul env` names the registry.
+    let env = sp::run(&["env", "--topology", f]);
+    assert!(
+        String::from_utf8_lossy(&env.stdout)
+            .lines()
+            .any(|l| l == format!("export EMUL_ECR_REGISTRY={host}")),
+        "{}",
+        String::from_utf8_lossy(&env.stdout)
+    );
+
     // The declared repository, with its settings, on the registry's port.
     let repos = aws_cli::json(
         &cli,

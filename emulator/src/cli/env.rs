@@ -10,7 +10,9 @@
 //! ALB name upper-cased with every non-alphanumeric character replaced by
 //! `_`, `<PORT>` the listener's AWS port, `<url>` its loopback URL — the
 //! rule in docs/decisions/0007-project-daemon.md, which the ALB data plane
-//! uses too). Values contain no shell metacharacters, so they are unquoted.
+//! uses too), and, when the daemon runs, `EMUL_ECR_REGISTRY` (its ECR
+//! registry's `127.0.0.1:<port>`, for `docker login/push`). Values contain
+//! no shell metacharacters, so they are unquoted.
 
 use super::exit;
 use crate::project::{Project, record};
@@ -47,11 +49,16 @@ pub fn run(args: Args) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let endpoint = record::read_live(&project.daemon_file())
-        .map(|r| r.endpoint)
+    let live = record::read_live(&project.daemon_file());
+    let endpoint = live
+        .as_ref()
+        .map(|r| r.endpoint.clone())
         .unwrap_or_else(|| format!("http://127.0.0.1:{}", args.port));
     for l in lines(&project, &endpoint) {
         crate::outln!("{l}");
+    }
+    if let Some(registry) = live.and_then(|r| r.registry) {
+        crate::outln!("export EMUL_ECR_REGISTRY={registry}");
     }
     exit::SUCCESS
 }

@@ -99,6 +99,9 @@ pub struct Components {
     /// The ECS API and model the scheduler works on: `--wait` and the
     /// record's task rows read services and tasks from it.
     ecs_model: Arc<Ecs>,
+    /// The ECR registry's `127.0.0.1:<port>` (recorded in daemon.json for
+    /// `emul env`).
+    registry: String,
 }
 
 impl Components {
@@ -176,6 +179,7 @@ pub async fn run(project: Project, opts: DaemonOptions) -> u8 {
         awaiting: vec![],
         tasks: vec![],
         checked_ms: 0,
+        registry: None,
     };
     if let Err(e) = record::write(&daemon_file, &rec) {
         eprintln!("emul up: cannot write {}: {e}", daemon_file.display());
@@ -474,6 +478,7 @@ async fn bring_up(
     rec.generation += 1;
     rec.endpoints = endpoints;
     rec.listeners = listener_records(c);
+    rec.registry = Some(c.registry.clone());
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -552,6 +557,7 @@ fn refresh_record(project: &Project, rec: &mut DaemonRecord, c: &Components) {
     rec.tasks = task_records(c);
     rec.awaiting = workloads::awaited(&c.ecs_model, &c.alb.elbv2.snapshot());
     rec.checked_ms = record::now_ms();
+    rec.registry = Some(c.registry.clone());
     if let Err(e) = record::write(&project.daemon_file(), rec) {
         eprintln!("emul: cannot update daemon.json: {e}");
     }
@@ -688,6 +694,7 @@ async fn start_components(
     // images name ECR repositories are pulled from it.
     let (ecr, registry_listener) =
         crate::services::ecr::registry::open_for_project(project, registry_port).await?;
+    let registry_host = ecr.registry_host().unwrap_or_default();
     let deps = EcsDeps {
         engine: engine.clone(),
         secrets: sm.clone(),
@@ -798,6 +805,7 @@ async fn start_components(
         resolver,
         ecs: ecs_handle,
         ecs_model,
+        registry: registry_host,
     })
 }
 

@@ -69,6 +69,11 @@ pub struct DaemonRecord {
     /// (a StopTask, a forced deployment) is always seen.
     #[serde(default)]
     pub checked_ms: u64,
+    /// The ECR registry's `127.0.0.1:<port>` once it listens (`emul env`
+    /// exports it as `EMUL_ECR_REGISTRY`: the port may differ from
+    /// `--registry-port` when that one was taken).
+    #[serde(default)]
+    pub registry: Option<String>,
 }
 
 /// Unix time in milliseconds (`checked_ms`).
@@ -144,6 +149,7 @@ mod tests {
             awaiting: vec!["service web: 1 of 2 running".into()],
             tasks: vec![],
             checked_ms: now_ms(),
+            registry: Some("127.0.0.1:5100".into()),
         };
         write(&path, &r).unwrap();
         assert_eq!(read_live(&path), Some(r.clone()));
