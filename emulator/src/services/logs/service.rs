@@ -66,6 +66,8 @@ pub struct CloudWatchLogs {
     degraded: AtomicBool,
     /// Where the log lives (for messages).
     log_path: Option<PathBuf>,
+    /// Compaction's floor ([`COMPACT_MIN_BYTES`]; tests lower it).
+    compact_min_bytes: u64,
 }
 
 /// What the writer mutex protects.
@@ -105,6 +107,7 @@ impl CloudWatchLogs {
             }),
             degraded: AtomicBool::new(false),
             log_path: None,
+            compact_min_bytes: COMPACT_MIN_BYTES,
         }
     }
 
@@ -150,6 +153,7 @@ impl CloudWatchLogs {
             }),
             degraded: AtomicBool::new(false),
             log_path: Some(path),
+            compact_min_bytes: COMPACT_MIN_BYTES,
         })
     }
 
@@ -231,7 +235,7 @@ impl CloudWatchLogs {
                 .map(|g| g.stored_bytes() as u64)
                 .sum::<u64>()
         };
-        if w.since_compaction > COMPACT_MIN_BYTES.max(2 * live) {
+        if w.since_compaction > self.compact_min_bytes.max(2 * live) {
             // The snapshot holds every applied change, and rewrite fsyncs it.
             let payloads = {
                 let model = self.model.read().unwrap_or_else(|p| p.into_inner());
@@ -549,5 +553,50 @@ mod tests {
             CloudWatchLogs::open(dir.path()),
             Err(StateError::InUse { .. })
         ));
+    }
+
+    /// A store written past twice its live data is rewritten as a snapshot
+    /// while running: deleted events leave the file, the rest reopen.
+    #[test]
+    fn the_file_is_compacted_while_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut logs = CloudWatchLogs::open(dir.path()).unwrap();
+        logs.compact_min_bytes = 64 * 1024;
+        let path = logs.log_path().unwrap().to_path_buf();
+        let now = now_ms();
+        let put = |logs: &CloudWatchLogs, stream: &str, n: usize| {
+            logs.ensure_stream(&scope(), "/g", stream, true).unwrap();
+            let lines = (0..n)
+                .map(|i| (now, format!("{stream} line {i:04} {}", "x".repeat(100))))
+                .collect();
+            logs.put_lines(&scope(), "/g", stream, lines).unwrap();
+        };
+        put(&logs, "big", 1000);
+        let before = std::fs::metadata(&path).unwrap().len();
+        assert!(before > 100_000, "{before}");
+        call(
+            &logs,
+            "DeleteLogStream",
+            json!({"logGroupName": "/g", "logStreamName": "big"}),
+        );
+        // The next write crosses the threshold: the file shrinks to what is live.
+        put(&logs, "small", 10);
+        let after = std::fs::metadata(&path).unwrap().len();
+        assert!(after < 10_000, "{before} → {after}");
+        drop(logs);
+        let logs = CloudWatchLogs::open(dir.path()).unwrap();
+        let got = call(
+            &logs,
+            "GetLogEvents",
+            json!({"logGroupName": "/g", "logStreamName": "small"}),
+        );
+        assert_eq!(got["events"].as_array().unwrap().len(), 10);
+        let gone = ops::dispatch(
+            &logs,
+            &scope(),
+            "GetLogEvents",
+            json!({"logGroupName": "/g", "logStreamName": "big"}),
+        );
+        assert_eq!(gone.unwrap_err().code, "ResourceNotFoundException");
     }
 }
