@@ -40,14 +40,20 @@ fn into_closed_pipe(mut cmd: Command) -> Output {
 fn env_exports_both_region_variables() {
     let state = tempfile::tempdir().unwrap();
     let wechat = fixture("wechat");
-    let out = emul(&["env", "--topology", wechat.to_str().unwrap()], state.path())
-        .output()
-        .unwrap();
+    let out = emul(
+        &["env", "--topology", wechat.to_str().unwrap()],
+        state.path(),
+    )
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines.contains(&"export AWS_REGION=us-east-1"), "{text}");
-    assert!(lines.contains(&"export AWS_DEFAULT_REGION=us-east-1"), "{text}");
+    assert!(
+        lines.contains(&"export AWS_DEFAULT_REGION=us-east-1"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -99,5 +105,9 @@ fn env_piped_into_head_prints_one_line_and_succeeds() {
         String::from_utf8_lossy(&out.stdout),
         "export AWS_ENDPOINT_URL=http://127.0.0.1:4566\n"
     );
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -511,6 +511,15 @@ fn docker_up_detached_daemon_keeps_no_descriptor_of_its_caller() {
     let pid = record["pid"].as_u64().expect("pid") as i32;
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     // Fields after the command's closing parenthesis: state ppid pgrp session …
-    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
-    assert_eq!(fields[3], pid.to_string(), "the daemon is its session's leader: {stat}");
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        fields[3],
+        pid.to_string(),
+        "the daemon is its session's leader: {stat}"
+    );
 }

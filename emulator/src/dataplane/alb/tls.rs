@@ -345,9 +345,21 @@ mod tests {
         };
         assert_eq!(pick(Some("shop.test")), "shop.test");
         assert_eq!(pick(Some("www.shop.test")), "*.shop.test");
-        assert_eq!(pick(Some("WWW.Shop.Test.")), "*.shop.test", "case and root dot");
-        assert_eq!(pick(Some("api.shop.test")), "api.shop.test", "exact beats wildcard");
-        assert_eq!(pick(Some("a.b.shop.test")), "shop.test", "one label only → default");
+        assert_eq!(
+            pick(Some("WWW.Shop.Test.")),
+            "*.shop.test",
+            "case and root dot"
+        );
+        assert_eq!(
+            pick(Some("api.shop.test")),
+            "api.shop.test",
+            "exact beats wildcard"
+        );
+        assert_eq!(
+            pick(Some("a.b.shop.test")),
+            "shop.test",
+            "one label only → default"
+        );
         assert_eq!(pick(Some("other.test")), "other.test");
         assert_eq!(pick(Some("unknown.example")), "shop.test");
         assert_eq!(pick(None), "shop.test");
