@@ -72,13 +72,22 @@ async fn docker_up_wechat_data_stores_end_to_end() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("reconciled by the running daemon"));
     assert_eq!(plan_containers(project), 9);
 
-    // env: exactly the contract's lines.
+    // env: exactly the contract's lines; the ECR registry's port is the
+    // default 5100 unless something else held it (then a free one).
     let out = run(&["env", "--topology", f]);
+    let env = String::from_utf8_lossy(&out.stdout);
+    let (known, registry) = env
+        .rsplit_once("export EMUL_ECR_REGISTRY=127.0.0.1:")
+        .unwrap_or_else(|| panic!("no EMUL_ECR_REGISTRY line: {env}"));
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        known,
         format!(
             "export AWS_ENDPOINT_URL={endpoint}\nexport AWS_ACCESS_KEY_ID=test\nexport AWS_SECRET_ACCESS_KEY=test\nexport AWS_REGION=us-east-1\nexport AWS_DEFAULT_REGION=us-east-1\nexport EMUL_ALB_WECHAT_ALB_80=http://127.0.0.1:8080\nexport EMUL_ALB_WECHAT_ALB_443=https://127.0.0.1:8443\n"
         )
+    );
+    assert!(
+        registry.ends_with('\n') && registry.trim_end().parse::<u16>().is_ok(),
+        "registry line: {registry:?}"
     );
 
     // status --json: every data store running and accepting, with its address.
