@@ -201,31 +201,11 @@ fn major_of(id: &str, version: &str) -> Result<u32, DatastoreError> {
 
 /// Image candidates for Postgres `asked` (see the module docs for the order).
 pub fn postgres_images(id: &str, asked: u32) -> ImageChoice {
-    let mut majors: Vec<u32> = POSTGRES_MAJORS.to_vec();
-    if !majors.contains(&asked) {
-        majors.push(asked);
-    }
-    // Distance first, then newer first on a tie.
-    majors.sort_by_key(|m| (m.abs_diff(asked), std::cmp::Reverse(*m)));
-    let mut candidates = Vec::new();
-    for m in majors {
-        let warning = (m != asked).then(|| {
-            format!(
-                "RDS instance {id} asks for PostgreSQL {asked}, which is not available locally; running PostgreSQL {m} instead (the API still reports the engine version the topology asked for)"
-            )
-        });
-        for (reference, pullable) in [
-            (format!("postgres:{m}"), true),
-            (format!("emul/postgres:{m}"), false),
-        ] {
-            candidates.push(ImageCandidate {
-                reference,
-                pullable,
-                substitute_warning: warning.clone(),
-            });
-        }
-    }
-    ImageChoice { candidates }
+    nearest_major_images(POSTGRES_MAJORS, asked, "postgres", |m| {
+        format!(
+            "RDS instance {id} asks for PostgreSQL {asked}, which is not available locally; running PostgreSQL {m} instead (the API still reports the engine version the topology asked for)"
+        )
+    })
 }
 
 /// Redis majors we know images for, oldest first.
@@ -236,26 +216,39 @@ pub const REDIS_MAJORS: &[u32] = &[6, 7];
 /// each as the official image then ours; a substitute carries a warning, as
 /// for Postgres ([`postgres_images`]).
 pub fn redis_images(id: &str, asked: u32) -> ImageChoice {
-    let mut majors: Vec<u32> = REDIS_MAJORS.to_vec();
+    nearest_major_images(REDIS_MAJORS, asked, "redis", |m| {
+        format!(
+            "ElastiCache cluster {id} asks for Redis {asked}, which is not available locally; running Redis {m} instead (the API still reports the engine version the topology asked for)"
+        )
+    })
+}
+
+/// The one ordering rule both engines follow: `asked` first, then the
+/// `known` majors by distance from it (newer first on a tie), each as the
+/// official `<repo>:<major>` (pullable) then `emul/<repo>:<major>`; a major
+/// other than `asked` carries `warning(major)`.
+fn nearest_major_images(
+    known: &[u32],
+    asked: u32,
+    repo: &str,
+    warning: impl Fn(u32) -> String,
+) -> ImageChoice {
+    let mut majors: Vec<u32> = known.to_vec();
     if !majors.contains(&asked) {
         majors.push(asked);
     }
     majors.sort_by_key(|m| (m.abs_diff(asked), std::cmp::Reverse(*m)));
     let mut candidates = Vec::new();
     for m in majors {
-        let warning = (m != asked).then(|| {
-            format!(
-                "ElastiCache cluster {id} asks for Redis {asked}, which is not available locally; running Redis {m} instead (the API still reports the engine version the topology asked for)"
-            )
-        });
+        let substitute_warning = (m != asked).then(|| warning(m));
         for (reference, pullable) in [
-            (format!("redis:{m}"), true),
-            (format!("emul/redis:{m}"), false),
+            (format!("{repo}:{m}"), true),
+            (format!("emul/{repo}:{m}"), false),
         ] {
             candidates.push(ImageCandidate {
                 reference,
                 pullable,
-                substitute_warning: warning.clone(),
+                substitute_warning: substitute_warning.clone(),
             });
         }
     }
