@@ -128,9 +128,11 @@ pub trait ImageSource: Send + Sync {
     fn locate(&self, image: &str) -> Option<Result<RegistryPull, String>>;
 }
 
-/// Where one container's output goes besides its file under the state
-/// directory: a CloudWatch Logs stream (the `awslogs` log driver).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where one container's output goes instead of a file under the state
+/// directory: a CloudWatch Logs stream (the `awslogs` log driver). Kept in
+/// the task's `task.json` so `emul logs` finds the stream.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LogDestination {
     /// The account that owns the group (the task's).
     pub account: String,

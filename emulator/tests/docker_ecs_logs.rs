@@ -1,7 +1,7 @@
 //! A service task's containers, for real on Docker: their output kept per
 //! task under the state directory and readable after the task stopped and
 //! its containers were removed (`emul logs --service/--task`, through the
-//! library function the CLI prints and through the binary); the task
+//! binary); the task
 //! definition's health check, cpu/memory limits and the task-level budget
 //! as Docker and the kernel see them.
 
@@ -10,8 +10,7 @@ mod support;
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
-use emul::cli::logs::history;
-use emul::runtime::task_logs::{LogArchive, LogTail, Selection};
+use emul::runtime::task_logs::{LogArchive, Selection};
 use serde_json::{Value, json};
 use support::ecs::{EcsWorld, docker, network_configuration};
 
@@ -68,11 +67,17 @@ fn inspect(container: &str, field: &str) -> Value {
 
 /// What `emul logs --service/--task` prints, without following.
 fn printed(w: &EcsWorld, selection: Selection, tail: &str) -> String {
-    let archive = LogArchive::open(w.state_dir.path());
-    let mut t = LogTail::default();
-    let mut lines = history(&archive, &selection, &mut t, tail);
-    lines.extend(t.flush());
-    lines.concat()
+    let (flag, value) = match &selection {
+        Selection::Service(s) => ("--service", s.as_str()),
+        Selection::Task(t) => ("--task", t.as_str()),
+    };
+    let out = emul_logs(w, &[flag, value, "--tail", tail]);
+    assert!(
+        out.status.success() || String::from_utf8_lossy(&out.stderr).contains("has logs"),
+        "emul logs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// `emul logs` through the binary, on the world's state directory (any

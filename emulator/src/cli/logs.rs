@@ -9,19 +9,24 @@
 //!
 //! `--service NAME` (every task the ECS service ran, running or stopped,
 //! each line prefixed `<task-id-short>/<container> | `) and `--task ID`
-//! (a task id or ARN) read the copies the scheduler keeps under the state
-//! directory (`runtime::task_logs`), so they work after the task stopped
-//! and without the daemon. `-f` follows until Ctrl-C (with `--service`,
-//! tasks started meanwhile join in); `--tail N` is per container.
+//! (a task id or ARN) read where the task's output is kept, so they work
+//! after the task stopped and without the daemon: a container with the
+//! `awslogs` driver (or the topology's `log_group`) from its CloudWatch
+//! Logs stream ([`super::logs_cloudwatch`]), the same events `aws logs
+//! get-log-events` returns; any other container from the file the
+//! scheduler keeps under the state directory (`runtime::task_logs`).
+//! `-f` follows until Ctrl-C (with `--service`, tasks started meanwhile
+//! join in); `--tail N` is per container.
 
 use std::io::Write;
 
 use futures::StreamExt;
 
 use super::exit;
+use super::logs_cloudwatch::CloudWatchTail;
 use crate::project::Project;
 use crate::runtime::naming::LABEL_RESOURCE;
-use crate::runtime::task_logs::{self, LogArchive, LogTail, Selection};
+use crate::runtime::task_logs::{self, LogArchive, LogSource, LogTail, Selection};
 
 /// How often `-f` looks for new task log lines.
 const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(250);
@@ -90,46 +95,96 @@ async fn show_tasks(project: &Project, selection: &Selection, args: &Args) -> u8
         );
         return exit::FAILURE;
     }
-    let mut tail = LogTail::default();
-    print(&history(&archive, selection, &mut tail, &args.tail));
+    let mut tails = Tails {
+        files: LogTail::default(),
+        cloudwatch: None,
+    };
+    let n = task_logs::parse_tail(&args.tail);
+    for (prefix, source) in archive.streams(selection) {
+        if let Err(code) = tails.add(project, &prefix, &source, n).await {
+            return code;
+        }
+    }
     if !args.follow {
-        print(&tail.flush());
+        print(&tails.files.flush());
         return exit::SUCCESS;
+    }
+    if tails.cloudwatch.as_ref().is_some_and(|c| !c.follows()) {
+        eprintln!(
+            "emul logs: the project is not running; CloudWatch Logs streams are not followed"
+        );
     }
     let follow = async {
         loop {
             tokio::time::sleep(FOLLOW_POLL).await;
             // Tasks (and containers) that appeared since: from their start.
-            for (prefix, file) in archive.streams(selection) {
-                if !tail.contains(&file) {
-                    print(&tail.add(&prefix, &file, None));
+            for (prefix, source) in archive.streams(selection) {
+                if !tails.contains(&source)
+                    && let Err(code) = tails.add(project, &prefix, &source, None).await
+                {
+                    return code;
                 }
             }
-            print(&tail.poll());
+            print(&tails.files.poll());
+            if let Some(c) = tails.cloudwatch.as_mut() {
+                print(&c.poll().await);
+            }
         }
     };
     tokio::select! {
-        () = follow => {}
-        () = crate::project::daemon::shutdown_signal() => {}
+        code = follow => code,
+        () = crate::project::daemon::shutdown_signal() => exit::SUCCESS,
     }
-    exit::SUCCESS
 }
 
-/// What `emul logs --service/--task` prints first: every selected
-/// container's history (`--tail` lines of each), in launch order. `tail`
-/// then follows those files. The library function behind the CLI.
-pub fn history(
-    archive: &LogArchive,
-    selection: &Selection,
-    tail: &mut LogTail,
-    tail_lines: &str,
-) -> Vec<String> {
-    let n = task_logs::parse_tail(tail_lines);
-    archive
-        .streams(selection)
-        .into_iter()
-        .flat_map(|(prefix, file)| tail.add(&prefix, &file, n))
-        .collect()
+/// What `--service/--task` reads: task files and CloudWatch Logs streams.
+struct Tails {
+    /// The containers whose output is in a file.
+    files: LogTail,
+    /// The `awslogs` containers' streams (opened at the first).
+    cloudwatch: Option<CloudWatchTail>,
+}
+
+impl Tails {
+    /// Whether `source` is followed already.
+    fn contains(&self, source: &LogSource) -> bool {
+        match source {
+            LogSource::File(f) => self.files.contains(f),
+            LogSource::CloudWatch(d) => self.cloudwatch.as_ref().is_some_and(|c| c.contains(d)),
+        }
+    }
+
+    /// Prints `source`'s history (`tail` lines) and follows it.
+    async fn add(
+        &mut self,
+        project: &Project,
+        prefix: &str,
+        source: &LogSource,
+        tail: Option<usize>,
+    ) -> Result<(), u8> {
+        match source {
+            LogSource::File(file) => print(&self.files.add(prefix, file, tail)),
+            LogSource::CloudWatch(dest) => {
+                if self.cloudwatch.is_none() {
+                    let opened = CloudWatchTail::open(project).map_err(|e| {
+                        eprintln!("emul logs: cannot read the CloudWatch Logs store: {e}");
+                        exit::FAILURE
+                    })?;
+                    self.cloudwatch = Some(opened);
+                }
+                let c = self.cloudwatch.as_mut().expect("opened above");
+                match c.add(prefix, dest, tail).await {
+                    Ok(lines) => print(&lines),
+                    // One stream that cannot be read (its group was
+                    // deleted) does not hide the others.
+                    Err(e) => {
+                        eprintln!("emul logs: {}: {e}", super::logs_cloudwatch::describe(dest))
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn print(lines: &[String]) {

@@ -11,6 +11,7 @@ pub mod down;
 pub mod env;
 pub mod exit;
 pub mod logs;
+pub mod logs_cloudwatch;
 pub mod output;
 pub mod serve;
 pub mod status;

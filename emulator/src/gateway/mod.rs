@@ -8,9 +8,11 @@
 //! | [`json`] / [`query`] | the awsJson1_1 and awsQuery codecs |
 //! | [`sigv4`] | SigV4 header parsing and verification |
 //! | [`errors`] | [`AwsError`], the protocol-neutral error |
+//! | [`client`] | a signed JSON 1.1 call to emul's own endpoint (other emul processes asking the daemon) |
 //!
 //! The server knows nothing about AWS; dispatch knows nothing about sockets.
 
+pub mod client;
 pub mod dispatch;
 pub mod errors;
 pub mod json;

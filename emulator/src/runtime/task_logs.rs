@@ -11,12 +11,15 @@
 //! ```
 //!
 //! A [`LogPump`] per container follows Docker's log stream from the
-//! container's start and appends every chunk, unchanged (emul adds nothing:
-//! the task's output is the user's own, and emul never writes a secret
-//! there). A container with the `awslogs` driver also has a [`LogForward`]:
-//! each complete line goes to its CloudWatch Logs stream as one event,
-//! timestamped when the pump received it, through the
-//! [`crate::wiring::TaskLogSink`] seam (this module never sees the service).
+//! container's start. A container with the `awslogs` driver has a
+//! [`LogForward`]: each complete line goes to its CloudWatch Logs stream as
+//! one event, timestamped when the pump received it, through the
+//! [`crate::wiring::TaskLogSink`] seam (this module never sees the
+//! service), and nowhere else: CloudWatch Logs is the one store of its
+//! output, and `task.json` names the stream ([`TaskLogInfo::awslogs`]).
+//! Any other container's chunks are appended to its file, unchanged (emul
+//! adds nothing: the task's output is the user's own, and emul never
+//! writes a secret there).
 //!
 //! # Disk bound
 //!
@@ -27,9 +30,11 @@
 //!
 //! # Reading
 //!
-//! [`LogArchive`] finds tasks (by id, ARN or service), [`LogTail`] prints
-//! their history (`--tail N` per container) and then, when following, the
-//! lines appended since, handling rotation.
+//! [`LogArchive`] finds tasks (by id, ARN or service) and where each
+//! container's output is ([`LogSource`]); [`LogTail`] prints a file's
+//! history (`--tail N` per container) and then, when following, the lines
+//! appended since, handling rotation. CloudWatch Logs streams are read by
+//! the CLI through the service (`cli/logs_cloudwatch.rs`).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -75,6 +80,10 @@ pub struct TaskLogInfo {
     pub started_at_ms: u64,
     /// When it stopped; stopped tasks are the ones pruning may remove.
     pub stopped_at_ms: Option<u64>,
+    /// The containers with the `awslogs` driver and their streams: their
+    /// output is in CloudWatch Logs, not in a file here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub awslogs: BTreeMap<String, LogDestination>,
 }
 
 impl TaskLogInfo {
@@ -204,9 +213,10 @@ impl PartialEq for LogForward {
     }
 }
 
-/// Copies one container's Docker log stream into its file. Cloneable handle
-/// on the copy: [`LogPump::finished`] waits until the stream ended (the
-/// container stopped) and every chunk is on disk.
+/// Copies one container's Docker log stream into its file or its
+/// CloudWatch Logs stream. Cloneable handle on the copy:
+/// [`LogPump::finished`] waits until the stream ended (the container
+/// stopped) and every chunk is stored.
 #[derive(Debug, Clone)]
 pub struct LogPump {
     /// Flips to `true` when the copy ended.
@@ -214,15 +224,26 @@ pub struct LogPump {
 }
 
 impl LogPump {
-    /// Starts following container `id` (from its first line) into `file`
-    /// and, with `forward`, into its CloudWatch Logs stream.
-    pub fn spawn(engine: &Engine, id: &str, file: PathBuf, forward: Option<LogForward>) -> LogPump {
+    /// Starts following container `id` (from its first line) into its
+    /// CloudWatch Logs stream when `forward` is set, else into `file`.
+    pub fn spawn(
+        engine: &Engine,
+        id: &str,
+        file: Option<PathBuf>,
+        forward: Option<LogForward>,
+    ) -> LogPump {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let stream = engine.logs(id, true, "all");
         let id = id.to_string();
         tokio::spawn(async move {
-            if let Err(e) = copy(stream, &file, MAX_FILE_BYTES, forward.as_ref()).await {
-                tracing::warn!(container = id, file = %file.display(), error = %e, "task log copy failed");
+            match (&forward, &file) {
+                (Some(f), _) => forward_all(stream, f).await,
+                (None, Some(file)) => {
+                    if let Err(e) = copy(stream, file, MAX_FILE_BYTES).await {
+                        tracing::warn!(container = id, file = %file.display(), error = %e, "task log copy failed");
+                    }
+                }
+                (None, None) => {}
             }
             let _ = tx.send(true);
         });
@@ -268,13 +289,29 @@ fn take_lines(partial: &mut Vec<u8>, bytes: &[u8], now: i64) -> Vec<(i64, String
         .collect()
 }
 
-/// Appends every chunk of `stream` to `file`, rotating at `cap` bytes, and
-/// forwards every complete line when `forward` is set.
+/// Sends every line of `stream` to CloudWatch Logs as it completes (a
+/// last line without its newline when the stream ends).
+async fn forward_all(
+    stream: impl futures::Stream<Item = Result<bytes::Bytes, super::EngineError>>,
+    forward: &LogForward,
+) {
+    let mut stream = std::pin::pin!(stream);
+    let mut partial = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(bytes) = chunk else { break };
+        forward_lines(forward, take_lines(&mut partial, &bytes, now_ms() as i64)).await;
+    }
+    if !partial.is_empty() {
+        let line = String::from_utf8_lossy(&partial).into_owned();
+        forward_lines(forward, vec![(now_ms() as i64, line)]).await;
+    }
+}
+
+/// Appends every chunk of `stream` to `file`, rotating at `cap` bytes.
 async fn copy(
     stream: impl futures::Stream<Item = Result<bytes::Bytes, super::EngineError>>,
     file: &Path,
     cap: u64,
-    forward: Option<&LogForward>,
 ) -> std::io::Result<()> {
     let open = |path: PathBuf| async move {
         tokio::fs::OpenOptions::new()
@@ -286,12 +323,8 @@ async fn copy(
     let mut out = open(file.to_path_buf()).await?;
     let mut size = out.metadata().await?.len();
     let mut stream = std::pin::pin!(stream);
-    let mut partial = Vec::new();
     while let Some(chunk) = stream.next().await {
         let Ok(bytes) = chunk else { break };
-        if let Some(f) = forward {
-            forward_lines(f, take_lines(&mut partial, &bytes, now_ms() as i64)).await;
-        }
         if size > 0 && size + bytes.len() as u64 > cap {
             out.flush().await?;
             tokio::fs::rename(file, rotated(file)).await?;
@@ -300,12 +333,6 @@ async fn copy(
         }
         out.write_all(&bytes).await?;
         size += bytes.len() as u64;
-    }
-    if let Some(f) = forward
-        && !partial.is_empty()
-    {
-        let line = String::from_utf8_lossy(&partial).into_owned();
-        forward_lines(f, vec![(now_ms() as i64, line)]).await;
     }
     out.flush().await
 }
@@ -319,10 +346,19 @@ pub struct ArchivedTask {
     pub dir: PathBuf,
 }
 
+/// Where one container's output is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogSource {
+    /// A file under the state directory (read with [`LogTail`]).
+    File(PathBuf),
+    /// A CloudWatch Logs stream (the `awslogs` driver).
+    CloudWatch(LogDestination),
+}
+
 impl ArchivedTask {
-    /// (container name, file) pairs in task-definition order, plus any
-    /// file of a container `task.json` does not list.
-    pub fn files(&self) -> Vec<(String, PathBuf)> {
+    /// (container name, where its output is) in task-definition order,
+    /// plus any file of a container `task.json` does not list.
+    pub fn sources(&self) -> Vec<(String, LogSource)> {
         let mut names = self.info.containers.clone();
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             let mut extra: Vec<String> = entries
@@ -339,8 +375,11 @@ impl ArchivedTask {
         names
             .into_iter()
             .map(|n| {
-                let f = container_file(&self.dir, &n);
-                (n, f)
+                let source = match self.info.awslogs.get(&n) {
+                    Some(dest) => LogSource::CloudWatch(dest.clone()),
+                    None => LogSource::File(container_file(&self.dir, &n)),
+                };
+                (n, source)
             })
             .collect()
     }
@@ -411,22 +450,22 @@ impl LogArchive {
             .collect()
     }
 
-    /// The files to print for a selection, each with its line prefix:
+    /// What to print for a selection, each with its line prefix:
     /// `<task-id-short>/<container> | ` for a service, and for a task only
     /// when it has more than one container.
-    pub fn streams(&self, selection: &Selection) -> Vec<(String, PathBuf)> {
+    pub fn streams(&self, selection: &Selection) -> Vec<(String, LogSource)> {
         let mut out = Vec::new();
         for task in self.select(selection) {
-            let files = task.files();
-            let prefixed = matches!(selection, Selection::Service(_)) || files.len() > 1;
+            let sources = task.sources();
+            let prefixed = matches!(selection, Selection::Service(_)) || sources.len() > 1;
             let short: String = task.info.task_id().chars().take(12).collect();
-            for (name, file) in files {
+            for (name, source) in sources {
                 let prefix = if prefixed {
                     format!("{short}/{name} | ")
                 } else {
                     String::new()
                 };
-                out.push((prefix, file));
+                out.push((prefix, source));
             }
         }
         out
@@ -558,6 +597,7 @@ mod tests {
             containers: vec!["app".into(), "sidecar".into()],
             started_at_ms: started,
             stopped_at_ms: None,
+            awslogs: BTreeMap::new(),
         }
     }
 
@@ -597,7 +637,10 @@ mod tests {
         let mut tail = LogTail::default();
         let lines: Vec<String> = by_service
             .iter()
-            .flat_map(|(p, f)| tail.add(p, f, None))
+            .flat_map(|(p, source)| match source {
+                LogSource::File(f) => tail.add(p, f, None),
+                LogSource::CloudWatch(_) => panic!("no awslogs container here"),
+            })
             .collect();
         assert_eq!(
             lines,
@@ -645,7 +688,7 @@ mod tests {
         let chunks: Vec<Result<bytes::Bytes, super::super::EngineError>> = (0..5)
             .map(|i| Ok(bytes::Bytes::from(format!("line {i}\n"))))
             .collect();
-        copy(futures::stream::iter(chunks), &file, 14, None)
+        copy(futures::stream::iter(chunks), &file, 14)
             .await
             .unwrap();
         // 7 bytes a line, 14 bytes a file: lines 0-1, 2-3 (rotated away twice), 4.
@@ -693,9 +736,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn copy_forwards_each_line_and_the_unterminated_last_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("app.log");
+    async fn forward_sends_each_line_and_the_unterminated_last_one() {
         let recorder = std::sync::Arc::new(Recorder::default());
         let forward = LogForward {
             sink: recorder.clone(),
@@ -712,16 +753,42 @@ mod tests {
                 .into_iter()
                 .map(|c| Ok(bytes::Bytes::from(c)))
                 .collect();
-        copy(
-            futures::stream::iter(chunks),
-            &file,
-            1 << 20,
-            Some(&forward),
-        )
-        .await
-        .unwrap();
+        forward_all(futures::stream::iter(chunks), &forward).await;
         assert_eq!(*recorder.0.lock().unwrap(), ["one", "two", "three"]);
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "one\ntwo\nthree");
+    }
+
+    /// An awslogs container's output is in its stream, named in
+    /// `task.json`, and not in a file.
+    #[test]
+    fn awslogs_containers_are_read_from_their_stream() {
+        let state = tempfile::tempdir().unwrap();
+        let root = root(state.path());
+        let dest = LogDestination {
+            account: "000000000000".into(),
+            region: "eu-west-1".into(),
+            group: "/ecs/web".into(),
+            stream: format!("ecs/app/{}", "a".repeat(32)),
+            create_group: true,
+        };
+        let mut task = info("prod", &"a".repeat(32), Some("web"), 1);
+        task.awslogs.insert("app".into(), dest.clone());
+        let dir = TaskLogDir::create(&root, &task).unwrap();
+        std::fs::write(dir.container_file("sidecar"), "s1\n").unwrap();
+        let archive = LogArchive::open(state.path());
+        assert_eq!(archive.tasks()[0].info, task);
+        assert_eq!(
+            archive.streams(&Selection::Task("a".repeat(32))),
+            [
+                (
+                    "aaaaaaaaaaaa/app | ".to_string(),
+                    LogSource::CloudWatch(dest)
+                ),
+                (
+                    "aaaaaaaaaaaa/sidecar | ".to_string(),
+                    LogSource::File(dir.container_file("sidecar"))
+                ),
+            ]
+        );
     }
 
     #[test]

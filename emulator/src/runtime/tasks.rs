@@ -188,13 +188,12 @@ pub async fn start_containers(
             let c = pending[i];
             if dependencies_met(engine, c, &started.containers).await? {
                 let id = create_one(engine, launch, c, pause_id).await?;
-                if let Some(dir) = &launch.log_dir {
-                    started.log_pumps.push(LogPump::spawn(
-                        engine,
-                        &id,
-                        dir.container_file(&c.name),
-                        launch.log_forward.get(&c.name).cloned(),
-                    ));
+                let file = launch.log_dir.as_ref().map(|d| d.container_file(&c.name));
+                let forward = launch.log_forward.get(&c.name).cloned();
+                if file.is_some() || forward.is_some() {
+                    started
+                        .log_pumps
+                        .push(LogPump::spawn(engine, &id, file, forward));
                 }
                 started.containers.push((c.name.clone(), id));
                 pending.remove(i);

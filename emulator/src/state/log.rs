@@ -134,6 +134,97 @@ pub fn encode_record(payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The records of a log file's bytes (which start with [`MAGIC`]).
+struct Records {
+    /// Every complete record's payload, in order.
+    payloads: Vec<Vec<u8>>,
+    /// The byte offset of each.
+    offsets: Vec<u64>,
+    /// Where the last complete record ends.
+    end: usize,
+    /// `(offset, bytes, what)` of an incomplete final record.
+    torn_tail: Option<(u64, u64, &'static str)>,
+}
+
+/// Splits `bytes` (a whole log file, magic included) into records. An
+/// incomplete final record is reported, not an error (it was never
+/// acknowledged); anything else that does not check out is corruption.
+fn parse_records(path: &Path, bytes: &[u8]) -> Result<Records, StateError> {
+    let corrupt = |offset: usize, reason: String| StateError::Corrupt {
+        path: path.into(),
+        offset: offset as u64,
+        reason,
+    };
+    let mut payloads = Vec::new();
+    let mut offsets = Vec::new();
+    let mut pos = MAGIC.len();
+    let mut torn_tail = None;
+    while pos < bytes.len() {
+        let rest = &bytes[pos..];
+        let torn = |what| Some((pos as u64, rest.len() as u64, what));
+        if rest.iter().all(|b| *b == 0) {
+            // Space the file system allocated for a write that never landed.
+            torn_tail = torn("zero-filled tail");
+            break;
+        }
+        if rest.len() < HEADER_LEN {
+            torn_tail = torn("incomplete header");
+            break;
+        }
+        let len = u32::from_le_bytes(rest[0..4].try_into().unwrap());
+        let crc_payload = u32::from_le_bytes(rest[4..8].try_into().unwrap());
+        let crc_header = u32::from_le_bytes(rest[8..12].try_into().unwrap());
+        if crc32(&rest[..8]) != crc_header {
+            return Err(corrupt(pos, "record header checksum mismatch".into()));
+        }
+        if len == 0 || len > MAX_PAYLOAD {
+            return Err(corrupt(pos, format!("impossible record length {len}")));
+        }
+        let end = HEADER_LEN + len as usize;
+        if rest.len() < end {
+            torn_tail = torn("payload shorter than its header says");
+            break;
+        }
+        let payload = &rest[HEADER_LEN..end];
+        if crc32(payload) != crc_payload {
+            return Err(corrupt(pos, "record payload checksum mismatch".into()));
+        }
+        payloads.push(payload.to_vec());
+        offsets.push(pos as u64);
+        pos += end;
+    }
+    Ok(Records {
+        payloads,
+        offsets,
+        end: pos,
+        torn_tail,
+    })
+}
+
+/// Reads every acknowledged record of the log at `path` without taking its
+/// lock or changing the file: for readers in another process (`emul logs`
+/// while no daemon runs). A record still being written is left out; a
+/// missing file reads as empty. Returns the payloads and their offsets.
+pub fn read_records(path: &Path) -> Result<(Vec<Vec<u8>>, Vec<u64>), StateError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    if bytes.len() < MAGIC.len() && MAGIC.starts_with(&bytes) {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    if &bytes[..MAGIC.len()] != MAGIC {
+        return Err(StateError::Corrupt {
+            path: path.into(),
+            offset: 0,
+            reason: "not an emul state log (bad magic)".into(),
+        });
+    }
+    let records = parse_records(path, &bytes)?;
+    Ok((records.payloads, records.offsets))
+}
+
 impl RecordLog {
     /// Opens (creating if needed) the log at `path` and reads every record.
     pub fn open(path: &Path) -> Result<OpenedLog, StateError> {
@@ -201,59 +292,19 @@ impl RecordLog {
         if &bytes[..MAGIC.len()] != MAGIC {
             return Err(corrupt(0, "not an emul state log (bad magic)".into()));
         }
-        let mut payloads = Vec::new();
-        let mut offsets = Vec::new();
-        let mut pos = MAGIC.len();
-        let mut truncated_tail = None;
-        while pos < bytes.len() {
-            let rest = &bytes[pos..];
-            let torn = |what: &str| {
-                tracing::warn!(
-                    path = %path.display(), offset = pos, bytes = rest.len(),
-                    "truncating a torn final record ({what}); it was never acknowledged"
-                );
-                Some((pos as u64, rest.len() as u64))
-            };
-            if rest.iter().all(|b| *b == 0) {
-                // Space the file system allocated for a write that never landed.
-                truncated_tail = torn("zero-filled tail");
-                break;
-            }
-            if rest.len() < HEADER_LEN {
-                truncated_tail = torn("incomplete header");
-                break;
-            }
-            let len = u32::from_le_bytes(rest[0..4].try_into().unwrap());
-            let crc_payload = u32::from_le_bytes(rest[4..8].try_into().unwrap());
-            let crc_header = u32::from_le_bytes(rest[8..12].try_into().unwrap());
-            if crc32(&rest[..8]) != crc_header {
-                return Err(corrupt(
-                    pos as u64,
-                    "record header checksum mismatch".into(),
-                ));
-            }
-            if len == 0 || len > MAX_PAYLOAD {
-                return Err(corrupt(
-                    pos as u64,
-                    format!("impossible record length {len}"),
-                ));
-            }
-            let end = HEADER_LEN + len as usize;
-            if rest.len() < end {
-                truncated_tail = torn("payload shorter than its header says");
-                break;
-            }
-            let payload = &rest[HEADER_LEN..end];
-            if crc32(payload) != crc_payload {
-                return Err(corrupt(
-                    pos as u64,
-                    "record payload checksum mismatch".into(),
-                ));
-            }
-            payloads.push(payload.to_vec());
-            offsets.push(pos as u64);
-            pos += end;
-        }
+        let Records {
+            payloads,
+            offsets,
+            end: pos,
+            torn_tail,
+        } = parse_records(path, &bytes)?;
+        let truncated_tail = torn_tail.map(|(offset, bytes, what)| {
+            tracing::warn!(
+                path = %path.display(), offset, bytes,
+                "truncating a torn final record ({what}); it was never acknowledged"
+            );
+            (offset, bytes)
+        });
         if truncated_tail.is_some() {
             file.set_len(pos as u64).map_err(io_err(path))?;
             file.sync_all().map_err(io_err(path))?;
@@ -439,6 +490,33 @@ mod tests {
                 vec![b"acknowledged".to_vec(), b"after".to_vec()]
             );
         }
+    }
+
+    /// The read-only reader sees what is acknowledged, while the log is
+    /// open and locked by its writer, and leaves a record being written
+    /// (a torn tail) in the file.
+    #[test]
+    fn read_records_reads_beside_the_writer_without_changing_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        assert_eq!(read_records(&path).unwrap().0, Vec::<Vec<u8>>::new());
+        let mut o = open(&path);
+        o.log.append(b"one").unwrap();
+        o.log.append(b"two").unwrap();
+        let (payloads, offsets) = read_records(&path).unwrap();
+        assert_eq!(payloads, vec![b"one".to_vec(), b"two".to_vec()]);
+        assert_eq!(offsets[0], MAGIC.len() as u64);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let whole = bytes.len();
+        bytes.extend_from_slice(&encode_record(b"three")[..7]);
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read_records(&path).unwrap().0.len(), 2);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), whole as u64 + 7);
+        std::fs::write(&path, b"EMULLOG2").unwrap();
+        assert!(matches!(
+            read_records(&path),
+            Err(StateError::Corrupt { offset: 0, .. })
+        ));
     }
 
     #[test]

@@ -16,9 +16,9 @@
 //! Bounded disk: events beyond retention or the per-stream cap
 //! ([`model::MAX_STREAM_BYTES`]) and deleted groups/streams stay in the
 //! file only until the next compaction, which rewrites the log as a
-//! snapshot of what is live: at start-up, and whenever the records written
-//! since the last one exceed twice the live data (and at least
-//! [`COMPACT_MIN_BYTES`]).
+//! snapshot of what is live whenever the records written since the last
+//! one (at start-up: what the file holds beyond the live data) exceed
+//! twice the live data and at least [`COMPACT_MIN_BYTES`].
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -117,34 +117,28 @@ impl CloudWatchLogs {
     pub fn open(state_dir: &Path) -> Result<Self, StateError> {
         let path = state_dir.join(DIR).join(LOG_FILE);
         let opened = RecordLog::open(&path)?;
-        let mut model: HashMap<Scope, Region> = HashMap::new();
-        for (index, payload) in opened.payloads.iter().enumerate() {
-            let corrupt = |reason: String| StateError::Corrupt {
-                path: path.clone(),
-                offset: opened.offsets[index],
-                reason: format!("record {}: {reason}", index + 1),
-            };
-            let changes: Vec<Change> =
-                serde_json::from_slice(payload).map_err(|e| corrupt(e.to_string()))?;
-            for change in changes {
-                model
-                    .entry(change.scope().clone())
-                    .or_default()
-                    .apply(change)
-                    .map_err(&corrupt)?;
-            }
-        }
+        let model = replay(&path, &opened.payloads, &opened.offsets)?;
         let mut log = opened.log;
-        let snapshot = snapshot(&model, now_ms());
-        tracing::info!(path = %path.display(), before = log.records(), after = snapshot.len(), "compacting the CloudWatch Logs store");
-        log.rewrite(&snapshot)?;
+        // What the file holds beyond the live data counts as written since
+        // the last compaction: the first write compacts when that is due,
+        // by the same rule as while running (so a start does not rewrite
+        // a file that holds little besides live data).
+        let on_file: u64 = opened.payloads.iter().map(|p| p.len() as u64).sum();
+        let live = live_bytes(&model);
+        let mut since_compaction = on_file.saturating_sub(live);
+        if since_compaction > COMPACT_MIN_BYTES.max(2 * live) {
+            let snapshot = snapshot(&model, now_ms());
+            tracing::info!(path = %path.display(), before = log.records(), after = snapshot.len(), "compacting the CloudWatch Logs store");
+            log.rewrite(&snapshot)?;
+            since_compaction = 0;
+        }
         let file = log.sync_handle()?;
         Ok(CloudWatchLogs {
             model: RwLock::new(model),
             writer: Mutex::new(Writer {
                 log: Some(log),
                 written: 0,
-                since_compaction: 0,
+                since_compaction,
             }),
             syncer: Mutex::new(Syncer {
                 synced: 0,
@@ -155,6 +149,17 @@ impl CloudWatchLogs {
             log_path: Some(path),
             compact_min_bytes: COMPACT_MIN_BYTES,
         })
+    }
+
+    /// The store as its file holds it, read without the lock and without
+    /// compacting or repairing anything: for `emul logs` in another process
+    /// while no daemon runs. Read-only (nothing it is asked is written).
+    pub fn read_only(state_dir: &Path) -> Result<Self, StateError> {
+        let path = state_dir.join(DIR).join(LOG_FILE);
+        let (payloads, offsets) = crate::state::log::read_records(&path)?;
+        let me = CloudWatchLogs::in_memory();
+        *me.model.write().unwrap_or_else(|p| p.into_inner()) = replay(&path, &payloads, &offsets)?;
+        Ok(me)
     }
 
     /// Runs a read-only operation on `scope`'s region.
@@ -227,14 +232,7 @@ impl CloudWatchLogs {
         }
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let target = w.written;
-        let live = {
-            let model = self.model.read().unwrap_or_else(|p| p.into_inner());
-            model
-                .values()
-                .flat_map(|r| r.groups.values())
-                .map(|g| g.stored_bytes() as u64)
-                .sum::<u64>()
-        };
+        let live = live_bytes(&self.model.read().unwrap_or_else(|p| p.into_inner()));
         if w.since_compaction > self.compact_min_bytes.max(2 * live) {
             // The snapshot holds every applied change, and rewrite fsyncs it.
             let payloads = {
@@ -402,6 +400,42 @@ fn truncate_utf8(s: &mut String, max: usize) {
 }
 
 /// Every live change of every region, serialized (compaction).
+/// The bytes of every stored event (what a snapshot holds, roughly).
+fn live_bytes(model: &HashMap<Scope, Region>) -> u64 {
+    model
+        .values()
+        .flat_map(|r| r.groups.values())
+        .map(|g| g.stored_bytes() as u64)
+        .sum()
+}
+
+/// Rebuilds the model from the log's records (each a JSON list of
+/// changes); a record that does not apply is corruption at its offset.
+fn replay(
+    path: &Path,
+    payloads: &[Vec<u8>],
+    offsets: &[u64],
+) -> Result<HashMap<Scope, Region>, StateError> {
+    let mut model: HashMap<Scope, Region> = HashMap::new();
+    for (index, payload) in payloads.iter().enumerate() {
+        let corrupt = |reason: String| StateError::Corrupt {
+            path: path.to_path_buf(),
+            offset: offsets[index],
+            reason: format!("record {}: {reason}", index + 1),
+        };
+        let changes: Vec<Change> =
+            serde_json::from_slice(payload).map_err(|e| corrupt(e.to_string()))?;
+        for change in changes {
+            model
+                .entry(change.scope().clone())
+                .or_default()
+                .apply(change)
+                .map_err(&corrupt)?;
+        }
+    }
+    Ok(model)
+}
+
 fn snapshot(model: &HashMap<Scope, Region>, now: Millis) -> Vec<Vec<u8>> {
     let mut scopes: Vec<&Scope> = model.keys().collect();
     scopes.sort();
@@ -482,7 +516,7 @@ mod tests {
     }
 
     /// What is acknowledged survives a reopen; a failed call leaves no
-    /// record behind; the store is compacted at start-up.
+    /// record behind; a read-only reader sees the same.
     #[test]
     fn acknowledged_changes_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
@@ -553,6 +587,20 @@ mod tests {
             CloudWatchLogs::open(dir.path()),
             Err(StateError::InUse { .. })
         ));
+        // A reader beside it (`emul logs`) sees what is acknowledged and
+        // leaves the file as it is.
+        let before = std::fs::read(dir.path().join(DIR).join(LOG_FILE)).unwrap();
+        let reader = CloudWatchLogs::read_only(dir.path()).unwrap();
+        let read = call(
+            &reader,
+            "GetLogEvents",
+            json!({"logGroupName": "/g", "logStreamName": "s", "startFromHead": true}),
+        );
+        assert_eq!(read["events"], got["events"]);
+        assert_eq!(
+            std::fs::read(dir.path().join(DIR).join(LOG_FILE)).unwrap(),
+            before
+        );
     }
 
     /// A store written past twice its live data is rewritten as a snapshot

@@ -292,6 +292,10 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             containers: containers.iter().map(|c| c.name.clone()).collect(),
             started_at_ms: task_logs::now_ms(),
             stopped_at_ms: None,
+            awslogs: log_forward
+                .iter()
+                .map(|(name, f): (&String, &task_logs::LogForward)| (name.clone(), f.dest.clone()))
+                .collect(),
         };
         TaskLogDir::create(root, &info)
             .inspect_err(
