@@ -21,6 +21,7 @@ use serde::Serialize;
 use super::exit;
 use crate::project::{Project, plan, record};
 use crate::runtime::Readiness;
+use crate::runtime::agent::AgentClient;
 use crate::runtime::naming::LABEL_RESOURCE;
 
 /// The label ECS puts on every task container (and emul on the task's
@@ -160,14 +161,14 @@ async fn collect(project: &Project) -> Result<Status, u8> {
         };
         let health = match port {
             Some(p) if state == "running" => {
-                // From inside the container's own namespace: the ENI's
-                // security groups refuse the host, but never its own
-                // loopback (the same path the readiness probes take).
+                // From inside the container's own namespace, through its
+                // ENI's agent: the ENI's security groups refuse the host,
+                // but never its own address (the readiness probes' path).
                 let addr = std::net::SocketAddr::from((eni.ip, p));
-                let name = crate::runtime::naming::object_name(&project.name, &c.id);
-                let connected = match engine.container_netns(&name).await {
-                    Ok(ns) => ns.connect(addr, Duration::from_secs(1)).await.is_ok(),
-                    Err(_) => false,
+                let eni_name = crate::runtime::naming::object_name(&project.name, &c.eni);
+                let connected = match AgentClient::of_container(&engine, &eni_name).await {
+                    Ok(Some(agent)) => agent.connect(addr, Duration::from_secs(1)).await.is_ok(),
+                    _ => false,
                 };
                 if connected {
                     "accepting"

@@ -2,13 +2,14 @@
 //! to a private data store.
 //!
 //! Listens on `127.0.0.1:<N>` (default: the store's own port; 0 picks a free
-//! one) and forwards each connection to the store. The upstream socket is
-//! opened INSIDE the store's own network namespace (its ENI's pause
-//! container), to `127.0.0.1:<port>`: the connection never crosses the VPC,
-//! so the security groups never need a hole for this path. That is a
-//! deliberate, explicit operator exception (like an SSM port-forwarding
-//! session in AWS), not something a workload can use: it needs the host's
-//! root, and only ever listens on loopback.
+//! one) and forwards each connection to the store. The upstream connection
+//! is opened INSIDE the store's own network namespace by its ENI's agent (a
+//! `CONNECT` tunnel, `runtime::agent`), to `127.0.0.1:<port>`: it never
+//! crosses the VPC, so the security groups never need a hole for this path.
+//! That is a deliberate, explicit operator exception (like an SSM
+//! port-forwarding session in AWS), not something a workload can use: it
+//! needs the project token (read from the agent container's environment
+//! through the Docker API), and only ever listens on loopback.
 //!
 //! RESOURCE is an RDS instance or ElastiCache replication group name (the
 //! primary), or a logical container id (`rds/<name>/standby`,
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use super::exit;
 use crate::project::{Project, plan};
+use crate::runtime::agent::AgentClient;
 use crate::runtime::{Readiness, naming};
 
 /// Arguments of `emul tunnel`.
@@ -105,9 +107,16 @@ async fn serve(project: Project, target: Target, port: Option<u16>) -> u8 {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let pause = naming::object_name(&project.name, &target.eni);
-    let ns = match engine.container_netns(&pause).await {
-        Ok(ns) => ns,
+    let eni = naming::object_name(&project.name, &target.eni);
+    let agent = match AgentClient::of_container(&engine, &eni).await {
+        Ok(Some(agent)) => agent,
+        Ok(None) => {
+            eprintln!(
+                "emul tunnel: {} is not running (is the project up?)",
+                target.container
+            );
+            return exit::FAILURE;
+        }
         Err(e) => {
             eprintln!(
                 "emul tunnel: {} is not running (is the project up?): {e}",
@@ -144,9 +153,9 @@ async fn serve(project: Project, target: Target, port: Option<u16>) -> u8 {
                     continue;
                 }
             };
-            let ns = ns.clone();
+            let agent = agent.clone();
             tokio::spawn(async move {
-                match ns.connect(upstream, Duration::from_secs(5)).await {
+                match agent.connect(upstream, Duration::from_secs(5)).await {
                     Ok(mut up) => {
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
                     }

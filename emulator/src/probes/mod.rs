@@ -6,11 +6,12 @@
 //! connections while still running initdb, and Redis answers `-LOADING`.
 //!
 //! Where a probe connects from is its [`Origin`]. The runtime probes a data
-//! store from inside the store's own network namespace (its ENI): the
-//! connection is local there, so the security-group ruleset of that ENI,
-//! which refuses the host, never stands in the way of readiness, and no hole
-//! is opened for it. [`Origin::Host`] connects from the host instead (tests,
-//! and engines where namespaces cannot be entered).
+//! store from inside the store's own network namespace (its ENI), through
+//! the ENI's agent (a `CONNECT` tunnel, `runtime::agent`): the connection
+//! is local there, so the security-group ruleset of that ENI, which refuses
+//! the host, never stands in the way of readiness, and no hole is opened
+//! for it. [`Origin::Host`] connects from emul's own process instead
+//! (tests, and stores whose agent does not answer).
 
 pub mod postgres;
 pub mod redis;
@@ -18,32 +19,43 @@ pub mod scram;
 
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use crate::runtime::netns::NetNs;
+use crate::runtime::agent::AgentClient;
+
+/// A byte stream a probe speaks its protocol over: a TCP connection or an
+/// agent's tunnel.
+pub trait ProbeIo: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> ProbeIo for T {}
+
+/// What [`Origin::connect`] opens.
+pub type ProbeStream = Box<dyn ProbeIo>;
 
 /// Where a probe's TCP connection starts.
 #[derive(Debug, Clone, Default)]
 pub enum Origin {
-    /// From the host (the bridge gateway address, as every host process).
+    /// From emul's process (on a host, the bridge gateway address).
     #[default]
     Host,
-    /// From inside a network namespace (a data store's own ENI).
-    Namespace(NetNs),
+    /// From inside an ENI's namespace, through its agent.
+    Agent(AgentClient),
 }
 
 impl Origin {
     /// Opens the probe's connection to `addr` (`ip:port`).
-    pub(crate) async fn connect(&self, addr: &str) -> std::io::Result<TcpStream> {
+    pub(crate) async fn connect(&self, addr: &str) -> std::io::Result<ProbeStream> {
         match self {
-            Origin::Host => TcpStream::connect(addr).await,
-            Origin::Namespace(ns) => {
+            Origin::Host => Ok(Box::new(TcpStream::connect(addr).await?)),
+            Origin::Agent(agent) => {
                 let target = addr.parse().map_err(|e| {
                     std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{addr}: {e}"))
                 })?;
                 // The caller's `within` bounds the whole exchange; this bound
                 // only keeps one dropped SYN from using all of it.
-                ns.connect(target, Duration::from_secs(3)).await
+                Ok(Box::new(
+                    agent.connect(target, Duration::from_secs(3)).await?,
+                ))
             }
         }
     }

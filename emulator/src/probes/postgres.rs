@@ -7,8 +7,7 @@
 use std::time::Duration;
 
 use md5::{Digest as _, Md5};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::scram::ScramClient;
 use super::{Origin, ProbeError, within};
@@ -133,7 +132,10 @@ fn frame(tag: u8, body: &[u8]) -> Vec<u8> {
     out
 }
 
-async fn read_message(s: &mut TcpStream, addr: &str) -> Result<(u8, Vec<u8>), ProbeError> {
+async fn read_message(
+    s: &mut (impl AsyncRead + Unpin),
+    addr: &str,
+) -> Result<(u8, Vec<u8>), ProbeError> {
     let io = |source| ProbeError::Io {
         addr: addr.to_string(),
         source,
@@ -202,7 +204,7 @@ fn md5_password(user: &str, password: &str, salt: &[u8]) -> String {
 }
 
 async fn authenticate(
-    s: &mut TcpStream,
+    s: &mut (impl AsyncRead + AsyncWrite + Unpin),
     addr: &str,
     user: &str,
     password: &str,
@@ -291,7 +293,7 @@ async fn authenticate(
 }
 
 /// After AuthenticationOk: ParameterStatus / BackendKeyData until ReadyForQuery.
-async fn wait_ready(s: &mut TcpStream, addr: &str) -> Result<(), ProbeError> {
+async fn wait_ready(s: &mut (impl AsyncRead + Unpin), addr: &str) -> Result<(), ProbeError> {
     loop {
         let (tag, body) = read_message(s, addr).await?;
         match tag {
@@ -324,14 +326,14 @@ mod tests {
         m.finalize().into_bytes().to_vec()
     }
 
-    async fn read_startup(s: &mut TcpStream) -> Vec<u8> {
+    async fn read_startup(s: &mut tokio::net::TcpStream) -> Vec<u8> {
         let len = s.read_i32().await.unwrap();
         let mut b = vec![0; len as usize - 4];
         s.read_exact(&mut b).await.unwrap();
         b
     }
 
-    async fn read_p(s: &mut TcpStream) -> Vec<u8> {
+    async fn read_p(s: &mut tokio::net::TcpStream) -> Vec<u8> {
         let (tag, body) = read_message(s, "client").await.unwrap();
         assert_eq!(tag, b'p');
         body

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 
 use super::{Origin, ProbeError, within};
 
@@ -90,7 +89,11 @@ pub async fn command_from(
     .await
 }
 
-async fn send(s: &mut BufReader<TcpStream>, addr: &str, args: &[&str]) -> Result<(), ProbeError> {
+async fn send(
+    s: &mut BufReader<impl super::ProbeIo>,
+    addr: &str,
+    args: &[&str],
+) -> Result<(), ProbeError> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
     for a in args {
         out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
@@ -106,7 +109,10 @@ async fn send(s: &mut BufReader<TcpStream>, addr: &str, args: &[&str]) -> Result
         })
 }
 
-async fn read_line(s: &mut BufReader<TcpStream>, addr: &str) -> Result<String, ProbeError> {
+async fn read_line(
+    s: &mut BufReader<impl super::ProbeIo>,
+    addr: &str,
+) -> Result<String, ProbeError> {
     let mut line = String::new();
     let n = s
         .read_line(&mut line)
@@ -124,8 +130,8 @@ async fn read_line(s: &mut BufReader<TcpStream>, addr: &str) -> Result<String, P
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-fn read_reply<'a>(
-    s: &'a mut BufReader<TcpStream>,
+fn read_reply<'a, S: super::ProbeIo>(
+    s: &'a mut BufReader<S>,
     addr: &'a str,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Reply, ProbeError>> + Send + 'a>> {
     Box::pin(async move {

@@ -187,6 +187,21 @@ impl AgentClient {
         }
     }
 
+    /// The agent of a running ENI container (name or id), found the way
+    /// another emul process finds it: its address and the token in its
+    /// environment, from `docker inspect`. `None` when the container does
+    /// not run, has no address, or is no agent.
+    pub async fn of_container(
+        engine: &super::Engine,
+        container: &str,
+    ) -> Result<Option<AgentClient>, super::EngineError> {
+        let Some(ip) = engine.container_ipv4(container).await? else {
+            return Ok(None);
+        };
+        Ok(token_from_env(&engine.container_env(container).await?)
+            .map(|token| AgentClient::new(ip, token)))
+    }
+
     /// The agent's control address.
     pub fn addr(&self) -> SocketAddr {
         self.addr

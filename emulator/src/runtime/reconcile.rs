@@ -575,7 +575,7 @@ async fn run_job(
     let id = fresh.unwrap_or_else(|| ctx.existing[&c.id].id.clone());
     let ip = ctx.plan.eni(&c.eni).expect("validated").ip.to_string();
     tokio::select! {
-        ready = wait_ready(ctx.engine, c, id, ip, ctx.opts.ready_timeout) => ready?,
+        ready = wait_ready(ctx.engine, c, id, ip, &ctx.plan.project, ctx.opts.ready_timeout) => ready?,
         _ = stop.wait_for(|stopped| *stopped) => return Ok(false),
     }
     ctx.opts.tell(&c.id, Step::Ready);
@@ -632,10 +632,20 @@ async fn wait_ready(
     c: &ContainerSpec,
     id: String,
     ip: String,
+    project: &str,
     timeout: Duration,
 ) -> Result<(), UpError> {
     let deadline = Instant::now() + timeout;
-    let mut origin: Option<probes::Origin> = None;
+    // Probe from inside the container's own namespace (its ENI), through
+    // its agent: the connection is local there, so the ENI's security-group
+    // ruleset, which refuses the host, does not apply (see `probes`).
+    let origin = match ip.parse() {
+        Ok(eni_ip) => probes::Origin::Agent(super::agent::AgentClient::new(
+            eni_ip,
+            super::agent::project_token(project),
+        )),
+        Err(_) => probes::Origin::Host,
+    };
     loop {
         let (running, code, error) = engine.container_status(&id).await?;
         if !running {
@@ -651,20 +661,6 @@ async fn wait_ready(
             });
         }
         let step = Duration::from_secs(3);
-        // Probe from inside the container's own namespace (its ENI): the
-        // connection is local there, so the ENI's security-group ruleset,
-        // which refuses the host, does not apply (see `probes`).
-        // The namespace lives as long as the container: look it up once.
-        if origin.is_none() {
-            origin = Some(match engine.container_netns(&id).await {
-                Ok(ns) => probes::Origin::Namespace(ns),
-                Err(e) => {
-                    tracing::debug!(resource = %c.id, error = %e, "probing from the host");
-                    probes::Origin::Host
-                }
-            });
-        }
-        let origin = origin.as_ref().expect("set above");
         let outcome = match &c.readiness {
             Readiness::Running => Ok(()),
             Readiness::Postgres {
@@ -674,7 +670,7 @@ async fn wait_ready(
                 database,
             } => {
                 probes::postgres::select_one_from(
-                    origin,
+                    &origin,
                     &format!("{ip}:{port}"),
                     user,
                     password.expose(),
@@ -685,7 +681,7 @@ async fn wait_ready(
             }
             Readiness::Redis { port, password } => {
                 probes::redis::ping_from(
-                    origin,
+                    &origin,
                     &format!("{ip}:{port}"),
                     password.as_ref().map(|p| p.expose()),
                     step,
