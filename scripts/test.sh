@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command that runs every test of the project, exactly as CI does.
 #
-#   scripts/test.sh            # format + lint checks, images, then all tests
+#   scripts/test.sh            # format + lint checks, images, all tests, then emul as a non-root user
 #   scripts/test.sh --no-lint  # skip fmt/clippy (faster local loop)
 #
 # Docker-backed tests (named `docker_*`) run one at a time in their own
@@ -33,3 +33,12 @@ scripts/build-images.sh
 
 step "cargo nextest run --workspace"
 cargo nextest run --workspace --profile ci
+
+# emul as a non-root member of the docker group (it needs no root; the
+# test suite does, to look into namespaces and to build images).
+step "emul as a non-root docker-group user (scripts/ci-nonroot.sh)"
+if [ "$(id -u)" = 0 ]; then
+  scripts/ci-nonroot.sh "${CARGO_TARGET_DIR:-target}/debug/emul"
+else
+  echo "skipped: creating the test user needs root"
+fi

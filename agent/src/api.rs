@@ -82,7 +82,12 @@ fn authorized(req: &Request<Incoming>, token: &str) -> bool {
     else {
         return false;
     };
-    let want = token.as_bytes();
+    same_token(&String::from_utf8_lossy(given), token)
+}
+
+/// Whether `given` is the project `token` (compared in constant time).
+pub(crate) fn same_token(given: &str, token: &str) -> bool {
+    let (given, want) = (given.as_bytes(), token.as_bytes());
     given.len() == want.len()
         && given
             .iter()
@@ -123,7 +128,11 @@ pub async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Reply, 
 }
 
 /// Runs nft with `args`, feeding it `stdin`.
-async fn nft(config: &Config, args: &[&str], stdin: &[u8]) -> io::Result<std::process::Output> {
+pub(crate) async fn nft(
+    config: &Config,
+    args: &[&str],
+    stdin: &[u8],
+) -> io::Result<std::process::Output> {
     let mut child = tokio::process::Command::new(&config.nft)
         .args(args)
         .stdin(Stdio::piped())

@@ -15,6 +15,7 @@
 //! | `CONNECT <ip>:<port>` | a TCP tunnel from its namespace; 502 when refused, 504 on timeout (header `emul-connect-timeout-ms`, default 2000) |
 //! | `POST /listen?port=N&seconds=S` | a listener on `0.0.0.0:N` that accepts and closes, for S seconds; 409 when something listens there already |
 //! | `DELETE /listen?port=N` | closes that listener before its time |
+//! | unix socket `EMUL_AGENT_SOCKET`: `<token> <ip:port> <ms>` | a TCP connection from its namespace, its file descriptor sent back ([`broker`]) |
 //! | `GET /denied?since=MS` | the attempts its ruleset refused after MS (unix ms), oldest first, one per line: `<ms> <in\|out> <proto> <src ip:port> <dst ip:port>` (the last 1,000, from NFLOG group 7) |
 //!
 //! Every request carries `Authorization: Bearer <token>`, the project token
@@ -26,11 +27,15 @@
 //! | file | what it owns |
 //! |---|---|
 //! | [`api`] | the HTTP routes above |
+//! | [`broker`] | connected TCP sockets from this namespace handed to the daemon over a unix socket (`SCM_RIGHTS`): the ALB's upstream connections |
 //! | [`denied`] | the NFLOG group 7 reader (nfnetlink_log on a raw netlink socket) and the ring of recent denies |
+//! | [`vpc_nat`] | the VPC services' DNAT table (metadata endpoint, VPC resolver), installed at start |
 //! | `main.rs` | environment, signals, the accept loop |
 
 pub mod api;
+pub mod broker;
 pub mod denied;
+pub mod vpc_nat;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,6 +58,19 @@ pub struct Config {
     pub nft: PathBuf,
     /// The control port, which `/listen` refuses to take over.
     pub control_port: u16,
+}
+
+/// Installs the VPC services' DNAT table ([`vpc_nat`]); the error is nft's.
+pub async fn install_vpc_nat(config: &Config, rules: &[vpc_nat::NatRule]) -> Result<(), String> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let script = vpc_nat::script(rules);
+    match api::nft(config, &["-f", "-"], script.as_bytes()).await {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+        Err(e) => Err(format!("cannot run {}: {e}", config.nft.display())),
+    }
 }
 
 /// Serves the control API on `listener` until the process ends, recording

@@ -5,7 +5,13 @@
 //!   not served (the agent still holds the namespace, as pause did);
 //! - `EMUL_AGENT_LISTEN`: the control address, default `0.0.0.0:7411` (the
 //!   daemon passes `<eni-ip>:7411`);
-//! - `EMUL_AGENT_NFT`: the `nft` binary, default `/usr/sbin/nft`.
+//! - `EMUL_AGENT_NFT`: the `nft` binary, default `/usr/sbin/nft`;
+//! - `EMUL_AGENT_SOCKET`: where the socket broker listens (a path in the
+//!   directory the daemon shares with the container), if anywhere;
+//! - `EMUL_AGENT_VPC_NAT`: the VPC services' DNAT rules
+//!   (`proto:ip:port=ip:port,…`, [`emul_agent::vpc_nat`]), installed before
+//!   the control API answers; a failure ends the agent (exit 1): its
+//!   workloads would find neither the metadata endpoint nor the resolver.
 //!
 //! As PID 1, signals with the default disposition are ignored by the kernel,
 //! so SIGTERM, SIGINT and SIGHUP get explicit handlers that exit 0 at once
@@ -15,7 +21,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use emul_agent::{CONTROL_PORT, Config, serve};
+use emul_agent::{CONTROL_PORT, Config, install_vpc_nat, serve, vpc_nat};
 use tokio::signal::unix::{SignalKind, signal};
 
 fn main() -> ExitCode {
@@ -58,6 +64,23 @@ async fn run() -> ExitCode {
             nft: nft.into(),
             control_port: addr.port(),
         };
+        let rules = match vpc_nat::parse(&std::env::var("EMUL_AGENT_VPC_NAT").unwrap_or_default()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("emul-agent: EMUL_AGENT_VPC_NAT: {e}");
+                return ExitCode::from(64);
+            }
+        };
+        if let Err(e) = install_vpc_nat(&config, &rules).await {
+            eprintln!("emul-agent: cannot install the VPC services' NAT table: {e}");
+            return ExitCode::from(1);
+        }
+        if let Ok(path) = std::env::var("EMUL_AGENT_SOCKET")
+            && let Err(e) = emul_agent::broker::spawn(path.as_ref(), config.token.clone())
+        {
+            eprintln!("emul-agent: cannot listen on {path}: {e}");
+            return ExitCode::from(1);
+        }
         tokio::spawn(async move {
             // The ENI address is configured before the container's process
             // starts, but retry briefly rather than lose the API to a race.

@@ -29,8 +29,6 @@ use std::net::Ipv4Addr;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::runtime::netns::NetNs;
-
 /// A boxed future, so the traits stay object-safe (`Arc<dyn NetworkPolicy>`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -52,9 +50,6 @@ pub struct EniInfo {
     pub subnet: String,
     /// The topology names of its security groups: rules are the union.
     pub security_groups: Vec<String>,
-    /// The namespace that owns the address (the pause container's), used to
-    /// install rulesets and to open sockets that leave from this ENI.
-    pub netns: NetNs,
 }
 
 /// The security-group enforcer, as the scheduler and runtime see it.

@@ -1,7 +1,8 @@
 //! The ALB data plane with real containers: upstream connections are made
-//! from the ALB ENI's network namespace (an `emul/pause` container), so the
-//! test app's `/whoami` reports the ALB ENI's address as its peer, and
-//! health checks reach the tasks the same way.
+//! from the ALB ENI's network namespace (an `emul/agent` container whose
+//! socket broker opens them and hands them over; emul enters no namespace),
+//! so the test app's `/whoami` reports the ALB ENI's address as its peer,
+//! and health checks reach the tasks the same way.
 //! Run: `cargo nextest run -p emul --test docker_alb` (root, Docker, images
 //! from `scripts/build-images.sh`).
 
@@ -13,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use emul::dataplane::alb::{AlbOptions, AlbRuntime};
-use emul::runtime::Engine;
+use emul::runtime::agent::BrokerClient;
 use emul::services::elbv2::service::now_ms;
 use emul::wiring::{Target, TargetState};
 
@@ -48,6 +49,10 @@ impl Drop for Cleanup {
 }
 
 fn run(name: &str, ip: &str, image: &str, env: &[&str]) {
+    run_with(name, ip, image, env, &[]);
+}
+
+fn run_with(name: &str, ip: &str, image: &str, env: &[&str], extra: &[&str]) {
     let full = format!("{NAME}-{name}");
     let mut args = vec![
         "run",
@@ -64,6 +69,7 @@ fn run(name: &str, ip: &str, image: &str, env: &[&str]) {
     for e in env {
         args.extend(["-e", e]);
     }
+    args.extend(extra);
     args.push(image);
     docker(&args);
 }
@@ -81,7 +87,21 @@ async fn docker_alb_connects_to_tasks_from_its_eni() {
         "10.214.0.0/24",
         NAME,
     ]);
-    run("alb-eni", "10.214.0.10", "emul/pause:latest", &[]);
+    // The ALB ENI's agent, its broker listening in a directory shared with
+    // this process.
+    let shared = tempfile::tempdir().unwrap();
+    let mount = format!("{}:/run/emul", shared.path().display());
+    run_with(
+        "alb-eni",
+        "10.214.0.10",
+        "emul/agent:latest",
+        &[
+            "EMUL_AGENT_TOKEN=alb-test-token",
+            "EMUL_AGENT_LISTEN=10.214.0.10:7411",
+            "EMUL_AGENT_SOCKET=/run/emul/broker.sock",
+        ],
+        &["--cap-add", "NET_ADMIN", "-v", &mount],
+    );
     run(
         "task-a",
         "10.214.0.20",
@@ -95,16 +115,21 @@ async fn docker_alb_connects_to_tasks_from_its_eni() {
         &["PORT=8080", "APP_NAME=task-b"],
     );
 
-    let engine = Engine::connect().await.expect("engine");
-    let ns = engine
-        .container_netns(&format!("{NAME}-alb-eni"))
-        .await
-        .expect("netns");
+    let socket = shared.path().join("broker.sock");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the agent's broker did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let broker = BrokerClient::new(socket, "alb-test-token");
     let topology = emul::topology::parse_str(alb_support::TOPOLOGY).unwrap();
     let alb = AlbRuntime::start(
         &topology,
         AlbOptions {
-            netns: HashMap::from([("front".to_string(), ns)]),
+            brokers: HashMap::from([("front".to_string(), broker)]),
             ..AlbOptions::default()
         },
         now_ms(),

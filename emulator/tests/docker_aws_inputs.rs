@@ -16,11 +16,14 @@
 #[path = "support/project.rs"]
 mod sp;
 
+#[path = "support/netns.rs"]
+mod netns;
+
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use emul::probes;
-use emul::runtime::netns::NetNs;
+use netns::NetNs;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

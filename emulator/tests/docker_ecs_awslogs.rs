@@ -21,11 +21,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use emul::gateway::{Gateway, GatewayConfig, Registry};
-use emul::runtime::netns::NetNs;
 use emul::services::logs::CloudWatchLogs;
 use emul::services::logs::awslogs::MISSING_GROUP_REASON;
 use serde_json::{Value, json};
 use support::ecs::{EcsWorld, docker, network_configuration};
+use support::netns::NetNs;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Prints known lines (one on stderr, one JSON), ticks every 200 ms, and

@@ -8,9 +8,9 @@ mod support;
 
 use std::time::Duration;
 
-use emul::runtime::netns::NetNs;
 use serde_json::{Value, json};
 use support::ecs::{EcsWorld, docker, network_configuration, testapp_task_definition};
+use support::netns::NetNs;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn get(stream: &mut tokio::net::TcpStream, path: &str) -> (u16, Value) {

@@ -269,7 +269,7 @@ fn docker_ecs_seed_prod_infra_services_discovery_sdk_scaling_deploy_and_kill() {
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(
         printed.contains(&format!(
-            "VPC resolver   10.243.0.1:53 (service discovery in {NAMESPACE})"
+            "VPC resolver   10.243.0.2:53 in tasks, served on 10.243.0.1:5300 (service discovery in {NAMESPACE})"
         )),
         "{printed}"
     );

@@ -8,6 +8,9 @@
 #[path = "support/netpolicy.rs"]
 mod np;
 
+#[path = "support/netns.rs"]
+mod netns;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -172,6 +175,7 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
         //    before any target registration).
         let rds_ip = p.plan.eni(rds).unwrap().ip;
         let mut late = Vec::new();
+        let mut namespaces = Vec::new();
         for (i, group) in [(200u8, "batch-sg"), (201u8, "ecs-sg")] {
             let subnet = p.plan.eni(backend0).unwrap().subnet;
             let ip = Ipv4Addr::from(u32::from(subnet.network()) + u32::from(i));
@@ -205,8 +209,8 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
                 ip,
                 subnet: subnet.to_string(),
                 security_groups: vec![group.to_string()],
-                netns: engine.container_netns(&cid).await.unwrap(),
             };
+            namespaces.push(netns::NetNs::of_container(&cid));
             let t = Instant::now();
             enforcer.eni_attached(&info).await.unwrap();
             eprintln!("attach {id}: {:?} ({:?})", t.elapsed(), enforcer.timings());
@@ -236,16 +240,15 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let fresh = eni_ns(&engine, &project, &late[0].id).await;
+        let fresh = netns::NetNs::of_container(&batch_name);
         assert_ne!(
-            fresh, late[0].netns,
+            fresh, namespaces[0],
             "a restarted pause container has a new namespace"
         );
         assert!(
             nft::list_table(&late_agents[0]).await.unwrap().is_none(),
             "its rules are gone"
         );
-        late[0].netns = fresh;
         enforcer.eni_attached(&late[0]).await.unwrap();
         assert!(nft::list_table(&late_agents[0]).await.unwrap().is_some());
         assert!(
@@ -303,21 +306,6 @@ async fn docker_netpolicy_wechat_matrix_churn_and_restart() {
             .is_empty()
     );
     assert!(host_has_no_emul_table());
-}
-
-async fn eni_ns(
-    engine: &emul::runtime::Engine,
-    project: &str,
-    eni: &str,
-) -> emul::runtime::netns::NetNs {
-    let c = engine
-        .project_containers(project)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.resource() == Some(eni))
-        .unwrap();
-    engine.container_netns(&c.id).await.unwrap()
 }
 
 /// Removing one rule makes exactly the probes it allowed refused: the

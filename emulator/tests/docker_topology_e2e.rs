@@ -14,6 +14,9 @@ mod sp;
 #[path = "support/e2e.rs"]
 mod e2e;
 
+#[path = "support/netns.rs"]
+mod netns;
+
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -524,12 +527,9 @@ fn connect_from(pid: u32, to: &str) -> Result<(), String> {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(
-        emul::runtime::netns::NetNs::of_pid(pid)
-            .connect(to.parse().unwrap(), Duration::from_secs(2)),
-    )
-    .map(drop)
-    .map_err(|e| e.to_string())
+    rt.block_on(netns::NetNs::of_pid(pid).connect(to.parse().unwrap(), Duration::from_secs(2)))
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -656,7 +656,7 @@ fn docker_topology_new_task_reaches_rds_before_healthy_and_stopped_ip_is_revoked
     let rulesets: Vec<(String, String)> = eni_pids(project)
         .into_iter()
         .map(|(pid, eni_ip)| {
-            let out = emul::runtime::netns::NetNs::of_pid(pid)
+            let out = netns::NetNs::of_pid(pid)
                 .run("nft", &["list", "ruleset"], b"")
                 .unwrap();
             assert!(out.status.success(), "{out:?}");

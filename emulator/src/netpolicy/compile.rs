@@ -19,10 +19,12 @@
 //!   resolver is `127.0.0.11`, DNAT-ed by Docker's own rules in the
 //!   namespace's `nat` table (which this table never touches) to another
 //!   loopback port.
-//! - DNS (UDP and TCP 53) to the host gateway leaves whatever the groups
-//!   say: that is the VPC resolver (`dataplane::dns`), which Docker's
-//!   embedded DNS asks from the ENI's own address, and AWS's VPC resolver
-//!   is not subject to security groups either.
+//! - DNS to the VPC resolver and connections to the task metadata endpoint
+//!   leave whatever the groups say: both are served on the host gateway
+//!   (`dataplane::dns` on UDP/TCP `RESOLVER_PORT`, the ECS scheduler on TCP
+//!   `METADATA_PORT`), where the ENI agent's DNAT sends AWS's addresses
+//!   (`runtime::vpc_services`; Docker's embedded DNS asks from the ENI's own
+//!   address), and AWS's are not subject to security groups either.
 //! - TCP to the ENI agent's control port (7411) from the VPC gateway is
 //!   admitted above everything the groups say (`comment "emul control"`):
 //!   that is how the daemon on the host reaches the agent that applies this
@@ -51,12 +53,15 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 use super::policy::{Direction, Peer, Policy, Proto, Rule, replication_domain};
+use crate::runtime::vpc_services;
 use crate::topology::model::security_groups::PortRange;
 
 /// The nft table emul owns in every ENI namespace.
 pub const TABLE: &str = "inet emul";
 /// The comment of the rules that let an ENI reach the VPC resolver.
 pub const VPC_RESOLVER: &str = "VPC resolver";
+/// The comment of the rule that lets an ENI reach the task metadata endpoint.
+pub const TASK_METADATA: &str = "task metadata";
 /// The comment of the rule that lets the daemon reach the ENI's agent.
 pub const CONTROL: &str = "emul control";
 /// The set of managed-replication peers.
@@ -211,15 +216,24 @@ pub fn ruleset(policy: &Policy, eni: &EniRules, members: &Membership) -> String 
             );
         }
         if direction == Direction::Egress {
-            // The VPC resolver (`dataplane::dns`, on the bridge gateway) is
-            // reachable whatever the groups say, as AWS's is.
+            // The VPC resolver (`dataplane::dns`) and the task metadata
+            // endpoint, on the bridge gateway where the agent's DNAT sends
+            // AWS's addresses (`runtime::vpc_services`), are reachable
+            // whatever the groups say, as AWS's are.
             for proto in ["udp", "tcp"] {
                 let _ = writeln!(
                     s,
-                    "    ip daddr {} {proto} dport 53 accept comment \"{VPC_RESOLVER}\"",
-                    policy.gateway
+                    "    ip daddr {} {proto} dport {} accept comment \"{VPC_RESOLVER}\"",
+                    policy.gateway,
+                    vpc_services::RESOLVER_PORT
                 );
             }
+            let _ = writeln!(
+                s,
+                "    ip daddr {} tcp dport {} accept comment \"{TASK_METADATA}\"",
+                policy.gateway,
+                vpc_services::METADATA_PORT
+            );
         }
         if repl {
             let _ = writeln!(

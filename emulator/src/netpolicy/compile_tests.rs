@@ -139,8 +139,9 @@ fn ruleset_is_default_deny_stateful_and_replaces_atomically() {
             "type filter hook output priority filter; policy drop;",
             "oif lo accept",
             "ct state established,related accept",
-            "ip daddr 10.0.0.1 udp dport 53 accept comment \"VPC resolver\"",
-            "ip daddr 10.0.0.1 tcp dport 53 accept comment \"VPC resolver\"",
+            "ip daddr 10.0.0.1 udp dport 5300 accept comment \"VPC resolver\"",
+            "ip daddr 10.0.0.1 tcp dport 5300 accept comment \"VPC resolver\"",
+            "ip daddr 10.0.0.1 tcp dport 5169 accept comment \"task metadata\"",
             "ip daddr @repl meta l4proto tcp accept comment \"managed replication\"",
             // The last word before the policy drop: a copy to the agent.
             "limit rate 20/second log prefix \"emul-deny out\" group 7 comment \"emul deny log\"",

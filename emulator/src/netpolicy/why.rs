@@ -15,7 +15,8 @@
 //! - the special cases of docs/decisions/0010-security-groups.md: ENIs of
 //!   one data store always reach each other over TCP (managed
 //!   replication), the daemon reaches every agent's control port from the
-//!   host (`emul control`), DNS to the VPC resolver leaves whatever the
+//!   host (`emul control`), DNS to the VPC resolver and the task metadata
+//!   endpoint (`runtime::vpc_services`) leave whatever the
 //!   groups say.
 //!
 //! Names are resolved the way users think of them ([`resolve`]): a data
@@ -28,6 +29,7 @@ use std::net::Ipv4Addr;
 
 use super::expect::{self, Endpoint};
 use super::policy::{Direction, Peer, Policy, Proto, Rule, replication_domain};
+use crate::runtime::vpc_services;
 use crate::topology::Topology;
 use crate::topology::model::security_groups::PortRange;
 
@@ -205,12 +207,23 @@ pub fn explain(
             ),
         );
     }
-    if dst.is_host() && !src.is_host() && port == 53 {
+    if dst.is_host() && !src.is_host() && (port == 53 || port == vpc_services::RESOLVER_PORT) {
         return out(
             true,
             format!(
-                "allowed: {} ({p} to the VPC gateway leaves whatever the groups say, as AWS's resolver is not subject to security groups)",
-                super::compile::VPC_RESOLVER
+                "allowed: {} ({p} to the VPC resolver, which the ENI's agent sends to tcp/udp {} of the VPC gateway, leaves whatever the groups say, as AWS's resolver is not subject to security groups)",
+                super::compile::VPC_RESOLVER,
+                vpc_services::RESOLVER_PORT
+            ),
+        );
+    }
+    if dst.is_host() && !src.is_host() && proto == Proto::Tcp && port == vpc_services::METADATA_PORT
+    {
+        return out(
+            true,
+            format!(
+                "allowed: {} (169.254.170.2:80, which the ENI's agent sends to tcp/{port} of the VPC gateway, leaves whatever the groups say, as in AWS)",
+                super::compile::TASK_METADATA
             ),
         );
     }

@@ -117,6 +117,11 @@ fn special_cases_say_what_they_are() {
     let x = explain(&policy, &db.enis[0], &host, Proto::Udp, 53);
     assert!(x.allowed);
     assert!(x.text.starts_with("allowed: VPC resolver"), "{}", x.text);
+    let x = explain(&policy, &db.enis[0], &host, Proto::Udp, 5300);
+    assert!(x.text.starts_with("allowed: VPC resolver"), "{}", x.text);
+    let x = explain(&policy, &db.enis[0], &host, Proto::Tcp, 5169);
+    assert!(x.allowed);
+    assert!(x.text.starts_with("allowed: task metadata"), "{}", x.text);
 }
 
 #[test]

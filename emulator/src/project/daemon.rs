@@ -35,6 +35,7 @@ use super::workloads;
 use crate::cli::exit;
 use crate::dataplane::dns::{BoundResolver, VpcResolver, Zone, host_upstreams};
 use crate::gateway::{self, Gateway, GatewayConfig, Registry};
+use crate::runtime::vpc_services::{RESOLVER_PORT, VpcServices};
 use tokio::net::TcpListener;
 
 use crate::dataplane::alb::{AlbOptions, AlbRuntime};
@@ -321,11 +322,10 @@ async fn run_after_bind(
 
 /// The reconcile hook that installs every ENI's security-group ruleset once
 /// its pause container runs and before its workloads start: each ENI is
-/// attached to the enforcer with its address, groups and namespace.
+/// attached to the enforcer with its address and groups.
 fn enforce_hook(
     project: &Project,
     plan: &crate::runtime::Plan,
-    engine: &Engine,
     enforcer: &Arc<Enforcer>,
 ) -> EnisReady {
     let groups = project.eni_security_groups();
@@ -334,30 +334,19 @@ fn enforce_hook(
         .iter()
         .map(|e| (e.id.clone(), (e.ip, e.subnet.to_string())))
         .collect();
-    let engine = engine.clone();
     let enforcer = enforcer.clone();
     EnisReady(Arc::new(move |ready: Vec<(String, String)>| {
-        let (groups, enis, engine, enforcer) = (
-            groups.clone(),
-            enis.clone(),
-            engine.clone(),
-            enforcer.clone(),
-        );
+        let (groups, enis, enforcer) = (groups.clone(), enis.clone(), enforcer.clone());
         Box::pin(async move {
-            for (eni, container) in ready {
+            for (eni, _container) in ready {
                 let Some((ip, subnet)) = enis.get(&eni).cloned() else {
                     continue;
                 };
-                let netns = engine
-                    .container_netns(&container)
-                    .await
-                    .map_err(|e| format!("{eni}: {e}"))?;
                 let info = EniInfo {
                     id: eni.clone(),
                     ip,
                     subnet,
                     security_groups: groups.get(&eni).cloned().unwrap_or_default(),
-                    netns,
                 };
                 enforcer
                     .attach(&info)
@@ -387,6 +376,12 @@ async fn bring_up(
         exit::INVALID_INPUT
     })?;
     plan.extra_labels.extend(opts.extra_labels.iter().cloned());
+    if let Some(dir) = &plan.agent_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("emul up: cannot create {}: {e}", dir.display());
+        return Err(exit::FAILURE);
+    }
     let engine = Engine::connect().await.map_err(|e| {
         eprintln!("emul up: {e}");
         exit::DOCKER_UNAVAILABLE
@@ -403,7 +398,7 @@ async fn bring_up(
         wait_ready: opts.wait,
         ready_timeout: opts.ready_timeout,
         progress: Some(super::progress::stderr_printer()),
-        enis_ready: Some(enforce_hook(project, &plan, &engine, enforcer)),
+        enis_ready: Some(enforce_hook(project, &plan, enforcer)),
         ..UpOptions::default()
     };
     let outcome = tokio::select! {
@@ -491,10 +486,16 @@ async fn bring_up(
         report.removed.len()
     );
     let _ = writeln!(out, "  AWS endpoint   {}", rec.endpoint);
-    if let (Some(r), Some(ns)) = (&c.resolver, &project.topology.service_discovery_namespace) {
+    let vpc = VpcServices::of_vpc(project.topology.vpc.cidr_block.value);
+    if let (Some(r), Some(vpc), Some(ns)) = (
+        &c.resolver,
+        vpc,
+        &project.topology.service_discovery_namespace,
+    ) {
         let _ = writeln!(
             out,
-            "  VPC resolver   {} (service discovery in {})",
+            "  VPC resolver   {}:53 in tasks, served on {} (service discovery in {})",
+            vpc.resolver,
             r.local_addr(),
             ns.name.value
         );
@@ -627,15 +628,19 @@ async fn start_components(
     (loopback, registry_port): (TcpListener, u16),
 ) -> Result<Components, String> {
     let topology = &project.topology;
-    // The ALB data plane: upstream sockets from each ALB's own ENI.
+    // The ALB data plane: upstream sockets from each ALB's own ENI, opened
+    // by its agent and handed over (`runtime::agent::BrokerClient`).
     let mut alb_opts = AlbOptions::default();
+    let token = crate::runtime::agent::project_token(&project.name);
     for lb in &topology.load_balancers {
-        let pause = naming::object_name(&project.name, &Project::alb_eni(&lb.name));
-        let ns = engine
-            .container_netns(&pause)
-            .await
-            .map_err(|e| format!("ALB {}: {e}", *lb.name))?;
-        alb_opts.netns.insert(lb.name.value.clone(), ns);
+        let socket = plan
+            .eni(&Project::alb_eni(&lb.name))
+            .and_then(|eni| plan.broker_socket(eni))
+            .ok_or_else(|| format!("ALB {}: its ENI has no socket broker", *lb.name))?;
+        alb_opts.brokers.insert(
+            lb.name.value.clone(),
+            crate::runtime::agent::BrokerClient::new(socket.0, token.clone()),
+        );
     }
     for l in project.listeners() {
         alb_opts
@@ -668,13 +673,16 @@ async fn start_components(
         .await
         .map_err(|e| format!("cannot listen on {bridge_ip}:{port} for tasks: {e}"))?;
 
-    // The VPC resolver on the same address, port 53: every task ENI's DNS
-    // server. A taken port costs discovery names, not the project.
-    let resolver_socket = match BoundResolver::bind(bridge_ip, 53).await {
+    // The VPC resolver on the same address, an unprivileged port: every
+    // task ENI's DNS server is the VPC base + 2, which its agent DNATs here
+    // (`runtime::vpc_services`). A taken port costs discovery names, not the
+    // project.
+    let vpc_services = VpcServices::of_vpc(vpc).ok_or("the VPC has no base + 2 address")?;
+    let resolver_socket = match BoundResolver::bind(bridge_ip, RESOLVER_PORT).await {
         Ok(b) => Some(b),
         Err(e) => {
             eprintln!(
-                "emul: warning: the VPC resolver cannot listen on {bridge_ip}:53 ({e}); \
+                "emul: warning: the VPC resolver cannot listen on {bridge_ip}:{RESOLVER_PORT} ({e}); \
                  service-discovery names will not resolve in tasks"
             );
             None
@@ -710,7 +718,7 @@ async fn start_components(
         network_policy: enforcer.clone(),
         targets: alb.targets.clone(),
         gateway_url: format!("http://{bridge_ip}:{port}"),
-        resolver: resolver_socket.as_ref().map(|_| bridge_ip),
+        vpc: Some(vpc_services),
         extra_labels: plan.extra_labels.clone().into_iter().collect(),
         healthy_after_running: Duration::ZERO,
         tick: Duration::ZERO,

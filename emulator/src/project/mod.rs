@@ -264,6 +264,13 @@ impl Project {
         self.state_dir.join("daemon.json")
     }
 
+    /// `<state_dir>/agents`: shared with the ALB ENIs' agents, whose socket
+    /// brokers listen there (absolute: Docker bind-mounts it).
+    pub fn agent_dir(&self) -> PathBuf {
+        let dir = self.state_dir.join("agents");
+        std::path::absolute(&dir).unwrap_or(dir)
+    }
+
     /// `<state_dir>/emul.log`: where a detached daemon writes.
     pub fn log_file(&self) -> PathBuf {
         self.state_dir.join("emul.log")

@@ -41,6 +41,8 @@ pub const AGENT_IMAGE: &str = "emul/agent:latest";
 pub const CONTROL_PORT: u16 = 7411;
 /// The environment variable carrying the project token into the agent.
 pub const TOKEN_ENV: &str = "EMUL_AGENT_TOKEN";
+/// The agent's environment variable naming its socket broker's path.
+pub const BROKER_SOCKET_ENV: &str = "EMUL_AGENT_SOCKET";
 /// The capability the agent container gets (nft in its own namespace);
 /// workload containers get none.
 pub const AGENT_CAPABILITY: &str = "NET_ADMIN";
@@ -457,6 +459,98 @@ impl Denied {
     /// `ingress` or `egress`, as the groups' rules are named.
     pub fn direction(&self) -> &'static str {
         if self.inbound { "ingress" } else { "egress" }
+    }
+}
+
+/// An agent's socket broker (the agent crate's `broker` module): a TCP
+/// connection opened in the ENI's namespace and received, over the unix
+/// socket the agent listens on in the shared directory, as this process's
+/// own socket (`SCM_RIGHTS`). Reads and writes then cost what any socket
+/// costs, and the connection leaves from the ENI's address: the ALB's
+/// upstream connections, without `setns`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerClient {
+    /// The broker's unix socket, as this process sees it.
+    path: std::path::PathBuf,
+    /// The project token.
+    token: String,
+}
+
+impl BrokerClient {
+    /// The broker listening at `path`.
+    pub fn new(path: impl Into<std::path::PathBuf>, token: impl Into<String>) -> BrokerClient {
+        BrokerClient {
+            path: path.into(),
+            token: token.into(),
+        }
+    }
+
+    /// A TCP connection to `dst` from the ENI. Errors keep a plain
+    /// connect's kinds (`ConnectionRefused`, `TimedOut`).
+    pub async fn connect(&self, dst: SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+        let me = self.clone();
+        let stream = tokio::task::spawn_blocking(move || me.connect_blocking(dst, timeout))
+            .await
+            .map_err(std::io::Error::other)??;
+        stream.set_nonblocking(true)?;
+        TcpStream::from_std(stream)
+    }
+
+    fn connect_blocking(
+        &self,
+        dst: SocketAddr,
+        timeout: Duration,
+    ) -> std::io::Result<std::net::TcpStream> {
+        use std::io::{IoSliceMut, Write as _};
+        use std::mem::MaybeUninit;
+
+        use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
+
+        let mut conn = std::os::unix::net::UnixStream::connect(&self.path).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("ENI agent broker {}: {e}", self.path.display()),
+            )
+        })?;
+        conn.set_read_timeout(Some(timeout + Duration::from_secs(2)))?;
+        conn.write_all(format!("{} {dst} {}\n", self.token, timeout.as_millis()).as_bytes())?;
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut ancillary = RecvAncillaryBuffer::new(&mut space);
+        let mut text = [0u8; 512];
+        let got = recvmsg(
+            &conn,
+            &mut [IoSliceMut::new(&mut text)],
+            &mut ancillary,
+            RecvFlags::CMSG_CLOEXEC,
+        )?;
+        let mut fd = None;
+        for message in ancillary.drain() {
+            if let RecvAncillaryMessage::ScmRights(fds) = message {
+                for f in fds {
+                    fd.get_or_insert(f);
+                }
+            }
+        }
+        let answer = String::from_utf8_lossy(&text[..got.bytes])
+            .trim()
+            .to_string();
+        match (answer.as_str(), fd) {
+            ("ok", Some(fd)) => Ok(std::net::TcpStream::from(fd)),
+            _ => {
+                let mut parts = answer.splitn(3, ' ');
+                let (_, kind, why) = (parts.next(), parts.next(), parts.next().unwrap_or(""));
+                let kind = match kind {
+                    Some("refused") => std::io::ErrorKind::ConnectionRefused,
+                    Some("timeout") => std::io::ErrorKind::TimedOut,
+                    Some("denied") => std::io::ErrorKind::PermissionDenied,
+                    _ => std::io::ErrorKind::Other,
+                };
+                Err(std::io::Error::new(
+                    kind,
+                    format!("connect to {dst} from the ENI: {why}"),
+                ))
+            }
+        }
     }
 }
 

@@ -29,7 +29,6 @@ use bollard::query_parameters::{
 use futures::StreamExt;
 
 use super::naming::{self, LABEL_PROJECT, LABEL_RESOURCE};
-use super::netns::NetNs;
 use super::network::ExistingNetwork;
 
 /// A Docker failure, with what we were doing.
@@ -234,7 +233,8 @@ pub struct ContainerCreate {
     pub user: Option<String>,
     /// Hostname (only valid with [`Attach::Endpoint`]).
     pub hostname: Option<String>,
-    /// (volume name, target path) pairs.
+    /// (volume name, target path) pairs; a source that is an absolute path
+    /// is a bind mount of that host directory instead.
     pub volumes: Vec<(String, String)>,
     /// Docker HEALTHCHECK, when the container has one.
     pub health: Option<Healthcheck>,
@@ -609,7 +609,11 @@ impl Engine {
             .map(|(source, target)| Mount {
                 source: Some(source.clone()),
                 target: Some(target.clone()),
-                typ: Some(MountType::VOLUME),
+                typ: Some(if source.starts_with('/') {
+                    MountType::BIND
+                } else {
+                    MountType::VOLUME
+                }),
                 ..Default::default()
             })
             .collect::<Vec<_>>();
@@ -756,19 +760,6 @@ impl Engine {
                 let e = EngineError::api("stop container", id, e);
                 if e.is_not_found() { Ok(()) } else { Err(e) }
             }
-        }
-    }
-
-    /// The network namespace of a running container (its init process's
-    /// `/proc/<pid>/ns/net`), for sockets that must leave from that ENI.
-    /// `id` may be a container id or name; a stopped container is an error.
-    pub async fn container_netns(&self, id: &str) -> Result<NetNs, EngineError> {
-        let st = self.inspect(id).await?.state.unwrap_or_default();
-        match st.pid {
-            Some(pid) if pid > 0 && st.running.unwrap_or(false) => {
-                Ok(NetNs::of_pid(u32::try_from(pid).unwrap_or_default()))
-            }
-            _ => Err(EngineError::NotRunning { id: id.to_string() }),
         }
     }
 

@@ -54,10 +54,19 @@ pub fn pause_container(
         .chars()
         .take(63)
         .collect::<String>();
+    let mut env = agent::agent_env(token, eni.ip);
+    let mut volumes = vec![];
+    if let (Some((_, inside)), Some(dir)) = (plan.broker_socket(eni), &plan.agent_dir) {
+        env.push(format!("{}={inside}", agent::BROKER_SOCKET_ENV));
+        volumes.push((
+            dir.to_string_lossy().into_owned(),
+            super::plan::BROKER_MOUNT.to_string(),
+        ));
+    }
     ContainerCreate {
         name: naming::object_name(&plan.project, &eni.id),
         image: pause_image.to_string(),
-        env: agent::agent_env(token, eni.ip),
+        env,
         entrypoint: None,
         cmd: None,
         labels: plan.labels(&eni.id, Kind::Pause, hash),
@@ -69,7 +78,7 @@ pub fn pause_container(
         },
         user: None,
         hostname: Some(hostname),
-        volumes: vec![],
+        volumes,
         health: None,
         limits: Limits::default(),
         log: log_parts(&LogConfig::default()),

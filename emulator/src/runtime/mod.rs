@@ -8,7 +8,6 @@
 //! | [`ipam`] | pure IPv4 allocation inside subnets (AWS's reserved addresses skipped) |
 //! | [`naming`] | deterministic Docker names and the `io.emul.*` labels |
 //! | [`agent`] | the client of the ENI agent (`emul/agent`, PID 1 of every ENI): rulesets, probes, listeners; the project token |
-//! | [`netns`] | sockets created inside an ENI's network namespace (ALB upstreams, readiness probes, tunnel) |
 //! | [`network`] | host-route / Docker-network overlap checks (pure) and the VPC bridge spec |
 //! | [`eni`] | the awsvpc pattern: the agent container owning an ENI, workloads joining it |
 //! | [`images`] | which image a container runs: local official, pulled official, `emul/` build |
@@ -18,6 +17,7 @@
 //! | [`tasks`] | one ECS task on Docker: its ENI agent container and its containers in `dependsOn` order |
 //! | [`task_logs`] | ECS task container logs kept per task under the state directory (`emul logs --service/--task`) |
 //! | [`task_cgroup`] | a cgroup per ECS task so task-level cpu/memory bound the task as a whole |
+//! | [`vpc_services`] | the VPC resolver and metadata endpoint: AWS's addresses, emul's ports, the agents' DNAT |
 //! | [`reconcile`] | `up` (adopt, replace drifted, remove orphans, roll back on failure) and `down` |
 //!
 //! Nothing outside `docker.rs` imports bollard. The topology module does not
@@ -59,13 +59,13 @@ pub mod eni;
 pub mod images;
 pub mod ipam;
 pub mod naming;
-pub mod netns;
 pub mod network;
 pub mod plan;
 pub mod reconcile;
 pub mod task_cgroup;
 pub mod task_logs;
 pub mod tasks;
+pub mod vpc_services;
 
 pub use docker::{Engine, EngineError};
 pub use plan::{

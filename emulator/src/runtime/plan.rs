@@ -301,7 +301,17 @@ pub struct Plan {
     /// Extra labels put on every object (tests add `io.emul.test=1`); not
     /// part of any config hash.
     pub extra_labels: BTreeMap<String, String>,
+    /// The ENIs whose agents run a socket broker (the ALBs': their upstream
+    /// connections leave from their address without emul entering their
+    /// namespace), by id; part of their config hash.
+    pub brokered_enis: BTreeSet<String>,
+    /// The host directory shared with those agents, where their broker
+    /// sockets appear (`<state>/agents`); `None`: no broker runs.
+    pub agent_dir: Option<std::path::PathBuf>,
 }
+
+/// Where a brokered ENI's agent container sees [`Plan::agent_dir`].
+pub const BROKER_MOUNT: &str = "/run/emul";
 
 /// A plan that cannot be made true, whatever the engine says.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -443,6 +453,8 @@ impl Plan {
             containers,
             volumes,
             extra_labels: BTreeMap::new(),
+            brokered_enis: BTreeSet::new(),
+            agent_dir: None,
         };
         plan.waves()?;
         Ok(plan)
@@ -491,7 +503,22 @@ impl Plan {
             .network(&eni.network)
             .map(|n| self.network_hash(n))
             .unwrap_or_default();
-        hash_of(&("eni", eni, net_hash, pause_image))
+        if self.brokered_enis.contains(&eni.id) {
+            hash_of(&("eni", eni, net_hash, pause_image, "broker"))
+        } else {
+            hash_of(&("eni", eni, net_hash, pause_image))
+        }
+    }
+
+    /// Where `eni`'s agent's socket broker listens, as the host sees it
+    /// and as the agent container does; `None` when it runs none.
+    pub fn broker_socket(&self, eni: &EniSpec) -> Option<(std::path::PathBuf, String)> {
+        if !self.brokered_enis.contains(&eni.id) {
+            return None;
+        }
+        let dir = self.agent_dir.as_ref()?;
+        let file = format!("{}.sock", eni.ip);
+        Some((dir.join(&file), format!("{BROKER_MOUNT}/{file}")))
     }
 
     /// Config hash of a workload container; covers its ENI's hash.

@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use super::docker::{Attach, ContainerCreate, Engine, EngineError, Healthcheck, Limits};
 use super::eni::{PAUSE_IMAGE, log_parts};
 use super::naming;
-use super::netns::NetNs;
 use super::plan::{Kind, LogConfig};
 use super::task_logs::{LogForward, LogPump, TaskLogDir};
 
@@ -63,10 +62,12 @@ pub struct TaskLaunch {
     pub network: String,
     /// The ENI's fixed address.
     pub ip: Ipv4Addr,
-    /// The DNS server of the task's namespace: the VPC resolver
-    /// (`dataplane::dns`), which answers service-discovery names with the
-    /// healthy tasks. `None` leaves Docker's default.
-    pub dns: Option<Ipv4Addr>,
+    /// The VPC's services ([`super::vpc_services`]): the task's DNS server
+    /// is the VPC resolver (`dataplane::dns`, which answers
+    /// service-discovery names with the healthy tasks) and its agent DNATs
+    /// the metadata endpoint and the resolver to emul. `None` leaves
+    /// Docker's default resolver and no metadata endpoint.
+    pub vpc: Option<super::vpc_services::VpcServices>,
     /// Hostname inside the task (`ip-10-0-1-4.<region>.compute.internal` in AWS,
     /// shortened to its first label here).
     pub hostname: String,
@@ -131,16 +132,24 @@ impl TaskLaunch {
 }
 
 /// Creates and starts the agent container owning the task's ENI (NET_ADMIN,
-/// the project token in its environment); returns its id and namespace.
-pub async fn start_eni(
-    engine: &Engine,
-    launch: &TaskLaunch,
-) -> Result<(String, NetNs), EngineError> {
+/// the project token in its environment); returns its id.
+pub async fn start_eni(engine: &Engine, launch: &TaskLaunch) -> Result<String, EngineError> {
     let resource = format!("{}/eni", launch.resource);
     let spec = ContainerCreate {
         name: naming::object_name(&launch.project, &resource),
         image: PAUSE_IMAGE.to_string(),
-        env: super::agent::agent_env(&super::agent::project_token(&launch.project), launch.ip),
+        env: {
+            let mut env =
+                super::agent::agent_env(&super::agent::project_token(&launch.project), launch.ip);
+            if let Some(vpc) = &launch.vpc {
+                env.push(format!(
+                    "{}={}",
+                    super::vpc_services::NAT_ENV,
+                    vpc.nat_spec()
+                ));
+            }
+            env
+        },
         entrypoint: None,
         cmd: None,
         labels: launch.labels_for(&resource, Kind::Pause),
@@ -148,7 +157,7 @@ pub async fn start_eni(
             network: launch.network.clone(),
             ip: launch.ip.to_string(),
             aliases: vec![],
-            dns: launch.dns.iter().map(Ipv4Addr::to_string).collect(),
+            dns: launch.vpc.iter().map(|v| v.resolver.to_string()).collect(),
         },
         user: None,
         hostname: Some(launch.hostname.clone()),
@@ -166,8 +175,7 @@ pub async fn start_eni(
         let _ = engine.remove_container(&id).await;
         return Err(e);
     }
-    let ns = engine.container_netns(&id).await?;
-    Ok((id, ns))
+    Ok(id)
 }
 
 /// Creates and starts every container in `dependsOn` order, recording

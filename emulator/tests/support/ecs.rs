@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use emul::dataplane::dns::{BoundResolver, VpcResolver, Zone};
 use emul::runtime::Engine;
+use emul::runtime::vpc_services::{RESOLVER_PORT, VpcServices};
 use emul::services::ecs::model::Scope;
 use emul::services::ecs::{Ecs, EcsDeps, EcsHandle, EcsRuntime, ops};
 use emul::services::secretsmanager::SecretsManager;
@@ -33,9 +34,11 @@ pub const NAMESPACE: &str = "test.local";
 async fn start_resolver(gateway: Ipv4Addr, ecs: &Arc<Ecs>) -> VpcResolver {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        match BoundResolver::bind(gateway, 53).await {
+        match BoundResolver::bind(gateway, RESOLVER_PORT).await {
             Ok(b) => return b.serve(Zone::new(ecs.clone(), [NAMESPACE.to_string()]), vec![]),
-            Err(e) if Instant::now() > deadline => panic!("the VPC resolver on {gateway}:53: {e}"),
+            Err(e) if Instant::now() > deadline => {
+                panic!("the VPC resolver on {gateway}:{RESOLVER_PORT}: {e}")
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
@@ -65,7 +68,6 @@ pub struct RecordingPolicy {
 impl NetworkPolicy for RecordingPolicy {
     fn eni_attached<'a>(&'a self, eni: &'a EniInfo) -> BoxFuture<'a, Result<(), WiringError>> {
         Box::pin(async move {
-            assert!(eni.netns.path().exists(), "namespace exists at attach");
             self.log
                 .lock()
                 .unwrap()
@@ -151,8 +153,9 @@ pub struct EcsWorld {
     pub state_dir: tempfile::TempDir,
     /// What the scheduler was started with (for a restart).
     pub deps: EcsDeps,
-    /// The VPC resolver on the network's gateway, port 53 (the tasks' DNS
-    /// server, answering discovery names from `ecs`).
+    /// The VPC resolver on the network's gateway, `RESOLVER_PORT` (where
+    /// each task's agent sends its DNS server, the VPC base + 2; answering
+    /// discovery names from `ecs`).
     pub resolver: Option<VpcResolver>,
 }
 
@@ -203,7 +206,7 @@ impl EcsWorld {
             network_policy: policy.clone(),
             targets: targets.clone(),
             gateway_url: format!("http://10.{octet}.0.1:4566"),
-            resolver: Some(gateway),
+            vpc: VpcServices::of_vpc(cidr.parse().unwrap()),
             extra_labels: HashMap::from([("io.emul.test".to_string(), "1".to_string())]),
             healthy_after_running: Duration::from_secs(1),
             tick: Duration::from_millis(300),
@@ -322,7 +325,7 @@ impl EcsWorld {
             h.abandon().await;
         }
         let (ecs, handle) = EcsRuntime::start(self.deps.clone());
-        let gateway = self.deps.resolver.expect("the world has a resolver");
+        let gateway = self.deps.vpc.expect("the world has VPC services").host;
         self.resolver = None;
         self.resolver = Some(start_resolver(gateway, &ecs).await);
         self.ecs = ecs;

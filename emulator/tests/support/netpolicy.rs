@@ -239,16 +239,16 @@ pub async fn eni_infos(engine: &Engine, p: &Project) -> Vec<EniInfo> {
     let running = engine.project_containers(&p.plan.project).await.unwrap();
     let mut out = Vec::new();
     for e in &p.plan.enis {
-        let c = running
-            .iter()
-            .find(|c| c.resource() == Some(e.id.as_str()))
-            .unwrap_or_else(|| panic!("{} not running", e.id));
+        assert!(
+            running.iter().any(|c| c.resource() == Some(e.id.as_str())),
+            "{} not running",
+            e.id
+        );
         out.push(EniInfo {
             id: e.id.clone(),
             ip: e.ip,
             subnet: e.subnet.to_string(),
             security_groups: p.groups.get(&e.id).cloned().unwrap_or_default(),
-            netns: engine.container_netns(&c.id).await.unwrap(),
         });
     }
     out

@@ -1,9 +1,10 @@
 //! The connector the ALB's pooled upstream client uses: TCP connections
-//! created inside the ALB ENI's network namespace, so targets see the ALB's
-//! own address as the peer (design point 1), wrapped in TLS when the target
-//! group's protocol is HTTPS (the request URI's scheme says which). `netns:
-//! None` is the host mode for tests without Docker: connections leave from
-//! the host.
+//! opened inside the ALB ENI's network namespace by its agent and handed to
+//! emul as its own sockets (`runtime::agent::BrokerClient`), so targets see
+//! the ALB's own address as the peer (design point 1) and emul enters no
+//! namespace; wrapped in TLS when the target group's protocol is HTTPS (the
+//! request URI's scheme says which). `broker: None` is the host mode for
+//! tests without Docker: connections leave from the host.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -19,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use crate::runtime::netns::NetNs;
+use crate::runtime::agent::BrokerClient;
 
 /// ALB connect timeout toward a target (a failed connect within 10 s → 504).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,8 +31,9 @@ pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Opens upstream connections from the ALB ENI's namespace (or the host).
 #[derive(Debug, Clone)]
 pub struct AlbConnector {
-    /// The ALB ENI's namespace; `None` = host mode (tests without Docker).
-    pub netns: Option<NetNs>,
+    /// The ALB ENI agent's socket broker; `None` = host mode (tests
+    /// without Docker).
+    pub broker: Option<BrokerClient>,
     /// Give up connecting after this long.
     pub timeout: Duration,
 }
@@ -53,8 +55,8 @@ fn target_tls() -> tokio_rustls::TlsConnector {
 impl AlbConnector {
     /// Connects to `addr` over TCP.
     pub async fn connect(&self, addr: SocketAddr) -> std::io::Result<TcpStream> {
-        let stream = match &self.netns {
-            Some(ns) => ns.connect(addr, self.timeout).await?,
+        let stream = match &self.broker {
+            Some(broker) => broker.connect(addr, self.timeout).await?,
             None => match tokio::time::timeout(self.timeout, TcpStream::connect(addr)).await {
                 Ok(r) => r?,
                 Err(_) => {

@@ -28,7 +28,7 @@ use super::connector::{AlbConnector, CONNECT_TIMEOUT};
 use super::proxy::Proxy;
 use super::select::Selector;
 use super::{AlbOptions, ListenerEndpoint, serve, tls};
-use crate::runtime::netns::NetNs;
+use crate::runtime::agent::BrokerClient;
 use crate::services::elbv2::Elbv2Service;
 use crate::services::elbv2::model::{Elbv2, Listener, LoadBalancer};
 
@@ -85,8 +85,8 @@ pub struct ListenerSet {
     elbv2: Arc<Elbv2Service>,
     /// Shared target counters.
     selector: Arc<Selector>,
-    /// ALB name → its ENI's namespace.
-    netns: HashMap<String, NetNs>,
+    /// ALB name → its ENI agent's socket broker.
+    brokers: HashMap<String, BrokerClient>,
     /// Fixed host ports.
     host_ports: HashMap<(String, u16), u16>,
     /// ALB name → index in the topology (project port rule).
@@ -124,7 +124,7 @@ impl ListenerSet {
         ListenerSet {
             elbv2,
             selector,
-            netns: options.netns,
+            brokers: options.brokers,
             host_ports: options.host_ports,
             alb_index: options
                 .alb_order
@@ -142,7 +142,7 @@ impl ListenerSet {
     /// The connector of a load balancer (its ENI, or the host).
     pub fn connector(&self, lb_name: &str) -> AlbConnector {
         AlbConnector {
-            netns: self.netns.get(lb_name).cloned(),
+            broker: self.brokers.get(lb_name).cloned(),
             timeout: CONNECT_TIMEOUT,
         }
     }

@@ -11,7 +11,7 @@
 //! | [`rewrite`] | phases 4 and 6: hop-by-hop stripping, `X-Forwarded-*`, `X-Amzn-Trace-Id`, cookies on the response |
 //! | [`select`] | round robin, least outstanding requests, weighted random, slow start, `AWSALB`/`AWSALBTG` cookies |
 //! | [`responses`] | ALB-generated pages (`Server: awselb/2.0`, AWS's bodies and status lines) |
-//! | [`connector`] | upstream TCP (or TLS for HTTPS target groups) from the ALB ENI's network namespace (or the host in NetNs-less tests) |
+//! | [`connector`] | upstream TCP (or TLS for HTTPS target groups) from the ALB ENI's address, through its agent's socket broker (or from the host in tests without Docker) |
 //! | [`health`] | the health checker and the end of deregistration delays |
 //! | [`registry`] | [`crate::wiring::TargetRegistry`] for ECS |
 //!
@@ -20,16 +20,16 @@
 //! The project daemon calls [`AlbRuntime::start`] once:
 //!
 //! ```text
-//! let opts = AlbOptions { netns: netns_by_alb_name, host_ports, alb_order, ..AlbOptions::default() };
+//! let opts = AlbOptions { brokers: brokers_by_alb_name, host_ports, alb_order, ..AlbOptions::default() };
 //! let alb = AlbRuntime::start(&topology, opts, now_ms).await?;
 //! registry.register(alb.elbv2.clone());      // the ELBv2 API on the gateway
 //! ecs_deps.targets = alb.targets.clone();    // Arc<dyn TargetRegistry> for the scheduler
 //! for l in alb.endpoints() { println!("{} {}", l.load_balancer, l.url); }
 //! ```
 //!
-//! - [`AlbOptions::netns`]: the network namespace of each ALB's ENI (its
-//!   pause container). An ALB without one connects from the host (NetNs-less
-//!   mode, for tests without Docker).
+//! - [`AlbOptions::brokers`]: the socket broker of each ALB ENI's agent,
+//!   which opens upstream connections from the ENI's address. An ALB
+//!   without one connects from the host (for tests without Docker).
 //! - [`AlbOptions::host_ports`]: `(alb name, listener port) → loopback port`,
 //!   overriding the topology's `host_port`; neither → the project rule for
 //!   ALBs in [`AlbOptions::alb_order`], else an ephemeral port.
@@ -73,7 +73,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinHandle;
 
-use crate::runtime::netns::NetNs;
+use crate::runtime::agent::BrokerClient;
 use crate::services::elbv2::Elbv2Service;
 use crate::services::elbv2::model::{Elbv2, build};
 use crate::topology::Topology;
@@ -104,8 +104,8 @@ pub struct ListenerEndpoint {
 /// How the ALB is started (see the module docs).
 #[derive(Debug, Clone)]
 pub struct AlbOptions {
-    /// ALB name → its ENI's namespace; absent → host mode.
-    pub netns: HashMap<String, NetNs>,
+    /// ALB name → its ENI agent's socket broker; absent → host mode.
+    pub brokers: HashMap<String, BrokerClient>,
     /// (ALB name, listener port) → loopback port.
     pub host_ports: HashMap<(String, u16), u16>,
     /// ALB names in topology order: a listener of one of them without a
@@ -119,7 +119,7 @@ pub struct AlbOptions {
 impl Default for AlbOptions {
     fn default() -> Self {
         AlbOptions {
-            netns: HashMap::new(),
+            brokers: HashMap::new(),
             host_ports: HashMap::new(),
             alb_order: Vec::new(),
             ca_dir: tls::default_ca_dir(),
@@ -195,7 +195,7 @@ impl AlbRuntime {
             .values()
             .map(|lb| {
                 let c = AlbConnector {
-                    netns: options.netns.get(&lb.name).cloned(),
+                    broker: options.brokers.get(&lb.name).cloned(),
                     timeout: CONNECT_TIMEOUT,
                 };
                 (lb.arn.clone(), c)
@@ -210,7 +210,7 @@ impl AlbRuntime {
             observer.reconcile(m);
         }));
         let fallback = AlbConnector {
-            netns: None,
+            broker: None,
             timeout: CONNECT_TIMEOUT,
         };
         let tasks = vec![tokio::spawn(health::run(

@@ -328,7 +328,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         resource: resource.clone(),
         network: inner.deps.network.clone(),
         ip,
-        dns: inner.deps.resolver,
+        vpc: inner.deps.vpc,
         hostname: format!("ip-{}", ip.to_string().replace('.', "-")),
         labels,
         containers,
@@ -351,7 +351,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         cgroup,
     };
     let engine = &inner.deps.engine;
-    let (pause_id, netns) = match tasks::start_eni(engine, &plan).await {
+    let pause_id = match tasks::start_eni(engine, &plan).await {
         Ok(x) => x,
         Err(e) => {
             finish_teardown(inner, &live).await;
@@ -370,7 +370,6 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         ip,
         subnet: subnet.clone(),
         security_groups: bp.security_groups.clone(),
-        netns: netns.clone(),
     };
     if let Err(e) = inner.deps.network_policy.eni_attached(&eni).await {
         teardown(inner, &live, Duration::from_secs(1)).await;
@@ -381,7 +380,30 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             &format!("ResourceInitializationError: failed to configure ENI: {e}"),
         );
     }
-    // The metadata/credentials endpoint, inside the task's namespace.
+    // The agent answers only once its VPC services' DNAT table is in place
+    // (`runtime::vpc_services`): workloads must not start before that, or
+    // their first metadata or DNS request would go nowhere.
+    if inner.deps.vpc.is_some() {
+        let agent = crate::runtime::agent::AgentClient::new(
+            ip,
+            crate::runtime::agent::project_token(&inner.deps.project),
+        );
+        if let Err(e) = agent.get_ruleset().await {
+            let logs = engine.logs_tail(&pause_id, 5).await;
+            teardown(inner, &live, Duration::from_secs(1)).await;
+            return fail_to_start(
+                inner,
+                scope,
+                task_id,
+                &format!(
+                    "ResourceInitializationError: failed to configure ENI: its agent did not start: {e} {}",
+                    logs.trim()
+                ),
+            );
+        }
+    }
+    // The metadata/credentials endpoint: the VPC-wide server answers this
+    // task's ENI address from now on (its agent DNATs 169.254.170.2 there).
     let endpoint = metadata::Endpoint {
         ecs: inner.ecs.clone(),
         scope: scope.clone(),
@@ -391,51 +413,12 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
         engine: inner.deps.engine.clone(),
         pause_id: pause_id.clone(),
     };
-    let listener = netns
-        .run(
-            "ip",
-            &[
-                "addr",
-                "add",
-                &format!("{}/32", metadata::ADDRESS),
-                "dev",
-                "lo",
-            ],
-            b"",
-        )
-        .and_then(|out| {
-            if out.status.success() {
-                Ok(())
-            } else {
-                Err(std::io::Error::other(format!(
-                    "ip addr add {}/32 dev lo: {}",
-                    metadata::ADDRESS,
-                    String::from_utf8_lossy(&out.stderr).trim()
-                )))
-            }
-        })
-        .and_then(|()| {
-            netns.tcp_listener(std::net::SocketAddr::from((
-                metadata::ADDRESS.parse::<Ipv4Addr>().expect("constant"),
-                80,
-            )))
-        });
-    match listener {
-        Ok(listener) => {
-            live.metadata = Some(tokio::spawn(metadata::serve(endpoint, listener)).abort_handle());
-        }
-        Err(e) => {
-            teardown(inner, &live, Duration::from_secs(1)).await;
-            return fail_to_start(
-                inner,
-                scope,
-                task_id,
-                &format!(
-                    "ResourceInitializationError: cannot serve the task metadata endpoint: {e}"
-                ),
-            );
-        }
-    }
+    inner
+        .metadata
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(ip, endpoint);
+    live.metadata = Some(ip);
     advance(inner, scope, task_id, TaskStatus::Pending);
     let mut started = Started::default();
     let result = tasks::start_containers(engine, &plan, &pause_id, &mut started).await;
@@ -558,9 +541,7 @@ pub(super) async fn stop(inner: &Inner, scope: &Scope, task_id: &str) {
             t.advance(TaskStatus::Deprovisioning, now());
         }
     });
-    if let Some(m) = &live.metadata {
-        m.abort();
-    }
+    forget_metadata(inner, &live);
     finish_teardown(inner, &live).await;
     inner
         .live
@@ -623,12 +604,21 @@ async fn finish_teardown(inner: &Inner, live: &LiveTask) {
     release_ip(inner, live.ip);
 }
 
+/// The metadata endpoint stops answering the task's address.
+fn forget_metadata(inner: &Inner, live: &LiveTask) {
+    if let Some(ip) = live.metadata {
+        inner
+            .metadata
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&ip);
+    }
+}
+
 /// Removes everything of a task without the lifecycle (failed launches,
 /// shutdown).
 pub(super) async fn teardown(inner: &Inner, live: &LiveTask, timeout: Duration) {
-    if let Some(m) = &live.metadata {
-        m.abort();
-    }
+    forget_metadata(inner, live);
     for (tg, target) in &live.targets {
         let _ = inner.deps.targets.deregister(tg, *target);
     }

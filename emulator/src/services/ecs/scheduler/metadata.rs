@@ -1,8 +1,9 @@
 //! The task metadata endpoint v4 and the container credentials endpoint
-//! (aws-reference.md §2.8), served by emul on a listener created inside the
-//! task's network namespace at 169.254.170.2:80 — the address the ECS agent
-//! uses — so only the task's own containers can reach it and nothing new
-//! listens on the host.
+//! (aws-reference.md §2.8). A task asks 169.254.170.2:80, the address the
+//! ECS agent uses; its ENI's agent DNATs that to this server on the VPC
+//! gateway (`runtime::vpc_services`), one listener for every task, which
+//! tells tasks apart by the connection's source: the task's ENI address.
+//! A connection from any other address gets 404s.
 //!
 //! Paths: `/v4/<id>` (this container), `/v4/<id>/task`,
 //! `/v4/<id>/taskWithTags`, `/v4/<id>/stats` (this container's Docker
@@ -19,7 +20,9 @@
 //! A container that has not started (or is gone) is `null` in
 //! `/task/stats`, and 404 on its own `/stats`.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -31,8 +34,12 @@ use crate::runtime::Engine;
 use crate::services::ecs::model::{Region, Scope, Task};
 use crate::services::ecs::service::Ecs;
 
-/// The link-local address the agent serves on.
+/// The link-local address tasks ask (what `ECS_CONTAINER_METADATA_URI_V4`
+/// names).
 pub(super) const ADDRESS: &str = "169.254.170.2";
+
+/// Every running task's endpoint, by its ENI address.
+pub(super) type Endpoints = Arc<std::sync::Mutex<HashMap<Ipv4Addr, Endpoint>>>;
 
 /// The metadata id of container `index` of `task_id`.
 pub(super) fn container_id(task_id: &str, index: usize) -> String {
@@ -58,17 +65,38 @@ pub(super) struct Endpoint {
     pub pause_id: String,
 }
 
-/// Serves connections until the listener's task is aborted.
-pub(super) async fn serve(endpoint: Endpoint, listener: tokio::net::TcpListener) {
+/// Serves connections until the listener's task is aborted; each is
+/// answered as the task whose ENI address it comes from.
+pub(super) async fn serve(endpoints: Endpoints, listener: tokio::net::TcpListener) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let (stream, peer) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "metadata endpoint: accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
         };
-        let endpoint = endpoint.clone();
+        let endpoint = match peer.ip() {
+            std::net::IpAddr::V4(ip) => endpoints
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&ip)
+                .cloned(),
+            std::net::IpAddr::V6(_) => None,
+        };
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 let endpoint = endpoint.clone();
-                async move { Ok::<_, Infallible>(answer(&endpoint, req.uri().path()).await) }
+                async move {
+                    Ok::<_, Infallible>(match &endpoint {
+                        Some(e) => answer(e, req.uri().path()).await,
+                        None => reply(
+                            StatusCode::NOT_FOUND,
+                            json!({"error": "no task of this project has this address"}),
+                        ),
+                    })
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)

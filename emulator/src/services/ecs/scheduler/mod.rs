@@ -71,10 +71,12 @@ pub struct EcsDeps {
     pub targets: Arc<dyn TargetRegistry>,
     /// The AWS endpoint as seen from inside a task (`AWS_ENDPOINT_URL`).
     pub gateway_url: String,
-    /// The VPC resolver's address (`dataplane::dns`), every task ENI's DNS
-    /// server: service-discovery names resolve through it. `None` leaves
-    /// Docker's default resolver (discovery names then do not resolve).
-    pub resolver: Option<std::net::Ipv4Addr>,
+    /// The VPC's services (`runtime::vpc_services`): every task ENI's DNS
+    /// server is the VPC resolver (service-discovery names resolve through
+    /// it), and the scheduler serves the task metadata endpoint on
+    /// `host:METADATA_PORT`, where each task's agent sends 169.254.170.2.
+    /// `None`: Docker's default resolver and no metadata endpoint.
+    pub vpc: Option<crate::runtime::vpc_services::VpcServices>,
     /// Extra labels on every Docker object (tests add `io.emul.test=1`).
     pub extra_labels: HashMap<String, String>,
     /// How long after RUNNING a task without health checks or load
@@ -122,8 +124,9 @@ struct LiveTask {
     ip: Option<Ipv4Addr>,
     /// The ENI's logical id (for `NetworkPolicy::eni_detached`), once attached.
     eni_id: Option<String>,
-    /// The task's metadata/credentials endpoint server (aborted at stop).
-    metadata: Option<tokio::task::AbortHandle>,
+    /// The ENI address its metadata/credentials endpoint answers (removed
+    /// from the endpoint table at stop).
+    metadata: Option<Ipv4Addr>,
     /// Target registrations made for it.
     targets: Vec<(String, Target)>,
     /// When it reached RUNNING.
@@ -154,6 +157,8 @@ struct Inner {
     /// way skip the rest of their deregistration delay, so `down` does not
     /// wait up to a target group's 300 s for connections nobody will send.
     shutting_down: tokio::sync::watch::Receiver<bool>,
+    /// The metadata endpoint's answers, by task ENI address.
+    metadata: metadata::Endpoints,
 }
 
 /// The running scheduler; [`EcsHandle::shutdown`] stops it and its tasks.
@@ -164,6 +169,8 @@ pub struct EcsHandle {
     join: tokio::task::JoinHandle<()>,
     /// Shared state, for the final cleanup.
     inner: Arc<Inner>,
+    /// The VPC-wide metadata endpoint's server (stopped with the loop).
+    metadata_server: Option<tokio::task::AbortHandle>,
 }
 
 /// The ECS runtime: the API with a scheduler attached.
@@ -190,6 +197,21 @@ impl EcsRuntime {
             ips: Mutex::default(),
             steady: Mutex::default(),
             shutting_down: stop.subscribe(),
+            metadata: Default::default(),
+        });
+        let metadata_server = inner.deps.vpc.map(|vpc| {
+            let endpoints = inner.metadata.clone();
+            tokio::spawn(async move {
+                let addr = (vpc.host, crate::runtime::vpc_services::METADATA_PORT);
+                match tokio::net::TcpListener::bind(addr).await {
+                    Ok(l) => metadata::serve(endpoints, l).await,
+                    Err(e) => tracing::error!(
+                        address = %vpc.host, port = addr.1, error = %e,
+                        "the task metadata endpoint cannot listen: tasks will find no metadata or credentials"
+                    ),
+                }
+            })
+            .abort_handle()
         });
         let changed = ecs.changed();
         let looping = inner.clone();
@@ -207,7 +229,12 @@ impl EcsRuntime {
                 tokio::task::yield_now().await;
             }
         });
-        EcsHandle { stop, join, inner }
+        EcsHandle {
+            stop,
+            join,
+            inner,
+            metadata_server,
+        }
     }
 }
 
@@ -218,6 +245,9 @@ impl EcsHandle {
     pub async fn abandon(self) {
         let _ = self.stop.send(true);
         let _ = self.join.await;
+        if let Some(m) = &self.metadata_server {
+            m.abort();
+        }
     }
 
     /// Stops the loop and removes every task container it launched.
@@ -251,6 +281,9 @@ impl EcsHandle {
                 .map(|(_, task)| launcher::teardown(&self.inner, task, Duration::from_secs(1))),
         )
         .await;
+        if let Some(m) = &self.metadata_server {
+            m.abort();
+        }
     }
 }
 

@@ -1,32 +1,19 @@
-//! Sockets that live inside an ENI's network namespace.
+//! Test-only: sockets and programs inside a container's network namespace,
+//! entered from the host with `setns(2)` (root).
 //!
-//! In AWS, a connection the ALB makes to a target leaves from the ALB's ENI,
-//! and a probe that `emul verify` makes "from a task" must leave from that
-//! task's ENI: the security-group ruleset of the destination judges it by that
-//! source address. emul itself runs on the host, whose connections to a
-//! container arrive from the bridge gateway (docker-notes.md §1), an address
-//! every host process shares. So emul creates such sockets *inside* the
-//! source ENI's network namespace (the pause container's).
+//! The Docker tests use it to look at what emul built from the outside:
+//! connect "from" a task or a pause container to check the security groups
+//! and the VPC services, or run the host's `nft` against a namespace. emul
+//! itself never enters a namespace: its probes, tunnels and the ALB's
+//! upstream connections go through each ENI's agent
+//! (docs/decisions/0011-eni-agent-portability.md).
 //!
 //! A socket belongs to the namespace of the thread that created it, for its
 //! whole life, whichever thread uses it afterwards. [`NetNs::tcp_socket`]
-//! therefore spawns a short-lived OS thread, moves it into the namespace with
-//! `setns(2)`, creates the socket there, and hands it back; the async runtime
-//! then connects and uses it like any other socket. A fresh thread is used on
-//! purpose: a pooled thread (tokio's blocking pool) would stay in the foreign
-//! namespace and poison later work scheduled on it.
-//!
-//! The same thread trick serves two more needs: [`NetNs::tcp_listener`]
-//! (a listener inside an ENI: the tasks' 169.254.170.2 endpoint) and
-//! [`NetNs::run`] (a host program run against the namespace; tests use it
-//! to read a table with the host's `nft`). The security groups and `emul
-//! verify` no longer come here: they go through the ENI agent
-//! ([`super::agent`], docs/decisions/0011-eni-agent-portability.md, step 1);
-//! what remains moves to the agent in its later steps.
-//!
-//! Limits: Linux only, and the process needs CAP_SYS_ADMIN (root) to enter
-//! another namespace. On Docker Desktop the containers live in a VM and this
-//! is not possible; see the README's "Security groups" section.
+//! therefore spawns a short-lived OS thread, moves it into the namespace,
+//! creates the socket there, and hands it back. A fresh thread is used on
+//! purpose: a pooled thread would stay in the foreign namespace.
+#![allow(dead_code)] // each test uses a part
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -56,6 +43,26 @@ impl NetNs {
         Self {
             path: PathBuf::from(format!("/proc/{pid}/ns/net")),
         }
+    }
+
+    /// The namespace of a running container (name or id), from `docker
+    /// inspect`'s `State.Pid`.
+    pub fn of_container(container: &str) -> Self {
+        let out = Command::new("docker")
+            .args(["inspect", "-f", "{{.State.Pid}}", container])
+            .output()
+            .expect("docker CLI");
+        assert!(
+            out.status.success(),
+            "docker inspect {container}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pid = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        assert!(pid > 0, "{container} is not running");
+        Self::of_pid(pid)
     }
 
     /// The namespace behind an explicit `ns/net` path.
