@@ -226,6 +226,15 @@ fn target_group_port_not_in_container_port_mappings() {
 }
 
 #[test]
+fn the_agent_port_is_refused_with_its_reason() {
+    let err = assert_broken(
+        "agent_port.yaml",
+        &["34:73 container_port 7411 is taken in every ENI by emul's ENI agent"],
+    );
+    assert!(err.contains("emul reserves tcp/7411"), "{err}");
+}
+
+#[test]
 fn endpoint_references_point_at_the_wrong_word() {
     let err = assert_broken(
         "bad_references.yaml",

@@ -451,6 +451,19 @@ fn container<'a>(
                 "container_port 0 is not a port",
                 "use a port from 1 to 65535",
             ));
+        } else if *m.container_port == crate::runtime::agent::CONTROL_PORT
+            && m.protocol == TransportProtocol::Tcp
+        {
+            // Not an AWS rule: every ENI's agent listens there (its control
+            // API), so the container could not bind it.
+            out.push(Diagnostic::new(
+                m.container_port.span,
+                format!(
+                    "container_port {} is taken in every ENI by emul's ENI agent",
+                    *m.container_port
+                ),
+                "listen on another port (emul reserves tcp/7411 of each ENI for its agent)",
+            ));
         } else if m.protocol == TransportProtocol::Tcp || m.protocol == TransportProtocol::Udp {
             if let Some((_, other)) = ports.iter().find(|(p, _)| *p == *m.container_port) {
                 out.push(Diagnostic::new(
