@@ -29,6 +29,7 @@ vpc:
   cidr_block: 10.197.0.0/16
   subnets:
     - { name: public-a,  cidr_block: 10.197.1.0/24,  availability_zone: us-east-1a, public: true }
+    - { name: public-b,  cidr_block: 10.197.2.0/24,  availability_zone: us-east-1b, public: true }
     - { name: private-a, cidr_block: 10.197.10.0/24, availability_zone: us-east-1a }
 security_groups:
   - name: alb-sg
@@ -50,7 +51,7 @@ ecs_cluster:
         - { target_group: app-tg, container_name: app, container_port: 8080 }
       task_definition:
         cpu: 1024
-        memory: 1024
+        memory: 2048
         container_definitions:
           - name: app
             image: emul/testapp:latest
@@ -63,7 +64,7 @@ target_groups:
     health_check: { path: /health, interval: 5, timeout: 2, healthy_threshold: 2 }
 load_balancers:
   - name: bench-alb
-    subnets: [public-a]
+    subnets: [public-a, public-b]
     security_groups: [alb-sg]
     listeners:
       - port: 80
