@@ -393,3 +393,36 @@ fn credentials(e: &Endpoint) -> Value {
         "RoleArn": role_arn(e),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A connection from an address no running task has (another container
+    /// of the VPC, the host) learns nothing: every path is a 404.
+    #[tokio::test]
+    async fn an_unknown_source_gets_404_for_every_path() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let endpoints: Endpoints = Arc::default();
+        let server = tokio::spawn(serve(endpoints, listener));
+        for path in ["/v4/abc-0000000000/task", "/v2/credentials/some-id"] {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+            )
+            .await
+            .unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).await.unwrap();
+            assert!(answer.starts_with("HTTP/1.1 404"), "{path}: {answer}");
+            assert!(
+                answer.contains("no task of this project has this address"),
+                "{answer}"
+            );
+        }
+        server.abort();
+    }
+}
