@@ -2,8 +2,9 @@
 # emul run by a non-root member of the `docker` group (issue 12, mode (b)):
 # the wechat seed comes up, a request through the ALB reaches a task (the ALB's
 # upstream socket is opened by its ENI agent), the task reads its own ECS
-# metadata (169.254.170.2, DNAT-ed by its agent to emul), `emul verify` proves
-# every security-group pair, `emul tunnel` reaches RDS, and `down` removes it all.
+# metadata (169.254.170.2, DNAT-ed by its agent to emul), `emul status` probes the
+# data stores, `emul verify` proves every security-group pair, `emul tunnel`
+# reaches RDS, and `down` removes it all.
 #
 # Usage (as root, which creates the user): scripts/ci-nonroot.sh PATH/TO/emul
 # Env: EMUL_CI_USER (default emul-ci). Stops by itself; cleans up on failure.
@@ -55,6 +56,11 @@ assert (w.get("task_arn") or "").startswith("arn:aws:ecs:"), "the task found no 
 assert w["peer_ip"].startswith("10.199."), "the task's peer is not the ALB's ENI"
 print("task", w["task_arn"], "answered; its peer is", w["peer_ip"])
 PY
+
+step "emul status (data stores probed through their agents)"
+status=$(emul status --topology t.yaml)
+echo "$status" | head -12
+echo "$status" | grep -E "^rds/wechat-db " | grep -q accepting || { echo "RDS not accepting per emul status" >&2; exit 1; }
 
 step "emul verify"
 emul verify --topology t.yaml | tail -3
