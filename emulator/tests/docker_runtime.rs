@@ -703,3 +703,54 @@ async fn docker_wrong_credentials_fail_fast_and_roll_back() {
     })
     .await;
 }
+
+/// An `emul/` image no candidate finds is built by the recipes that ship
+/// with emul (here a stand-in script that tags the agent image, with the
+/// build script's `--list` / `--only TAG` interface), then used; a tag the
+/// recipes do not make stays missing, and the error says what was tried.
+#[tokio::test]
+async fn docker_a_missing_emul_image_is_built_from_the_recipes() {
+    use emul::runtime::image_recipes::Recipes;
+    use emul::runtime::images::{ImageError, ImageResolver};
+
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: building images needs root");
+        return;
+    }
+    const TAG: &str = "emul/recipe-test:1";
+    let rmi = || {
+        let _ = std::process::Command::new("docker")
+            .args(["rmi", "-f", TAG])
+            .output();
+    };
+    rmi();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("build-images.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "case $1 in\n  --list) echo {TAG} ;;\n  --only) echo \"[build-images] $2: building\"; docker tag emul/agent:latest \"$2\" ;;\nesac\n"
+        ),
+    )
+    .unwrap();
+    let engine = Engine::connect().await.unwrap();
+    let mut resolver =
+        ImageResolver::new(&engine, PullPolicy::Never).with_recipes(Some(Recipes { script }));
+    let built = resolver
+        .resolve("test", &ImageChoice::exact(TAG))
+        .await
+        .unwrap();
+    assert_eq!(built.reference, TAG);
+    assert!(engine.image_defaults(TAG).await.unwrap().is_some());
+    let err = resolver
+        .resolve("test", &ImageChoice::exact("emul/not-a-recipe:1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ImageError::Missing { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("emul/not-a-recipe:1 (not present locally)"),
+        "{err}"
+    );
+    rmi();
+}

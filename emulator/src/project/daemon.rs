@@ -399,6 +399,7 @@ async fn bring_up(
         ready_timeout: opts.ready_timeout,
         progress: Some(super::progress::stderr_printer()),
         enis_ready: Some(enforce_hook(project, &plan, enforcer)),
+        build_images: true,
         ..UpOptions::default()
     };
     let outcome = tokio::select! {

@@ -10,7 +10,9 @@
 //!
 //! So an official image wins when it is present or pullable, and offline
 //! machines fall back to the `emul/` images that `scripts/build-images.sh`
-//! builds. Pull failures are remembered for the rest of the run, so an
+//! builds; when none is there and the recipes are on this machine, the
+//! resolver runs them for the first `emul/` candidate they know
+//! ([`super::image_recipes`]), printing their progress. Pull failures are remembered for the rest of the run, so an
 //! offline engine costs one failed pull per image name, not one per
 //! container. When nothing is available the error names every image tried
 //! and the script.
@@ -18,6 +20,7 @@
 use std::collections::HashMap;
 
 use super::docker::{Engine, EngineError, ImageDefaults};
+use super::image_recipes::Recipes;
 use super::plan::ImageChoice;
 
 /// Whether `up` may pull images.
@@ -45,7 +48,7 @@ pub struct ResolvedImage {
 pub enum ImageError {
     /// Nothing present, nothing pullable.
     #[error(
-        "no image available for {resource}: {tried} — build the emul/ images with scripts/build-images.sh (or load/pull one of these images)"
+        "no image available for {resource}: {tried} — build the emul/ images with `sudo scripts/build-images.sh` (or load/pull one of these images)"
     )]
     Missing {
         /// The resource that needs it.
@@ -66,6 +69,9 @@ pub struct ImageResolver<'a> {
     policy: PullPolicy,
     /// reference → defaults when present (after a pull too), or the reason it is not.
     known: HashMap<String, Result<ImageDefaults, String>>,
+    /// emul's image recipes, when this machine has them: the last resort;
+    /// with the tags they make, once asked.
+    recipes: Option<(Recipes, Option<Vec<String>>)>,
 }
 
 impl<'a> ImageResolver<'a> {
@@ -75,7 +81,15 @@ impl<'a> ImageResolver<'a> {
             engine,
             policy,
             known: HashMap::new(),
+            recipes: None,
         }
+    }
+
+    /// Also builds an `emul/` image that no candidate finds, from the
+    /// recipes (`image_recipes`), when they know its tag.
+    pub fn with_recipes(mut self, recipes: Option<Recipes>) -> Self {
+        self.recipes = recipes.map(|r| (r, None));
+        self
     }
 
     /// The image `resource` will run.
@@ -113,6 +127,33 @@ impl<'a> ImageResolver<'a> {
                     });
                 }
                 Err(why) => tried.push(format!("{} ({why})", c.reference)),
+            }
+        }
+        // Nothing found: build the first `emul/` candidate the recipes know.
+        if let Some((recipes, tags)) = &mut self.recipes
+            && tags.is_none()
+        {
+            *tags = Some(recipes.tags().await);
+        }
+        if let Some((recipes, Some(tags))) = &self.recipes
+            && let Some(c) = choice
+                .candidates
+                .iter()
+                .find(|c| !c.pullable && tags.contains(&c.reference))
+        {
+            match recipes.build(&c.reference).await {
+                Ok(()) => {
+                    if let Some(d) = self.engine.image_defaults(&c.reference).await? {
+                        self.known.insert(c.reference.clone(), Ok(d.clone()));
+                        return Ok(ResolvedImage {
+                            reference: c.reference.clone(),
+                            defaults: d,
+                            warning: c.substitute_warning.clone(),
+                        });
+                    }
+                    tried.push(format!("{} (built, but not found after)", c.reference));
+                }
+                Err(why) => tried.push(why),
             }
         }
         Err(ImageError::Missing {

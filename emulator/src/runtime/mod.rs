@@ -10,6 +10,7 @@
 //! | [`agent`] | the client of the ENI agent (`emul/agent`, PID 1 of every ENI): rulesets, probes, listeners; the project token |
 //! | [`network`] | host-route / Docker-network overlap checks (pure) and the VPC bridge spec |
 //! | [`eni`] | the awsvpc pattern: the agent container owning an ENI, workloads joining it |
+//! | [`image_recipes`] | building a missing `emul/` image with the recipes that ship with emul (`scripts/build-images.sh`) |
 //! | [`images`] | which image a container runs: local official, pulled official, `emul/` build |
 //! | [`datastores`] | RDS Postgres and ElastiCache Redis → container specs (pure) |
 //! | [`docker`] | the ONE place that talks to bollard |
@@ -56,6 +57,7 @@ pub mod datastores;
 pub mod diff;
 pub mod docker;
 pub mod eni;
+pub mod image_recipes;
 pub mod images;
 pub mod ipam;
 pub mod naming;

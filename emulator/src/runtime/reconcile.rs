@@ -54,6 +54,10 @@ pub struct UpOptions {
     pub check_host_routes: Option<bool>,
     /// The pause image (tests may substitute).
     pub pause_image: String,
+    /// Build an `emul/` image no candidate finds, with the recipes that
+    /// ship with emul when this machine has them (`image_recipes`); off:
+    /// a missing image fails `up` with the command that builds it.
+    pub build_images: bool,
     /// Told about each resource as `up` works on it (the CLI's progress lines).
     pub progress: Option<Progress>,
     /// Called once every ENI's pause container runs and BEFORE any workload
@@ -120,6 +124,7 @@ impl Default for UpOptions {
             ready_timeout: Duration::from_secs(120),
             check_host_routes: None,
             pause_image: PAUSE_IMAGE.to_string(),
+            build_images: false,
             progress: None,
             enis_ready: None,
         }
@@ -261,7 +266,11 @@ async fn apply(
     let nets_to_make = d.networks_to_make(plan);
 
     // --- checks that need no writes ---------------------------------------
-    let mut resolver = ImageResolver::new(engine, opts.pull);
+    let recipes = opts
+        .build_images
+        .then(super::image_recipes::Recipes::find)
+        .flatten();
+    let mut resolver = ImageResolver::new(engine, opts.pull).with_recipes(recipes);
     let mut images: HashMap<String, ResolvedImage> = HashMap::new();
     if plan.enis.iter().any(|e| replace.contains(&e.id)) {
         let pause = resolver
