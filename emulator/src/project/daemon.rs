@@ -402,6 +402,13 @@ async fn bring_up(
         build_images: true,
         ..UpOptions::default()
     };
+    // The topology's tasks that name one of emul's own images (the fixtures'
+    // test app) get it built now if the engine lacks it, before anything
+    // starts, as the data stores' images are in `reconcile::up`.
+    if let Err(e) = ensure_task_images(project, &engine, opts.pull).await {
+        eprintln!("emul up: {e}");
+        return Err(exit::FAILURE);
+    }
     let outcome = tokio::select! {
         r = reconcile::up(&engine, &plan, &up_opts) => Some(r),
         _ = shutdown_signal() => None,
@@ -613,6 +620,41 @@ async fn wait_for_workloads(
             }
         }
     }
+}
+
+/// Makes sure every `emul/` image the topology's task definitions name is
+/// in the engine, building it from the recipes when it is not
+/// (`runtime::image_recipes`). Other images are the user's: a task whose
+/// image is missing stops with `CannotPullContainerError`, as in AWS.
+async fn ensure_task_images(
+    project: &Project,
+    engine: &Engine,
+    pull: crate::runtime::images::PullPolicy,
+) -> Result<(), String> {
+    let images: std::collections::BTreeSet<String> = project
+        .topology
+        .ecs_cluster
+        .iter()
+        .flat_map(|c| &c.services)
+        .flat_map(|s| &s.task_definition.container_definitions)
+        .map(|c| c.image.raw.value.clone())
+        .filter(|i| i.starts_with("emul/"))
+        .collect();
+    if images.is_empty() {
+        return Ok(());
+    }
+    let mut resolver = crate::runtime::images::ImageResolver::new(engine, pull)
+        .with_recipes(crate::runtime::image_recipes::Recipes::find());
+    for image in images {
+        resolver
+            .resolve(
+                &format!("tasks running {image}"),
+                &crate::runtime::ImageChoice::exact(image.as_str()),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Starts what needs running data stores and ENIs: the ALB data plane in

@@ -99,9 +99,10 @@ impl<'a> ImageResolver<'a> {
         choice: &ImageChoice,
     ) -> Result<ResolvedImage, ImageError> {
         let mut tried = Vec::new();
-        for c in &choice.candidates {
+        let mut found = None;
+        for (index, c) in choice.candidates.iter().enumerate() {
             if !self.known.contains_key(&c.reference) {
-                let found = match self.engine.image_defaults(&c.reference).await? {
+                let looked = match self.engine.image_defaults(&c.reference).await? {
                     Some(d) => Ok(d),
                     None if c.pullable && self.policy == PullPolicy::IfMissing => {
                         match self.engine.pull(&c.reference).await {
@@ -116,49 +117,79 @@ impl<'a> ImageResolver<'a> {
                     None if c.pullable => Err("not present locally; pulling disabled".to_string()),
                     None => Err("not present locally".to_string()),
                 };
-                self.known.insert(c.reference.clone(), found);
+                self.known.insert(c.reference.clone(), looked);
             }
             match &self.known[&c.reference] {
                 Ok(d) => {
-                    return Ok(ResolvedImage {
-                        reference: c.reference.clone(),
-                        defaults: d.clone(),
-                        warning: c.substitute_warning.clone(),
-                    });
+                    found = Some((index, d.clone()));
+                    break;
                 }
                 Err(why) => tried.push(format!("{} ({why})", c.reference)),
             }
         }
-        // Nothing found: build the first `emul/` candidate the recipes know.
-        if let Some((recipes, tags)) = &mut self.recipes
-            && tags.is_none()
+        // An exact match wins; otherwise an `emul/` image the recipes make
+        // that is a better match than what was found (or the only one) is
+        // built rather than substituted.
+        let better = found.as_ref().map_or(choice.candidates.len(), |(i, _)| *i);
+        let exact = found
+            .as_ref()
+            .is_some_and(|(i, _)| choice.candidates[*i].substitute_warning.is_none());
+        if !exact
+            && let Some(built) = self
+                .build_better(&choice.candidates[..better], &mut tried)
+                .await?
         {
-            *tags = Some(recipes.tags().await);
+            return Ok(built);
         }
-        if let Some((recipes, Some(tags))) = &self.recipes
-            && let Some(c) = choice
-                .candidates
-                .iter()
-                .find(|c| !c.pullable && tags.contains(&c.reference))
-        {
-            match recipes.build(&c.reference).await {
-                Ok(()) => {
-                    if let Some(d) = self.engine.image_defaults(&c.reference).await? {
-                        self.known.insert(c.reference.clone(), Ok(d.clone()));
-                        return Ok(ResolvedImage {
-                            reference: c.reference.clone(),
-                            defaults: d,
-                            warning: c.substitute_warning.clone(),
-                        });
-                    }
-                    tried.push(format!("{} (built, but not found after)", c.reference));
-                }
-                Err(why) => tried.push(why),
-            }
+        if let Some((index, defaults)) = found {
+            let c = &choice.candidates[index];
+            return Ok(ResolvedImage {
+                reference: c.reference.clone(),
+                defaults,
+                warning: c.substitute_warning.clone(),
+            });
         }
         Err(ImageError::Missing {
             resource: resource.to_string(),
             tried: tried.join(", "),
         })
+    }
+
+    /// Builds the first of `candidates` the recipes make (`None` when there
+    /// are no recipes or they make none); a failed build is added to
+    /// `tried`.
+    async fn build_better(
+        &mut self,
+        candidates: &[super::plan::ImageCandidate],
+        tried: &mut Vec<String>,
+    ) -> Result<Option<ResolvedImage>, ImageError> {
+        if let Some((recipes, tags)) = &mut self.recipes
+            && tags.is_none()
+        {
+            *tags = Some(recipes.tags().await);
+        }
+        let Some((recipes, Some(tags))) = &self.recipes else {
+            return Ok(None);
+        };
+        let Some(c) = candidates
+            .iter()
+            .find(|c| !c.pullable && tags.contains(&c.reference))
+        else {
+            return Ok(None);
+        };
+        if let Err(why) = recipes.build(&c.reference).await {
+            tried.push(why);
+            return Ok(None);
+        }
+        let Some(d) = self.engine.image_defaults(&c.reference).await? else {
+            tried.push(format!("{} (built, but not found after)", c.reference));
+            return Ok(None);
+        };
+        self.known.insert(c.reference.clone(), Ok(d.clone()));
+        Ok(Some(ResolvedImage {
+            reference: c.reference.clone(),
+            defaults: d,
+            warning: c.substitute_warning.clone(),
+        }))
     }
 }
