@@ -12,7 +12,12 @@ cd "$(dirname "$0")/.."
 
 TOPOLOGY=fixtures/topologies/wechat.yaml
 emul() { cargo run --release --quiet -- "$@"; }
-cleanup() { emul down --topology "$TOPOLOGY" --volumes >/dev/null 2>&1 || true; }
+# `down` keeps the project's state (.emul/ beside the topology); the clone is
+# left as it was found.
+cleanup() {
+    emul down --topology "$TOPOLOGY" --volumes >/dev/null 2>&1 || true
+    rm -rf fixtures/topologies/.emul
+}
 trap cleanup EXIT
 
 echo "== quick start: an empty image store for the fixture"

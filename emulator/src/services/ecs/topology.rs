@@ -229,6 +229,10 @@ mod tests {
         let mut seeded = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
+            // Only the fixtures (a project's `.emul/` state may sit beside them).
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
             let topo = match crate::topology::load(&path) {
                 Ok(t) => t,
                 Err(e) => panic!("{}: {e:?}", path.display()),
