@@ -19,7 +19,7 @@
 //! The socket file is mode 0666 so a daemon running as any user reaches it;
 //! the token (the same as the control API's) is what admits a request.
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, BufRead, IoSlice, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsFd;
@@ -116,17 +116,12 @@ fn answer_err(conn: &mut UnixStream, kind: &str, text: &str) -> io::Result<()> {
     conn.write_all(format!("err {kind} {text}\n").as_bytes())
 }
 
-/// Reads up to the first newline (at most [`MAX_REQUEST`] bytes).
+/// Reads up to the first newline (at most [`MAX_REQUEST`] bytes). The
+/// client sends nothing after it, so buffering loses nothing.
 fn read_line(conn: &mut UnixStream) -> io::Result<String> {
     let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while buf.len() < MAX_REQUEST {
-        if conn.read(&mut byte)? == 0 || byte[0] == b'\n' {
-            break;
-        }
-        buf.push(byte[0]);
-    }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    io::BufReader::new(conn.take(MAX_REQUEST as u64)).read_until(b'\n', &mut buf)?;
+    Ok(String::from_utf8_lossy(&buf).trim_end().to_string())
 }
 
 #[cfg(test)]

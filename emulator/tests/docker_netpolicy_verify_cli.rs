@@ -8,24 +8,7 @@ mod np;
 
 use std::time::Instant;
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use emul::netpolicy::Enforcer;
-
-/// Runs `emul verify --topology <file>` (+ `extra`): (exit code, stdout, stderr).
-fn verify(file: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
-    let out = cargo_bin_cmd!("emul")
-        .env_remove("EMUL_TOPOLOGY")
-        .args(["verify", "--topology"])
-        .arg(file)
-        .args(extra)
-        .output()
-        .expect("run emul");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[tokio::test]
 async fn docker_netpolicy_verify_cli_on_every_seed_fixture() {
@@ -56,7 +39,7 @@ async fn docker_netpolicy_verify_cli_on_every_seed_fixture() {
                 .unwrap_or_else(|e| panic!("{fixture}: up: {e}"));
             if i == 0 {
                 // Enforcement off: verify must notice.
-                let (code, stdout, stderr) = verify(&file, &[]);
+                let (code, stdout, stderr) = np::emul_cli("verify", &file, &[]);
                 assert_eq!(code, 4, "{fixture} unenforced: {stdout}\n{stderr}");
                 assert!(stdout.contains("UNENFORCED eni/"), "{stdout}");
                 assert!(stdout.contains("MISMATCH host → eni/rds/"), "{stdout}");
@@ -65,7 +48,7 @@ async fn docker_netpolicy_verify_cli_on_every_seed_fixture() {
                 .await
                 .unwrap_or_else(|e| panic!("{fixture}: enforcer: {e}"));
             let started = Instant::now();
-            let (code, stdout, stderr) = verify(&file, &[]);
+            let (code, stdout, stderr) = np::emul_cli("verify", &file, &[]);
             eprintln!("{fixture}: verify took {:?}\n{stdout}", started.elapsed());
             assert_eq!(code, 0, "{fixture}: {stdout}\n{stderr}");
             assert!(
@@ -73,7 +56,7 @@ async fn docker_netpolicy_verify_cli_on_every_seed_fixture() {
                 "{stdout}"
             );
             if i == 0 {
-                let (code, stdout, _) = verify(&file, &["--json"]);
+                let (code, stdout, _) = np::emul_cli("verify", &file, &["--json"]);
                 assert_eq!(code, 0);
                 let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
                 assert_eq!(v["ok"], true);

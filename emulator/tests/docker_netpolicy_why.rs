@@ -11,25 +11,7 @@ mod np;
 
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use emul::netpolicy::verify::discover;
-
-/// Runs `emul <args> --topology <file>`: (exit code, stdout, stderr).
-fn emul(file: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = cargo_bin_cmd!("emul")
-        .env_remove("EMUL_TOPOLOGY")
-        .args(&args[..1])
-        .arg("--topology")
-        .arg(file)
-        .args(&args[1..])
-        .output()
-        .expect("run emul");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[tokio::test]
 async fn docker_netpolicy_why_names_the_missing_rule_and_the_observed_deny() {
@@ -72,7 +54,7 @@ async fn docker_netpolicy_why_names_the_missing_rule_and_the_observed_deny() {
         let tail = format!("→ {}:5432 (ingress)", db.ip);
         let started = Instant::now();
         let logs = loop {
-            let (code, stdout, stderr) = emul(&file, &["logs", "--denied"]);
+            let (code, stdout, stderr) = np::emul_cli("logs", &file, &["--denied"]);
             assert_eq!(code, 0, "{stdout}\n{stderr}");
             if stdout.lines().any(|l| l.contains(&want) && l.ends_with(&tail)) {
                 break stdout;
@@ -85,7 +67,7 @@ async fn docker_netpolicy_why_names_the_missing_rule_and_the_observed_deny() {
         };
         assert!(logs.contains(" rds-sg eni/rds/wechat-db refused tcp "), "{logs}");
 
-        let (code, stdout, stderr) = emul(&file, &["why", "wechat-alb", "wechat-db", "5432"]);
+        let (code, stdout, stderr) = np::emul_cli("why", &file, &["wechat-alb", "wechat-db", "5432"]);
         assert_eq!(code, 5, "{stdout}\n{stderr}");
         assert!(
             stdout.contains(
@@ -99,11 +81,11 @@ async fn docker_netpolicy_why_names_the_missing_rule_and_the_observed_deny() {
             "{stdout}"
         );
         // The same pair named by the ALB ENI's address.
-        let (code, stdout, _) = emul(&file, &["why", &alb.ip.to_string(), "wechat-db", "5432"]);
+        let (code, stdout, _) = np::emul_cli("why", &file, &[&alb.ip.to_string(), "wechat-db", "5432"]);
         assert_eq!(code, 5, "{stdout}");
 
         // Allowed: a backend task (by address) → the database.
-        let (code, stdout, stderr) = emul(&file, &["why", &task.ip.to_string(), "wechat-db", "5432"]);
+        let (code, stdout, stderr) = np::emul_cli("why", &file, &[&task.ip.to_string(), "wechat-db", "5432"]);
         assert_eq!(code, 0, "{stdout}\n{stderr}");
         assert!(
             stdout.contains(
@@ -117,7 +99,7 @@ async fn docker_netpolicy_why_names_the_missing_rule_and_the_observed_deny() {
         );
 
         // An unknown name: exit 2 naming it and what exists.
-        let (code, _, stderr) = emul(&file, &["why", "nope", "wechat-db", "5432"]);
+        let (code, _, stderr) = np::emul_cli("why", &file, &["nope", "wechat-db", "5432"]);
         assert_eq!(code, 2);
         assert!(stderr.contains("SRC \"nope\" names nothing in np-why"), "{stderr}");
     })

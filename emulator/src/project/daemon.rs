@@ -708,9 +708,11 @@ async fn start_components(
         .map_err(|e| format!("ALB listeners: {e}"))?;
 
     // Tasks reach the AWS endpoint on the VPC bridge's gateway address (the
-    // host side of the bridge; nothing outside the VPC network reaches it).
-    let vpc = topology.vpc.cidr_block.value;
-    let bridge_ip = vpc.hosts().next().ok_or("the VPC has no host addresses")?;
+    // host side of the bridge; nothing outside the VPC network reaches it),
+    // where the VPC's other services are served too (`runtime::vpc_services`).
+    let vpc_services = VpcServices::of_vpc(topology.vpc.cidr_block.value)
+        .ok_or("the VPC has no base + 2 address")?;
+    let bridge_ip = vpc_services.host;
     let port = loopback.local_addr().map(|a| a.port()).unwrap_or(4566);
     let vpc_listener = TcpListener::bind((bridge_ip, port))
         .await
@@ -720,7 +722,6 @@ async fn start_components(
     // task ENI's DNS server is the VPC base + 2, which its agent DNATs here
     // (`runtime::vpc_services`). A taken port costs discovery names, not the
     // project.
-    let vpc_services = VpcServices::of_vpc(vpc).ok_or("the VPC has no base + 2 address")?;
     let resolver_socket = match BoundResolver::bind(bridge_ip, RESOLVER_PORT).await {
         Ok(b) => Some(b),
         Err(e) => {

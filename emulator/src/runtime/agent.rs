@@ -209,6 +209,14 @@ impl AgentClient {
         self.addr
     }
 
+    /// Returns once the agent accepts connections (retrying a refused
+    /// connect for a just-started container, as every call does). The
+    /// agent listens only after its start-up work (the VPC services' NAT
+    /// table), so this is "the agent is ready", at the cost of one connect.
+    pub async fn wait_listening(&self) -> Result<(), AgentError> {
+        self.dial().await.map(drop)
+    }
+
     async fn dial(&self) -> Result<TcpStream, AgentError> {
         let started = Instant::now();
         loop {

@@ -582,7 +582,7 @@ async fn run_job(
         return Ok(true);
     }
     let id = fresh.unwrap_or_else(|| ctx.existing[&c.id].id.clone());
-    let ip = ctx.plan.eni(&c.eni).expect("validated").ip.to_string();
+    let ip = ctx.plan.eni(&c.eni).expect("validated").ip;
     tokio::select! {
         ready = wait_ready(ctx.engine, c, id, ip, &ctx.plan.project, ctx.opts.ready_timeout) => ready?,
         _ = stop.wait_for(|stopped| *stopped) => return Ok(false),
@@ -640,7 +640,7 @@ async fn wait_ready(
     engine: &Engine,
     c: &ContainerSpec,
     id: String,
-    ip: String,
+    ip: std::net::Ipv4Addr,
     project: &str,
     timeout: Duration,
 ) -> Result<(), UpError> {
@@ -648,13 +648,10 @@ async fn wait_ready(
     // Probe from inside the container's own namespace (its ENI), through
     // its agent: the connection is local there, so the ENI's security-group
     // ruleset, which refuses the host, does not apply (see `probes`).
-    let origin = match ip.parse() {
-        Ok(eni_ip) => probes::Origin::Agent(super::agent::AgentClient::new(
-            eni_ip,
-            super::agent::project_token(project),
-        )),
-        Err(_) => probes::Origin::Host,
-    };
+    let origin = probes::Origin::Agent(super::agent::AgentClient::new(
+        ip,
+        super::agent::project_token(project),
+    ));
     loop {
         let (running, code, error) = engine.container_status(&id).await?;
         if !running {

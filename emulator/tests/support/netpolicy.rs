@@ -285,3 +285,20 @@ pub async fn with_cleanup<F: std::future::Future<Output = ()>>(
         std::panic::resume_unwind(p);
     }
 }
+
+/// Runs `emul <verb> --topology <file> <args>` (the CLI as a user runs it,
+/// `EMUL_TOPOLOGY` cleared): (exit code, stdout, stderr).
+pub fn emul_cli(verb: &str, file: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::cargo::cargo_bin_cmd!("emul")
+        .env_remove("EMUL_TOPOLOGY")
+        .args([verb, "--topology"])
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("run emul");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

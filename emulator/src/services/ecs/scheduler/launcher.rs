@@ -380,7 +380,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             &format!("ResourceInitializationError: failed to configure ENI: {e}"),
         );
     }
-    // The agent answers only once its VPC services' DNAT table is in place
+    // The agent listens only once its VPC services' DNAT table is in place
     // (`runtime::vpc_services`): workloads must not start before that, or
     // their first metadata or DNS request would go nowhere.
     if inner.deps.vpc.is_some() {
@@ -388,7 +388,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             ip,
             crate::runtime::agent::project_token(&inner.deps.project),
         );
-        if let Err(e) = agent.get_ruleset().await {
+        if let Err(e) = agent.wait_listening().await {
             let logs = engine.logs_tail(&pause_id, 5).await;
             teardown(inner, &live, Duration::from_secs(1)).await;
             return fail_to_start(
