@@ -6,12 +6,16 @@
 # and handed over (docs/decisions/0011): this measures what that costs.
 #
 # Usage: scripts/bench-alb-docker.sh [EMUL_BIN=target/release/emul] [DURATION_S=10] [CONNECTIONS=32]
+#        EMUL_BENCH_MODE=container scripts/bench-alb-docker.sh - [DURATION_S] [CONNECTIONS]
+# The second form runs emul in a container (the emul/emul image, as docker-compose.yml does: only
+# the Docker socket, the listener published on 127.0.0.1), mode (c) of docs/decisions/0011.
 # Needs: a Docker engine, the images (scripts/build-images.sh), wrk
 # (`apt-get install -y wrk`). Run it as the user who should run emul (root or
 # a member of the docker group). Stops by itself; `emul down` runs on exit.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODE="${EMUL_BENCH_MODE:-host}"
 BIN="$(readlink -f "${1:-$ROOT/target/release/emul}")"
 DURATION="${2:-10}"
 CONNECTIONS="${3:-32}"
@@ -20,7 +24,14 @@ PORT_API=26200
 PORT_HTTP=26201
 
 command -v wrk >/dev/null || { echo "bench-alb-docker: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
-[ -x "$BIN" ] || { echo "bench-alb-docker: $BIN is not an emul binary (cargo build --release)" >&2; exit 2; }
+case $MODE in
+    host) [ -x "$BIN" ] || { echo "bench-alb-docker: $BIN is not an emul binary (cargo build --release)" >&2; exit 2; } ;;
+    container) docker image inspect emul/emul:latest >/dev/null 2>&1 \
+        || { echo "bench-alb-docker: no emul/emul image (scripts/build-images.sh --only emul)" >&2; exit 2; } ;;
+    *) echo "bench-alb-docker: EMUL_BENCH_MODE is host or container" >&2; exit 2 ;;
+esac
+CONTAINER=emul-bench-alb-emul
+VOLUME=emul-bench-alb-agents
 
 cat >"$WORK/t.yaml" <<YAML
 name: emul-bench-alb
@@ -75,13 +86,37 @@ load_balancers:
 YAML
 
 cleanup() {
-    "$BIN" down --topology "$WORK/t.yaml" --volumes >/dev/null 2>&1 || true
+    if [ "$MODE" = container ]; then
+        # SIGTERM: the daemon takes the topology down before it exits.
+        docker stop -t 120 "$CONTAINER" >/dev/null 2>&1 || true
+        docker rm -f "$CONTAINER" >/dev/null 2>&1 || true
+        docker volume rm "$VOLUME" >/dev/null 2>&1 || true
+    else
+        "$BIN" down --topology "$WORK/t.yaml" --volumes >/dev/null 2>&1 || true
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-echo "emul up ($BIN as $(id -un))..." >&2
-"$BIN" up -d --wait --pull never --timeout 180 --port "$PORT_API" --topology "$WORK/t.yaml" >&2
+if [ "$MODE" = container ]; then
+    echo "emul up in a container (emul/emul, Docker socket only)..." >&2
+    chmod 755 "$WORK"
+    docker run -d --name "$CONTAINER" --label io.emul.test=1 \
+        -v /var/run/docker.sock:/var/run/docker.sock -v "$WORK:/work:ro" -v "$VOLUME:/run/emul-agents" \
+        -e EMUL_CONTAINER=self -e EMUL_AGENT_VOLUME="$VOLUME" -e EMUL_STATE_DIR=/var/lib/emul/state \
+        -p "127.0.0.1:$PORT_API:$PORT_API" -p "127.0.0.1:$PORT_HTTP:$PORT_HTTP" \
+        emul/emul:latest up --wait --pull never --timeout 180 --port "$PORT_API" --topology /work/t.yaml >/dev/null
+    for _ in $(seq 1 240); do
+        docker logs "$CONTAINER" 2>&1 | grep -q '^emul ready: ' && break
+        [ "$(docker inspect -f '{{.State.Running}}' "$CONTAINER")" = true ] \
+            || { docker logs "$CONTAINER" >&2; echo "bench-alb-docker: emul exited" >&2; exit 1; }
+        sleep 1
+    done
+    docker logs "$CONTAINER" 2>&1 | grep -q '^emul ready: ' || { echo "bench-alb-docker: not ready in 240 s" >&2; exit 1; }
+else
+    echo "emul up ($BIN as $(id -un))..." >&2
+    "$BIN" up -d --wait --pull never --timeout 180 --port "$PORT_API" --topology "$WORK/t.yaml" >&2
+fi
 # The task's address is its ENI's (the agent container the app joined).
 ENI="$(docker ps -q --filter label=io.emul.project=emul-bench-alb \
     --filter label=io.emul.ecs.service=app --filter label=io.emul.kind=pause | head -1)"
@@ -112,4 +147,4 @@ for line in "$direct" "$alb"; do
 done
 read -r _ drps _ _ <<<"$direct"
 read -r _ arps _ _ <<<"$alb"
-awk -v a="$arps" -v d="$drps" 'BEGIN { printf "alb / direct: %.2fx requests/s (%d connections, %ss, task %s)\n", a / d, '"$CONNECTIONS"', '"$DURATION"', "'"$TASK_IP"'" }'
+awk -v a="$arps" -v d="$drps" 'BEGIN { printf "alb / direct: %.2fx requests/s (%d connections, %ss, task %s, emul on the %s)\n", a / d, '"$CONNECTIONS"', '"$DURATION"', "'"$TASK_IP"'", "'"$MODE"'" }'

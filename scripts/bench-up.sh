@@ -2,7 +2,7 @@
 # Times `emul up -d --wait` (cold: fresh data volumes) and a no-change
 # `emul up -d --wait` for the data stores of the wechat seed fixture, next to
 # `docker-compose up` + waiting for every healthcheck (docker-compose v1 has
-# no `--wait`) of the same containers (docker-compose.yml), in the same run.
+# no `--wait`) of the same containers (scripts/bench/docker-compose.yml), in the same run.
 #
 #   scripts/bench-up.sh [ROUNDS]        (default 3)
 #
@@ -14,7 +14,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 EMUL=${EMUL_BIN:-$TARGET/debug/emul}
 [ -x "$EMUL" ] || (cd "$ROOT" && cargo build -q -p emul)
-COMPOSE="docker-compose -p emulbench -f $ROOT/docker-compose.yml"
+COMPOSE="docker-compose -p emulbench -f $ROOT/scripts/bench/docker-compose.yml"
 WORK=$(mktemp -d)
 TOPO=$WORK/wechat-bench.yaml
 PORT=${BENCH_PORT:-14599}

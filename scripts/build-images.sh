@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Builds emul's images from Debian packages, with no registry:
 #   emul/postgres:15 (bookworm), emul/postgres:17 (trixie), emul/redis:7, emul/testapp:latest,
-#   emul/pause:latest, emul/netpolicy:latest, emul/agent:latest
+#   emul/pause:latest, emul/netpolicy:latest, emul/agent:latest, emul/emul:latest (emul itself)
 # Each is a FROM-scratch image (binaries + their ldd closure, copied out of a cached debootstrap
 # rootfs), built with `docker build` from a tar context, so nothing is ever pulled.
 # Every image carries io.emul.managed=true, io.emul.image.kind and io.emul.image.recipe (sha256
 # of the files that define it); an image whose recipe label already matches is skipped.
 #
 # Usage: scripts/build-images.sh [--force] [--only NAME[,NAME...]] [--no-pg17] [--list]
-#   NAME is a tag (emul/redis:7 or redis:7) or a kind (postgres, redis, testapp, pause, netpolicy, agent).
+#   NAME is a tag (emul/redis:7 or redis:7) or a kind (postgres, redis, testapp, pause, netpolicy, agent,
+#   emul).
 # Env:   EMUL_IMAGE_CACHE (default /var/cache/emul-images), EMUL_DEBIAN_MIRROR,
-#        CARGO_TARGET_DIR (where the test app and the agent are compiled).
+#        CARGO_TARGET_DIR (where the test app, the agent and emul are compiled).
 # Needs root (debootstrap, chroot) and a Docker engine. See scripts/README.md.
 set -euo pipefail
 
@@ -29,6 +30,7 @@ IMAGES=(
   "emul/pause:latest    pause     -        -"
   "emul/netpolicy:latest netpolicy bookworm -"
   "emul/agent:latest    agent     bookworm -"
+  "emul/emul:latest     emul      bookworm -"
 )
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; }
@@ -108,6 +110,10 @@ recipe_hash() { # kind suite arg
       agent)
         rustc -V
         (cd "$REPO_ROOT" && { find agent -path agent/tests -prune -o -type f -print; echo Cargo.toml; echo Cargo.lock; } \
+          | LC_ALL=C sort | xargs sha256sum) ;;
+      emul)
+        rustc -V
+        (cd "$REPO_ROOT" && { find emulator -path emulator/tests -prune -o -path emulator/benches -prune -o -type f -print; echo Cargo.toml; echo Cargo.lock; } \
           | LC_ALL=C sort | xargs sha256sum) ;;
     esac
   } | sha256sum | cut -d' ' -f1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every test of the project, exactly as CI does.
 #
-#   scripts/test.sh            # format + lint checks, images, all tests, then emul as a non-root user
+#   scripts/test.sh            # format + lint checks, images, all tests, then emul as a non-root
+#                              # user and emul in a container (docker-compose.yml)
 #   scripts/test.sh --no-lint  # skip fmt/clippy (faster local loop)
 #
 # Docker-backed tests (named `docker_*`) run one at a time in their own
@@ -42,3 +43,8 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "skipped: creating the test user needs root"
 fi
+
+# emul in an unprivileged container with only the Docker socket, through the
+# top-level docker-compose.yml (what Docker Desktop and remote engines are to emul).
+step "emul in a container (scripts/ci-container.sh)"
+scripts/ci-container.sh

@@ -29,6 +29,7 @@ fn opts() -> VerifyOptions {
     VerifyOptions {
         timeout: Duration::from_millis(800),
         concurrency: 128,
+        ..VerifyOptions::default()
     }
 }
 

@@ -754,3 +754,69 @@ async fn docker_a_missing_emul_image_is_built_from_the_recipes() {
     );
     rmi();
 }
+
+/// emul in a container (mode (c) of decision 0011): its container joins the
+/// VPC network at base + 3 (again: no change), and `down` removes the
+/// network although that container is still attached (it is disconnected,
+/// not removed). A plain test-app container stands in for emul's.
+#[tokio::test]
+async fn docker_a_container_joins_the_vpc_at_base_3_and_down_disconnects_it() {
+    use emul::runtime::placement::Placement;
+    let engine = engine().await;
+    let project = "rt-placement";
+    let cidr = net("10.140.0.0/16");
+    let p = plan(project, "10.140.0.0/16", false, &[], None);
+    let run = std::process::Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--label",
+            "io.emul.test=1",
+            "emul/testapp:latest",
+        ])
+        .output()
+        .expect("docker run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stand_in = String::from_utf8_lossy(&run.stdout).trim().to_string();
+    let network = naming::object_name(project, "vpc/main");
+    let placement = Placement::Container {
+        container: stand_in.clone(),
+        agent_volume: "rt-placement-agents".into(),
+    };
+    let inspect_ip = || {
+        let out = std::process::Command::new("docker")
+            .args([
+                "inspect",
+                "-f",
+                &format!("{{{{with index .NetworkSettings.Networks \"{network}\"}}}}{{{{.IPAddress}}}}{{{{end}}}}"),
+                &stand_in,
+            ])
+            .output()
+            .expect("docker inspect");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    with_cleanup(&engine, project, async {
+        emul::runtime::reconcile::up(&engine, &p, &opts())
+            .await
+            .expect("up");
+        placement.join_vpc(&engine, &network, cidr).await.unwrap();
+        assert_eq!(inspect_ip(), "10.140.0.3");
+        // A second join (a daemon reconciling again) changes nothing.
+        placement.join_vpc(&engine, &network, cidr).await.unwrap();
+        assert_eq!(inspect_ip(), "10.140.0.3");
+    })
+    .await;
+    assert_eq!(leftovers(&engine, project).await, (0, 0, 0));
+    let running = std::process::Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", &stand_in])
+        .output()
+        .expect("docker inspect");
+    let _ = std::process::Command::new("docker")
+        .args(["rm", "-f", &stand_in])
+        .output();
+    assert_eq!(String::from_utf8_lossy(&running.stdout).trim(), "true");
+}

@@ -122,11 +122,19 @@ pub fn run(args: Args) -> u8 {
         let wait = args.wait.then(|| Duration::from_secs(args.timeout.max(1)));
         return already_running(&project, &r, started, wait);
     }
+    let placement = match crate::runtime::placement::Placement::from_env() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("emul up: {e}");
+            return exit::INVALID_INPUT;
+        }
+    };
     if args.detach {
         return detach(&project, &args);
     }
     let opts = DaemonOptions {
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
+        listen: std::net::SocketAddr::from((placement.listen_address(), args.port)),
+        placement,
         registry_port: args.registry_port,
         wait: args.wait,
         ready_timeout: Duration::from_secs(args.timeout.max(1)),

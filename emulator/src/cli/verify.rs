@@ -58,8 +58,16 @@ pub fn run(args: Args) -> u8 {
             return exit::FAILURE;
         }
     };
+    let placement = match crate::runtime::placement::Placement::from_env() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INVALID_INPUT;
+        }
+    };
     let opts = VerifyOptions {
         timeout: Duration::from_millis(args.timeout_ms),
+        placement,
         ..VerifyOptions::default()
     };
     runtime.block_on(async move {

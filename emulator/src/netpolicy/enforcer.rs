@@ -34,6 +34,7 @@ use super::compile::{self, EniRules, Membership};
 use super::nft::{self, NftError};
 use super::policy::{Policy, replication_domain};
 use crate::runtime::agent::{self, AgentClient};
+use crate::runtime::placement::Placement;
 use crate::topology::Topology;
 use crate::wiring::{BoxFuture, EniInfo, NetworkPolicy, WiringError};
 
@@ -69,6 +70,9 @@ pub struct Enforcer {
     /// The project, whose agent token ([`agent::project_token`]) every
     /// request carries.
     project: String,
+    /// Where emul runs: decides its own address in the VPC, which every
+    /// ruleset admits to the agent's control port.
+    placement: Placement,
 }
 
 /// Why the enforcer could not do its job.
@@ -94,13 +98,19 @@ pub enum EnforceError {
 }
 
 impl Enforcer {
-    /// An enforcer with nothing attached yet.
+    /// An enforcer with nothing attached yet, for emul on the engine's host.
     pub fn new(topology: &Topology) -> Enforcer {
+        Enforcer::placed(topology, Placement::Host)
+    }
+
+    /// [`Self::new`] for emul placed as `placement`.
+    pub fn placed(topology: &Topology, placement: Placement) -> Enforcer {
         Enforcer {
-            policy: std::sync::RwLock::new(Arc::new(Policy::from_topology(topology))),
+            policy: std::sync::RwLock::new(Arc::new(Policy::placed(topology, &placement))),
             state: tokio::sync::Mutex::new(BTreeMap::new()),
             timings: std::sync::Mutex::new(Timings::default()),
             project: topology.name.value.clone(),
+            placement,
         }
     }
 
@@ -144,7 +154,7 @@ impl Enforcer {
     /// ENI names a group the new topology no longer declares.
     pub async fn reload(&self, topology: &Topology) -> Result<(), EnforceError> {
         let state = self.state.lock().await;
-        let policy = Arc::new(Policy::from_topology(topology));
+        let policy = Arc::new(Policy::placed(topology, &self.placement));
         for a in state.values() {
             if let Some(g) = a
                 .rules

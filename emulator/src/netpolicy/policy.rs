@@ -7,12 +7,15 @@
 //! mismatch can name the rule that should have allowed or blocked it.
 //!
 //! It also knows two facts that are not rules but decide reachability:
-//! - the **host gateway**: the VPC bridge's first address (the network's
-//!   `.1`). Everything the host does to an ENI arrives from it
-//!   (docker-notes §1, "Host ↔ container reachability"). The host counts as
-//!   "the internet", so only a `0.0.0.0/0` peer admits it; a narrower CIDR
-//!   that happens to contain `.1` (e.g. the VPC CIDR) does not, exactly as
-//!   AWS's VPC router address never originates customer traffic.
+//! - the **host gateway**: emul's own address in the VPC, the VPC bridge's
+//!   first address (the network's `.1`) when emul runs on the engine's
+//!   host, base + 3 when it runs in a container
+//!   ([`crate::runtime::placement`]). Everything emul does to an ENI
+//!   arrives from it (docker-notes §1, "Host ↔ container reachability").
+//!   It counts as "the internet", so only a `0.0.0.0/0` peer admits it; a
+//!   narrower CIDR that happens to contain it (e.g. the VPC CIDR) does not,
+//!   exactly as AWS's reserved VPC addresses never originate customer
+//!   traffic.
 //! - **managed replication**: the ENIs of one RDS instance (primary and
 //!   Multi-AZ standby) or of one ElastiCache replication group replicate to
 //!   each other. AWS does that outside the customer's security groups, so
@@ -23,6 +26,7 @@ use std::net::Ipv4Addr;
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
+use crate::runtime::placement::Placement;
 use crate::topology::Topology;
 use crate::topology::model::security_groups::{IpProtocol, PortRange, SgRule};
 
@@ -153,13 +157,19 @@ pub struct GroupRules {
 pub struct Policy {
     /// By group name.
     pub groups: BTreeMap<String, GroupRules>,
-    /// The VPC bridge's address: where host traffic comes from.
+    /// emul's address in the VPC: where its traffic comes from.
     pub gateway: Ipv4Addr,
 }
 
 impl Policy {
-    /// Normalises a validated topology's security groups.
+    /// Normalises a validated topology's security groups, for emul on the
+    /// engine's host.
     pub fn from_topology(t: &Topology) -> Policy {
+        Policy::placed(t, &Placement::Host)
+    }
+
+    /// [`Self::from_topology`] for emul placed as `placement`.
+    pub fn placed(t: &Topology, placement: &Placement) -> Policy {
         let mut groups = BTreeMap::new();
         for (index, g) in t.security_groups.iter().enumerate() {
             let name = g.name.value.clone();
@@ -194,9 +204,12 @@ impl Policy {
                 },
             );
         }
+        let cidr = t.vpc.cidr_block.value;
         Policy {
             groups,
-            gateway: gateway_of(t.vpc.cidr_block.value),
+            gateway: placement
+                .vpc_address(cidr)
+                .unwrap_or_else(|| gateway_of(cidr)),
         }
     }
 

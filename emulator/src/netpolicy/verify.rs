@@ -44,6 +44,8 @@ pub struct VerifyOptions {
     pub timeout: Duration,
     /// Probes in flight at once.
     pub concurrency: usize,
+    /// Where emul runs: where probes "from the internet" come from.
+    pub placement: crate::runtime::placement::Placement,
 }
 
 impl Default for VerifyOptions {
@@ -51,6 +53,7 @@ impl Default for VerifyOptions {
         VerifyOptions {
             timeout: Duration::from_millis(600),
             concurrency: 128,
+            placement: crate::runtime::placement::Placement::Host,
         }
     }
 }
@@ -211,7 +214,7 @@ pub async fn verify(
     if enis.is_empty() {
         return Err(VerifyError::NotRunning(project));
     }
-    let policy = Policy::from_topology(topology);
+    let policy = Policy::placed(topology, &opts.placement);
     let ports = expect::ports(topology, &policy);
     let endpoints: Vec<Endpoint> = enis
         .iter()

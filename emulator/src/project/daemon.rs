@@ -42,6 +42,7 @@ use crate::dataplane::alb::{AlbOptions, AlbRuntime};
 use crate::netpolicy::Enforcer;
 use crate::runtime::images::PullPolicy;
 use crate::runtime::naming;
+use crate::runtime::placement::Placement;
 use crate::runtime::reconcile::EnisReady;
 use crate::runtime::{self, DownOptions, Engine, UpOptions, reconcile};
 use crate::services::ecs::model::Scope as EcsScope;
@@ -67,6 +68,9 @@ pub struct DaemonOptions {
     pub pull: PullPolicy,
     /// Extra labels on every Docker object (tests: `io.emul.test=1`).
     pub extra_labels: Vec<(String, String)>,
+    /// Where emul runs (`runtime::placement`): its address in the VPC, what
+    /// it shares with the agents, where its listeners bind.
+    pub placement: Placement,
 }
 
 /// Everything the daemon started, stopped in reverse order on shutdown.
@@ -167,7 +171,10 @@ pub async fn run(project: Project, opts: DaemonOptions) -> u8 {
             return exit::FAILURE;
         }
     };
-    let endpoint = format!("http://{}", listener.local_addr().unwrap_or(opts.listen));
+    // What a client on the host dials: loopback, where emul binds on the
+    // host and where the compose file publishes it from a container.
+    let port = listener.local_addr().unwrap_or(opts.listen).port();
+    let endpoint = format!("http://127.0.0.1:{port}");
     let mut rec = DaemonRecord {
         pid,
         endpoint: endpoint.clone(),
@@ -227,7 +234,7 @@ async fn run_after_bind(
     }
     // The enforcer exists before any ENI: the reconcile's `enis_ready` hook
     // attaches every ENI before its workloads start.
-    let enforcer = Arc::new(Enforcer::new(&project.topology));
+    let enforcer = Arc::new(Enforcer::placed(&project.topology, opts.placement.clone()));
     let mut listener = Some(listener);
     let mut components: Option<Components> = None;
 
@@ -327,7 +334,11 @@ fn enforce_hook(
     project: &Project,
     plan: &crate::runtime::Plan,
     enforcer: &Arc<Enforcer>,
+    placement: &Placement,
 ) -> EnisReady {
+    let network = naming::object_name(&project.name, plan::VPC_NETWORK);
+    let cidr = project.topology.vpc.cidr_block.value;
+    let placement = placement.clone();
     let groups = project.eni_security_groups();
     let enis: std::collections::BTreeMap<String, (std::net::Ipv4Addr, String)> = plan
         .enis
@@ -337,7 +348,12 @@ fn enforce_hook(
     let enforcer = enforcer.clone();
     EnisReady(Arc::new(move |ready: Vec<(String, String)>| {
         let (groups, enis, enforcer) = (groups.clone(), enis.clone(), enforcer.clone());
+        let (placement, network) = (placement.clone(), network.clone());
         Box::pin(async move {
+            // In a container, emul joins the VPC first: the agents' control
+            // API, the probes and the tasks' services are reached there.
+            let engine = Engine::connect().await.map_err(|e| e.to_string())?;
+            placement.join_vpc(&engine, &network, cidr).await?;
             for (eni, _container) in ready {
                 let Some((ip, subnet)) = enis.get(&eni).cloned() else {
                     continue;
@@ -376,12 +392,14 @@ async fn bring_up(
         exit::INVALID_INPUT
     })?;
     plan.extra_labels.extend(opts.extra_labels.iter().cloned());
-    if let Some(dir) = &plan.agent_dir
-        && let Err(e) = std::fs::create_dir_all(dir)
-    {
-        eprintln!("emul up: cannot create {}: {e}", dir.display());
+    let share = opts
+        .placement
+        .agent_share(&project.name, &project.agent_dir());
+    if let Err(e) = std::fs::create_dir_all(&share.daemon_dir) {
+        eprintln!("emul up: cannot create {}: {e}", share.daemon_dir.display());
         return Err(exit::FAILURE);
     }
+    plan.agent_share = Some(share);
     let engine = Engine::connect().await.map_err(|e| {
         eprintln!("emul up: {e}");
         exit::DOCKER_UNAVAILABLE
@@ -398,7 +416,7 @@ async fn bring_up(
         wait_ready: opts.wait,
         ready_timeout: opts.ready_timeout,
         progress: Some(super::progress::stderr_printer()),
-        enis_ready: Some(enforce_hook(project, &plan, enforcer)),
+        enis_ready: Some(enforce_hook(project, &plan, enforcer, &opts.placement)),
         build_images: true,
         ..UpOptions::default()
     };
@@ -449,7 +467,7 @@ async fn bring_up(
             enforcer,
             &engine,
             &plan,
-            (loopback, opts.registry_port),
+            (loopback, opts),
         )
         .await
         {
@@ -494,7 +512,7 @@ async fn bring_up(
         report.removed.len()
     );
     let _ = writeln!(out, "  AWS endpoint   {}", rec.endpoint);
-    let vpc = VpcServices::of_vpc(project.topology.vpc.cidr_block.value);
+    let vpc = VpcServices::of_vpc(project.topology.vpc.cidr_block.value, &opts.placement);
     if let (Some(r), Some(vpc), Some(ns)) = (
         &c.resolver,
         vpc,
@@ -668,12 +686,16 @@ async fn start_components(
     enforcer: &Arc<Enforcer>,
     engine: &Engine,
     plan: &crate::runtime::Plan,
-    (loopback, registry_port): (TcpListener, u16),
+    (loopback, opts): (TcpListener, &DaemonOptions),
 ) -> Result<Components, String> {
+    let (registry_port, placement) = (opts.registry_port, &opts.placement);
     let topology = &project.topology;
     // The ALB data plane: upstream sockets from each ALB's own ENI, opened
     // by its agent and handed over (`runtime::agent::BrokerClient`).
-    let mut alb_opts = AlbOptions::default();
+    let mut alb_opts = AlbOptions {
+        listen_address: placement.listen_address(),
+        ..AlbOptions::default()
+    };
     let token = crate::runtime::agent::project_token(&project.name);
     for lb in &topology.load_balancers {
         let socket = plan
@@ -707,16 +729,25 @@ async fn start_components(
         .await
         .map_err(|e| format!("ALB listeners: {e}"))?;
 
-    // Tasks reach the AWS endpoint on the VPC bridge's gateway address (the
-    // host side of the bridge; nothing outside the VPC network reaches it),
-    // where the VPC's other services are served too (`runtime::vpc_services`).
-    let vpc_services = VpcServices::of_vpc(topology.vpc.cidr_block.value)
-        .ok_or("the VPC has no base + 2 address")?;
+    // Tasks reach the AWS endpoint on emul's address in the VPC (the
+    // bridge's gateway on the host, base + 3 in a container; nothing
+    // outside the VPC network reaches it), where the VPC's other services
+    // are served too (`runtime::vpc_services`).
+    let vpc_services = VpcServices::of_vpc(topology.vpc.cidr_block.value, placement)
+        .ok_or("the VPC has no room for emul's address and the resolver")?;
     let bridge_ip = vpc_services.host;
     let port = loopback.local_addr().map(|a| a.port()).unwrap_or(4566);
-    let vpc_listener = TcpListener::bind((bridge_ip, port))
-        .await
-        .map_err(|e| format!("cannot listen on {bridge_ip}:{port} for tasks: {e}"))?;
+    // In a container the endpoint already listens on every address of it,
+    // this one included (`Placement::listen_address`).
+    let vpc_listener = if loopback.local_addr().is_ok_and(|a| a.ip().is_unspecified()) {
+        None
+    } else {
+        Some(
+            TcpListener::bind((bridge_ip, port))
+                .await
+                .map_err(|e| format!("cannot listen on {bridge_ip}:{port} for tasks: {e}"))?,
+        )
+    };
 
     // The VPC resolver on the same address, an unprivileged port: every
     // task ENI's DNS server is the VPC base + 2, which its agent DNATs here
@@ -744,8 +775,12 @@ async fn start_components(
     );
     // ECR and its registry on loopback: pushes land in ECR, and tasks whose
     // images name ECR repositories are pulled from it.
-    let (ecr, registry_listener) =
-        crate::services::ecr::registry::open_for_project(project, registry_port).await?;
+    let (ecr, registry_listener) = crate::services::ecr::registry::open_for_project(
+        project,
+        placement.listen_address(),
+        registry_port,
+    )
+    .await?;
     let registry_host = ecr.registry_host().unwrap_or_default();
     let deps = EcsDeps {
         engine: engine.clone(),
@@ -832,8 +867,8 @@ async fn start_components(
         registry,
     ));
     let (gateway_stop, stop_rx) = tokio::sync::watch::channel(false);
-    let mut gateways: Vec<_> = [loopback, vpc_listener]
-        .into_iter()
+    let mut gateways: Vec<_> = std::iter::once(loopback)
+        .chain(vpc_listener)
         .map(|l| {
             let mut rx = stop_rx.clone();
             tokio::spawn(gateway::server::serve(l, gw.clone(), async move {

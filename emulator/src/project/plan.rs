@@ -222,13 +222,13 @@ pub fn build(
 
     let mut plan = Plan::build(&project.name, vec![vpc], enis, containers, volumes)?;
     // Each ALB's agent opens its upstream connections and hands them over
-    // through the state directory (`runtime::agent::BrokerClient`).
+    // through a directory it shares with the daemon, which the daemon sets
+    // where it runs (`runtime::placement`, `runtime::agent::BrokerClient`).
     plan.brokered_enis = t
         .load_balancers
         .iter()
         .map(|lb| Project::alb_eni(&lb.name))
         .collect();
-    plan.agent_dir = Some(project.agent_dir());
     Ok(ProjectPlan { plan, endpoints })
 }
 

@@ -18,8 +18,8 @@ use bollard::Docker;
 use bollard::errors::Error as BollardError;
 use bollard::models::{
     ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HealthConfig, HostConfig,
-    HostConfigLogConfig, Ipam, IpamConfig, Mount, MountType, NetworkCreateRequest,
-    NetworkingConfig, VolumeCreateRequest,
+    HostConfigLogConfig, Ipam, IpamConfig, Mount, MountType, NetworkConnectRequest,
+    NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
@@ -532,9 +532,35 @@ impl Engine {
         Ok(r.id)
     }
 
-    /// Removes a network; a missing one is not an error.
+    /// Removes a network; a missing one is not an error. Containers still
+    /// attached (emul's own, when it runs in a container and joined the
+    /// VPC; one a user connected by hand) are disconnected first: the
+    /// engine refuses to remove a network with endpoints.
     pub async fn remove_network(&self, id: &str) -> Result<(), EngineError> {
         self.wrote();
+        let attached = match self
+            .docker
+            .inspect_network(id, None::<bollard::query_parameters::InspectNetworkOptions>)
+            .await
+        {
+            Ok(n) => n.containers.unwrap_or_default(),
+            Err(e) => {
+                let e = EngineError::api("inspect network", id, e);
+                return if e.is_not_found() { Ok(()) } else { Err(e) };
+            }
+        };
+        for container in attached.keys() {
+            let req = NetworkDisconnectRequest {
+                container: container.clone(),
+                force: Some(true),
+            };
+            if let Err(e) = self.docker.disconnect_network(id, req).await {
+                let e = EngineError::api("disconnect from network", id, e);
+                if !e.is_not_found() {
+                    return Err(e);
+                }
+            }
+        }
         match self.docker.remove_network(id).await {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -542,6 +568,41 @@ impl Engine {
                 if e.is_not_found() { Ok(()) } else { Err(e) }
             }
         }
+    }
+
+    /// Connects a running container to `network` at `ip`; already being
+    /// there at that address is success.
+    pub async fn connect_container(
+        &self,
+        network: &str,
+        container: &str,
+        ip: std::net::Ipv4Addr,
+    ) -> Result<(), EngineError> {
+        let current = self
+            .inspect(container)
+            .await?
+            .network_settings
+            .and_then(|s| s.networks)
+            .and_then(|mut n| n.remove(network))
+            .and_then(|e| e.ip_address);
+        if current.as_deref() == Some(ip.to_string().as_str()) {
+            return Ok(());
+        }
+        self.wrote();
+        let req = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(EndpointSettings {
+                ipam_config: Some(EndpointIpamConfig {
+                    ipv4_address: Some(ip.to_string()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        };
+        self.docker
+            .connect_network(network, req)
+            .await
+            .map_err(|e| EngineError::api("connect to network", network, e))
     }
 
     /// Creates a named volume (idempotent on the engine side).

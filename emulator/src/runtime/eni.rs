@@ -56,11 +56,11 @@ pub fn pause_container(
         .collect::<String>();
     let mut env = agent::agent_env(token, eni.ip);
     let mut volumes = vec![];
-    if let (Some((_, inside)), Some(dir)) = (plan.broker_socket(eni), &plan.agent_dir) {
+    if let (Some((_, inside)), Some(share)) = (plan.broker_socket(eni), &plan.agent_share) {
         env.push(format!("{}={inside}", agent::BROKER_SOCKET_ENV));
         volumes.push((
-            dir.to_string_lossy().into_owned(),
-            super::plan::BROKER_MOUNT.to_string(),
+            share.mount_source.clone(),
+            super::placement::AGENT_MOUNT.to_string(),
         ));
     }
     ContainerCreate {

@@ -18,6 +18,7 @@
 //! | [`tasks`] | one ECS task on Docker: its ENI agent container and its containers in `dependsOn` order |
 //! | [`task_logs`] | ECS task container logs kept per task under the state directory (`emul logs --service/--task`) |
 //! | [`task_cgroup`] | a cgroup per ECS task so task-level cpu/memory bound the task as a whole |
+//! | [`placement`] | where emul runs: on the engine's host or in one of its containers (its VPC address, what it shares with the agents) |
 //! | [`vpc_services`] | the VPC resolver and metadata endpoint: AWS's addresses, emul's ports, the agents' DNAT |
 //! | [`reconcile`] | `up` (adopt, replace drifted, remove orphans, roll back on failure) and `down` |
 //!
@@ -62,6 +63,7 @@ pub mod images;
 pub mod ipam;
 pub mod naming;
 pub mod network;
+pub mod placement;
 pub mod plan;
 pub mod reconcile;
 pub mod task_cgroup;

@@ -305,13 +305,12 @@ pub struct Plan {
     /// connections leave from their address without emul entering their
     /// namespace), by id; part of their config hash.
     pub brokered_enis: BTreeSet<String>,
-    /// The host directory shared with those agents, where their broker
-    /// sockets appear (`<state>/agents`); `None`: no broker runs.
-    pub agent_dir: Option<std::path::PathBuf>,
+    /// The directory shared with those agents, where their broker sockets
+    /// appear (`<state>/agents` on the host, a volume when emul runs in a
+    /// container: [`super::placement`]); `None`: no broker runs. Part of
+    /// the brokered ENIs' config hash.
+    pub agent_share: Option<super::placement::AgentShare>,
 }
-
-/// Where a brokered ENI's agent container sees [`Plan::agent_dir`].
-pub const BROKER_MOUNT: &str = "/run/emul";
 
 /// A plan that cannot be made true, whatever the engine says.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -454,7 +453,7 @@ impl Plan {
             volumes,
             extra_labels: BTreeMap::new(),
             brokered_enis: BTreeSet::new(),
-            agent_dir: None,
+            agent_share: None,
         };
         plan.waves()?;
         Ok(plan)
@@ -504,7 +503,8 @@ impl Plan {
             .map(|n| self.network_hash(n))
             .unwrap_or_default();
         if self.brokered_enis.contains(&eni.id) {
-            hash_of(&("eni", eni, net_hash, pause_image, "broker"))
+            let share = self.agent_share.as_ref().map(|s| &s.mount_source);
+            hash_of(&("eni", eni, net_hash, pause_image, "broker", share))
         } else {
             hash_of(&("eni", eni, net_hash, pause_image))
         }
@@ -516,9 +516,12 @@ impl Plan {
         if !self.brokered_enis.contains(&eni.id) {
             return None;
         }
-        let dir = self.agent_dir.as_ref()?;
+        let share = self.agent_share.as_ref()?;
         let file = format!("{}.sock", eni.ip);
-        Some((dir.join(&file), format!("{BROKER_MOUNT}/{file}")))
+        Some((
+            share.daemon_dir.join(&file),
+            format!("{}/{file}", share.inside_dir),
+        ))
     }
 
     /// Config hash of a workload container; covers its ENI's hash.

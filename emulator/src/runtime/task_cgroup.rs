@@ -62,7 +62,15 @@ impl TaskCgroup {
         match cgroup.apply(limits) {
             Ok(()) => Some(cgroup),
             Err(e) => {
-                tracing::warn!(cgroup = cgroup.parent, error = %e, "cannot create the task's cgroup; limits apply per container");
+                // Said once per process: a read-only cgroup filesystem (emul
+                // in a container) refuses every task alike.
+                static SAID: std::sync::atomic::AtomicBool =
+                    std::sync::atomic::AtomicBool::new(false);
+                if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(cgroup = cgroup.parent, error = %e, "cannot create task cgroups here; task limits apply per container");
+                } else {
+                    tracing::debug!(cgroup = cgroup.parent, error = %e, "no task cgroup");
+                }
                 cgroup.remove();
                 None
             }

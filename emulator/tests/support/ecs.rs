@@ -206,7 +206,10 @@ impl EcsWorld {
             network_policy: policy.clone(),
             targets: targets.clone(),
             gateway_url: format!("http://10.{octet}.0.1:4566"),
-            vpc: VpcServices::of_vpc(cidr.parse().unwrap()),
+            vpc: VpcServices::of_vpc(
+                cidr.parse().unwrap(),
+                &emul::runtime::placement::Placement::Host,
+            ),
             extra_labels: HashMap::from([("io.emul.test".to_string(), "1".to_string())]),
             healthy_after_running: Duration::from_secs(1),
             tick: Duration::from_millis(300),

@@ -96,6 +96,8 @@ pub struct ListenerSet {
     admits: Admits,
     /// Where the local CA lives.
     ca_dir: PathBuf,
+    /// The address listeners bind ([`AlbOptions::listen_address`]).
+    listen_address: Ipv4Addr,
     /// The runtime accept loops are spawned on (reconcile may run on any thread).
     runtime: Handle,
     /// Mutable part: the CA once loaded, clients per ALB, bound listeners.
@@ -134,6 +136,7 @@ impl ListenerSet {
                 .collect(),
             admits,
             ca_dir: options.ca_dir,
+            listen_address: options.listen_address,
             runtime: Handle::current(),
             state: Mutex::new(SetState::default()),
         }
@@ -233,7 +236,7 @@ impl ListenerSet {
         } else {
             None
         };
-        let std_listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, spec.host_port))?;
+        let std_listener = std::net::TcpListener::bind((self.listen_address, spec.host_port))?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let socket = std_listener.try_clone()?;
@@ -287,7 +290,14 @@ impl ListenerSet {
                 port: l.port,
                 protocol: l.protocol.clone(),
                 addr,
-                url: format!("{}://{addr}", l.protocol.to_ascii_lowercase()),
+                // What a client on the host dials: loopback, where emul
+                // binds on the host and where a container's port is published.
+                url: format!(
+                    "{}://{}:{}",
+                    l.protocol.to_ascii_lowercase(),
+                    Ipv4Addr::LOCALHOST,
+                    addr.port()
+                ),
                 admitted,
             },
             spec,

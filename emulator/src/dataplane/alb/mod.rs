@@ -114,6 +114,9 @@ pub struct AlbOptions {
     pub alb_order: Vec<String>,
     /// The local CA's directory.
     pub ca_dir: PathBuf,
+    /// Where listeners bind: loopback, or every address when emul runs in
+    /// a container whose ports are published (`runtime::placement`).
+    pub listen_address: std::net::Ipv4Addr,
 }
 
 impl Default for AlbOptions {
@@ -123,6 +126,7 @@ impl Default for AlbOptions {
             host_ports: HashMap::new(),
             alb_order: Vec::new(),
             ca_dir: tls::default_ca_dir(),
+            listen_address: std::net::Ipv4Addr::LOCALHOST,
         }
     }
 }

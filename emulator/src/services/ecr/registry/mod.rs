@@ -17,6 +17,7 @@ pub mod manifests;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
@@ -63,7 +64,14 @@ impl Registry {
 /// Binds `127.0.0.1:port` (0: any free port), records the host in ECR
 /// (repositoryUri, GetAuthorizationToken) and returns the listener.
 pub async fn bind(ecr: &Ecr, port: u16) -> std::io::Result<TcpListener> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    bind_on(ecr, Ipv4Addr::LOCALHOST, port).await
+}
+
+/// [`bind`] on `address` (every address when emul runs in a container
+/// whose port is published on the host's loopback): the registry host
+/// recorded is always `127.0.0.1:<port>`, where the engine pulls from.
+pub async fn bind_on(ecr: &Ecr, address: Ipv4Addr, port: u16) -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind((address, port)).await?;
     let addr = listener.local_addr()?;
     ecr.set_registry_host(format!("127.0.0.1:{}", addr.port()));
     Ok(listener)
@@ -72,11 +80,11 @@ pub async fn bind(ecr: &Ecr, port: u16) -> std::io::Result<TcpListener> {
 /// Binds on `port`, or on any free port when that one is taken (the
 /// address is then in repositoryUri and GetAuthorizationToken's
 /// `proxyEndpoint`).
-pub async fn bind_or_any(ecr: &Ecr, port: u16) -> std::io::Result<TcpListener> {
-    match bind(ecr, port).await {
+pub async fn bind_or_any(ecr: &Ecr, address: Ipv4Addr, port: u16) -> std::io::Result<TcpListener> {
+    match bind_on(ecr, address, port).await {
         Ok(l) => Ok(l),
         Err(e) if port != 0 => {
-            let l = bind(ecr, 0).await?;
+            let l = bind_on(ecr, address, 0).await?;
             eprintln!(
                 "emul: warning: the ECR registry cannot listen on 127.0.0.1:{port} ({e}); it listens on {} instead",
                 ecr.registry_host().unwrap_or_default()
@@ -91,6 +99,7 @@ pub async fn bind_or_any(ecr: &Ecr, port: u16) -> std::io::Result<TcpListener> {
 /// topology's `ecr_repositories` created, and the registry's listener.
 pub async fn open_for_project(
     project: &crate::project::Project,
+    address: Ipv4Addr,
     port: u16,
 ) -> Result<(Arc<Ecr>, TcpListener), String> {
     let ecr = Ecr::open(&project.state_dir, project.account(), project.region())
@@ -107,9 +116,9 @@ pub async fn open_for_project(
         ecr.ensure_repository(&repo.name, mutability, repo.scan_on_push)
             .map_err(|e| format!("ECR repository {}: {e}", *repo.name))?;
     }
-    let listener = bind_or_any(&ecr, port)
+    let listener = bind_or_any(&ecr, address, port)
         .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1 for the ECR registry: {e}"))?;
+        .map_err(|e| format!("cannot listen on {address} for the ECR registry: {e}"))?;
     tracing::info!(registry = %ecr.registry_host().unwrap_or_default(), "ECR registry listening");
     Ok((Arc::new(ecr), listener))
 }
