@@ -140,10 +140,17 @@ to_ms() { # wrk's 1.23ms / 456.00us / 1.2s -> ms
 
 direct="$(run direct "http://$TASK_IP:8080/health")"
 alb="$(run alb "http://127.0.0.1:$PORT_HTTP/health")"
-printf '%-8s %12s %10s %10s\n' path "requests/s" "p50 ms" "p99 ms"
-for line in "$direct" "$alb"; do
+lines=("$direct" "$alb")
+if [ "$MODE" = container ]; then
+    # The same listener at the container's own address: what emul costs without the engine's
+    # port publishing (docker-proxy relays every published loopback connection).
+    EMUL_IP="$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$CONTAINER" | tr ' ' '\n' | grep -v '^10\.197\.' | grep . | head -1)"
+    lines+=("$(run alb-unpublished "http://$EMUL_IP:$PORT_HTTP/health")")
+fi
+printf '%-16s %12s %10s %10s\n' path "requests/s" "p50 ms" "p99 ms"
+for line in "${lines[@]}"; do
     read -r name rps p50 p99 <<<"$line"
-    printf '%-8s %12s %10s %10s\n' "$name" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")"
+    printf '%-16s %12s %10s %10s\n' "$name" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")"
 done
 read -r _ drps _ _ <<<"$direct"
 read -r _ arps _ _ <<<"$alb"
