@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every test of the project, exactly as CI does.
 #
-#   scripts/test.sh            # format + lint checks, images, all tests, then emul as a non-root
-#                              # user and emul in a container (docker-compose.yml)
+#   scripts/test.sh            # format + lint checks, images, all tests, then the topology
+#                              # scenarios with emul as a non-root user and in a container
 #   scripts/test.sh --no-lint  # skip fmt/clippy (faster local loop)
 #
 # Docker-backed tests (named `docker_*`) run one at a time in their own
@@ -35,16 +35,15 @@ scripts/build-images.sh
 step "cargo nextest run --workspace"
 cargo nextest run --workspace --profile ci
 
-# emul as a non-root member of the docker group (it needs no root; the
-# test suite does, to look into namespaces and to build images).
-step "emul as a non-root docker-group user (scripts/ci-nonroot.sh)"
+# The suite's topology scenarios again with emul placed as users place it:
+# as a non-root member of the docker group (the suite itself runs as root, to
+# look into namespaces and to build images), and in an unprivileged container
+# with only the Docker socket, through the top-level docker-compose.yml.
+step "emul as a non-root docker-group user (scripts/ci-topologies.sh nonroot)"
 if [ "$(id -u)" = 0 ]; then
-  scripts/ci-nonroot.sh "${CARGO_TARGET_DIR:-target}/debug/emul"
+  scripts/ci-topologies.sh nonroot "${CARGO_TARGET_DIR:-target}/debug/emul"
 else
   echo "skipped: creating the test user needs root"
 fi
-
-# emul in an unprivileged container with only the Docker socket, through the
-# top-level docker-compose.yml (what Docker Desktop and remote engines are to emul).
-step "emul in a container (scripts/ci-container.sh)"
-scripts/ci-container.sh
+step "emul in a container (scripts/ci-topologies.sh container)"
+scripts/ci-topologies.sh container
