@@ -14,7 +14,7 @@
 //! | [`cli`] | argument parsing, one file per verb, stable exit codes |
 //! | [`topology`] | the YAML topology file → typed, validated model with source spans (pure) |
 //! | [`gateway`] | the one AWS endpoint: listener, routing, JSON/query codecs, SigV4, AWS-shaped errors |
-//! | [`services`] | the AWS services behind the gateway (Secrets Manager, ECS, ELBv2, CloudWatch Logs, ECR and its image registry), each a pure model + ops + errors |
+//! | [`services`] | the AWS services behind the gateway (Secrets Manager, ECS, ELBv2, CloudWatch Logs, ECR and its image registry, the EC2 networking reads), each a pure model + ops + errors |
 //! | [`state`] | durable storage: the fsync'd append-only record log |
 //! | [`runtime`] | the Docker runtime: plan → networks, ENIs, containers, volumes; reconcile up/down |
 //! | [`project`] | one topology brought to life: topology → plan, secrets, the `emul up` daemon |

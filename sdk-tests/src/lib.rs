@@ -156,6 +156,8 @@ pub struct ServeOptions {
     /// Passes `--registry-port` (the ECR registry; 0: any free port, which
     /// GetAuthorizationToken's `proxyEndpoint` names).
     pub registry_port: Option<u16>,
+    /// Passes `--topology` (the EC2 networking API over its VPC).
+    pub topology: Option<PathBuf>,
 }
 
 /// A running `emul serve`. Dropping it kills the process (SIGKILL) and waits
@@ -197,6 +199,9 @@ impl Emul {
             .arg(&state_dir);
         if let Some(account) = &options.account {
             cmd.args(["--account", account]);
+        }
+        if let Some(topology) = &options.topology {
+            cmd.arg("--topology").arg(topology);
         }
         if let Some(creds) = &options.strict_credentials {
             cmd.args(["--strict-auth", "--credentials", creds]);

@@ -8,6 +8,10 @@
 //! listens on loopback too. State lives under `<state-dir>/secretsmanager/`,
 //! `<state-dir>/ecr/` and `<state-dir>/cloudwatchlogs/`.
 //!
+//! With `--topology FILE`, the EC2 networking API answers over that
+//! topology's VPC, subnets and security groups (`services::ec2`), so scripts
+//! and Terraform can read ids without Docker.
+//!
 //! ECS is served as a control plane only (no Docker here): every operation
 //! works, but no task is launched — RunTask's tasks stay PROVISIONING and
 //! services keep runningCount 0 (see `services::ecs` and
@@ -50,6 +54,11 @@ pub struct Args {
     /// port; GetAuthorizationToken's `proxyEndpoint` names it).
     #[arg(long, env = "EMUL_REGISTRY_PORT")]
     pub registry_port: Option<u16>,
+    /// Also serve the EC2 networking API (DescribeVpcs, DescribeSubnets,
+    /// DescribeSecurityGroups, DescribeAvailabilityZones) over this
+    /// topology's VPC, subnets and security groups; nothing is run.
+    #[arg(long)]
+    pub topology: Option<PathBuf>,
 }
 
 /// Runs the verb and returns its exit code.
@@ -109,8 +118,24 @@ pub fn run(args: Args) -> u8 {
             return super::exit::FAILURE;
         }
     };
+    let ec2 = match &args.topology {
+        Some(file) => match crate::topology::load(file) {
+            Ok(t) => Some(Arc::new(crate::services::ec2::Ec2::from_topology(&t))),
+            Err(e) => {
+                eprint!("{}", e.render());
+                return match e {
+                    crate::topology::LoadError::Io { .. } => super::exit::FAILURE,
+                    crate::topology::LoadError::Invalid { .. } => super::exit::INVALID_INPUT,
+                };
+            }
+        },
+        None => None,
+    };
     let mut registry = Registry::new();
     registry.register(secrets);
+    if let Some(ec2) = ec2 {
+        registry.register(ec2);
+    }
     registry.register(ecr.clone());
     registry.register(logs);
     registry.register(Arc::new(Ecs::new()));

@@ -52,6 +52,7 @@ pub struct WireResponse {
 enum Codec {
     Json { message_key: &'static str },
     Xml { xml_namespace: &'static str },
+    Ec2,
 }
 
 /// The namespace used for query errors when no query service was identified.
@@ -62,6 +63,7 @@ impl Codec {
         match service.protocol() {
             Protocol::AwsJson1_1 { message_key, .. } => Codec::Json { message_key },
             Protocol::AwsQuery { xml_namespace } => Codec::Xml { xml_namespace },
+            Protocol::Ec2 { .. } => Codec::Ec2,
         }
     }
 
@@ -247,11 +249,9 @@ impl Gateway {
             };
             let service = match auth {
                 Some(a) => self.registry.by_signing_name(&a.service),
-                None => self.registry.sole_query_service(),
+                None => self.registry.query_service_for(params.get("Version")),
             };
-            let Some(service) =
-                service.filter(|s| matches!(s.protocol(), Protocol::AwsQuery { .. }))
-            else {
+            let Some(service) = service.filter(|s| s.protocol().is_query()) else {
                 let what = match auth {
                     Some(a) => format!("the query API '{}' (Action={action})", a.service),
                     None => format!(
@@ -271,7 +271,9 @@ impl Gateway {
                 Protocol::AwsJson1_1 { .. } => {
                     AwsError::unknown_operation("(no X-Amz-Target header)")
                 }
-                Protocol::AwsQuery { .. } => AwsError::client("MissingAction", "Missing Action"),
+                Protocol::AwsQuery { .. } | Protocol::Ec2 { .. } => {
+                    AwsError::client("MissingAction", "Missing Action")
+                }
             };
             return Err((err, codec));
         }
@@ -296,7 +298,7 @@ impl Gateway {
         let Some(credentials) = &self.config.credentials else {
             return Ok(());
         };
-        let query = matches!(codec, Codec::Xml { .. });
+        let query = matches!(codec, Codec::Xml { .. } | Codec::Ec2);
         let Some(auth) = auth else {
             return Err(if query {
                 AwsError::client(
@@ -380,6 +382,13 @@ impl Gateway {
                 query::render_success(operation, xml_namespace, &inner, request_id).into(),
                 None,
             ),
+            (Protocol::Ec2 { xml_namespace }, Output::QueryXml(inner)) => respond(
+                request_id,
+                StatusCode::OK,
+                "text/xml;charset=UTF-8",
+                query::render_ec2_success(operation, xml_namespace, &inner, request_id).into(),
+                None,
+            ),
             (_, Output::Json(value)) => respond(
                 request_id,
                 StatusCode::OK,
@@ -420,6 +429,13 @@ impl Gateway {
                 status,
                 "text/xml",
                 query::render_error(err, xml_namespace, request_id).into(),
+                None,
+            ),
+            Codec::Ec2 => respond(
+                request_id,
+                status,
+                "text/xml;charset=UTF-8",
+                query::render_ec2_error(err, request_id).into(),
                 None,
             ),
         }

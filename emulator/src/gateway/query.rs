@@ -5,7 +5,10 @@
 //! 1-based non-flattened lists (`A.member.N`, an empty `A=` meaning an empty
 //! list) and maps (`A.entry.N.key/value`). Responses are XML:
 //! [`render_success`] wraps a result in `<OpResponse><OpResult>…` with
-//! `ResponseMetadata`, [`render_error`] builds `<ErrorResponse>`.
+//! `ResponseMetadata`, [`render_error`] builds `<ErrorResponse>`. The `ec2`
+//! protocol reads the same params (its lists are `Name.N`:
+//! [`QueryParams::ec2_list`]) and has its own envelopes
+//! ([`render_ec2_success`], [`render_ec2_error`]).
 
 use std::collections::BTreeMap;
 
@@ -106,6 +109,39 @@ impl QueryParams {
             }
         }
         Ok(Some(by_index.into_values().collect()))
+    }
+
+    /// The members of an `ec2`-protocol list at `prefix` (`prefix.N…`, no
+    /// `member`), in index order, each as a sub-tree whose scalar value (if
+    /// any) is under `""`; empty when absent. Indices need not be dense
+    /// (EC2 accepts `Filter.1` and `Filter.3`).
+    pub fn ec2_list(&self, prefix: &str) -> Result<Vec<QueryParams>, AwsError> {
+        let items = self.sub(prefix);
+        let mut by_index: BTreeMap<usize, QueryParams> = BTreeMap::new();
+        for (key, value) in &items.pairs {
+            let (index, rest) = key.split_once('.').unwrap_or((key.as_str(), ""));
+            let n: usize = index.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                AwsError::client(
+                    "InvalidParameterValue",
+                    format!("Invalid list index '{index}' in parameter '{prefix}.{key}'"),
+                )
+            })?;
+            by_index
+                .entry(n)
+                .or_default()
+                .pairs
+                .insert(rest.to_string(), value.clone());
+        }
+        Ok(by_index.into_values().collect())
+    }
+
+    /// An `ec2`-protocol list of scalars (`VpcId.1=vpc-1`).
+    pub fn ec2_strings(&self, prefix: &str) -> Result<Vec<String>, AwsError> {
+        Ok(self
+            .ec2_list(prefix)?
+            .into_iter()
+            .map(|m| m.get("").unwrap_or_default().to_string())
+            .collect())
     }
 
     /// A list of scalars (`Names.member.1=a`); `None` when absent.
@@ -263,6 +299,32 @@ pub fn render_error(err: &AwsError, xml_namespace: &str, request_id: &str) -> St
         } else {
             "Receiver"
         },
+        code = xml_escape(&err.code),
+        msg = xml_escape(&err.message),
+        rid = xml_escape(request_id),
+    )
+}
+
+/// The `ec2` protocol's success envelope: `<OpResponse xmlns><requestId>…
+/// </requestId>inner</OpResponse>`, no result wrapper.
+pub fn render_ec2_success(
+    operation: &str,
+    xml_namespace: &str,
+    inner: &str,
+    request_id: &str,
+) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{operation}Response xmlns=\"{ns}\"><requestId>{rid}</requestId>{inner}</{operation}Response>",
+        ns = xml_escape(xml_namespace),
+        rid = xml_escape(request_id),
+    )
+}
+
+/// The `ec2` protocol's error envelope: `<Response><Errors><Error><Code>
+/// <Message></Error></Errors><RequestID>`.
+pub fn render_ec2_error(err: &AwsError, request_id: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{msg}</Message></Error></Errors><RequestID>{rid}</RequestID></Response>",
         code = xml_escape(&err.code),
         msg = xml_escape(&err.message),
         rid = xml_escape(request_id),

@@ -27,6 +27,20 @@ pub enum Protocol {
         /// The XML namespace of responses.
         xml_namespace: &'static str,
     },
+    /// `ec2`: the same form-encoded input (lists are `Name.N`, not
+    /// `Name.member.N`), XML responses without a `<OpResult>` wrapper
+    /// (`<requestId>` first), errors as `<Response><Errors><Error>`.
+    Ec2 {
+        /// The XML namespace of responses.
+        xml_namespace: &'static str,
+    },
+}
+
+impl Protocol {
+    /// Whether requests are form-encoded `Action=` calls (awsQuery, ec2).
+    pub fn is_query(self) -> bool {
+        matches!(self, Protocol::AwsQuery { .. } | Protocol::Ec2 { .. })
+    }
 }
 
 /// Who is calling and where: derived from the request by the gateway.
@@ -146,13 +160,25 @@ impl Registry {
         self.services.iter().find(|s| s.signing_name() == name)
     }
 
-    /// The only query-protocol service, when exactly one is registered (used
-    /// when an `Action=` request carries no credential scope).
+    /// The query-protocol service whose API version is `version` (its XML
+    /// namespace ends in `/<version>/`), else the only one registered: for
+    /// an `Action=` request that carries no credential scope.
+    pub fn query_service_for(&self, version: Option<&str>) -> Option<&Arc<dyn AwsService>> {
+        let by_version = version.and_then(|v| {
+            let tail = format!("/{v}/");
+            self.services.iter().find(|s| match s.protocol() {
+                Protocol::AwsQuery { xml_namespace } | Protocol::Ec2 { xml_namespace } => {
+                    xml_namespace.ends_with(&tail)
+                }
+                Protocol::AwsJson1_1 { .. } => false,
+            })
+        });
+        by_version.or_else(|| self.sole_query_service())
+    }
+
+    /// The only query-protocol service, when exactly one is registered.
     pub fn sole_query_service(&self) -> Option<&Arc<dyn AwsService>> {
-        let mut it = self
-            .services
-            .iter()
-            .filter(|s| matches!(s.protocol(), Protocol::AwsQuery { .. }));
+        let mut it = self.services.iter().filter(|s| s.protocol().is_query());
         match (it.next(), it.next()) {
             (Some(s), None) => Some(s),
             _ => None,

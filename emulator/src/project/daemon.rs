@@ -859,6 +859,7 @@ async fn start_components(
     registry.register(alb.elbv2.clone());
     registry.register(ecr.clone());
     registry.register(logs);
+    registry.register(Arc::new(crate::services::ec2::Ec2::from_topology(topology)));
     let gw = Arc::new(Gateway::new(
         GatewayConfig {
             account: project.account().to_string(),

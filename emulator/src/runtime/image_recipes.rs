@@ -66,7 +66,7 @@ impl Recipes {
         let command = format!("sudo {} --only {tag}", self.script.display());
         if !nix::unistd::geteuid().is_root() {
             return Err(format!(
-                "{tag} is not in the engine and building it from Debian packages needs root: run `{command}` once"
+                "{tag} is not in the engine and building it from Debian packages needs root: run `{command}` once (or, where a registry answers, build it from the Dockerfile at the checkout's root: `docker build --target <agent|testapp> -t {tag} .`)"
             ));
         }
         eprintln!(

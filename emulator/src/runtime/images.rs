@@ -48,7 +48,7 @@ pub struct ResolvedImage {
 pub enum ImageError {
     /// Nothing present, nothing pullable.
     #[error(
-        "no image available for {resource}: {tried} — build the emul/ images with `sudo scripts/build-images.sh` (or load/pull one of these images)"
+        "no image available for {resource}: {tried} — build the emul/ images with `sudo scripts/build-images.sh`, or where a registry answers with the Dockerfile at the root of emul's checkout (`docker build --target agent -t emul/agent:latest .`), or load/pull one of these images"
     )]
     Missing {
         /// The resource that needs it.

@@ -1,10 +1,12 @@
-//! The AWS services emul hosts behind the gateway.
+//! The AWS services emul hosts behind the gateway: `secretsmanager`, `ecs`,
+//! `elbv2`, `logs`, `ecr`, and `ec2` (the VPC, subnets and security groups).
 //!
 //! Each service is split like moto: a pure `model` (state and rules, no I/O,
 //! no async), `ops` (one file per operation: parse → apply → render), and
 //! `errors` (every code and message exactly as AWS sends it). The service
 //! type implements [`crate::gateway::AwsService`] to plug into the gateway.
 
+pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod elbv2;

@@ -1,0 +1,303 @@
+//! The VPC as the EC2 API shows it: the topology's VPC, subnets and
+//! security groups with stable AWS-shaped ids (pure, no I/O).
+//!
+//! Ids are derived from the project and the resource's name (`vpc-`,
+//! `subnet-`, `sg-` + 17 hex digits, the long form AWS uses), so the same
+//! topology always shows the same ids: a script or a Terraform state that
+//! read them once finds them again after `down` and `up`.
+
+use std::net::Ipv4Addr;
+
+use ipnet::{Ipv4Net, Ipv6Net};
+use sha2::{Digest, Sha256};
+
+use crate::topology::Topology;
+use crate::topology::model::security_groups::{IpProtocol, PortRange, SgRule};
+
+/// The VPC, its subnets and groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    /// The account that owns everything (`ownerId`).
+    pub owner: String,
+    /// The region (AZ names and ARNs).
+    pub region: String,
+    /// The one VPC.
+    pub vpc: Vpc,
+    /// Its subnets, in topology order.
+    pub subnets: Vec<Subnet>,
+    /// Its security groups, in topology order.
+    pub groups: Vec<SecurityGroup>,
+}
+
+/// The VPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vpc {
+    /// `vpc-…`.
+    pub id: String,
+    /// Its primary IPv4 range.
+    pub cidr: Ipv4Net,
+    /// `Name` = the project.
+    pub tags: Vec<(String, String)>,
+}
+
+/// One subnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    /// `subnet-…`.
+    pub id: String,
+    /// The topology's name, shown as the `Name` tag.
+    pub name: String,
+    /// Its range.
+    pub cidr: Ipv4Net,
+    /// `us-east-1a`.
+    pub availability_zone: String,
+    /// `use1-az1`.
+    pub availability_zone_id: String,
+    /// Routed to an internet gateway: public subnets map public IPs on launch.
+    pub public: bool,
+    /// Tags (`Name`).
+    pub tags: Vec<(String, String)>,
+}
+
+impl Subnet {
+    /// Addresses left for ENIs: the range minus AWS's five reserved ones
+    /// (network, router, DNS, future use, broadcast).
+    pub fn available_ip_count(&self) -> u64 {
+        let size = 1u64 << (32 - u32::from(self.cidr.prefix_len()));
+        size.saturating_sub(5)
+    }
+}
+
+/// One security group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityGroup {
+    /// `sg-…`.
+    pub id: String,
+    /// `GroupName`, the topology's name.
+    pub name: String,
+    /// `GroupDescription`.
+    pub description: String,
+    /// Inbound permissions.
+    pub ingress: Vec<Permission>,
+    /// Outbound permissions (AWS's default allow-all when the topology
+    /// omits `egress`).
+    pub egress: Vec<Permission>,
+    /// Tags (`Name`).
+    pub tags: Vec<(String, String)>,
+}
+
+/// One `IpPermission`: a protocol and port range with its peers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    /// `tcp`, `udp`, `icmp` or `-1`.
+    pub protocol: String,
+    /// `FromPort` (absent for `-1`; ICMP type).
+    pub from_port: Option<i32>,
+    /// `ToPort` (absent for `-1`; ICMP code).
+    pub to_port: Option<i32>,
+    /// IPv4 peers with their descriptions.
+    pub ipv4: Vec<(Ipv4Net, Option<String>)>,
+    /// IPv6 peers with their descriptions.
+    pub ipv6: Vec<(Ipv6Net, Option<String>)>,
+    /// Peer groups (`sg-…` ids) with their descriptions.
+    pub groups: Vec<(String, Option<String>)>,
+}
+
+/// `<prefix>-` + 17 hex digits of the SHA-256 of `project/kind/name`.
+pub fn resource_id(prefix: &str, project: &str, name: &str) -> String {
+    let digest = Sha256::digest(format!("{project}/{prefix}/{name}").as_bytes());
+    format!("{prefix}-{}", &hex::encode(digest)[..17])
+}
+
+/// The AZ id of `az` (`us-east-1a` → `use1-az1`): AWS numbers zones per
+/// account; emul numbers them by letter.
+pub fn availability_zone_id(az: &str) -> String {
+    let (region, letter) = az.split_at(az.len().saturating_sub(1));
+    let number = letter
+        .chars()
+        .next()
+        .filter(char::is_ascii_lowercase)
+        .map_or(0, |c| u32::from(c) - u32::from('a') + 1);
+    format!("{}-az{number}", region_code(region))
+}
+
+/// `us-east-1` → `use1`, `ap-northeast-1` → `apne1`, `eu-central-1` → `euc1`.
+pub fn region_code(region: &str) -> String {
+    let parts: Vec<&str> = region.split('-').collect();
+    match parts.as_slice() {
+        [geo, direction, number] => {
+            let d: String = match *direction {
+                "northeast" => "ne".into(),
+                "northwest" => "nw".into(),
+                "southeast" => "se".into(),
+                "southwest" => "sw".into(),
+                other => other.chars().take(1).collect(),
+            };
+            format!("{geo}{d}{number}")
+        }
+        _ => region.replace('-', ""),
+    }
+}
+
+/// The zones of `region` as DescribeAvailabilityZones lists them: AWS's
+/// letters for the region (six in us-east-1, `a` and `c` in us-west-1,
+/// three elsewhere) plus any zone the topology's subnets name.
+pub fn availability_zones(region: &str, named: &[String]) -> Vec<String> {
+    let letters: &[char] = match region {
+        "us-east-1" => &['a', 'b', 'c', 'd', 'e', 'f'],
+        "us-west-1" => &['a', 'c'],
+        _ => &['a', 'b', 'c'],
+    };
+    let mut zones: Vec<String> = letters.iter().map(|l| format!("{region}{l}")).collect();
+    for z in named {
+        if !zones.contains(z) {
+            zones.push(z.clone());
+        }
+    }
+    zones.sort();
+    zones
+}
+
+impl Network {
+    /// The EC2 view of a validated topology.
+    pub fn from_topology(t: &Topology) -> Network {
+        let project = t.name.value.as_str();
+        let group_id = |name: &str| resource_id("sg", project, name);
+        let subnets = t
+            .vpc
+            .subnets
+            .iter()
+            .map(|s| Subnet {
+                id: resource_id("subnet", project, &s.name),
+                name: s.name.value.clone(),
+                cidr: s.cidr_block.value,
+                availability_zone: s.availability_zone.value.clone(),
+                availability_zone_id: availability_zone_id(&s.availability_zone),
+                public: s.public,
+                tags: vec![("Name".into(), s.name.value.clone())],
+            })
+            .collect();
+        let groups = t
+            .security_groups
+            .iter()
+            .map(|g| {
+                let own = g.name.value.as_str();
+                let permissions = |rules: &[SgRule]| {
+                    rules
+                        .iter()
+                        .map(|r| permission(r, own, &group_id))
+                        .collect()
+                };
+                SecurityGroup {
+                    id: group_id(own),
+                    name: own.to_string(),
+                    description: g.description.clone(),
+                    ingress: permissions(&g.ingress),
+                    // An omitted `egress` is AWS's default rule, which has
+                    // no description.
+                    egress: match &g.egress {
+                        Some(rules) => permissions(rules),
+                        None => vec![Permission {
+                            protocol: "-1".into(),
+                            from_port: None,
+                            to_port: None,
+                            ipv4: vec![(Ipv4Net::default(), None)],
+                            ipv6: vec![],
+                            groups: vec![],
+                        }],
+                    },
+                    tags: vec![("Name".into(), own.to_string())],
+                }
+            })
+            .collect();
+        Network {
+            owner: t.account_id.value.clone(),
+            region: t.region.value.clone(),
+            vpc: Vpc {
+                id: resource_id("vpc", project, "vpc"),
+                cidr: t.vpc.cidr_block.value,
+                tags: vec![("Name".into(), project.to_string())],
+            },
+            subnets,
+            groups,
+        }
+    }
+
+    /// The group with id `id`.
+    pub fn group(&self, id: &str) -> Option<&SecurityGroup> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// The VPC's router address in `subnet` (base + 1), as AWS reserves it.
+    pub fn router(subnet: &Subnet) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(subnet.cidr.network()).saturating_add(1))
+    }
+}
+
+/// A topology rule as an `IpPermission`: `self` and group names become the
+/// peer groups' ids; the rule's description goes on each peer, as AWS
+/// keeps descriptions per range or group pair.
+fn permission(r: &SgRule, own: &str, group_id: &dyn Fn(&str) -> String) -> Permission {
+    let protocol = match *r.protocol {
+        IpProtocol::Tcp => "tcp",
+        IpProtocol::Udp => "udp",
+        IpProtocol::Icmp => "icmp",
+        IpProtocol::All => "-1",
+    };
+    let (from_port, to_port) = match (*r.protocol, r.port_range()) {
+        (IpProtocol::All, _) => (None, None),
+        (_, PortRange::All) => (Some(-1), Some(-1)),
+        (_, PortRange::Range(a, b)) => (Some(i32::from(a)), Some(i32::from(b))),
+    };
+    let d = &r.description;
+    let mut groups: Vec<(String, Option<String>)> = r
+        .security_groups
+        .iter()
+        .map(|g| (group_id(g), d.clone()))
+        .collect();
+    if r.self_ {
+        groups.push((group_id(own), d.clone()));
+    }
+    Permission {
+        protocol: protocol.into(),
+        from_port,
+        to_port,
+        ipv4: r.cidr_blocks.iter().map(|c| (c.value, d.clone())).collect(),
+        ipv6: r
+            .ipv6_cidr_blocks
+            .iter()
+            .map(|c| (c.value, d.clone()))
+            .collect(),
+        groups,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_long_form_and_distinct() {
+        let a = resource_id("subnet", "shop", "private-1a");
+        assert_eq!(a, resource_id("subnet", "shop", "private-1a"));
+        assert_ne!(a, resource_id("subnet", "shop", "private-1b"));
+        assert_ne!(a, resource_id("subnet", "other", "private-1a"));
+        assert!(
+            a.starts_with("subnet-") && a.len() == "subnet-".len() + 17,
+            "{a}"
+        );
+    }
+
+    #[test]
+    fn zone_ids_follow_aws_region_codes() {
+        assert_eq!(availability_zone_id("us-east-1a"), "use1-az1");
+        assert_eq!(availability_zone_id("us-west-2c"), "usw2-az3");
+        assert_eq!(availability_zone_id("ap-northeast-1a"), "apne1-az1");
+        assert_eq!(availability_zone_id("eu-central-1b"), "euc1-az2");
+        assert_eq!(
+            availability_zones("us-west-1", &["us-west-1b".into()]),
+            ["us-west-1a", "us-west-1b", "us-west-1c"]
+        );
+        assert_eq!(availability_zones("us-east-1", &[]).len(), 6);
+    }
+}

@@ -1,0 +1,83 @@
+//! `DescribeVpcs`: the topology's VPC.
+
+use crate::gateway::AwsError;
+use crate::gateway::query::{QueryParams, XmlWriter};
+use crate::services::ec2::filters::{self, Filterable};
+use crate::services::ec2::model::{Network, Vpc};
+
+use super::{items, require_ids, tag_set};
+
+/// The filters AWS documents for DescribeVpcs that apply here.
+const FILTERS: &[&str] = &[
+    "cidr",
+    "cidr-block-association.cidr-block",
+    "cidr-block-association.state",
+    "dhcp-options-id",
+    "is-default",
+    "owner-id",
+    "state",
+    "vpc-id",
+];
+
+struct Row<'a>(&'a Vpc, &'a Network);
+
+impl Filterable for Row<'_> {
+    fn values(&self, name: &str) -> Vec<String> {
+        let Row(v, net) = self;
+        match name {
+            "cidr" | "cidr-block-association.cidr-block" => vec![v.cidr.to_string()],
+            "cidr-block-association.state" => vec!["associated".into()],
+            "dhcp-options-id" => vec![dhcp_options_id(v)],
+            "is-default" => vec!["false".into()],
+            "owner-id" => vec![net.owner.clone()],
+            "state" => vec!["available".into()],
+            "vpc-id" => vec![v.id.clone()],
+            _ => vec![],
+        }
+    }
+    fn tags(&self) -> &[(String, String)] {
+        &self.0.tags
+    }
+}
+
+fn dhcp_options_id(v: &Vpc) -> String {
+    v.id.replacen("vpc-", "dopt-", 1)
+}
+
+pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsError> {
+    let ids = require_ids(
+        params,
+        "VpcId",
+        |id| id == net.vpc.id,
+        crate::services::ec2::errors::vpc_not_found,
+    )?;
+    let filters = filters::parse(params, FILTERS)?;
+    let row = Row(&net.vpc, net);
+    let shown: Vec<&Vpc> = [&net.vpc]
+        .into_iter()
+        .filter(|_| ids.is_empty() || ids.contains(&net.vpc.id))
+        .filter(|_| filters::passes(&filters, &row))
+        .collect();
+    let mut w = XmlWriter::new();
+    items(&mut w, "vpcSet", &shown, |i, v| {
+        i.leaf("cidrBlock", &v.cidr.to_string())
+            .leaf("dhcpOptionsId", &dhcp_options_id(v))
+            .leaf("state", "available")
+            .leaf("vpcId", &v.id)
+            .leaf("ownerId", &net.owner)
+            .leaf("instanceTenancy", "default");
+        items(i, "cidrBlockAssociationSet", &[v.cidr], |a, cidr| {
+            a.leaf(
+                "associationId",
+                &v.id.replacen("vpc-", "vpc-cidr-assoc-", 1),
+            )
+            .leaf("cidrBlock", &cidr.to_string())
+            .node("cidrBlockState", |s| {
+                s.leaf("state", "associated");
+            });
+        });
+        i.leaf("isDefault", "false");
+        tag_set(i, &v.tags);
+    });
+    Ok(w.finish())
+}

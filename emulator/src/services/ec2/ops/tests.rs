@@ -1,0 +1,179 @@
+//! The operations over the wechat seed, compared with what AWS answers.
+
+use super::dispatch;
+use crate::gateway::query::QueryParams;
+use crate::services::ec2::model::{Network, resource_id};
+
+fn wechat() -> Network {
+    Network::from_topology(&crate::project::fixture("wechat.yaml").topology)
+}
+
+fn call(op: &str, pairs: &[(&str, &str)]) -> Result<String, crate::gateway::AwsError> {
+    dispatch(
+        &wechat(),
+        op,
+        &QueryParams::from_pairs(pairs.iter().copied()),
+    )
+}
+
+/// The text of every `<tag>` element, in order.
+fn all(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|rest| rest.split_once(&close).map(|(v, _)| v.to_string()))
+        .collect()
+}
+
+#[test]
+fn describe_vpcs_shows_the_vpc_with_its_cidr_and_name() {
+    let xml = call("DescribeVpcs", &[]).unwrap();
+    assert_eq!(all(&xml, "vpcId"), [resource_id("vpc", "wechat", "vpc")]);
+    assert_eq!(all(&xml, "cidrBlock"), ["10.0.0.0/16", "10.0.0.0/16"]);
+    assert_eq!(all(&xml, "isDefault"), ["false"]);
+    assert!(xml.contains("<tagSet><item><key>Name</key><value>wechat</value></item></tagSet>"));
+    let err = call("DescribeVpcs", &[("VpcId.1", "vpc-00000000000000000")]).unwrap_err();
+    assert_eq!(err.code, "InvalidVpcID.NotFound");
+    assert_eq!(
+        err.message,
+        "The vpc ID 'vpc-00000000000000000' does not exist"
+    );
+}
+
+#[test]
+fn describe_subnets_filters_by_tag_zone_and_vpc() {
+    let vpc = resource_id("vpc", "wechat", "vpc");
+    let xml = call(
+        "DescribeSubnets",
+        &[
+            ("Filter.1.Name", "tag:Name"),
+            ("Filter.1.Value.1", "private-*"),
+            ("Filter.2.Name", "vpc-id"),
+            ("Filter.2.Value.1", &vpc),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&xml, "cidrBlock"), ["10.0.10.0/24", "10.0.20.0/24"]);
+    assert_eq!(all(&xml, "availabilityZone"), ["us-east-1a", "us-east-1b"]);
+    assert_eq!(all(&xml, "availabilityZoneId"), ["use1-az1", "use1-az2"]);
+    assert_eq!(all(&xml, "mapPublicIpOnLaunch"), ["false", "false"]);
+    assert_eq!(all(&xml, "availableIpAddressCount"), ["251", "251"]);
+
+    let public = call(
+        "DescribeSubnets",
+        &[
+            ("Filter.1.Name", "map-public-ip-on-launch"),
+            ("Filter.1.Value.1", "true"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&public, "cidrBlock"), ["10.0.1.0/24", "10.0.2.0/24"]);
+
+    let id = resource_id("subnet", "wechat", "public-1b");
+    let one = call("DescribeSubnets", &[("SubnetId.1", &id)]).unwrap();
+    assert_eq!(all(&one, "subnetId"), std::slice::from_ref(&id));
+    assert_eq!(
+        all(&one, "subnetArn"),
+        [format!("arn:aws:ec2:us-east-1:000000000000:subnet/{id}")]
+    );
+    let err = call(
+        "DescribeSubnets",
+        &[("SubnetId.1", &id), ("SubnetId.2", "subnet-1")],
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.code.as_str(), err.message.as_str()),
+        (
+            "InvalidSubnetID.NotFound",
+            "The subnet ID 'subnet-1' does not exist"
+        )
+    );
+    let err = call(
+        "DescribeSubnets",
+        &[("Filter.1.Name", "colour"), ("Filter.1.Value.1", "x")],
+    )
+    .unwrap_err();
+    assert_eq!(err.message, "The filter 'colour' is invalid");
+}
+
+#[test]
+fn describe_security_groups_shows_rules_as_ip_permissions() {
+    let xml = call(
+        "DescribeSecurityGroups",
+        &[
+            ("Filter.1.Name", "group-name"),
+            ("Filter.1.Value.1", "rds-sg"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&xml, "groupName"), ["rds-sg"]);
+    assert_eq!(
+        all(&xml, "groupId"),
+        [
+            resource_id("sg", "wechat", "rds-sg"),
+            resource_id("sg", "wechat", "ecs-sg")
+        ]
+    );
+    // Ingress: tcp/5432 from ecs-sg; egress: none (`egress: []`).
+    assert!(
+        xml.contains(&format!(
+            "<ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><groups><item><description>PostgreSQL from ECS</description><groupId>{}</groupId><userId>000000000000</userId></item></groups><ipRanges/><ipv6Ranges/><prefixListIds/></item></ipPermissions>",
+            resource_id("sg", "wechat", "ecs-sg")
+        )),
+        "{xml}"
+    );
+    assert!(xml.contains("<ipPermissionsEgress/>"), "{xml}");
+    let ecs = call(
+        "DescribeSecurityGroups",
+        &[("GroupId.1", &resource_id("sg", "wechat", "ecs-sg"))],
+    )
+    .unwrap();
+    assert!(
+        ecs.contains("<ipPermissionsEgress><item><ipProtocol>-1</ipProtocol><groups/><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp><description>All traffic for external API calls</description></item></ipRanges>"),
+        "{ecs}"
+    );
+
+    // Which groups admit tcp/443 from anywhere?
+    let open = call(
+        "DescribeSecurityGroups",
+        &[
+            ("Filter.1.Name", "ip-permission.cidr"),
+            ("Filter.1.Value.1", "0.0.0.0/0"),
+            ("Filter.2.Name", "ip-permission.from-port"),
+            ("Filter.2.Value.1", "443"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&open, "groupName"), ["alb-sg"]);
+
+    let err = call("DescribeSecurityGroups", &[("GroupId.1", "sg-404")]).unwrap_err();
+    assert_eq!(
+        (err.code.as_str(), err.message.as_str()),
+        (
+            "InvalidGroup.NotFound",
+            "The security group 'sg-404' does not exist"
+        )
+    );
+}
+
+#[test]
+fn describe_availability_zones_lists_the_region() {
+    let xml = call("DescribeAvailabilityZones", &[]).unwrap();
+    assert_eq!(all(&xml, "zoneName").len(), 6);
+    let one = call("DescribeAvailabilityZones", &[("ZoneName.1", "us-east-1b")]).unwrap();
+    assert_eq!(all(&one, "zoneId"), ["use1-az2"]);
+    let err = call("DescribeAvailabilityZones", &[("ZoneName.1", "us-east-1z")]).unwrap_err();
+    assert_eq!(err.message, "Invalid availability zone: [us-east-1z]");
+}
+
+#[test]
+fn an_unknown_action_is_invalid_action() {
+    let err = call("RunInstances", &[]).unwrap_err();
+    assert_eq!(
+        (err.code.as_str(), err.message.as_str()),
+        (
+            "InvalidAction",
+            "The action RunInstances is not valid for this web service."
+        )
+    );
+}
