@@ -36,12 +36,20 @@ pub struct BoundResolver {
 
 impl BoundResolver {
     /// Binds UDP and TCP on `ip:port` (`port` 0: an ephemeral port, the same
-    /// for both).
+    /// for both; the UDP port the kernel picks may be taken for TCP, so an
+    /// ephemeral bind tries a few ports).
     pub async fn bind(ip: Ipv4Addr, port: u16) -> std::io::Result<BoundResolver> {
-        let udp = UdpSocket::bind((ip, port)).await?;
-        let port = udp.local_addr()?.port();
-        let tcp = TcpListener::bind((ip, port)).await?;
-        Ok(BoundResolver { udp, tcp })
+        let attempts = if port == 0 { 16 } else { 1 };
+        let mut last = None;
+        for _ in 0..attempts {
+            let udp = UdpSocket::bind((ip, port)).await?;
+            let chosen = udp.local_addr()?.port();
+            match TcpListener::bind((ip, chosen)).await {
+                Ok(tcp) => return Ok(BoundResolver { udp, tcp }),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no port")))
     }
 
     /// Where it listens.
