@@ -337,6 +337,12 @@ impl Emul {
         aws_sdk_elasticloadbalancingv2::Client::new(&shared)
     }
 
+    /// An EC2 client for `region`, signing with the test keys.
+    pub async fn ec2_client(&self, region: &str) -> aws_sdk_ec2::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_ec2::Client::new(&shared)
+    }
+
     /// A CloudWatch Logs client for `region`, signing with the test keys.
     pub async fn logs_client(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
         let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
