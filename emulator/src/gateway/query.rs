@@ -82,24 +82,12 @@ impl QueryParams {
             // `Prefix=` with an empty value is an explicitly empty list.
             return Ok(self.pairs.contains_key(prefix).then(Vec::new));
         }
-        let mut by_index: BTreeMap<usize, QueryParams> = BTreeMap::new();
-        for (key, value) in &members.pairs {
-            let (index, rest) = match key.split_once('.') {
-                Some((i, rest)) => (i, rest),
-                None => (key.as_str(), ""),
-            };
-            let n: usize = index.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                AwsError::client(
-                    "ValidationError",
-                    format!("Invalid list index '{index}' in parameter '{prefix}.member.{key}'"),
-                )
-            })?;
-            by_index
-                .entry(n)
-                .or_default()
-                .pairs
-                .insert(rest.to_string(), value.clone());
-        }
+        let by_index = members.by_index(|index, key| {
+            AwsError::client(
+                "ValidationError",
+                format!("Invalid list index '{index}' in parameter '{prefix}.member.{key}'"),
+            )
+        })?;
         for (expected, n) in (1..).zip(by_index.keys()) {
             if *n != expected {
                 return Err(AwsError::client(
@@ -116,23 +104,37 @@ impl QueryParams {
     /// any) is under `""`; empty when absent. Indices need not be dense
     /// (EC2 accepts `Filter.1` and `Filter.3`).
     pub fn ec2_list(&self, prefix: &str) -> Result<Vec<QueryParams>, AwsError> {
-        let items = self.sub(prefix);
+        let by_index = self.sub(prefix).by_index(|index, key| {
+            AwsError::client(
+                "InvalidParameterValue",
+                format!("Invalid list index '{index}' in parameter '{prefix}.{key}'"),
+            )
+        })?;
+        Ok(by_index.into_values().collect())
+    }
+
+    /// This sub-tree's keys grouped by their first segment, a 1-based list
+    /// index (`3.Name` → member 3, key `Name`; `3` → member 3, key `""`);
+    /// `bad(index, key)` is the error for an index that is not one.
+    fn by_index(
+        &self,
+        bad: impl Fn(&str, &str) -> AwsError,
+    ) -> Result<BTreeMap<usize, QueryParams>, AwsError> {
         let mut by_index: BTreeMap<usize, QueryParams> = BTreeMap::new();
-        for (key, value) in &items.pairs {
+        for (key, value) in &self.pairs {
             let (index, rest) = key.split_once('.').unwrap_or((key.as_str(), ""));
-            let n: usize = index.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                AwsError::client(
-                    "InvalidParameterValue",
-                    format!("Invalid list index '{index}' in parameter '{prefix}.{key}'"),
-                )
-            })?;
+            let n: usize = index
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| bad(index, key))?;
             by_index
                 .entry(n)
                 .or_default()
                 .pairs
                 .insert(rest.to_string(), value.clone());
         }
-        Ok(by_index.into_values().collect())
+        Ok(by_index)
     }
 
     /// An `ec2`-protocol list of scalars (`VpcId.1=vpc-1`).

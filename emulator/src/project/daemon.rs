@@ -99,6 +99,9 @@ pub struct Components {
     /// The VPC resolver tasks ask for service-discovery names (`None` when
     /// its port was taken; discovery names then do not resolve).
     resolver: Option<VpcResolver>,
+    /// The VPC's service addresses as derived once at start (emul's own
+    /// address in the VPC, the resolver's), for the summary.
+    vpc: VpcServices,
     /// The ECS scheduler; stopped first so tasks drain before the rest goes.
     ecs: EcsHandle,
     /// The ECS API and model the scheduler works on: `--wait` and the
@@ -334,8 +337,9 @@ fn enforce_hook(
     project: &Project,
     plan: &crate::runtime::Plan,
     enforcer: &Arc<Enforcer>,
-    placement: &Placement,
+    (engine, placement): (&Engine, &Placement),
 ) -> EnisReady {
+    let engine = engine.clone();
     let network = naming::object_name(&project.name, plan::VPC_NETWORK);
     let cidr = project.topology.vpc.cidr_block.value;
     let placement = placement.clone();
@@ -348,11 +352,10 @@ fn enforce_hook(
     let enforcer = enforcer.clone();
     EnisReady(Arc::new(move |ready: Vec<(String, String)>| {
         let (groups, enis, enforcer) = (groups.clone(), enis.clone(), enforcer.clone());
-        let (placement, network) = (placement.clone(), network.clone());
+        let (placement, network, engine) = (placement.clone(), network.clone(), engine.clone());
         Box::pin(async move {
             // In a container, emul joins the VPC first: the agents' control
             // API, the probes and the tasks' services are reached there.
-            let engine = Engine::connect().await.map_err(|e| e.to_string())?;
             placement.join_vpc(&engine, &network, cidr).await?;
             for (eni, _container) in ready {
                 let Some((ip, subnet)) = enis.get(&eni).cloned() else {
@@ -416,7 +419,12 @@ async fn bring_up(
         wait_ready: opts.wait,
         ready_timeout: opts.ready_timeout,
         progress: Some(super::progress::stderr_printer()),
-        enis_ready: Some(enforce_hook(project, &plan, enforcer, &opts.placement)),
+        enis_ready: Some(enforce_hook(
+            project,
+            &plan,
+            enforcer,
+            (&engine, &opts.placement),
+        )),
         build_images: true,
         ..UpOptions::default()
     };
@@ -512,16 +520,11 @@ async fn bring_up(
         report.removed.len()
     );
     let _ = writeln!(out, "  AWS endpoint   {}", rec.endpoint);
-    let vpc = VpcServices::of_vpc(project.topology.vpc.cidr_block.value, &opts.placement);
-    if let (Some(r), Some(vpc), Some(ns)) = (
-        &c.resolver,
-        vpc,
-        &project.topology.service_discovery_namespace,
-    ) {
+    if let (Some(r), Some(ns)) = (&c.resolver, &project.topology.service_discovery_namespace) {
         let _ = writeln!(
             out,
             "  VPC resolver   {}:53 in tasks, served on {} (service discovery in {})",
-            vpc.resolver,
+            c.vpc.resolver,
             r.local_addr(),
             ns.name.value
         );
@@ -891,6 +894,7 @@ async fn start_components(
         gateway_stop,
         alb,
         resolver,
+        vpc: vpc_services,
         ecs: ecs_handle,
         ecs_model,
         registry: registry_host,

@@ -90,11 +90,6 @@ impl Placement {
         })
     }
 
-    /// Whether emul runs in a container.
-    pub fn in_container(&self) -> bool {
-        matches!(self, Placement::Container { .. })
-    }
-
     /// Where emul's listeners bind: loopback on the host; in a container,
     /// every address of it (its namespace is its own; the compose file
     /// publishes the ports on the host's loopback).

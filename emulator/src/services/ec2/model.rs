@@ -6,8 +6,6 @@
 //! topology always shows the same ids: a script or a Terraform state that
 //! read them once finds them again after `down` and `up`.
 
-use std::net::Ipv4Addr;
-
 use ipnet::{Ipv4Net, Ipv6Net};
 use sha2::{Digest, Sha256};
 
@@ -226,11 +224,6 @@ impl Network {
     /// The group with id `id`.
     pub fn group(&self, id: &str) -> Option<&SecurityGroup> {
         self.groups.iter().find(|g| g.id == id)
-    }
-
-    /// The VPC's router address in `subnet` (base + 1), as AWS reserves it.
-    pub fn router(subnet: &Subnet) -> Ipv4Addr {
-        Ipv4Addr::from(u32::from(subnet.cidr.network()).saturating_add(1))
     }
 }
 

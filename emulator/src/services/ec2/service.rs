@@ -30,11 +30,6 @@ impl Ec2 {
             network: RwLock::new(Network::from_topology(t)),
         }
     }
-
-    /// A copy of the current model.
-    pub fn snapshot(&self) -> Network {
-        self.network.read().expect("ec2 lock").clone()
-    }
 }
 
 impl AwsService for Ec2 {
