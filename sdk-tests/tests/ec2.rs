@@ -108,3 +108,147 @@ async fn sdk_reads_vpc_subnets_groups_and_zones() {
         Some("The security group 'sg-0123456789abcdef0' does not exist")
     );
 }
+
+#[tokio::test]
+async fn sdk_security_group_writes_round_trip() {
+    use aws_sdk_ec2::types::{IpPermission, IpRange, UserIdGroupPair};
+    let emul = Emul::start_with(ServeOptions {
+        topology: Some(workspace_root().join("fixtures/topologies/wechat.yaml")),
+        ..ServeOptions::default()
+    });
+    let c = emul.ec2_client("us-east-1").await;
+    let vpc_id = c.describe_vpcs().send().await.unwrap().vpcs()[0]
+        .vpc_id()
+        .unwrap()
+        .to_string();
+
+    // A new group, then a rule from it into rds-sg.
+    let created = c
+        .create_security_group()
+        .group_name("batch-sg")
+        .description("batch jobs")
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .unwrap();
+    let batch = created.group_id().unwrap().to_string();
+    assert!(batch.starts_with("sg-"));
+    let rds = c
+        .describe_security_groups()
+        .filters(filter("group-name", &["rds-sg"]))
+        .send()
+        .await
+        .unwrap()
+        .security_groups()[0]
+        .group_id()
+        .unwrap()
+        .to_string();
+    let from_batch = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(5432)
+        .to_port(5432)
+        .user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(&batch)
+                .description("batch to the db")
+                .build(),
+        )
+        .build();
+    let added = c
+        .authorize_security_group_ingress()
+        .group_id(&rds)
+        .ip_permissions(from_batch.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.r#return(), Some(true));
+    let rule = &added.security_group_rules()[0];
+    assert_eq!(rule.is_egress(), Some(false));
+    assert_eq!(
+        rule.referenced_group_info().and_then(|g| g.group_id()),
+        Some(batch.as_str())
+    );
+    let rule_id = rule.security_group_rule_id().unwrap().to_string();
+
+    let err = c
+        .authorize_security_group_ingress()
+        .group_id(&rds)
+        .ip_permissions(from_batch)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidPermission.Duplicate"));
+
+    // The group is in use by rds-sg's rule: not deletable yet.
+    let err = c
+        .delete_security_group()
+        .group_id(&batch)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("DependencyViolation"));
+
+    // Egress: the new group's default rule, then one more.
+    c.authorize_security_group_egress()
+        .group_id(&batch)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("udp")
+                .from_port(53)
+                .to_port(53)
+                .ip_ranges(IpRange::builder().cidr_ip("10.0.0.2/32").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let rules = c
+        .describe_security_group_rules()
+        .filters(filter("group-id", &[&batch]))
+        .send()
+        .await
+        .unwrap();
+    let egress: Vec<(Option<&str>, Option<&str>)> = rules
+        .security_group_rules()
+        .iter()
+        .map(|r| (r.ip_protocol(), r.cidr_ipv4()))
+        .collect();
+    assert_eq!(
+        egress,
+        [
+            (Some("-1"), Some("0.0.0.0/0")),
+            (Some("udp"), Some("10.0.0.2/32"))
+        ]
+    );
+
+    let revoked = c
+        .revoke_security_group_ingress()
+        .group_id(&rds)
+        .security_group_rule_ids(&rule_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.r#return(), Some(true));
+    assert_eq!(
+        revoked.revoked_security_group_rules()[0].security_group_rule_id(),
+        Some(rule_id.as_str())
+    );
+    let deleted = c
+        .delete_security_group()
+        .group_id(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.group_id(), Some(batch.as_str()));
+    let err = c
+        .describe_security_groups()
+        .group_ids(&batch)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidGroup.NotFound"));
+
+    // No ENIs run under `serve`: an empty list, not an error.
+    let enis = c.describe_network_interfaces().send().await.unwrap();
+    assert!(enis.network_interfaces().is_empty());
+}

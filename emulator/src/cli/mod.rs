@@ -54,6 +54,30 @@ impl ProjectArgs {
     }
 }
 
+/// The topology of `file` with the security groups in force: changes made
+/// through the EC2 API, kept in the project's state directory, replace the
+/// file's groups (`verify` and `why` check what is enforced). Prints why it
+/// cannot and returns the exit code.
+pub fn topology_in_force(
+    file: &std::path::Path,
+    state_dir: Option<PathBuf>,
+) -> Result<crate::topology::Topology, u8> {
+    let project = ProjectArgs {
+        topology: file.to_path_buf(),
+        state_dir,
+    }
+    .load()?;
+    let mut topology = project.topology;
+    match crate::services::ec2::live::groups_in_force(&topology, &project.state_dir) {
+        Ok(groups) => topology.security_groups = groups,
+        Err(e) => {
+            eprintln!("error: the security groups changed through the EC2 API: {e}");
+            return Err(exit::FAILURE);
+        }
+    }
+    Ok(topology)
+}
+
 /// `emul` runs an AWS topology (ALB, ECS, RDS, ElastiCache, Secrets Manager,
 /// security groups) locally on Docker.
 #[derive(Debug, Parser)]

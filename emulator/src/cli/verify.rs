@@ -15,7 +15,6 @@ use std::time::Duration;
 use super::exit;
 use crate::netpolicy::verify::{self, VerifyError, VerifyOptions};
 use crate::runtime::{Engine, EngineError};
-use crate::topology::{self, LoadError};
 
 /// Arguments of `emul verify`.
 #[derive(Debug, clap::Args)]
@@ -28,6 +27,10 @@ pub struct Args {
         default_value = "topology.yaml"
     )]
     pub topology: PathBuf,
+    /// The project's state directory (default: `.emul/<project>/` next to
+    /// the topology), where changes made through the EC2 API are kept.
+    #[arg(long, env = "EMUL_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
     /// Print the report as JSON (every cell, the mismatches, timings).
     #[arg(long)]
     pub json: bool,
@@ -38,15 +41,9 @@ pub struct Args {
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
-    let topology = match topology::load(&args.topology) {
+    let topology = match super::topology_in_force(&args.topology, args.state_dir.clone()) {
         Ok(t) => t,
-        Err(e) => {
-            eprint!("{}", e.render());
-            return match e {
-                LoadError::Io { .. } => exit::FAILURE,
-                LoadError::Invalid { .. } => exit::INVALID_INPUT,
-            };
-        }
+        Err(code) => return code,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

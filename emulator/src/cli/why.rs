@@ -24,7 +24,6 @@ use crate::netpolicy::policy::{Policy, Proto};
 use crate::netpolicy::verify::{FoundEni, discover};
 use crate::netpolicy::why::{self, proto_name};
 use crate::runtime::agent::Denied;
-use crate::topology::{self, LoadError};
 
 /// Arguments of `emul why`.
 #[derive(Debug, clap::Args)]
@@ -37,6 +36,10 @@ pub struct Args {
         default_value = "topology.yaml"
     )]
     pub topology: PathBuf,
+    /// The project's state directory (default: `.emul/<project>/` next to
+    /// the topology), where changes made through the EC2 API are kept.
+    #[arg(long, env = "EMUL_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
     /// Who connects: a resource name, task id, address, `internet` or `host`.
     pub src: String,
     /// Where to, named the same way.
@@ -77,15 +80,9 @@ pub fn render_denied(eni: &str, groups: &[String], d: &Denied) -> String {
 
 /// Runs the verb and returns its exit code.
 pub fn run(args: Args) -> u8 {
-    let topology = match topology::load(&args.topology) {
+    let topology = match super::topology_in_force(&args.topology, args.state_dir.clone()) {
         Ok(t) => t,
-        Err(e) => {
-            eprint!("{}", e.render());
-            return match e {
-                LoadError::Io { .. } => exit::FAILURE,
-                LoadError::Invalid { .. } => exit::INVALID_INPUT,
-            };
-        }
+        Err(code) => return code,
     };
     let (proto, port) = match why::parse_port(&args.port) {
         Ok(p) => p,

@@ -24,7 +24,6 @@
 //! with a warning during an update of others; its own attach fails loudly.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,6 +44,8 @@ struct Attached {
     rules: EniRules,
     /// Its agent, which applies the table in its namespace.
     agent: AgentClient,
+    /// The topology name of its subnet (the EC2 API shows it).
+    subnet: String,
 }
 
 /// Timings of the last operations, for benchmarks and the report.
@@ -179,13 +180,18 @@ impl Enforcer {
         Ok(())
     }
 
-    /// The attached ENIs: (id, ip, groups).
-    pub async fn attached(&self) -> Vec<(String, Ipv4Addr, Vec<String>)> {
+    /// The attached ENIs, as they were attached.
+    pub async fn attached(&self) -> Vec<EniInfo> {
         self.state
             .lock()
             .await
             .values()
-            .map(|a| (a.rules.id.clone(), a.rules.ip, a.rules.groups.clone()))
+            .map(|a| EniInfo {
+                id: a.rules.id.clone(),
+                ip: a.rules.ip,
+                subnet: a.subnet.clone(),
+                security_groups: a.rules.groups.clone(),
+            })
             .collect()
     }
 
@@ -203,6 +209,7 @@ impl Enforcer {
                 groups: eni.security_groups.clone(),
             },
             agent: AgentClient::new(eni.ip, agent::project_token(&self.project)),
+            subnet: eni.subnet.clone(),
         }
     }
 

@@ -237,7 +237,17 @@ async fn run_after_bind(
     }
     // The enforcer exists before any ENI: the reconcile's `enis_ready` hook
     // attaches every ENI before its workloads start.
-    let enforcer = Arc::new(Enforcer::placed(&project.topology, opts.placement.clone()));
+    // The groups in force: the EC2 API's changes, kept in the state
+    // directory, replace the file's while the file's groups are unchanged.
+    let mut in_force = project.topology.clone();
+    match crate::services::ec2::live::groups_in_force(&project.topology, &project.state_dir) {
+        Ok(groups) => in_force.security_groups = groups,
+        Err(e) => {
+            eprintln!("emul up: the security groups changed through the EC2 API: {e}");
+            return exit::FAILURE;
+        }
+    }
+    let enforcer = Arc::new(Enforcer::placed(&in_force, opts.placement.clone()));
     let mut listener = Some(listener);
     let mut components: Option<Components> = None;
 
@@ -693,6 +703,17 @@ async fn start_components(
 ) -> Result<Components, String> {
     let (registry_port, placement) = (opts.registry_port, &opts.placement);
     let topology = &project.topology;
+    // The EC2 API first: it is the one piece that can fail on the state
+    // directory, before anything is started.
+    let ec2 = crate::services::ec2::Ec2::live(
+        topology,
+        crate::services::ec2::live::LiveStore::in_dir(&project.state_dir),
+        Arc::new(super::ec2_backend::EnforcerBackend::new(
+            enforcer.clone(),
+            topology,
+        )),
+    )
+    .map_err(|e| format!("the security groups changed through the EC2 API: {e}"))?;
     // The ALB data plane: upstream sockets from each ALB's own ENI, opened
     // by its agent and handed over (`runtime::agent::BrokerClient`).
     let mut alb_opts = AlbOptions {
@@ -862,7 +883,7 @@ async fn start_components(
     registry.register(alb.elbv2.clone());
     registry.register(ecr.clone());
     registry.register(logs);
-    registry.register(Arc::new(crate::services::ec2::Ec2::from_topology(topology)));
+    registry.register(Arc::new(ec2));
     let gw = Arc::new(Gateway::new(
         GatewayConfig {
             account: project.account().to_string(),

@@ -28,6 +28,7 @@
 
 pub mod daemon;
 pub mod detached;
+pub mod ec2_backend;
 pub mod plan;
 pub mod progress;
 pub mod record;

@@ -92,18 +92,7 @@ pub fn load_or_create_token(state_dir: &Path) -> std::io::Result<String> {
         Err(e) => return Err(e),
     }
     let token = new_token();
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let tmp = state_dir.join(format!("{TOKEN_FILE}.tmp"));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(token.as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, &path)?;
+    crate::state::write_durably(&path, token.as_bytes())?;
     Ok(token)
 }
 

@@ -6,21 +6,28 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | [`model`] | the pure model: ids, subnets, groups as `IpPermission`s, zones |
+//! | [`model`] | the pure model: ids, the VPC, subnets, groups, zones |
+//! | [`rules`] | rules as AWS stores them (one per peer, `sgr-` ids) and the group writes |
 //! | [`filters`] | `Filter.N.Name` / `Filter.N.Value.M` with EC2's wildcards and `tag:` |
 //! | [`ops`] | one file per operation (parse → apply → render) |
 //! | [`errors`] | the codes and messages |
-//! | [`service`] | the gateway adapter |
+//! | [`live`] | the running project: its ENIs, enforcement, the kept groups |
+//! | [`service`] | the gateway adapter: writes on a copy, enforced, kept, published |
 //!
-//! Not built yet: the ENIs (DescribeNetworkInterfaces), security-group
-//! writes enforced on live traffic, DescribeSecurityGroupRules,
-//! CreateVpc/CreateSubnet, pagination (`MaxResults`/`NextToken`: every
-//! answer is one page).
+//! Security-group writes take effect on live traffic before the call
+//! answers (the daemon's enforcer reinstalls every ENI's ruleset), and
+//! `emul verify` checks the groups they left.
+//!
+//! Not built yet: ModifyNetworkInterfaceAttribute, CreateVpc/CreateSubnet,
+//! pagination (`MaxResults`/`NextToken`: every answer is one page), rule
+//! tags.
 
 pub mod errors;
 pub mod filters;
+pub mod live;
 pub mod model;
 pub mod ops;
+pub mod rules;
 pub mod service;
 
 pub use service::Ec2;

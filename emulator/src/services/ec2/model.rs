@@ -9,12 +9,18 @@
 use ipnet::{Ipv4Net, Ipv6Net};
 use sha2::{Digest, Sha256};
 
+use serde::{Deserialize, Serialize};
+
+use super::rules::{GroupRule, RulePeer, RuleSpec};
 use crate::topology::Topology;
 use crate::topology::model::security_groups::{IpProtocol, PortRange, SgRule};
 
 /// The VPC, its subnets and groups.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
+    /// The project: part of every id emul derives
+    /// ([`resource_id`]), for groups and rules created later too.
+    pub project: String,
     /// The account that owns everything (`ownerId`).
     pub owner: String,
     /// The region (AZ names and ARNs).
@@ -28,7 +34,7 @@ pub struct Network {
 }
 
 /// The VPC.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vpc {
     /// `vpc-…`.
     pub id: String,
@@ -39,7 +45,7 @@ pub struct Vpc {
 }
 
 /// One subnet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subnet {
     /// `subnet-…`.
     pub id: String,
@@ -67,24 +73,26 @@ impl Subnet {
 }
 
 /// One security group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityGroup {
     /// `sg-…`.
     pub id: String,
-    /// `GroupName`, the topology's name.
+    /// `GroupName`, unique in the VPC (the topology's name, or the one
+    /// CreateSecurityGroup was given).
     pub name: String,
     /// `GroupDescription`.
     pub description: String,
-    /// Inbound permissions.
-    pub ingress: Vec<Permission>,
-    /// Outbound permissions (AWS's default allow-all when the topology
-    /// omits `egress`).
-    pub egress: Vec<Permission>,
-    /// Tags (`Name`).
+    /// Its rules, inbound and outbound, in the order they were added: one
+    /// per peer, as AWS stores them (each has its own `sgr-` id; the
+    /// `IpPermission`s of DescribeSecurityGroups are built from them by
+    /// [`SecurityGroup::permissions`]).
+    pub rules: Vec<GroupRule>,
+    /// Tags (`Name` for the topology's groups).
     pub tags: Vec<(String, String)>,
 }
 
-/// One `IpPermission`: a protocol and port range with its peers.
+/// One `IpPermission`: a protocol and port range with its peers (the view
+/// DescribeSecurityGroups and its filters show).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permission {
     /// `tcp`, `udp`, `icmp` or `-1`.
@@ -180,35 +188,37 @@ impl Network {
             .iter()
             .map(|g| {
                 let own = g.name.value.as_str();
-                let permissions = |rules: &[SgRule]| {
-                    rules
-                        .iter()
-                        .map(|r| permission(r, own, &group_id))
-                        .collect()
-                };
-                SecurityGroup {
-                    id: group_id(own),
-                    name: own.to_string(),
-                    description: g.description.clone(),
-                    ingress: permissions(&g.ingress),
+                let id = group_id(own);
+                let mut rules = Vec::new();
+                for r in &g.ingress {
+                    rules.extend(topology_rules(project, &id, false, r, own, &group_id));
+                }
+                match &g.egress {
+                    Some(egress) => {
+                        for r in egress {
+                            rules.extend(topology_rules(project, &id, true, r, own, &group_id));
+                        }
+                    }
                     // An omitted `egress` is AWS's default rule, which has
                     // no description.
-                    egress: match &g.egress {
-                        Some(rules) => permissions(rules),
-                        None => vec![Permission {
-                            protocol: "-1".into(),
-                            from_port: None,
-                            to_port: None,
-                            ipv4: vec![(Ipv4Net::default(), None)],
-                            ipv6: vec![],
-                            groups: vec![],
-                        }],
-                    },
+                    None => rules.push(GroupRule::new(
+                        project,
+                        &id,
+                        true,
+                        RuleSpec::allow_all_egress(),
+                    )),
+                }
+                SecurityGroup {
+                    id,
+                    name: own.to_string(),
+                    description: g.description.clone(),
+                    rules,
                     tags: vec![("Name".into(), own.to_string())],
                 }
             })
             .collect();
         Network {
+            project: project.to_string(),
             owner: t.account_id.value.clone(),
             region: t.region.value.clone(),
             vpc: Vpc {
@@ -225,12 +235,29 @@ impl Network {
     pub fn group(&self, id: &str) -> Option<&SecurityGroup> {
         self.groups.iter().find(|g| g.id == id)
     }
+
+    /// The group named `name` (names are unique in a VPC).
+    pub fn group_named(&self, name: &str) -> Option<&SecurityGroup> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// The name of group `id`, or the id itself for a group that is gone.
+    pub fn group_name(&self, id: &str) -> String {
+        self.group(id)
+            .map_or_else(|| id.to_string(), |g| g.name.clone())
+    }
 }
 
-/// A topology rule as an `IpPermission`: `self` and group names become the
-/// peer groups' ids; the rule's description goes on each peer, as AWS
-/// keeps descriptions per range or group pair.
-fn permission(r: &SgRule, own: &str, group_id: &dyn Fn(&str) -> String) -> Permission {
+/// A topology rule as AWS stores it: one rule per peer (`self` and group
+/// names become the peer groups' ids), each with the rule's description.
+fn topology_rules(
+    project: &str,
+    group: &str,
+    egress: bool,
+    r: &SgRule,
+    own: &str,
+    group_id: &dyn Fn(&str) -> String,
+) -> Vec<GroupRule> {
     let protocol = match *r.protocol {
         IpProtocol::Tcp => "tcp",
         IpProtocol::Udp => "udp",
@@ -242,27 +269,33 @@ fn permission(r: &SgRule, own: &str, group_id: &dyn Fn(&str) -> String) -> Permi
         (_, PortRange::All) => (Some(-1), Some(-1)),
         (_, PortRange::Range(a, b)) => (Some(i32::from(a)), Some(i32::from(b))),
     };
-    let d = &r.description;
-    let mut groups: Vec<(String, Option<String>)> = r
-        .security_groups
+    let mut peers: Vec<RulePeer> = r
+        .cidr_blocks
         .iter()
-        .map(|g| (group_id(g), d.clone()))
+        .map(|c| RulePeer::Cidr4(c.value))
         .collect();
-    if r.self_ {
-        groups.push((group_id(own), d.clone()));
-    }
-    Permission {
-        protocol: protocol.into(),
-        from_port,
-        to_port,
-        ipv4: r.cidr_blocks.iter().map(|c| (c.value, d.clone())).collect(),
-        ipv6: r
-            .ipv6_cidr_blocks
+    peers.extend(r.ipv6_cidr_blocks.iter().map(|c| RulePeer::Cidr6(c.value)));
+    peers.extend(
+        r.security_groups
             .iter()
-            .map(|c| (c.value, d.clone()))
-            .collect(),
-        groups,
+            .map(|g| RulePeer::Group(group_id(g))),
+    );
+    if r.self_ {
+        peers.push(RulePeer::Group(group_id(own)));
     }
+    peers
+        .into_iter()
+        .map(|peer| {
+            let spec = RuleSpec {
+                protocol: protocol.into(),
+                from_port,
+                to_port,
+                peer,
+                description: r.description.clone(),
+            };
+            GroupRule::new(project, group, egress, spec)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! never a torn one. A blob's name is its digest, verified before the rename.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::model::State;
@@ -82,14 +82,9 @@ impl Store {
         Ok(password)
     }
 
-    /// Writes `name` under the root: temp file, fsync, rename, fsync dir.
+    /// Writes `name` under the root durably ([`crate::state::write_durably`]).
     fn write_atomically(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
-        let tmp = self.root.join(format!(".{name}.tmp"));
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, self.root.join(name))?;
-        File::open(&self.root)?.sync_all()
+        crate::state::write_durably(&self.root.join(name), bytes)
     }
 
     /// Where blob `digest` (`sha256:<hex>`, already validated) lives.

@@ -1,5 +1,6 @@
-//! `DescribeSecurityGroups`: the topology's groups with their rules as
-//! `IpPermission`s (peer groups by id, AWS's default egress written out).
+//! `DescribeSecurityGroups`: the VPC's groups (the topology's, as the API
+//! left them) with their rules as `IpPermission`s (peer groups by id,
+//! AWS's default egress written out).
 //!
 //! `GroupName.N` is answered from the VPC's groups (AWS takes names only
 //! for a default VPC, which emul's VPC is not; scripts use them anyway).
@@ -41,9 +42,9 @@ impl Filterable for Row<'_> {
     fn values(&self, name: &str) -> Vec<String> {
         let Row(g, net) = self;
         let (perms, field) = match name.strip_prefix("egress.ip-permission.") {
-            Some(f) => (&g.egress, f),
+            Some(f) => (g.permissions(true), f),
             None => match name.strip_prefix("ip-permission.") {
-                Some(f) => (&g.ingress, f),
+                Some(f) => (g.permissions(false), f),
                 None => {
                     return match name {
                         "description" => vec![g.description.clone()],
@@ -120,8 +121,8 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
                     net.region, net.owner, g.id
                 ),
             );
-        permissions(i, "ipPermissions", &g.ingress, net);
-        permissions(i, "ipPermissionsEgress", &g.egress, net);
+        permissions(i, "ipPermissions", &g.permissions(false), net);
+        permissions(i, "ipPermissionsEgress", &g.permissions(true), net);
         tag_set(i, &g.tags);
     });
     Ok(w.finish())

@@ -1,24 +1,77 @@
 //! One file per EC2 operation, each `parse → apply → render` over the
-//! [`Network`] model; [`dispatch`] picks one by `Action`.
+//! [`Network`] model; [`read`] and [`write`] pick one by `Action`
+//! ([`is_write`] tells which).
 
+mod authorize_security_group;
+mod create_security_group;
+mod delete_security_group;
 mod describe_availability_zones;
+mod describe_network_interfaces;
+mod describe_security_group_rules;
 mod describe_security_groups;
 mod describe_subnets;
 mod describe_vpcs;
+mod ip_permissions;
+mod modify_security_group_rules;
+mod revoke_security_group;
 
 use crate::gateway::AwsError;
 use crate::gateway::query::{QueryParams, XmlWriter};
 
+use super::live::Interface;
 use super::model::Network;
 
-/// Runs `operation` against `net`; the result is the inner XML of
-/// `<{Op}Response>`.
-pub fn dispatch(net: &Network, operation: &str, params: &QueryParams) -> Result<String, AwsError> {
+/// The operations that change the model (the service enforces and keeps
+/// their result before it answers).
+pub fn is_write(operation: &str) -> bool {
+    matches!(
+        operation,
+        "AuthorizeSecurityGroupIngress"
+            | "AuthorizeSecurityGroupEgress"
+            | "RevokeSecurityGroupIngress"
+            | "RevokeSecurityGroupEgress"
+            | "ModifySecurityGroupRules"
+            | "CreateSecurityGroup"
+            | "DeleteSecurityGroup"
+    )
+}
+
+/// Runs the read `operation` against `net` (`enis`: the ENIs running now,
+/// asked only by the operations that show them); the result is the inner
+/// XML of `<{Op}Response>`.
+pub fn read(
+    net: &Network,
+    operation: &str,
+    params: &QueryParams,
+    enis: &dyn Fn() -> Vec<Interface>,
+) -> Result<String, AwsError> {
     match operation {
         "DescribeVpcs" => describe_vpcs::run(net, params),
         "DescribeSubnets" => describe_subnets::run(net, params),
         "DescribeSecurityGroups" => describe_security_groups::run(net, params),
+        "DescribeSecurityGroupRules" => describe_security_group_rules::run(net, params),
         "DescribeAvailabilityZones" => describe_availability_zones::run(net, params),
+        "DescribeNetworkInterfaces" => describe_network_interfaces::run(net, params, enis),
+        other => Err(AwsError::invalid_action(other)),
+    }
+}
+
+/// Runs the write `operation` (see [`is_write`]) on `net`. On an error
+/// `net` may be half changed: the caller works on a copy.
+pub fn write(
+    net: &mut Network,
+    operation: &str,
+    params: &QueryParams,
+    enis: &dyn Fn() -> Vec<Interface>,
+) -> Result<String, AwsError> {
+    match operation {
+        "AuthorizeSecurityGroupIngress" => authorize_security_group::run(net, params, false),
+        "AuthorizeSecurityGroupEgress" => authorize_security_group::run(net, params, true),
+        "RevokeSecurityGroupIngress" => revoke_security_group::run(net, params, false),
+        "RevokeSecurityGroupEgress" => revoke_security_group::run(net, params, true),
+        "ModifySecurityGroupRules" => modify_security_group_rules::run(net, params),
+        "CreateSecurityGroup" => create_security_group::run(net, params),
+        "DeleteSecurityGroup" => delete_security_group::run(net, params, enis),
         other => Err(AwsError::invalid_action(other)),
     }
 }
@@ -37,6 +90,23 @@ fn tag_set(w: &mut XmlWriter, tags: &[(String, String)]) {
     items(w, "tagSet", tags, |i, (k, v)| {
         i.leaf("key", k).leaf("value", v);
     });
+}
+
+/// The tags of `TagSpecification.N` whose `ResourceType` is `resource`.
+fn tags_for(params: &QueryParams, resource: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let mut out = Vec::new();
+    for spec in params.ec2_list("TagSpecification")? {
+        if spec.get("ResourceType").is_some_and(|r| r != resource) {
+            continue;
+        }
+        for t in spec.ec2_list("Tag")? {
+            out.push((
+                t.get("Key").unwrap_or_default().to_string(),
+                t.get("Value").unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The ids asked for (`<Param>.N`) must all exist: the first missing one

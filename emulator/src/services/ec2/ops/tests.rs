@@ -1,6 +1,6 @@
 //! The operations over the wechat seed, compared with what AWS answers.
 
-use super::dispatch;
+use super::{is_write, read, write};
 use crate::gateway::query::QueryParams;
 use crate::services::ec2::model::{Network, resource_id};
 
@@ -9,11 +9,21 @@ fn wechat() -> Network {
 }
 
 fn call(op: &str, pairs: &[(&str, &str)]) -> Result<String, crate::gateway::AwsError> {
-    dispatch(
-        &wechat(),
-        op,
-        &QueryParams::from_pairs(pairs.iter().copied()),
-    )
+    on(&mut wechat(), op, pairs)
+}
+
+/// Runs `op` on `net` (a write changes it).
+fn on(
+    net: &mut Network,
+    op: &str,
+    pairs: &[(&str, &str)],
+) -> Result<String, crate::gateway::AwsError> {
+    let params = QueryParams::from_pairs(pairs.iter().copied());
+    if is_write(op) {
+        write(net, op, &params, &Vec::new)
+    } else {
+        read(net, op, &params, &Vec::new)
+    }
 }
 
 /// The text of every `<tag>` element, in order.
@@ -175,5 +185,266 @@ fn an_unknown_action_is_invalid_action() {
             "InvalidAction",
             "The action RunInstances is not valid for this web service."
         )
+    );
+}
+
+#[test]
+fn authorize_shows_the_new_rule_and_revoke_by_id_removes_it() {
+    let mut net = wechat();
+    let rds = resource_id("sg", "wechat", "rds-sg");
+    let xml = on(
+        &mut net,
+        "AuthorizeSecurityGroupIngress",
+        &[
+            ("GroupId", &rds),
+            ("IpPermissions.1.IpProtocol", "tcp"),
+            ("IpPermissions.1.FromPort", "5432"),
+            ("IpPermissions.1.ToPort", "5432"),
+            ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.1.7/24"),
+            ("IpPermissions.1.IpRanges.1.Description", "public subnet"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&xml, "return"), ["true"]);
+    assert_eq!(all(&xml, "cidrIpv4"), ["10.0.1.0/24"], "host bits cleared");
+    assert_eq!(all(&xml, "isEgress"), ["false"]);
+    let rule = all(&xml, "securityGroupRuleId").remove(0);
+
+    let rules = on(
+        &mut net,
+        "DescribeSecurityGroupRules",
+        &[("Filter.1.Name", "group-id"), ("Filter.1.Value.1", &rds)],
+    )
+    .unwrap();
+    assert_eq!(all(&rules, "securityGroupRuleId").len(), 2, "{rules}");
+    assert!(rules.contains(&format!(
+        "<referencedGroupInfo><groupId>{}</groupId><userId>000000000000</userId></referencedGroupInfo>",
+        resource_id("sg", "wechat", "ecs-sg")
+    )));
+    let groups = on(&mut net, "DescribeSecurityGroups", &[("GroupId.1", &rds)]).unwrap();
+    assert!(groups.contains("<ipRanges><item><cidrIp>10.0.1.0/24</cidrIp><description>public subnet</description></item></ipRanges>"), "{groups}");
+
+    let err = on(
+        &mut net,
+        "RevokeSecurityGroupIngress",
+        &[
+            ("GroupId", &rds),
+            ("SecurityGroupRuleId.1", "sgr-00000000000000000"),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidSecurityGroupRuleId.NotFound");
+    let gone = on(
+        &mut net,
+        "RevokeSecurityGroupIngress",
+        &[("GroupId", &rds), ("SecurityGroupRuleId.1", &rule)],
+    )
+    .unwrap();
+    assert_eq!(all(&gone, "securityGroupRuleId"), [rule]);
+    let rules = on(
+        &mut net,
+        "DescribeSecurityGroupRules",
+        &[("Filter.1.Name", "group-id"), ("Filter.1.Value.1", &rds)],
+    )
+    .unwrap();
+    assert_eq!(all(&rules, "securityGroupRuleId").len(), 1);
+}
+
+#[test]
+fn writes_refuse_bad_rules_with_aws_errors() {
+    let mut net = wechat();
+    let rds = resource_id("sg", "wechat", "rds-sg");
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[
+                ("GroupId", "sg-404"),
+                ("IpPermissions.1.IpProtocol", "-1"),
+                ("IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0"),
+            ],
+            "InvalidGroup.NotFound",
+        ),
+        (&[("GroupId", &rds)], "MissingParameter"),
+        (
+            &[
+                ("GroupId", &rds),
+                ("IpPermissions.1.IpProtocol", "tcp"),
+                ("IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0"),
+            ],
+            "MissingParameter",
+        ),
+        (
+            &[
+                ("GroupId", &rds),
+                ("IpPermissions.1.IpProtocol", "tcp"),
+                ("IpPermissions.1.FromPort", "80"),
+                ("IpPermissions.1.ToPort", "70000"),
+                ("IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0"),
+            ],
+            "InvalidParameterValue",
+        ),
+        (
+            &[
+                ("GroupId", &rds),
+                ("IpPermissions.1.IpProtocol", "tcp"),
+                ("IpPermissions.1.FromPort", "80"),
+                ("IpPermissions.1.ToPort", "80"),
+                ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.300/8"),
+            ],
+            "InvalidParameterValue",
+        ),
+        (
+            &[
+                ("GroupId", &rds),
+                ("IpPermissions.1.IpProtocol", "tcp"),
+                ("IpPermissions.1.FromPort", "80"),
+                ("IpPermissions.1.ToPort", "80"),
+                ("IpPermissions.1.UserIdGroupPairs.1.GroupId", "sg-404"),
+            ],
+            "InvalidGroup.NotFound",
+        ),
+        (
+            &[
+                ("GroupId", &rds),
+                ("IpPermissions.1.IpProtocol", "tcp"),
+                ("IpPermissions.1.FromPort", "5432"),
+                ("IpPermissions.1.ToPort", "5432"),
+                ("IpPermissions.1.UserIdGroupPairs.1.GroupName", "ecs-sg"),
+            ],
+            "InvalidPermission.Duplicate",
+        ),
+    ];
+    for (params, code) in cases {
+        let err = on(&mut net, "AuthorizeSecurityGroupIngress", params).unwrap_err();
+        assert_eq!(err.code, *code, "{params:?}: {}", err.message);
+    }
+    let err = on(
+        &mut net,
+        "RevokeSecurityGroupEgress",
+        &[
+            ("GroupId", &rds),
+            ("IpPermissions.1.IpProtocol", "-1"),
+            ("IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0"),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.code.as_str(), err.message.as_str()),
+        (
+            "InvalidPermission.NotFound",
+            "The specified rule does not exist in this security group."
+        )
+    );
+}
+
+#[test]
+fn create_tag_describe_and_delete_a_group() {
+    let mut net = wechat();
+    let xml = on(
+        &mut net,
+        "CreateSecurityGroup",
+        &[
+            ("GroupName", "probe-sg"),
+            ("GroupDescription", "made by a script"),
+            ("VpcId", &resource_id("vpc", "wechat", "vpc")),
+            ("TagSpecification.1.ResourceType", "security-group"),
+            ("TagSpecification.1.Tag.1.Key", "team"),
+            ("TagSpecification.1.Tag.1.Value", "qa"),
+        ],
+    )
+    .unwrap();
+    let id = all(&xml, "groupId").remove(0);
+    assert_eq!(id, resource_id("sg", "wechat", "probe-sg"));
+    let shown = on(
+        &mut net,
+        "DescribeSecurityGroups",
+        &[("Filter.1.Name", "tag:team"), ("Filter.1.Value.1", "qa")],
+    )
+    .unwrap();
+    assert_eq!(all(&shown, "groupName"), ["probe-sg"]);
+    assert!(
+        shown.contains("<ipPermissions/><ipPermissionsEgress><item><ipProtocol>-1</ipProtocol>"),
+        "{shown}"
+    );
+
+    for (params, code) in [
+        (
+            vec![("GroupName", "probe-sg"), ("GroupDescription", "again")],
+            "InvalidGroup.Duplicate",
+        ),
+        (vec![("GroupName", "x")], "MissingParameter"),
+        (
+            vec![("GroupName", "sg-x"), ("GroupDescription", "d")],
+            "InvalidParameterValue",
+        ),
+        (
+            vec![
+                ("GroupName", "y"),
+                ("GroupDescription", "d"),
+                ("VpcId", "vpc-404"),
+            ],
+            "InvalidVpcID.NotFound",
+        ),
+    ] {
+        assert_eq!(
+            on(&mut net, "CreateSecurityGroup", &params)
+                .unwrap_err()
+                .code,
+            code
+        );
+    }
+    let del = on(&mut net, "DeleteSecurityGroup", &[("GroupId", &id)]).unwrap();
+    assert_eq!(all(&del, "return"), ["true"]);
+    assert_eq!(
+        on(&mut net, "DeleteSecurityGroup", &[("GroupId", &id)])
+            .unwrap_err()
+            .code,
+        "InvalidGroup.NotFound"
+    );
+}
+
+#[test]
+fn describe_network_interfaces_shows_enis_with_groups_and_subnets() {
+    use crate::services::ec2::live::Interface;
+    let net = wechat();
+    let enis = || {
+        vec![
+            Interface {
+                logical: "eni/rds/wechat-db".into(),
+                ip: "10.0.10.13".parse().unwrap(),
+                subnet: "private-1a".into(),
+                groups: vec!["rds-sg".into()],
+            },
+            Interface {
+                logical: "eni/ecs/wechat/backend/0123456789abcdef0123456789abcdef".into(),
+                ip: "10.0.10.20".parse().unwrap(),
+                subnet: "private-1a".into(),
+                groups: vec!["ecs-sg".into()],
+            },
+        ]
+    };
+    let params = QueryParams::from_pairs([
+        ("Filter.1.Name", "group-name"),
+        ("Filter.1.Value.1", "rds-sg"),
+    ]);
+    let xml = read(&net, "DescribeNetworkInterfaces", &params, &enis).unwrap();
+    assert_eq!(all(&xml, "privateIpAddress"), ["10.0.10.13", "10.0.10.13"]);
+    assert_eq!(all(&xml, "requesterId"), ["amazon-rds"]);
+    assert_eq!(
+        all(&xml, "subnetId"),
+        [resource_id("subnet", "wechat", "private-1a")]
+    );
+    assert_eq!(all(&xml, "groupName"), ["rds-sg"]);
+    let params = QueryParams::from_pairs([("NetworkInterfaceId.1", "eni-0123456789abcdef0")]);
+    let task = read(&net, "DescribeNetworkInterfaces", &params, &enis).unwrap();
+    assert_eq!(
+        all(&task, "privateDnsName")[0],
+        "ip-10-0-10-20.ec2.internal"
+    );
+    let params = QueryParams::from_pairs([("NetworkInterfaceId.1", "eni-404")]);
+    assert_eq!(
+        read(&net, "DescribeNetworkInterfaces", &params, &enis)
+            .unwrap_err()
+            .code,
+        "InvalidNetworkInterfaceID.NotFound"
     );
 }

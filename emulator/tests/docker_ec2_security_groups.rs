@@ -1,0 +1,223 @@
+//! Security groups changed through the EC2 API act on live traffic (issue
+//! 13): on the wechat seed, brought up by the real `emul up`, a connection
+//! the groups refuse (the host to RDS on 5432: rds-sg admits only ecs-sg)
+//! succeeds right after `aws ec2 authorize-security-group-ingress`
+//! returns, keeps working after the revoke (connection tracking, as AWS
+//! does) while a new one is refused again; `emul verify` agrees at each
+//! step; the change survives a killed daemon; the ENIs show in
+//! `describe-network-interfaces` and an in-use group cannot be deleted.
+
+#[path = "support/project.rs"]
+mod sp;
+
+#[path = "support/e2e.rs"]
+mod e2e;
+
+#[path = "../../sdk-tests/src/aws_cli.rs"]
+mod aws_cli;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const API: u16 = 14695;
+
+/// One TCP connect with a one-second limit (a dropped SYN is a refusal).
+fn connect(addr: SocketAddr) -> std::io::Result<TcpStream> {
+    TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+}
+
+/// A PostgreSQL SSLRequest answered with `S` or `N`: the server is there
+/// and the connection carries traffic both ways.
+fn postgres_answers(s: &mut TcpStream) -> bool {
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    if s.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]).is_err() {
+        return false;
+    }
+    let mut b = [0u8; 1];
+    matches!(s.read(&mut b), Ok(1) if b[0] == b'S' || b[0] == b'N')
+}
+
+/// `emul verify` on the project: (exit code, stdout).
+fn verify(file: &Path) -> (Option<i32>, String) {
+    let out = sp::run(&["verify", "--topology", file.to_str().unwrap()]);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn docker_ec2_authorize_and_revoke_act_on_live_traffic() {
+    let Some(cli) = aws_cli::find() else { return };
+    let ports = e2e::Ports {
+        api: API,
+        http: 14696,
+        https: 14697,
+    };
+    let (dir, file) = e2e::topology("emt-ec2-sg", 131, &ports);
+    let _guard = e2e::Guard(file.clone());
+    let f = file.to_str().unwrap();
+    let out = sp::run(&sp::up_args(f, &API.to_string()));
+    assert_eq!(out.status.code(), Some(0));
+    let endpoint = format!("http://127.0.0.1:{API}");
+    let home = tempfile::tempdir().unwrap();
+    let aws = |args: &[&str]| aws_cli::json(&cli, &endpoint, home.path(), args);
+
+    // The database's ENI, found as a script finds it.
+    let enis = aws(&[
+        "ec2",
+        "describe-network-interfaces",
+        "--filters",
+        "Name=group-name,Values=rds-sg",
+    ]);
+    let rds_eni = &enis["NetworkInterfaces"][0];
+    assert_eq!(rds_eni["RequesterId"], "amazon-rds", "{enis}");
+    assert_eq!(rds_eni["Groups"][0]["GroupName"], "rds-sg");
+    let ip: std::net::Ipv4Addr = rds_eni["PrivateIpAddress"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let db = SocketAddr::from((ip, 5432));
+    let all_enis = aws(&["ec2", "describe-network-interfaces"]);
+    let kinds: Vec<&str> = all_enis["NetworkInterfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["RequesterId"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "amazon-ecs",
+        "amazon-elb",
+        "amazon-rds",
+        "amazon-elasticache",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
+    }
+    let sg = aws(&[
+        "ec2",
+        "describe-security-groups",
+        "--filters",
+        "Name=group-name,Values=rds-sg",
+    ])["SecurityGroups"][0]["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Refused: rds-sg admits 5432 only from ecs-sg.
+    assert!(
+        connect(db).is_err(),
+        "the host reached {db} before any change"
+    );
+    let (code, report) = verify(&file);
+    assert_eq!(code, Some(0), "{report}");
+
+    // Authorize, and the very next connection gets through.
+    let added = aws(&[
+        "ec2",
+        "authorize-security-group-ingress",
+        "--group-id",
+        &sg,
+        "--ip-permissions",
+        "IpProtocol=tcp,FromPort=5432,ToPort=5432,IpRanges=[{CidrIp=0.0.0.0/0,Description=what-if}]",
+    ]);
+    let answered = Instant::now();
+    assert_eq!(added["Return"], true, "{added}");
+    let rule = added["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut kept =
+        connect(db).unwrap_or_else(|e| panic!("{db} still refused after authorize: {e}"));
+    eprintln!(
+        "first connection {:?} after the authorize answered",
+        answered.elapsed()
+    );
+    assert!(postgres_answers(&mut kept));
+    let (code, report) = verify(&file);
+    assert_eq!(code, Some(0), "verify checks the live rules:\n{report}");
+
+    // Acknowledged, so it survives the daemon being killed: `up` starts a
+    // new one, which installs the kept groups.
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join(".emul/emt-ec2-sg/daemon.json")).unwrap(),
+    )
+    .unwrap();
+    let pid = record["pid"].as_u64().unwrap();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = sp::run(&sp::up_args(f, &API.to_string()));
+    assert_eq!(out.status.code(), Some(0));
+    let rules = aws(&[
+        "ec2",
+        "describe-security-group-rules",
+        "--filters",
+        &format!("Name=group-id,Values={sg}"),
+    ]);
+    let ids: Vec<&str> = rules["SecurityGroupRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["SecurityGroupRuleId"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&rule.as_str()), "{rules}");
+    assert!(
+        connect(db).is_ok(),
+        "the kept rule is in force after the restart"
+    );
+
+    // Revoke: a new connection is refused; the established one keeps
+    // flowing, as AWS's connection tracking keeps it.
+    let mut kept = connect(db).unwrap();
+    assert!(postgres_answers(&mut kept));
+    let mut kept = connect(db).unwrap();
+    let revoked = aws(&[
+        "ec2",
+        "revoke-security-group-ingress",
+        "--group-id",
+        &sg,
+        "--security-group-rule-ids",
+        &rule,
+    ]);
+    assert_eq!(revoked["Return"], true, "{revoked}");
+    assert!(connect(db).is_err(), "{db} reachable after the revoke");
+    assert!(
+        postgres_answers(&mut kept),
+        "the tracked connection was cut"
+    );
+    let (code, report) = verify(&file);
+    assert_eq!(code, Some(0), "{report}");
+
+    // A group an ENI is in cannot be deleted; a new one can.
+    let out = aws_cli::run(
+        &cli,
+        &endpoint,
+        home.path(),
+        &["ec2", "delete-security-group", "--group-id", &sg],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("DependencyViolation"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created = aws(&[
+        "ec2",
+        "create-security-group",
+        "--group-name",
+        "what-if-sg",
+        "--description",
+        "made by the test",
+    ]);
+    let new_id = created["GroupId"].as_str().unwrap();
+    aws(&["ec2", "delete-security-group", "--group-id", new_id]);
+}
