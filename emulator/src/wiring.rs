@@ -142,6 +142,16 @@ pub struct LogDestination {
     pub create_group: bool,
 }
 
+/// The VPC's EC2 ids (`subnet-…`, `sg-…`), as a RunTask or a service's
+/// `awsvpcConfiguration` may name subnets and groups after reading them
+/// from the EC2 API, turned into the topology names the runtime places and
+/// enforces by.
+pub trait NetworkNames: Send + Sync {
+    /// The name of subnet or group `id_or_name`; unchanged when it is
+    /// already a name or no such id exists.
+    fn name_of(&self, id_or_name: &str) -> String;
+}
+
 /// The CloudWatch Logs side of task output, as the ECS scheduler and the
 /// runtime's log copies see it (implemented by `services::logs`).
 /// Both calls may block on an fsync: callers run them off the reactor.

@@ -5,7 +5,9 @@
 //! returns, keeps working after the revoke (connection tracking, as AWS
 //! does) while a new one is refused again; `emul verify` agrees at each
 //! step; the change survives a killed daemon; the ENIs show in
-//! `describe-network-interfaces` and an in-use group cannot be deleted.
+//! `describe-network-interfaces`; a group made through the API admits a
+//! task run in it by ids (`run-task` with the subnet and group ids the EC2
+//! API shows), and cannot be deleted while used.
 
 #[path = "support/project.rs"]
 mod sp;
@@ -210,6 +212,8 @@ fn docker_ec2_authorize_and_revoke_act_on_live_traffic() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A group made through the API, admitted to the database, and a task
+    // run in it by the ids the EC2 API shows, as a script does.
     let created = aws(&[
         "ec2",
         "create-security-group",
@@ -218,6 +222,141 @@ fn docker_ec2_authorize_and_revoke_act_on_live_traffic() {
         "--description",
         "made by the test",
     ]);
-    let new_id = created["GroupId"].as_str().unwrap();
-    aws(&["ec2", "delete-security-group", "--group-id", new_id]);
+    let new_id = created["GroupId"].as_str().unwrap().to_string();
+    let added = aws(&[
+        "ec2",
+        "authorize-security-group-ingress",
+        "--group-id",
+        &sg,
+        "--ip-permissions",
+        &format!(
+            "IpProtocol=tcp,FromPort=5432,ToPort=5432,UserIdGroupPairs=[{{GroupId={new_id}}}]"
+        ),
+    ]);
+    let from_new = added["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subnet = aws(&[
+        "ec2",
+        "describe-subnets",
+        "--filters",
+        "Name=tag:Name,Values=private-1a",
+    ])["Subnets"][0]["SubnetId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let task_definition = aws(&[
+        "ecs",
+        "describe-services",
+        "--cluster",
+        e2e::CLUSTER,
+        "--services",
+        e2e::BACKEND,
+    ])["services"][0]["taskDefinition"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = aws(&[
+        "ecs",
+        "run-task",
+        "--cluster",
+        e2e::CLUSTER,
+        "--task-definition",
+        &task_definition,
+        "--launch-type",
+        "FARGATE",
+        "--network-configuration",
+        &format!(
+            "awsvpcConfiguration={{subnets=[{subnet}],securityGroups=[{new_id}],assignPublicIp=DISABLED}}"
+        ),
+    ]);
+    let task = run["tasks"][0]["taskArn"].as_str().unwrap().to_string();
+    aws(&[
+        "ecs",
+        "wait",
+        "tasks-running",
+        "--cluster",
+        e2e::CLUSTER,
+        "--tasks",
+        &task,
+    ]);
+    let in_new = aws(&[
+        "ec2",
+        "describe-network-interfaces",
+        "--filters",
+        "Name=group-name,Values=what-if-sg",
+    ]);
+    let task_eni = &in_new["NetworkInterfaces"][0];
+    assert_eq!(task_eni["SubnetId"], subnet.as_str(), "{in_new}");
+    assert_eq!(task_eni["RequesterId"], "amazon-ecs");
+    let described = aws(&[
+        "ecs",
+        "describe-tasks",
+        "--cluster",
+        e2e::CLUSTER,
+        "--tasks",
+        &task,
+    ]);
+    let eni_detail = described["tasks"][0]["attachments"][0]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "networkInterfaceId")
+        .map(|d| d["value"].clone());
+    assert_eq!(
+        eni_detail,
+        Some(task_eni["NetworkInterfaceId"].clone()),
+        "{described}"
+    );
+    let (code, report) = verify(&file);
+    assert_eq!(code, Some(0), "{report}");
+    // The task's ENI is in the new group, and verify probed it into the
+    // database for real.
+    let task_ip = task_eni["PrivateIpAddress"].as_str().unwrap();
+    let task_line = report
+        .lines()
+        .find(|l| l.contains(&format!(" {task_ip} [what-if-sg]")))
+        .unwrap_or_else(|| panic!("no ENI line for the task:\n{report}"));
+    let logical = task_line.split_whitespace().next().unwrap();
+    assert!(
+        report.contains(&format!("{logical} → eni/rds/wechat-db: 5432 | 5432  ok")),
+        "{report}"
+    );
+
+    // In use by the task and named by rds-sg's rule: not deletable until
+    // both are gone.
+    let out = aws_cli::run(
+        &cli,
+        &endpoint,
+        home.path(),
+        &["ec2", "delete-security-group", "--group-id", &new_id],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DependencyViolation"));
+    aws(&[
+        "ecs",
+        "stop-task",
+        "--cluster",
+        e2e::CLUSTER,
+        "--task",
+        &task,
+    ]);
+    aws(&[
+        "ecs",
+        "wait",
+        "tasks-stopped",
+        "--cluster",
+        e2e::CLUSTER,
+        "--tasks",
+        &task,
+    ]);
+    aws(&[
+        "ec2",
+        "revoke-security-group-ingress",
+        "--group-id",
+        &sg,
+        "--security-group-rule-ids",
+        &from_new,
+    ]);
+    aws(&["ec2", "delete-security-group", "--group-id", &new_id]);
 }

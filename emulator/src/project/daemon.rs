@@ -705,15 +705,17 @@ async fn start_components(
     let topology = &project.topology;
     // The EC2 API first: it is the one piece that can fail on the state
     // directory, before anything is started.
-    let ec2 = crate::services::ec2::Ec2::live(
-        topology,
-        crate::services::ec2::live::LiveStore::in_dir(&project.state_dir),
-        Arc::new(super::ec2_backend::EnforcerBackend::new(
-            enforcer.clone(),
+    let ec2 = Arc::new(
+        crate::services::ec2::Ec2::live(
             topology,
-        )),
-    )
-    .map_err(|e| format!("the security groups changed through the EC2 API: {e}"))?;
+            crate::services::ec2::live::LiveStore::in_dir(&project.state_dir),
+            Arc::new(super::ec2_backend::EnforcerBackend::new(
+                enforcer.clone(),
+                topology,
+            )),
+        )
+        .map_err(|e| format!("the security groups changed through the EC2 API: {e}"))?,
+    );
     // The ALB data plane: upstream sockets from each ALB's own ENI, opened
     // by its agent and handed over (`runtime::agent::BrokerClient`).
     let mut alb_opts = AlbOptions {
@@ -829,6 +831,7 @@ async fn start_components(
         log_dir: Some(crate::runtime::task_logs::root(&project.state_dir)),
         images: Some(ecr.clone()),
         log_sink: Some(logs.clone()),
+        network_names: Some(ec2.clone()),
     }
     .aws_timings();
     let (ecs, ecs_handle) = EcsRuntime::start(deps);
@@ -883,7 +886,7 @@ async fn start_components(
     registry.register(alb.elbv2.clone());
     registry.register(ecr.clone());
     registry.register(logs);
-    registry.register(Arc::new(ec2));
+    registry.register(ec2);
     let gw = Arc::new(Gateway::new(
         GatewayConfig {
             account: project.account().to_string(),

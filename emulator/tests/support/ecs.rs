@@ -217,6 +217,7 @@ impl EcsWorld {
             log_dir: Some(emul::runtime::task_logs::root(state_dir.path())),
             images: None,
             log_sink: None,
+            network_names: None,
         };
         configure(&mut deps);
         let (ecs, handle) = EcsRuntime::start(deps.clone());

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::model::{Network, resource_id};
+use super::model::Network;
 use super::rules::RulePeer;
 use crate::topology::Topology;
 use crate::topology::model::security_groups::{IpProtocol, SecurityGroup, SgRule};
@@ -40,17 +40,10 @@ pub struct Interface {
 }
 
 impl Interface {
-    /// `eni-` + 17 hex digits: a task's ENI has the id ECS shows in its
-    /// attachment (`eni-` + the task id's first 17 digits); the others
-    /// derive theirs from the project and the logical id.
+    /// `eni-` + 17 hex digits ([`super::model::eni_id`]), the id ECS
+    /// shows in a task's attachment too.
     pub fn eni_id(&self, project: &str) -> String {
-        match self.logical.strip_prefix("eni/ecs/") {
-            Some(rest) => {
-                let task = rest.rsplit('/').next().unwrap_or(rest);
-                format!("eni-{}", &task[..task.len().min(17)])
-            }
-            None => resource_id("eni", project, &self.logical),
-        }
+        super::model::eni_id(project, &self.logical)
     }
 }
 
@@ -241,18 +234,15 @@ mod tests {
     }
 
     #[test]
-    fn task_enis_show_the_id_ecs_shows() {
+    fn eni_ids_are_stable_and_long_form() {
         let i = Interface {
-            logical: "eni/ecs/main/backend/0123456789abcdef0123456789abcdef".into(),
+            logical: "eni/rds/db".into(),
             ip: Ipv4Addr::new(10, 0, 10, 5),
             subnet: "private-1a".into(),
             groups: vec![],
         };
-        assert_eq!(i.eni_id("p"), "eni-0123456789abcdef0");
-        let rds = Interface {
-            logical: "eni/rds/db".into(),
-            ..i
-        };
-        assert!(rds.eni_id("p").starts_with("eni-") && rds.eni_id("p").len() == 21);
+        assert_eq!(i.eni_id("p"), i.clone().eni_id("p"));
+        assert!(i.eni_id("p").starts_with("eni-") && i.eni_id("p").len() == 21);
+        assert_ne!(i.eni_id("p"), i.eni_id("q"));
     }
 }

@@ -115,6 +115,24 @@ pub fn resource_id(prefix: &str, project: &str, name: &str) -> String {
     format!("{prefix}-{}", &hex::encode(digest)[..17])
 }
 
+/// The `eni-` id of the ENI with logical id `logical`
+/// (`eni/ecs/<cluster>/<service>/<task>`, `eni/rds/<db>`, ...): what the
+/// EC2 API and ECS's task attachments both show.
+pub fn eni_id(project: &str, logical: &str) -> String {
+    resource_id("eni", project, logical)
+}
+
+/// An address's private DNS name as EC2 gives it: `ip-10-0-1-5.ec2.internal`
+/// in us-east-1, `ip-10-0-1-5.<region>.compute.internal` elsewhere.
+pub fn private_dns_name(region: &str, ip: std::net::Ipv4Addr) -> String {
+    let host = format!("ip-{}", ip.to_string().replace('.', "-"));
+    if region == "us-east-1" {
+        format!("{host}.ec2.internal")
+    } else {
+        format!("{host}.{region}.compute.internal")
+    }
+}
+
 /// The AZ id of `az` (`us-east-1a` → `use1-az1`): AWS numbers zones per
 /// account; emul numbers them by letter.
 pub fn availability_zone_id(az: &str) -> String {

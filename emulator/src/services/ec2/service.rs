@@ -119,6 +119,19 @@ impl Ec2 {
     }
 }
 
+impl crate::wiring::NetworkNames for Ec2 {
+    fn name_of(&self, id_or_name: &str) -> String {
+        let net = self.network.read().expect("ec2 lock");
+        if let Some(s) = net.subnets.iter().find(|s| s.id == id_or_name) {
+            return s.name.clone();
+        }
+        match net.group(id_or_name) {
+            Some(g) => g.name.clone(),
+            None => id_or_name.to_string(),
+        }
+    }
+}
+
 impl AwsService for Ec2 {
     fn name(&self) -> &'static str {
         "ec2"
@@ -159,5 +172,27 @@ impl AwsService for Ec2 {
     /// on the blocking pool.
     fn is_non_blocking(&self, operation: &str) -> bool {
         operation.starts_with("Describe") && operation != "DescribeNetworkInterfaces"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::ec2::model::resource_id;
+    use crate::wiring::NetworkNames as _;
+
+    #[test]
+    fn ids_from_the_api_name_the_topologys_subnets_and_groups() {
+        let ec2 = Ec2::from_topology(&crate::project::fixture("wechat.yaml").topology);
+        assert_eq!(
+            ec2.name_of(&resource_id("subnet", "wechat", "private-1a")),
+            "private-1a"
+        );
+        assert_eq!(
+            ec2.name_of(&resource_id("sg", "wechat", "ecs-sg")),
+            "ecs-sg"
+        );
+        assert_eq!(ec2.name_of("ecs-sg"), "ecs-sg");
+        assert_eq!(ec2.name_of("sg-unknown"), "sg-unknown");
     }
 }

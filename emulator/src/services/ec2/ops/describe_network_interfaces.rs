@@ -6,7 +6,7 @@ use crate::gateway::AwsError;
 use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::services::ec2::filters::{self, Filterable};
 use crate::services::ec2::live::Interface;
-use crate::services::ec2::model::{Network, Subnet};
+use crate::services::ec2::model::{Network, Subnet, private_dns_name};
 
 use super::{items, tag_set};
 
@@ -109,16 +109,6 @@ impl Filterable for Row<'_> {
     }
 }
 
-/// `ip-10-0-1-5.ec2.internal` (us-east-1) or `ip-….<region>.compute.internal`.
-fn private_dns(net: &Network, ip: std::net::Ipv4Addr) -> String {
-    let host = format!("ip-{}", ip.to_string().replace('.', "-"));
-    if net.region == "us-east-1" {
-        format!("{host}.ec2.internal")
-    } else {
-        format!("{host}.{}.compute.internal", net.region)
-    }
-}
-
 pub(super) fn run(
     net: &Network,
     params: &QueryParams,
@@ -142,7 +132,7 @@ pub(super) fn run(
     picked.sort_by(|a, b| a.id.cmp(&b.id));
     let mut w = XmlWriter::new();
     items(&mut w, "networkInterfaceSet", &picked, |i, s| {
-        let dns = private_dns(net, s.eni.ip);
+        let dns = private_dns_name(&net.region, s.eni.ip);
         i.leaf("networkInterfaceId", &s.id);
         if let Some(sub) = s.subnet {
             i.leaf("subnetId", &sub.id);

@@ -41,7 +41,7 @@ pub(super) fn parse(net: &Network, params: &QueryParams) -> Result<Vec<RuleSpec>
         for r in p.ec2_list("Ipv6Ranges")? {
             peers.push((RulePeer::Cidr6(cidr6(r.get("CidrIpv6"))?), description(&r)));
         }
-        for g in p.ec2_list("UserIdGroupPairs")? {
+        for g in p.ec2_list("Groups")? {
             let id = peer_group(net, g.get("GroupId"), g.get("GroupName"))?;
             peers.push((RulePeer::Group(id), description(&g)));
         }
@@ -55,7 +55,9 @@ pub(super) fn parse(net: &Network, params: &QueryParams) -> Result<Vec<RuleSpec>
         if peers.is_empty() {
             return Err(AwsError::client(
                 "InvalidParameterValue",
-                format!("{at} names no peer: give IpRanges, Ipv6Ranges or UserIdGroupPairs"),
+                format!(
+                    "{at} names no peer: give IpRanges, Ipv6Ranges or Groups (UserIdGroupPairs)"
+                ),
             ));
         }
         out.extend(peers.into_iter().map(|(peer, description)| RuleSpec {

@@ -298,7 +298,7 @@ fn writes_refuse_bad_rules_with_aws_errors() {
                 ("IpPermissions.1.IpProtocol", "tcp"),
                 ("IpPermissions.1.FromPort", "80"),
                 ("IpPermissions.1.ToPort", "80"),
-                ("IpPermissions.1.UserIdGroupPairs.1.GroupId", "sg-404"),
+                ("IpPermissions.1.Groups.1.GroupId", "sg-404"),
             ],
             "InvalidGroup.NotFound",
         ),
@@ -308,7 +308,7 @@ fn writes_refuse_bad_rules_with_aws_errors() {
                 ("IpPermissions.1.IpProtocol", "tcp"),
                 ("IpPermissions.1.FromPort", "5432"),
                 ("IpPermissions.1.ToPort", "5432"),
-                ("IpPermissions.1.UserIdGroupPairs.1.GroupName", "ecs-sg"),
+                ("IpPermissions.1.Groups.1.GroupName", "ecs-sg"),
             ],
             "InvalidPermission.Duplicate",
         ),
@@ -434,7 +434,11 @@ fn describe_network_interfaces_shows_enis_with_groups_and_subnets() {
         [resource_id("subnet", "wechat", "private-1a")]
     );
     assert_eq!(all(&xml, "groupName"), ["rds-sg"]);
-    let params = QueryParams::from_pairs([("NetworkInterfaceId.1", "eni-0123456789abcdef0")]);
+    let task_eni = crate::services::ec2::model::eni_id(
+        "wechat",
+        "eni/ecs/wechat/backend/0123456789abcdef0123456789abcdef",
+    );
+    let params = QueryParams::from_pairs([("NetworkInterfaceId.1", task_eni.as_str())]);
     let task = read(&net, "DescribeNetworkInterfaces", &params, &enis).unwrap();
     assert_eq!(
         all(&task, "privateDnsName")[0],

@@ -249,7 +249,7 @@ impl Task {
                         {"name": "subnetId", "value": e.subnet},
                         {"name": "networkInterfaceId", "value": e.eni_id},
                         {"name": "macAddress", "value": e.mac},
-                        {"name": "privateDnsName", "value": format!("ip-{}.{scope_region}.compute.internal", e.ip.to_string().replace('.', "-"))},
+                        {"name": "privateDnsName", "value": crate::services::ec2::model::private_dns_name(scope_region, e.ip)},
                         {"name": "privateIPv4Address", "value": e.ip.to_string()},
                     ]
                 })

@@ -70,6 +70,13 @@ fn read_blueprint(inner: &Inner, scope: &Scope, task_id: &str) -> Option<Bluepri
                 })
                 .unwrap_or_default()
         };
+        // Ids read from the EC2 API name the same subnets and groups.
+        let named = |list: Vec<String>| -> Vec<String> {
+            match &inner.deps.network_names {
+                Some(n) => list.iter().map(|x| n.name_of(x)).collect(),
+                None => list,
+            }
+        };
         let load_balancers = service
             .and_then(|s| s.load_balancers.as_array().cloned())
             .unwrap_or_default()
@@ -88,8 +95,8 @@ fn read_blueprint(inner: &Inner, scope: &Scope, task_id: &str) -> Option<Bluepri
             family: td.family.clone(),
             revision: td.revision,
             service: t.service.clone(),
-            subnets: strings("/awsvpcConfiguration/subnets"),
-            security_groups: strings("/awsvpcConfiguration/securityGroups"),
+            subnets: named(strings("/awsvpcConfiguration/subnets")),
+            security_groups: named(strings("/awsvpcConfiguration/securityGroups")),
             containers: td.containers().to_vec(),
             overrides: t.overrides.clone(),
             task_cpu: t.cpu.as_deref().and_then(|c| c.parse().ok()),
@@ -97,6 +104,17 @@ fn read_blueprint(inner: &Inner, scope: &Scope, task_id: &str) -> Option<Bluepri
             load_balancers,
         })
     })
+}
+
+/// The resource name of a task's ENI and containers
+/// (`ecs/<cluster>/<service or family>/<task id's first 12 digits>`).
+fn eni_resource(bp: &Blueprint, task_id: &str) -> String {
+    format!(
+        "ecs/{}/{}/{}",
+        bp.cluster,
+        bp.service.as_deref().unwrap_or(&bp.family),
+        &task_id[..12]
+    )
 }
 
 /// Picks a free address in the first of `subnets` that has one.
@@ -246,7 +264,11 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
                 id: uuid::Uuid::new_v4().to_string(),
                 ip,
                 subnet: subnet.clone(),
-                eni_id: format!("eni-{}", &task_id[..17]),
+                // The id the EC2 API shows for the same ENI.
+                eni_id: crate::services::ec2::model::eni_id(
+                    &inner.deps.project,
+                    &format!("eni/{}", eni_resource(&bp, task_id)),
+                ),
                 mac: format!(
                     "0a:{}:{}:{}:{}:{}",
                     &task_id[0..2],
@@ -317,12 +339,7 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
     if let Some(s) = &bp.service {
         labels.insert("io.emul.ecs.service".into(), s.clone());
     }
-    let resource = format!(
-        "ecs/{}/{}/{}",
-        bp.cluster,
-        bp.service.as_deref().unwrap_or(&bp.family),
-        &task_id[..12]
-    );
+    let resource = eni_resource(&bp, task_id);
     let plan = TaskLaunch {
         project: inner.deps.project.clone(),
         resource: resource.clone(),

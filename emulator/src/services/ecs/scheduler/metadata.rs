@@ -265,7 +265,7 @@ fn container_json(region: &Region, task: &Task, index: usize, cidr: &str) -> Opt
                 "AttachmentIndex": 0,
                 "MACAddress": eni.mac,
                 "IPv4SubnetCIDRBlock": cidr,
-                "PrivateDNSName": format!("ip-{}.{}.compute.internal", eni.ip.to_string().replace('.', "-"), region.scope.region),
+                "PrivateDNSName": crate::services::ec2::model::private_dns_name(&region.scope.region, eni.ip),
             })
         })
         .collect();

@@ -98,6 +98,10 @@ pub struct EcsDeps {
     /// the topology's `log_group`); `None` keeps their output in the files
     /// only. Lines are forwarded by the same copies that fill `log_dir`.
     pub log_sink: Option<Arc<dyn crate::wiring::TaskLogSink>>,
+    /// Subnet and group ids (`subnet-…`, `sg-…`) to topology names, so a
+    /// task may be given the ids the EC2 API shows; `None` takes names
+    /// only.
+    pub network_names: Option<Arc<dyn crate::wiring::NetworkNames>>,
 }
 
 impl EcsDeps {
