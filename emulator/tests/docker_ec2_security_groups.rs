@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const API: u16 = 14695;
+const API: u16 = 14731;
 
 /// One TCP connect with a one-second limit (a dropped SYN is a refusal).
 fn connect(addr: SocketAddr) -> std::io::Result<TcpStream> {
@@ -57,8 +57,8 @@ fn docker_ec2_authorize_and_revoke_act_on_live_traffic() {
     let Some(cli) = aws_cli::find() else { return };
     let ports = e2e::Ports {
         api: API,
-        http: 14696,
-        https: 14697,
+        http: 14732,
+        https: 14733,
     };
     let (dir, file) = e2e::topology("emt-ec2-sg", 131, &ports);
     let _guard = e2e::Guard(file.clone());
@@ -298,15 +298,23 @@ fn docker_ec2_authorize_and_revoke_act_on_live_traffic() {
         "--tasks",
         &task,
     ]);
-    let eni_detail = described["tasks"][0]["attachments"][0]["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == "networkInterfaceId")
-        .map(|d| d["value"].clone());
+    let detail = |name: &str| {
+        described["tasks"][0]["attachments"][0]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .map(|d| d["value"].clone())
+    };
+    // ECS and EC2 name the same ENI and subnet.
     assert_eq!(
-        eni_detail,
+        detail("networkInterfaceId"),
         Some(task_eni["NetworkInterfaceId"].clone()),
+        "{described}"
+    );
+    assert_eq!(
+        detail("subnetId"),
+        Some(Value::from(subnet.as_str())),
         "{described}"
     );
     let (code, report) = verify(&file);

@@ -252,3 +252,78 @@ async fn sdk_security_group_writes_round_trip() {
     let enis = c.describe_network_interfaces().send().await.unwrap();
     assert!(enis.network_interfaces().is_empty());
 }
+
+#[tokio::test]
+async fn sdk_a_fresh_account_has_a_default_vpc_and_makes_vpcs_and_subnets() {
+    let emul = Emul::start_with(ServeOptions::default());
+    let c = emul.ec2_client("eu-central-1").await;
+    let default = c
+        .describe_vpcs()
+        .filters(filter("is-default", &["true"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(default.vpcs()[0].cidr_block(), Some("172.31.0.0/16"));
+    let subnets = c.describe_subnets().send().await.unwrap();
+    assert_eq!(subnets.subnets().len(), 3, "one default subnet per zone");
+    assert!(
+        subnets
+            .subnets()
+            .iter()
+            .all(|s| s.default_for_az() == Some(true))
+    );
+
+    let vpc = c
+        .create_vpc()
+        .cidr_block("10.10.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let subnet = c
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.10.1.0/24")
+        .availability_zone("eu-central-1b")
+        .send()
+        .await
+        .unwrap();
+    let subnet = subnet.subnet().unwrap();
+    assert_eq!(subnet.vpc_id(), Some(vpc.as_str()));
+    assert_eq!(subnet.availability_zone_id(), Some("euc1-az2"));
+    let err = c
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.10.1.0/25")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidSubnet.Conflict"));
+    // A group without VpcId lands in the default VPC.
+    let sg = c
+        .create_security_group()
+        .group_name("web")
+        .description("web")
+        .send()
+        .await
+        .unwrap();
+    let shown = c
+        .describe_security_groups()
+        .group_ids(sg.group_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        shown.security_groups()[0].vpc_id(),
+        default.vpcs()[0].vpc_id()
+    );
+    // Regions are separate accounts' worth of VPCs.
+    let other = emul.ec2_client("us-west-2").await;
+    let vpcs = other.describe_vpcs().send().await.unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1);
+    assert_ne!(vpcs.vpcs()[0].vpc_id(), default.vpcs()[0].vpc_id());
+}

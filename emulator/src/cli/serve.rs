@@ -8,9 +8,11 @@
 //! listens on loopback too. State lives under `<state-dir>/secretsmanager/`,
 //! `<state-dir>/ecr/` and `<state-dir>/cloudwatchlogs/`.
 //!
-//! With `--topology FILE`, the EC2 networking API answers over that
-//! topology's VPC, subnets and security groups (`services::ec2`), so scripts
-//! and Terraform can read ids without Docker.
+//! The EC2 networking API answers over a fresh account's default VPC in
+//! every region, or with `--topology FILE` over that topology's VPC,
+//! subnets and security groups (`services::ec2`), so scripts and Terraform
+//! can read ids without Docker; VPCs, subnets and groups may be made
+//! through it (nothing runs in them).
 //!
 //! ECS is served as a control plane only (no Docker here): every operation
 //! works, but no task is launched — RunTask's tasks stay PROVISIONING and
@@ -54,9 +56,8 @@ pub struct Args {
     /// port; GetAuthorizationToken's `proxyEndpoint` names it).
     #[arg(long, env = "EMUL_REGISTRY_PORT")]
     pub registry_port: Option<u16>,
-    /// Also serve the EC2 networking API (DescribeVpcs, DescribeSubnets,
-    /// DescribeSecurityGroups, DescribeAvailabilityZones) over this
-    /// topology's VPC, subnets and security groups; nothing is run.
+    /// Serve the EC2 networking API over this topology's VPC, subnets and
+    /// security groups instead of a default VPC; nothing is run.
     #[arg(long)]
     pub topology: Option<PathBuf>,
 }
@@ -120,7 +121,7 @@ pub fn run(args: Args) -> u8 {
     };
     let ec2 = match &args.topology {
         Some(file) => match crate::topology::load(file) {
-            Ok(t) => Some(Arc::new(crate::services::ec2::Ec2::from_topology(&t))),
+            Ok(t) => Arc::new(crate::services::ec2::Ec2::from_topology(&t)),
             Err(e) => {
                 eprint!("{}", e.render());
                 return match e {
@@ -129,13 +130,11 @@ pub fn run(args: Args) -> u8 {
                 };
             }
         },
-        None => None,
+        None => Arc::new(crate::services::ec2::Ec2::account(&args.account)),
     };
     let mut registry = Registry::new();
     registry.register(secrets);
-    if let Some(ec2) = ec2 {
-        registry.register(ec2);
-    }
+    registry.register(ec2);
     registry.register(ecr.clone());
     registry.register(logs);
     registry.register(Arc::new(Ecs::new()));

@@ -127,13 +127,16 @@ pub fn groups_in_force(t: &Topology, state_dir: &Path) -> Result<Vec<SecurityGro
     }
 }
 
-/// The model's groups in the topology's form (one topology rule per EC2
-/// rule, peers by name, outbound rules always explicit), as the enforcer
-/// and verify compile them. Spans are empty: these rules have no line.
+/// The topology VPC's groups in the topology's form (one topology rule per
+/// EC2 rule, peers by name, outbound rules always explicit), as the
+/// enforcer and verify compile them. Spans are empty: these rules have no line.
 pub fn topology_groups(net: &Network) -> Vec<SecurityGroup> {
     let none = Span::default();
-    net.groups
-        .iter()
+    // Only the topology's VPC runs anything (groups of VPCs made through
+    // the API have no ENI to install them on), and no ENI of a topology is
+    // in the `default` group AWS made with its VPC.
+    net.groups_of(&net.home_vpc().id)
+        .filter(|g| !g.aws_default)
         .map(|g| {
             let rules = |egress: bool| -> Vec<SgRule> {
                 g.rules

@@ -7,6 +7,7 @@
 //! | file | what |
 //! |---|---|
 //! | [`model`] | the pure model: ids, the VPC, subnets, groups, zones |
+//! | [`vpcs`] | the default VPC, and VPCs and subnets made through the API |
 //! | [`rules`] | rules as AWS stores them (one per peer, `sgr-` ids) and the group writes |
 //! | [`filters`] | `Filter.N.Name` / `Filter.N.Value.M` with EC2's wildcards and `tag:` |
 //! | [`ops`] | one file per operation (parse → apply → render) |
@@ -18,8 +19,7 @@
 //! answers (the daemon's enforcer reinstalls every ENI's ruleset), and
 //! `emul verify` checks the groups they left.
 //!
-//! Not built yet: ModifyNetworkInterfaceAttribute, CreateVpc/CreateSubnet,
-//! pagination (`MaxResults`/`NextToken`: every answer is one page), rule
+//! Not built yet: ModifyNetworkInterfaceAttribute, pagination (`MaxResults`/`NextToken`: every answer is one page), rule
 //! tags.
 
 pub mod errors;
@@ -29,5 +29,6 @@ pub mod model;
 pub mod ops;
 pub mod rules;
 pub mod service;
+pub mod vpcs;
 
 pub use service::Ec2;

@@ -1,5 +1,9 @@
-//! The VPC as the EC2 API shows it: the topology's VPC, subnets and
-//! security groups with stable AWS-shaped ids (pure, no I/O).
+//! The VPCs of one region as the EC2 API shows them: the topology's VPC
+//! (the one emul runs), its subnets and security groups with stable
+//! AWS-shaped ids, and any VPC or subnet made through the API (control
+//! plane only); or, without a topology, the region's default VPC (pure, no
+//! I/O; the VPC writes are in [`super::vpcs`], the group writes in
+//! [`super::rules`]).
 //!
 //! Ids are derived from the project and the resource's name (`vpc-`,
 //! `subnet-`, `sg-` + 17 hex digits, the long form AWS uses), so the same
@@ -15,7 +19,7 @@ use super::rules::{GroupRule, RulePeer, RuleSpec};
 use crate::topology::Topology;
 use crate::topology::model::security_groups::{IpProtocol, PortRange, SgRule};
 
-/// The VPC, its subnets and groups.
+/// The VPCs of one region, their subnets and groups.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
     /// The project: part of every id emul derives
@@ -25,12 +29,17 @@ pub struct Network {
     pub owner: String,
     /// The region (AZ names and ARNs).
     pub region: String,
-    /// The one VPC.
-    pub vpc: Vpc,
-    /// Its subnets, in topology order.
+    /// The VPCs: the topology's first (the one emul runs), then those
+    /// CreateVpc made; without a topology, the region's default VPC first.
+    pub vpcs: Vec<Vpc>,
+    /// The subnets of every VPC, in topology order, then in creation order.
     pub subnets: Vec<Subnet>,
-    /// Its security groups, in topology order.
+    /// The security groups of every VPC, in topology order, then in
+    /// creation order.
     pub groups: Vec<SecurityGroup>,
+    /// How many resources the API has made: the next one's id derives from
+    /// it, so ids are never handed out twice.
+    pub created: u64,
 }
 
 /// The VPC.
@@ -40,7 +49,9 @@ pub struct Vpc {
     pub id: String,
     /// Its primary IPv4 range.
     pub cidr: Ipv4Net,
-    /// `Name` = the project.
+    /// The region's default VPC (only without a topology).
+    pub is_default: bool,
+    /// `Name` = the project for the topology's VPC.
     pub tags: Vec<(String, String)>,
 }
 
@@ -49,7 +60,10 @@ pub struct Vpc {
 pub struct Subnet {
     /// `subnet-…`.
     pub id: String,
-    /// The topology's name, shown as the `Name` tag.
+    /// Its VPC.
+    pub vpc_id: String,
+    /// The topology's name, shown as the `Name` tag (a subnet made through
+    /// the API: its id).
     pub name: String,
     /// Its range.
     pub cidr: Ipv4Net,
@@ -59,6 +73,8 @@ pub struct Subnet {
     pub availability_zone_id: String,
     /// Routed to an internet gateway: public subnets map public IPs on launch.
     pub public: bool,
+    /// One of the default VPC's subnets (`defaultForAz`).
+    pub default_for_az: bool,
     /// Tags (`Name`).
     pub tags: Vec<(String, String)>,
 }
@@ -77,6 +93,8 @@ impl Subnet {
 pub struct SecurityGroup {
     /// `sg-…`.
     pub id: String,
+    /// Its VPC.
+    pub vpc_id: String,
     /// `GroupName`, unique in the VPC (the topology's name, or the one
     /// CreateSecurityGroup was given).
     pub name: String,
@@ -89,6 +107,8 @@ pub struct SecurityGroup {
     pub rules: Vec<GroupRule>,
     /// Tags (`Name` for the topology's groups).
     pub tags: Vec<(String, String)>,
+    /// The `default` group AWS made with its VPC (not the topology's).
+    pub aws_default: bool,
 }
 
 /// One `IpPermission`: a protocol and port range with its peers (the view
@@ -186,6 +206,7 @@ impl Network {
     /// The EC2 view of a validated topology.
     pub fn from_topology(t: &Topology) -> Network {
         let project = t.name.value.as_str();
+        let vpc_id = resource_id("vpc", project, "vpc");
         let group_id = |name: &str| resource_id("sg", project, name);
         let subnets = t
             .vpc
@@ -193,11 +214,13 @@ impl Network {
             .iter()
             .map(|s| Subnet {
                 id: resource_id("subnet", project, &s.name),
+                vpc_id: vpc_id.clone(),
                 name: s.name.value.clone(),
                 cidr: s.cidr_block.value,
                 availability_zone: s.availability_zone.value.clone(),
                 availability_zone_id: availability_zone_id(&s.availability_zone),
                 public: s.public,
+                default_for_az: false,
                 tags: vec![("Name".into(), s.name.value.clone())],
             })
             .collect();
@@ -228,24 +251,54 @@ impl Network {
                 }
                 SecurityGroup {
                     id,
+                    vpc_id: vpc_id.clone(),
                     name: own.to_string(),
                     description: g.description.clone(),
                     rules,
                     tags: vec![("Name".into(), own.to_string())],
+                    aws_default: false,
                 }
             })
-            .collect();
+            .collect::<Vec<SecurityGroup>>();
+        let mut groups = groups;
+        // Every VPC has a group named `default`; the topology may declare
+        // its own.
+        if !groups.iter().any(|g| g.name == "default") {
+            groups.push(default_group(project, &vpc_id, group_id("default")));
+        }
         Network {
             project: project.to_string(),
             owner: t.account_id.value.clone(),
             region: t.region.value.clone(),
-            vpc: Vpc {
-                id: resource_id("vpc", project, "vpc"),
+            vpcs: vec![Vpc {
+                id: vpc_id,
                 cidr: t.vpc.cidr_block.value,
+                is_default: false,
                 tags: vec![("Name".into(), project.to_string())],
-            },
+            }],
             subnets,
             groups,
+            created: 0,
+        }
+    }
+
+    /// The first VPC: the topology's, or the default VPC.
+    pub fn home_vpc(&self) -> &Vpc {
+        &self.vpcs[0]
+    }
+
+    /// The VPC with id `id`.
+    pub fn vpc(&self, id: &str) -> Option<&Vpc> {
+        self.vpcs.iter().find(|v| v.id == id)
+    }
+
+    /// The VPC a call means: `VpcId` when given (it must exist), else the
+    /// first VPC (the default VPC, or the topology's, which stands in for
+    /// it).
+    pub fn vpc_or_home(&self, id: Option<&str>) -> Result<&Vpc, crate::gateway::AwsError> {
+        match id {
+            Some(id) => self.vpc(id).ok_or_else(|| super::errors::vpc_not_found(id)),
+            None => Ok(self.home_vpc()),
         }
     }
 
@@ -254,15 +307,46 @@ impl Network {
         self.groups.iter().find(|g| g.id == id)
     }
 
-    /// The group named `name` (names are unique in a VPC).
+    /// The group named `name`, the first VPC's before others' (names are
+    /// unique in a VPC).
     pub fn group_named(&self, name: &str) -> Option<&SecurityGroup> {
-        self.groups.iter().find(|g| g.name == name)
+        self.vpcs
+            .iter()
+            .find_map(|v| self.group_named_in(&v.id, name))
+    }
+
+    /// The group named `name` in VPC `vpc`.
+    pub fn group_named_in(&self, vpc: &str, name: &str) -> Option<&SecurityGroup> {
+        self.groups
+            .iter()
+            .find(|g| g.vpc_id == vpc && g.name == name)
     }
 
     /// The name of group `id`, or the id itself for a group that is gone.
     pub fn group_name(&self, id: &str) -> String {
         self.group(id)
             .map_or_else(|| id.to_string(), |g| g.name.clone())
+    }
+}
+
+/// The group AWS makes with every VPC: `default`, admitting all traffic
+/// from its own members, all traffic out.
+pub fn default_group(project: &str, vpc_id: &str, id: String) -> SecurityGroup {
+    let all_from_self = RuleSpec {
+        peer: RulePeer::Group(id.clone()),
+        ..RuleSpec::allow_all_egress()
+    };
+    SecurityGroup {
+        rules: vec![
+            GroupRule::new(project, &id, false, all_from_self),
+            GroupRule::new(project, &id, true, RuleSpec::allow_all_egress()),
+        ],
+        id,
+        vpc_id: vpc_id.to_string(),
+        name: "default".into(),
+        description: "default VPC security group".into(),
+        tags: vec![],
+        aws_default: true,
     }
 }
 

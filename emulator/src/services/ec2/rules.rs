@@ -165,16 +165,24 @@ impl Network {
             .ok_or_else(|| errors::group_not_found(id))
     }
 
-    /// Every peer group a spec names must exist.
-    fn check_peers(&self, specs: &[RuleSpec]) -> Result<(), AwsError> {
+    /// Every peer group a spec names must exist in `vpc` (groups of two
+    /// VPCs cannot refer to each other without peering, which emul lacks).
+    fn check_peers(&self, vpc: &str, specs: &[RuleSpec]) -> Result<(), AwsError> {
         for s in specs {
             if let RulePeer::Group(g) = &s.peer
-                && self.group(g).is_none()
+                && self.group(g).is_none_or(|g| g.vpc_id != vpc)
             {
                 return Err(errors::group_not_found(g));
             }
         }
         Ok(())
+    }
+
+    /// The VPC of group `id`.
+    fn vpc_of(&self, id: &str) -> Result<String, AwsError> {
+        self.group(id)
+            .map(|g| g.vpc_id.clone())
+            .ok_or_else(|| errors::group_not_found(id))
     }
 
     /// AuthorizeSecurityGroupIngress/Egress: adds `specs` to group `id`;
@@ -185,7 +193,7 @@ impl Network {
         egress: bool,
         specs: Vec<RuleSpec>,
     ) -> Result<Vec<GroupRule>, AwsError> {
-        self.check_peers(&specs)?;
+        self.check_peers(&self.vpc_of(id)?, &specs)?;
         let project = self.project.clone();
         let group = self.group_mut(id)?;
         let mut added: Vec<GroupRule> = Vec::new();
@@ -249,7 +257,7 @@ impl Network {
     /// ModifySecurityGroupRules: replaces what rule `rule_id` of group `id`
     /// admits, keeping its id and direction.
     pub fn modify_rule(&mut self, id: &str, rule_id: &str, spec: RuleSpec) -> Result<(), AwsError> {
-        self.check_peers(std::slice::from_ref(&spec))?;
+        self.check_peers(&self.vpc_of(id)?, std::slice::from_ref(&spec))?;
         let group = self.group_mut(id)?;
         let Some(at) = group.rules.iter().position(|r| r.id == rule_id) else {
             return Err(errors::rule_not_found(rule_id));
@@ -267,18 +275,26 @@ impl Network {
         Ok(())
     }
 
-    /// CreateSecurityGroup: a new group with AWS's default outbound rule and
-    /// no inbound one. Returns its id.
+    /// CreateSecurityGroup: a new group in VPC `vpc` with AWS's default
+    /// outbound rule and no inbound one. Returns its id: in the topology's
+    /// VPC derived from the name (stable like the topology's groups), else
+    /// a fresh one.
     pub fn create_group(
         &mut self,
+        vpc: &str,
         name: &str,
         description: &str,
         tags: Vec<(String, String)>,
     ) -> Result<String, AwsError> {
-        if self.group_named(name).is_some() {
-            return Err(errors::group_duplicate(name, &self.vpc.id));
+        if self.group_named_in(vpc, name).is_some() {
+            return Err(errors::group_duplicate(name, vpc));
         }
-        let id = resource_id("sg", &self.project, name);
+        let home = self.home_vpc();
+        let id = if home.id == vpc && !home.is_default {
+            resource_id("sg", &self.project, name)
+        } else {
+            self.next_id("sg")
+        };
         let rules = vec![GroupRule::new(
             &self.project,
             &id,
@@ -287,10 +303,12 @@ impl Network {
         )];
         self.groups.push(SecurityGroup {
             id: id.clone(),
+            vpc_id: vpc.to_string(),
             name: name.to_string(),
             description: description.to_string(),
             rules,
             tags,
+            aws_default: false,
         });
         Ok(id)
     }
@@ -303,6 +321,14 @@ impl Network {
             .iter()
             .position(|g| g.id == id)
             .ok_or_else(|| errors::group_not_found(id))?;
+        if self.groups[at].name == "default" {
+            return Err(AwsError::client(
+                "CannotDelete",
+                format!(
+                    "the specified group: \"{id}\" name: \"default\" cannot be deleted by a user"
+                ),
+            ));
+        }
         let referenced = self.groups.iter().any(|g| {
             g.id != id
                 && g.rules
@@ -400,11 +426,16 @@ mod tests {
     #[test]
     fn groups_are_created_with_default_egress_and_deleted_unless_referenced() {
         let mut net = wechat();
-        let id = net.create_group("probe-sg", "probes", vec![]).unwrap();
+        let vpc = net.home_vpc().id.clone();
+        let id = net
+            .create_group(&vpc, "probe-sg", "probes", vec![])
+            .unwrap();
         let g = net.group(&id).unwrap();
         assert_eq!(g.rules.len(), 1);
         assert!(g.rules[0].egress);
-        let err = net.create_group("probe-sg", "again", vec![]).unwrap_err();
+        let err = net
+            .create_group(&vpc, "probe-sg", "again", vec![])
+            .unwrap_err();
         assert_eq!(err.code, "InvalidGroup.Duplicate");
 
         // rds-sg's ingress names ecs-sg: ecs-sg cannot go.
@@ -423,6 +454,11 @@ mod tests {
         );
         net.delete_group(&id, false).unwrap();
         assert!(net.group(&id).is_none());
+        let default = net.group_named("default").unwrap().id.clone();
+        assert_eq!(
+            net.delete_group(&default, false).unwrap_err().code,
+            "CannotDelete"
+        );
     }
 
     #[test]

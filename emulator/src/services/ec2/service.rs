@@ -1,11 +1,14 @@
-//! The EC2 service as the gateway sees it: the `ec2` protocol over the
-//! [`Network`] model.
+//! The EC2 service as the gateway sees it: the `ec2` protocol over one
+//! [`Network`] model per region (the topology's region holds its VPC; any
+//! other region, and every region of `emul serve` without a topology,
+//! starts as a fresh account's, with its default VPC).
 //!
 //! A security-group write runs on a copy of the model; the copy's groups
 //! are enforced on every ENI ([`NetworkBackend::enforce`]) and written to
 //! the [`LiveStore`], and only then does the copy replace the model and the
 //! call answer. A write that fails at any step changes nothing.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::gateway::AwsError;
@@ -21,25 +24,32 @@ use super::ops;
 /// EC2's XML namespace (API version 2016-11-15).
 pub const XML_NAMESPACE: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
-/// The EC2 networking API of one project.
+/// The EC2 networking API of one project (or of `emul serve`'s account).
 pub struct Ec2 {
-    /// The VPC, subnets and groups as reads see them.
-    network: RwLock<Network>,
+    /// The region the topology is in (the home of its VPC): writes there
+    /// are enforced and kept.
+    home_region: String,
+    /// Each region's VPCs as reads see them; a region first asked about
+    /// starts as a fresh account's (its default VPC).
+    networks: RwLock<BTreeMap<String, Network>>,
+    /// The project and account every default region is made for.
+    owner: (String, String),
     /// Serialises writes: each starts from the model the last one left.
     writer: Mutex<()>,
-    /// The topology the model came from (the store's key).
-    topology: Topology,
-    /// The running project, when there is one (`up`); `serve --topology`
-    /// has none and its writes change the model only.
+    /// The topology the home model came from (the store's key); `None`
+    /// for `emul serve` without a topology.
+    topology: Option<Topology>,
+    /// The running project, when there is one (`up`); `serve` has none and
+    /// its writes change the model only.
     backend: Option<Arc<dyn NetworkBackend>>,
-    /// Where writes are kept, when there is a state directory.
+    /// Where the home region's writes are kept, when there is a project.
     store: Option<LiveStore>,
 }
 
 impl std::fmt::Debug for Ec2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ec2")
-            .field("network", &self.network)
+            .field("home_region", &self.home_region)
             .field("live", &self.backend.is_some())
             .field("store", &self.store)
             .finish()
@@ -50,13 +60,19 @@ impl Ec2 {
     /// The EC2 view of a validated topology, with nothing running and
     /// nothing kept (`emul serve --topology`, tests).
     pub fn from_topology(t: &Topology) -> Ec2 {
-        Ec2 {
-            network: RwLock::new(Network::from_topology(t)),
-            writer: Mutex::new(()),
-            topology: t.clone(),
-            backend: None,
-            store: None,
-        }
+        Ec2::with(Network::from_topology(t), Some(t.clone()), None, None)
+    }
+
+    /// A fresh account with its default VPC in every region, nothing
+    /// running (`emul serve` without a topology).
+    pub fn account(owner: &str) -> Ec2 {
+        let region = crate::gateway::DEFAULT_REGION;
+        Ec2::with(
+            Network::default_account(NO_PROJECT, owner, region),
+            None,
+            None,
+            None,
+        )
     }
 
     /// The EC2 API of a running project: the model starts from what
@@ -68,19 +84,51 @@ impl Ec2 {
         backend: Arc<dyn NetworkBackend>,
     ) -> Result<Ec2, String> {
         let network = store.load(t)?.unwrap_or_else(|| Network::from_topology(t));
-        Ok(Ec2 {
-            network: RwLock::new(network),
+        Ok(Ec2::with(
+            network,
+            Some(t.clone()),
+            Some(backend),
+            Some(store),
+        ))
+    }
+
+    fn with(
+        home: Network,
+        topology: Option<Topology>,
+        backend: Option<Arc<dyn NetworkBackend>>,
+        store: Option<LiveStore>,
+    ) -> Ec2 {
+        let owner = (home.project.clone(), home.owner.clone());
+        let home_region = home.region.clone();
+        Ec2 {
+            networks: RwLock::new(BTreeMap::from([(home_region.clone(), home)])),
+            home_region,
+            owner,
             writer: Mutex::new(()),
-            topology: t.clone(),
-            backend: Some(backend),
-            store: Some(store),
-        })
+            topology,
+            backend,
+            store,
+        }
+    }
+
+    /// The home region's model (a copy).
+    fn home(&self) -> Network {
+        self.region(&self.home_region)
+    }
+
+    /// `region`'s model (a copy): a region not seen yet is a fresh
+    /// account's.
+    fn region(&self, region: &str) -> Network {
+        match self.networks.read().expect("ec2 lock").get(region) {
+            Some(n) => n.clone(),
+            None => Network::default_account(&self.owner.0, &self.owner.1, region),
+        }
     }
 
     /// The groups in force, in the topology's form: what the daemon
     /// installs at start (the store may hold API changes).
     pub fn groups_in_force(&self) -> Vec<crate::topology::model::security_groups::SecurityGroup> {
-        live::topology_groups(&self.network.read().expect("ec2 lock"))
+        live::topology_groups(&self.home())
     }
 
     fn interfaces(&self) -> Vec<Interface> {
@@ -90,38 +138,54 @@ impl Ec2 {
             .unwrap_or_default()
     }
 
-    /// A write: on a copy, enforced, kept, then published.
+    /// A write in `region`: on a copy; in the home region enforced and
+    /// kept; then published.
     fn write(
         &self,
+        region: &str,
         operation: &str,
         params: &crate::gateway::query::QueryParams,
     ) -> Result<String, AwsError> {
         let _one_at_a_time = self.writer.lock().expect("ec2 writer lock");
-        let mut next = self.network.read().expect("ec2 lock").clone();
-        let answer = ops::write(&mut next, operation, params, &|| self.interfaces())?;
-        if let Some(b) = &self.backend {
+        let mut next = self.region(region);
+        let home = region == self.home_region;
+        let no_enis = Vec::new;
+        let enis: &dyn Fn() -> Vec<Interface> = if home {
+            &|| self.interfaces()
+        } else {
+            &no_enis
+        };
+        let answer = ops::write(&mut next, operation, params, enis)?;
+        if let (true, Some(b)) = (home, &self.backend) {
             b.enforce(live::topology_groups(&next)).map_err(|e| {
                 AwsError::internal(format!("the security groups could not be enforced: {e}"))
             })?;
         }
-        if let Some(Err(e)) = self.store.as_ref().map(|s| s.save(&self.topology, &next)) {
+        if let (true, Some(s), Some(t)) = (home, &self.store, &self.topology)
+            && let Err(e) = s.save(t, &next)
+        {
             // Put the rules in force back the way the model says.
             if let Some(b) = &self.backend {
-                let current = self.network.read().expect("ec2 lock");
-                let _ = b.enforce(live::topology_groups(&current));
+                let _ = b.enforce(live::topology_groups(&self.home()));
             }
             return Err(AwsError::internal(format!(
                 "the security groups could not be kept: {e}"
             )));
         }
-        *self.network.write().expect("ec2 lock") = next;
+        self.networks
+            .write()
+            .expect("ec2 lock")
+            .insert(region.to_string(), next);
         Ok(answer)
     }
 }
 
+/// The project name the ids of `emul serve`'s account derive from.
+pub const NO_PROJECT: &str = "emul-serve";
+
 impl crate::wiring::NetworkNames for Ec2 {
     fn name_of(&self, id_or_name: &str) -> String {
-        let net = self.network.read().expect("ec2 lock");
+        let net = self.home();
         if let Some(s) = net.subnets.iter().find(|s| s.id == id_or_name) {
             return s.name.clone();
         }
@@ -149,7 +213,7 @@ impl AwsService for Ec2 {
 
     fn handle(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         operation: &str,
         input: Input,
     ) -> Result<Output, AwsError> {
@@ -157,10 +221,18 @@ impl AwsService for Ec2 {
             return Err(AwsError::serialization("EC2 speaks the ec2 query protocol"));
         };
         if ops::is_write(operation) {
-            return self.write(operation, &params).map(Output::QueryXml);
+            return self
+                .write(&ctx.region, operation, &params)
+                .map(Output::QueryXml);
         }
-        let net = self.network.read().expect("ec2 lock").clone();
-        ops::read(&net, operation, &params, &|| self.interfaces()).map(Output::QueryXml)
+        let net = self.region(&ctx.region);
+        let no_enis = Vec::new;
+        let enis: &dyn Fn() -> Vec<Interface> = if ctx.region == self.home_region {
+            &|| self.interfaces()
+        } else {
+            &no_enis
+        };
+        ops::read(&net, operation, &params, enis).map(Output::QueryXml)
     }
 
     fn health(&self) -> ServiceHealth {

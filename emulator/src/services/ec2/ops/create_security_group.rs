@@ -1,13 +1,13 @@
 //! `CreateSecurityGroup`: a new group in the VPC with AWS's default
 //! outbound rule (all traffic to 0.0.0.0/0) and no inbound rule.
 //!
-//! A call without `VpcId` creates it in emul's one VPC, which stands in for
-//! the default VPC here (AWS would answer `VPCIdNotSpecified` in an account
-//! without one); see ADR 0014.
+//! A call without `VpcId` creates it in the default VPC; with a topology,
+//! in the topology's VPC, which stands in for the default VPC (AWS would
+//! answer `VPCIdNotSpecified` in an account without one); see ADR 0014.
 
 use crate::gateway::AwsError;
 use crate::gateway::query::{QueryParams, XmlWriter};
-use crate::services::ec2::errors::{self, vpc_not_found};
+use crate::services::ec2::errors;
 use crate::services::ec2::model::Network;
 
 use super::{tag_set, tags_for};
@@ -20,9 +20,7 @@ pub(super) fn run(net: &mut Network, params: &QueryParams) -> Result<String, Aws
     let description = params
         .get("GroupDescription")
         .ok_or_else(|| errors::missing("GroupDescription"))?;
-    if let Some(vpc) = params.get("VpcId").filter(|v| *v != net.vpc.id) {
-        return Err(vpc_not_found(vpc));
-    }
+    let vpc = net.vpc_or_home(params.get("VpcId"))?.id.clone();
     if name.len() > 255 || description.len() > 255 {
         return Err(AwsError::client(
             "InvalidParameterValue",
@@ -38,7 +36,7 @@ pub(super) fn run(net: &mut Network, params: &QueryParams) -> Result<String, Aws
         ));
     }
     let tags = tags_for(params, "security-group")?;
-    let id = net.create_group(name, description, tags.clone())?;
+    let id = net.create_group(&vpc, name, description, tags.clone())?;
     let mut w = XmlWriter::new();
     w.leaf("return", "true").leaf("groupId", &id);
     tag_set(&mut w, &tags);

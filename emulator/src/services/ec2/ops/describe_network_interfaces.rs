@@ -100,7 +100,7 @@ impl Filterable for Row<'_> {
             "requester-managed" => vec!["true".into()],
             "status" => vec!["in-use".into()],
             "subnet-id" => s.subnet.map(|x| x.id.clone()).into_iter().collect(),
-            "vpc-id" => vec![net.vpc.id.clone()],
+            "vpc-id" => vec![net.home_vpc().id.clone()],
             _ => vec![],
         }
     }
@@ -137,7 +137,7 @@ pub(super) fn run(
         if let Some(sub) = s.subnet {
             i.leaf("subnetId", &sub.id);
         }
-        i.leaf("vpcId", &net.vpc.id);
+        i.leaf("vpcId", &net.home_vpc().id);
         if let Some(sub) = s.subnet {
             i.leaf("availabilityZone", &sub.availability_zone)
                 .leaf("availabilityZoneId", &sub.availability_zone_id);

@@ -2,8 +2,9 @@
 //! left them) with their rules as `IpPermission`s (peer groups by id,
 //! AWS's default egress written out).
 //!
-//! `GroupName.N` is answered from the VPC's groups (AWS takes names only
-//! for a default VPC, which emul's VPC is not; scripts use them anyway).
+//! `GroupName.N` is answered from every VPC's groups (AWS takes names only
+//! for a default VPC, which the topology's VPC is not; scripts use them
+//! anyway).
 
 use crate::gateway::AwsError;
 use crate::gateway::query::{QueryParams, XmlWriter};
@@ -51,7 +52,7 @@ impl Filterable for Row<'_> {
                         "group-id" => vec![g.id.clone()],
                         "group-name" => vec![g.name.clone()],
                         "owner-id" => vec![net.owner.clone()],
-                        "vpc-id" => vec![net.vpc.id.clone()],
+                        "vpc-id" => vec![g.vpc_id.clone()],
                         _ => vec![],
                     };
                 }
@@ -113,7 +114,7 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
             .leaf("groupId", &g.id)
             .leaf("groupName", &g.name)
             .leaf("groupDescription", &g.description)
-            .leaf("vpcId", &net.vpc.id)
+            .leaf("vpcId", &g.vpc_id)
             .leaf(
                 "securityGroupArn",
                 &format!(

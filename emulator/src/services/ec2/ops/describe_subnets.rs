@@ -1,4 +1,4 @@
-//! `DescribeSubnets`: the topology's subnets.
+//! `DescribeSubnets`: the subnets of every VPC.
 
 use crate::gateway::AwsError;
 use crate::gateway::query::{QueryParams, XmlWriter};
@@ -35,13 +35,13 @@ impl Filterable for Row<'_> {
             "availability-zone-id" => vec![s.availability_zone_id.clone()],
             "available-ip-address-count" => vec![s.available_ip_count().to_string()],
             "cidr-block" | "cidr" | "cidrBlock" => vec![s.cidr.to_string()],
-            "default-for-az" | "defaultForAz" => vec!["false".into()],
+            "default-for-az" | "defaultForAz" => vec![s.default_for_az.to_string()],
             "map-public-ip-on-launch" => vec![s.public.to_string()],
             "owner-id" => vec![net.owner.clone()],
             "state" => vec!["available".into()],
             "subnet-arn" => vec![arn(net, s)],
             "subnet-id" => vec![s.id.clone()],
-            "vpc-id" => vec![net.vpc.id.clone()],
+            "vpc-id" => vec![s.vpc_id.clone()],
             _ => vec![],
         }
     }
@@ -69,25 +69,28 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
         .filter(|s| filters::passes(&filters, &Row(s, net)))
         .collect();
     let mut w = XmlWriter::new();
-    items(&mut w, "subnetSet", &shown, |i, s| {
-        i.leaf("subnetId", &s.id)
-            .leaf("subnetArn", &arn(net, s))
-            .leaf("state", "available")
-            .leaf("ownerId", &net.owner)
-            .leaf("vpcId", &net.vpc.id)
-            .leaf("cidrBlock", &s.cidr.to_string())
-            .node("ipv6CidrBlockAssociationSet", |_| {})
-            .leaf(
-                "availableIpAddressCount",
-                &s.available_ip_count().to_string(),
-            )
-            .leaf("availabilityZone", &s.availability_zone)
-            .leaf("availabilityZoneId", &s.availability_zone_id)
-            .leaf("defaultForAz", "false")
-            .leaf("mapPublicIpOnLaunch", &s.public.to_string())
-            .leaf("assignIpv6AddressOnCreation", "false")
-            .leaf("ipv6Native", "false");
-        tag_set(i, &s.tags);
-    });
+    items(&mut w, "subnetSet", &shown, |i, s| render(i, net, s));
     Ok(w.finish())
+}
+
+/// One subnet's fields (a `subnetSet` item, CreateSubnet's `subnet`).
+pub(super) fn render(i: &mut XmlWriter, net: &Network, s: &Subnet) {
+    i.leaf("subnetId", &s.id)
+        .leaf("subnetArn", &arn(net, s))
+        .leaf("state", "available")
+        .leaf("ownerId", &net.owner)
+        .leaf("vpcId", &s.vpc_id)
+        .leaf("cidrBlock", &s.cidr.to_string())
+        .node("ipv6CidrBlockAssociationSet", |_| {})
+        .leaf(
+            "availableIpAddressCount",
+            &s.available_ip_count().to_string(),
+        )
+        .leaf("availabilityZone", &s.availability_zone)
+        .leaf("availabilityZoneId", &s.availability_zone_id)
+        .leaf("defaultForAz", &s.default_for_az.to_string())
+        .leaf("mapPublicIpOnLaunch", &s.public.to_string())
+        .leaf("assignIpv6AddressOnCreation", "false")
+        .leaf("ipv6Native", "false");
+    tag_set(i, &s.tags);
 }

@@ -1,4 +1,5 @@
-//! `DescribeVpcs`: the topology's VPC.
+//! `DescribeVpcs`: the topology's VPC (or the default VPC) and those
+//! CreateVpc made.
 
 use crate::gateway::AwsError;
 use crate::gateway::query::{QueryParams, XmlWriter};
@@ -28,7 +29,7 @@ impl Filterable for Row<'_> {
             "cidr" | "cidr-block-association.cidr-block" => vec![v.cidr.to_string()],
             "cidr-block-association.state" => vec!["associated".into()],
             "dhcp-options-id" => vec![dhcp_options_id(v)],
-            "is-default" => vec!["false".into()],
+            "is-default" => vec![v.is_default.to_string()],
             "owner-id" => vec![net.owner.clone()],
             "state" => vec!["available".into()],
             "vpc-id" => vec![v.id.clone()],
@@ -48,36 +49,39 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
     let ids = require_ids(
         params,
         "VpcId",
-        |id| id == net.vpc.id,
+        |id| net.vpc(id).is_some(),
         crate::services::ec2::errors::vpc_not_found,
     )?;
     let filters = filters::parse(params, FILTERS)?;
-    let row = Row(&net.vpc, net);
-    let shown: Vec<&Vpc> = [&net.vpc]
-        .into_iter()
-        .filter(|_| ids.is_empty() || ids.contains(&net.vpc.id))
-        .filter(|_| filters::passes(&filters, &row))
+    let shown: Vec<&Vpc> = net
+        .vpcs
+        .iter()
+        .filter(|v| ids.is_empty() || ids.contains(&v.id))
+        .filter(|v| filters::passes(&filters, &Row(v, net)))
         .collect();
     let mut w = XmlWriter::new();
-    items(&mut w, "vpcSet", &shown, |i, v| {
-        i.leaf("cidrBlock", &v.cidr.to_string())
-            .leaf("dhcpOptionsId", &dhcp_options_id(v))
-            .leaf("state", "available")
-            .leaf("vpcId", &v.id)
-            .leaf("ownerId", &net.owner)
-            .leaf("instanceTenancy", "default");
-        items(i, "cidrBlockAssociationSet", &[v.cidr], |a, cidr| {
-            a.leaf(
-                "associationId",
-                &v.id.replacen("vpc-", "vpc-cidr-assoc-", 1),
-            )
-            .leaf("cidrBlock", &cidr.to_string())
-            .node("cidrBlockState", |s| {
-                s.leaf("state", "associated");
-            });
-        });
-        i.leaf("isDefault", "false");
-        tag_set(i, &v.tags);
-    });
+    items(&mut w, "vpcSet", &shown, |i, v| render(i, net, v));
     Ok(w.finish())
+}
+
+/// One VPC's fields (a `vpcSet` item, CreateVpc's `vpc`).
+pub(super) fn render(i: &mut XmlWriter, net: &Network, v: &Vpc) {
+    i.leaf("cidrBlock", &v.cidr.to_string())
+        .leaf("dhcpOptionsId", &dhcp_options_id(v))
+        .leaf("state", "available")
+        .leaf("vpcId", &v.id)
+        .leaf("ownerId", &net.owner)
+        .leaf("instanceTenancy", "default");
+    items(i, "cidrBlockAssociationSet", &[v.cidr], |a, cidr| {
+        a.leaf(
+            "associationId",
+            &v.id.replacen("vpc-", "vpc-cidr-assoc-", 1),
+        )
+        .leaf("cidrBlock", &cidr.to_string())
+        .node("cidrBlockState", |s| {
+            s.leaf("state", "associated");
+        });
+    });
+    i.leaf("isDefault", &v.is_default.to_string());
+    tag_set(i, &v.tags);
 }

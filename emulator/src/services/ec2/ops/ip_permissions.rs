@@ -160,6 +160,21 @@ pub(super) fn cidr6(v: Option<&str>) -> Result<Ipv6Net, AwsError> {
         .map_err(|_| invalid_value("CidrIpv6", v, "CIDR block is malformed."))
 }
 
+/// The required IPv4 range `param` (CreateVpc, CreateSubnet): a network
+/// address with its prefix.
+pub(super) fn cidr4_param(params: &QueryParams, param: &str) -> Result<Ipv4Net, AwsError> {
+    let v = params.get(param).ok_or_else(|| errors::missing(param))?;
+    match v.parse::<Ipv4Net>() {
+        Ok(n) if n.trunc() == n => Ok(n),
+        _ => Err(AwsError::client(
+            "InvalidParameterValue",
+            format!(
+                "Value ({v}) for parameter cidrBlock is invalid. This is not a valid CIDR block."
+            ),
+        )),
+    }
+}
+
 /// A peer group by id or by name.
 pub(super) fn peer_group(
     net: &Network,

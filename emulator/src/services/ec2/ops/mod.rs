@@ -4,6 +4,8 @@
 
 mod authorize_security_group;
 mod create_security_group;
+mod create_subnet;
+mod create_vpc;
 mod delete_security_group;
 mod describe_availability_zones;
 mod describe_network_interfaces;
@@ -33,6 +35,10 @@ pub fn is_write(operation: &str) -> bool {
             | "ModifySecurityGroupRules"
             | "CreateSecurityGroup"
             | "DeleteSecurityGroup"
+            | "CreateVpc"
+            | "DeleteVpc"
+            | "CreateSubnet"
+            | "DeleteSubnet"
     )
 }
 
@@ -72,6 +78,10 @@ pub fn write(
         "ModifySecurityGroupRules" => modify_security_group_rules::run(net, params),
         "CreateSecurityGroup" => create_security_group::run(net, params),
         "DeleteSecurityGroup" => delete_security_group::run(net, params, enis),
+        "CreateVpc" => create_vpc::create(net, params),
+        "DeleteVpc" => create_vpc::delete(net, params),
+        "CreateSubnet" => create_subnet::create(net, params),
+        "DeleteSubnet" => create_subnet::delete(net, params, enis),
         other => Err(AwsError::invalid_action(other)),
     }
 }

@@ -452,3 +452,104 @@ fn describe_network_interfaces_shows_enis_with_groups_and_subnets() {
         "InvalidNetworkInterfaceID.NotFound"
     );
 }
+
+#[test]
+fn an_account_without_topology_has_a_default_vpc_and_makes_more() {
+    let mut net = Network::default_account("serve", "000000000000", "eu-west-1");
+    let vpcs = on(
+        &mut net,
+        "DescribeVpcs",
+        &[
+            ("Filter.1.Name", "is-default"),
+            ("Filter.1.Value.1", "true"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&vpcs, "cidrBlock")[0], "172.31.0.0/16");
+    let made = on(
+        &mut net,
+        "CreateVpc",
+        &[
+            ("CidrBlock", "10.20.0.0/16"),
+            ("TagSpecification.1.ResourceType", "vpc"),
+            ("TagSpecification.1.Tag.1.Key", "Name"),
+            ("TagSpecification.1.Tag.1.Value", "lab"),
+        ],
+    )
+    .unwrap();
+    let vpc = all(&made, "vpcId").remove(0);
+    assert_eq!(all(&made, "isDefault"), ["false"]);
+    let subnet = on(
+        &mut net,
+        "CreateSubnet",
+        &[
+            ("VpcId", &vpc),
+            ("CidrBlock", "10.20.1.0/24"),
+            ("AvailabilityZoneId", "euw1-az2"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&subnet, "availabilityZone"), ["eu-west-1b"]);
+    let subnet_id = all(&subnet, "subnetId").remove(0);
+    let groups = on(
+        &mut net,
+        "DescribeSecurityGroups",
+        &[("Filter.1.Name", "vpc-id"), ("Filter.1.Value.1", &vpc)],
+    )
+    .unwrap();
+    assert_eq!(all(&groups, "groupName"), ["default"]);
+    let sg = on(
+        &mut net,
+        "CreateSecurityGroup",
+        &[
+            ("GroupName", "web"),
+            ("GroupDescription", "web"),
+            ("VpcId", &vpc),
+        ],
+    )
+    .unwrap();
+    let sg = all(&sg, "groupId").remove(0);
+    // A group of the default VPC cannot be a peer of one in another VPC.
+    let default_sg = on(
+        &mut net,
+        "DescribeSecurityGroups",
+        &[
+            ("Filter.1.Name", "vpc-id"),
+            ("Filter.1.Value.1", &all(&vpcs, "vpcId")[0]),
+        ],
+    )
+    .unwrap();
+    let err = on(
+        &mut net,
+        "AuthorizeSecurityGroupIngress",
+        &[
+            ("GroupId", &sg),
+            ("IpPermissions.1.IpProtocol", "-1"),
+            (
+                "IpPermissions.1.Groups.1.GroupId",
+                &all(&default_sg, "groupId")[0],
+            ),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidGroup.NotFound");
+    let err = on(&mut net, "DeleteVpc", &[("VpcId", &vpc)]).unwrap_err();
+    assert_eq!(err.code, "DependencyViolation");
+    on(&mut net, "DeleteSecurityGroup", &[("GroupId", &sg)]).unwrap();
+    on(&mut net, "DeleteSubnet", &[("SubnetId", &subnet_id)]).unwrap();
+    on(&mut net, "DeleteVpc", &[("VpcId", &vpc)]).unwrap();
+    let err = on(&mut net, "CreateVpc", &[("CidrBlock", "10.0.0.1/16")]).unwrap_err();
+    assert_eq!(err.code, "InvalidParameterValue");
+}
+
+#[test]
+fn the_topologys_vpc_cannot_be_deleted() {
+    let mut net = wechat();
+    let vpc = resource_id("vpc", "wechat", "vpc");
+    assert_eq!(
+        on(&mut net, "DeleteVpc", &[("VpcId", &vpc)])
+            .unwrap_err()
+            .code,
+        "DependencyViolation"
+    );
+}

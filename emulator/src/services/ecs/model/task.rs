@@ -85,7 +85,7 @@ pub struct EniAttachment {
     pub id: String,
     /// The ENI's private address.
     pub ip: std::net::Ipv4Addr,
-    /// The subnet (topology name or id).
+    /// The subnet's `subnet-…` id, as the EC2 API shows it.
     pub subnet: String,
     /// The `eni-…` id.
     pub eni_id: String,

@@ -263,7 +263,11 @@ pub(super) async fn launch(inner: &Inner, scope: &Scope, task_id: &str) {
             t.eni = Some(EniAttachment {
                 id: uuid::Uuid::new_v4().to_string(),
                 ip,
-                subnet: subnet.clone(),
+                subnet: crate::services::ec2::model::resource_id(
+                    "subnet",
+                    &inner.deps.project,
+                    &subnet,
+                ),
                 // The id the EC2 API shows for the same ENI.
                 eni_id: crate::services::ec2::model::eni_id(
                     &inner.deps.project,
