@@ -109,6 +109,15 @@ fn docker_ec2_authorize_and_revoke_act_on_live_traffic() {
         .as_str()
         .unwrap()
         .to_string();
+    let ecs_sg = aws(&[
+        "ec2",
+        "describe-security-groups",
+        "--group-names",
+        "ecs-sg",
+    ])["SecurityGroups"][0]["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Refused: rds-sg admits 5432 only from ecs-sg.
     assert!(
@@ -332,8 +341,31 @@ fn docker_ec2_authorize_and_revoke_act_on_live_traffic() {
         "{report}"
     );
 
-    // In use by the task and named by rds-sg's rule: not deletable until
-    // both are gone.
+    // The task's ENI moved to ecs-sg through the EC2 API: enforced and
+    // shown at once, and verify reads it back from the ENI.
+    aws(&[
+        "ec2",
+        "modify-network-interface-attribute",
+        "--network-interface-id",
+        task_eni["NetworkInterfaceId"].as_str().unwrap(),
+        "--groups",
+        &ecs_sg,
+    ]);
+    let moved = aws(&[
+        "ec2",
+        "describe-network-interfaces",
+        "--network-interface-ids",
+        task_eni["NetworkInterfaceId"].as_str().unwrap(),
+    ]);
+    assert_eq!(
+        moved["NetworkInterfaces"][0]["Groups"][0]["GroupName"], "ecs-sg",
+        "{moved}"
+    );
+    let (code, report) = verify(&file);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains(&format!(" {task_ip} [ecs-sg]")), "{report}");
+
+    // Named by rds-sg's rule: not deletable until the rule is gone.
     let out = aws_cli::run(
         &cli,
         &endpoint,

@@ -46,6 +46,9 @@ struct Attached {
     agent: AgentClient,
     /// The topology name of its subnet (the EC2 API shows it).
     subnet: String,
+    /// The groups it was attached with (its resource's); `rules.groups`
+    /// differ when the EC2 API gave it others.
+    declared: Vec<String>,
 }
 
 /// Timings of the last operations, for benchmarks and the report.
@@ -74,6 +77,10 @@ pub struct Enforcer {
     /// Where emul runs: decides its own address in the VPC, which every
     /// ruleset admits to the agent's control port.
     placement: Placement,
+    /// Groups the EC2 API gave ENIs (ModifyNetworkInterfaceAttribute), by
+    /// ENI id: they replace the groups an ENI is attached with, now and
+    /// when it is attached again.
+    overrides: std::sync::RwLock<BTreeMap<String, Vec<String>>>,
 }
 
 /// Why the enforcer could not do its job.
@@ -112,6 +119,7 @@ impl Enforcer {
             timings: std::sync::Mutex::new(Timings::default()),
             project: topology.name.value.clone(),
             placement,
+            overrides: std::sync::RwLock::new(BTreeMap::new()),
         }
     }
 
@@ -154,12 +162,29 @@ impl Enforcer {
     /// transaction per ENI. Fails (keeping the old policy) when an attached
     /// ENI names a group the new topology no longer declares.
     pub async fn reload(&self, topology: &Topology) -> Result<(), EnforceError> {
-        let state = self.state.lock().await;
+        let overrides = self.overrides.read().expect("overrides lock").clone();
+        self.reload_with(topology, overrides).await
+    }
+
+    /// [`Self::reload`] with `overrides` as the ENIs' groups set through
+    /// the EC2 API (ENI id → group names; an ENI not named goes back to
+    /// the groups it was attached with). Nothing changes when a group is
+    /// unknown.
+    pub async fn reload_with(
+        &self,
+        topology: &Topology,
+        overrides: BTreeMap<String, Vec<String>>,
+    ) -> Result<(), EnforceError> {
+        let mut state = self.state.lock().await;
         let policy = Arc::new(Policy::placed(topology, &self.placement));
+        let groups_of = |a: &Attached| {
+            overrides
+                .get(&a.rules.id)
+                .cloned()
+                .unwrap_or_else(|| a.declared.clone())
+        };
         for a in state.values() {
-            if let Some(g) = a
-                .rules
-                .groups
+            if let Some(g) = groups_of(a)
                 .iter()
                 .find(|g| !policy.groups.contains_key(*g))
             {
@@ -169,7 +194,11 @@ impl Enforcer {
                 });
             }
         }
+        for a in state.values_mut() {
+            a.rules.groups = groups_of(a);
+        }
         *self.policy.write().expect("policy lock") = policy.clone();
+        *self.overrides.write().expect("overrides lock") = overrides;
         let members = Membership::of(state.values().map(|a| &a.rules));
         let jobs = state
             .values()
@@ -178,6 +207,12 @@ impl Enforcer {
             r?;
         }
         Ok(())
+    }
+
+    /// Sets the ENIs' groups kept from the EC2 API before anything is
+    /// attached (a restarted daemon); see [`Self::reload_with`] for later.
+    pub fn set_overrides(&self, overrides: BTreeMap<String, Vec<String>>) {
+        *self.overrides.write().expect("overrides lock") = overrides;
     }
 
     /// The attached ENIs, as they were attached.
@@ -206,16 +241,27 @@ impl Enforcer {
             rules: EniRules {
                 id: eni.id.clone(),
                 ip: eni.ip,
-                groups: eni.security_groups.clone(),
+                groups: self.groups_of(eni),
             },
             agent: AgentClient::new(eni.ip, agent::project_token(&self.project)),
             subnet: eni.subnet.clone(),
+            declared: eni.security_groups.clone(),
         }
     }
 
+    /// The groups `eni` is enforced with: the EC2 API's, else its own.
+    fn groups_of(&self, eni: &EniInfo) -> Vec<String> {
+        self.overrides
+            .read()
+            .expect("overrides lock")
+            .get(&eni.id)
+            .cloned()
+            .unwrap_or_else(|| eni.security_groups.clone())
+    }
+
     fn check_groups(&self, eni: &EniInfo) -> Result<(), EnforceError> {
-        match eni
-            .security_groups
+        match self
+            .groups_of(eni)
             .iter()
             .find(|g| !self.policy().groups.contains_key(*g))
         {
@@ -253,7 +299,7 @@ impl Enforcer {
         };
         // What changed for the others: the new ENI's groups (and the old
         // one's, if it was re-attached with other groups or another IP).
-        let mut changed: BTreeSet<String> = eni.security_groups.iter().cloned().collect();
+        let mut changed: BTreeSet<String> = new.rules.groups.iter().cloned().collect();
         let mut repl = replication_domain(&eni.id).is_some();
         if let Some(o) = &old {
             if o.rules == new.rules {

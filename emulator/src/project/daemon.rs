@@ -248,6 +248,13 @@ async fn run_after_bind(
         }
     }
     let enforcer = Arc::new(Enforcer::placed(&in_force, opts.placement.clone()));
+    match crate::services::ec2::live::eni_groups_kept(&project.topology, &project.state_dir) {
+        Ok(kept) => enforcer.set_overrides(kept),
+        Err(e) => {
+            eprintln!("emul up: the ENI groups changed through the EC2 API: {e}");
+            return exit::FAILURE;
+        }
+    }
     let mut listener = Some(listener);
     let mut components: Option<Components> = None;
 

@@ -3,6 +3,7 @@
 //! has attached, and security-group changes installed through it on every
 //! ENI before the API call that made them answers.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::netpolicy::Enforcer;
@@ -46,11 +47,15 @@ impl NetworkBackend for EnforcerBackend {
             .collect()
     }
 
-    fn enforce(&self, groups: Vec<SecurityGroup>) -> Result<(), String> {
+    fn enforce(
+        &self,
+        groups: Vec<SecurityGroup>,
+        eni_groups: BTreeMap<String, Vec<String>>,
+    ) -> Result<(), String> {
         let mut next = self.topology.clone();
         next.security_groups = groups;
         self.runtime
-            .block_on(self.enforcer.reload(&next))
+            .block_on(self.enforcer.reload_with(&next, eni_groups))
             .map_err(|e| e.to_string())
     }
 }

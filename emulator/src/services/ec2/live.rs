@@ -13,6 +13,7 @@
 //! - [`topology_groups`] turns the model's groups back into the topology's
 //!   form, which the enforcer and verify compile.
 
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
@@ -52,10 +53,15 @@ impl Interface {
 pub trait NetworkBackend: Send + Sync {
     /// The ENIs attached now.
     fn interfaces(&self) -> Vec<Interface>;
-    /// Installs `groups` on every ENI; returns once each ENI's ruleset is
-    /// in force, or says why not (the write then fails and changes
-    /// nothing).
-    fn enforce(&self, groups: Vec<SecurityGroup>) -> Result<(), String>;
+    /// Installs `groups` on every ENI, each ENI named in `eni_groups`
+    /// (logical id → group names) in those groups instead of its own;
+    /// returns once each ENI's ruleset is in force, or says why not (the
+    /// write then fails and changes nothing).
+    fn enforce(
+        &self,
+        groups: Vec<SecurityGroup>,
+        eni_groups: BTreeMap<String, Vec<String>>,
+    ) -> Result<(), String>;
 }
 
 /// The file the live groups are kept in.
@@ -125,6 +131,18 @@ pub fn groups_in_force(t: &Topology, state_dir: &Path) -> Result<Vec<SecurityGro
         Some(net) => Ok(topology_groups(&net)),
         None => Ok(t.security_groups.clone()),
     }
+}
+
+/// The groups ModifyNetworkInterfaceAttribute gave ENIs, kept for `t` in
+/// `state_dir` (logical ENI id → group names; empty when nothing is kept).
+pub fn eni_groups_kept(
+    t: &Topology,
+    state_dir: &Path,
+) -> Result<BTreeMap<String, Vec<String>>, String> {
+    Ok(LiveStore::in_dir(state_dir)
+        .load(t)?
+        .map(|n| n.eni_groups)
+        .unwrap_or_default())
 }
 
 /// The topology VPC's groups in the topology's form (one topology rule per

@@ -40,6 +40,9 @@ pub struct Network {
     /// How many resources the API has made: the next one's id derives from
     /// it, so ids are never handed out twice.
     pub created: u64,
+    /// Groups ModifyNetworkInterfaceAttribute gave running ENIs, by
+    /// logical ENI id (group names); they replace the ENI's own.
+    pub eni_groups: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The VPC.
@@ -279,6 +282,7 @@ impl Network {
             subnets,
             groups,
             created: 0,
+            eni_groups: Default::default(),
         }
     }
 

@@ -157,16 +157,18 @@ impl Ec2 {
         };
         let answer = ops::write(&mut next, operation, params, enis)?;
         if let (true, Some(b)) = (home, &self.backend) {
-            b.enforce(live::topology_groups(&next)).map_err(|e| {
-                AwsError::internal(format!("the security groups could not be enforced: {e}"))
-            })?;
+            b.enforce(live::topology_groups(&next), next.eni_groups.clone())
+                .map_err(|e| {
+                    AwsError::internal(format!("the security groups could not be enforced: {e}"))
+                })?;
         }
         if let (true, Some(s), Some(t)) = (home, &self.store, &self.topology)
             && let Err(e) = s.save(t, &next)
         {
             // Put the rules in force back the way the model says.
             if let Some(b) = &self.backend {
-                let _ = b.enforce(live::topology_groups(&self.home()));
+                let home = self.home();
+                let _ = b.enforce(live::topology_groups(&home), home.eni_groups);
             }
             return Err(AwsError::internal(format!(
                 "the security groups could not be kept: {e}"

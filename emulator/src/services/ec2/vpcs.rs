@@ -63,6 +63,7 @@ impl Network {
             subnets,
             groups: vec![group],
             created: 0,
+            eni_groups: Default::default(),
         }
     }
 

@@ -14,6 +14,7 @@ mod describe_security_groups;
 mod describe_subnets;
 mod describe_vpcs;
 mod ip_permissions;
+mod modify_network_interface_attribute;
 mod modify_security_group_rules;
 mod revoke_security_group;
 
@@ -39,6 +40,7 @@ pub fn is_write(operation: &str) -> bool {
             | "DeleteVpc"
             | "CreateSubnet"
             | "DeleteSubnet"
+            | "ModifyNetworkInterfaceAttribute"
     )
 }
 
@@ -82,6 +84,9 @@ pub fn write(
         "DeleteVpc" => create_vpc::delete(net, params),
         "CreateSubnet" => create_subnet::create(net, params),
         "DeleteSubnet" => create_subnet::delete(net, params, enis),
+        "ModifyNetworkInterfaceAttribute" => {
+            modify_network_interface_attribute::run(net, params, enis)
+        }
         other => Err(AwsError::invalid_action(other)),
     }
 }

@@ -553,3 +553,51 @@ fn the_topologys_vpc_cannot_be_deleted() {
         "DependencyViolation"
     );
 }
+
+#[test]
+fn modify_network_interface_attribute_regroups_a_running_eni() {
+    use crate::services::ec2::live::Interface;
+    let mut net = wechat();
+    let logical = "eni/ecs/wechat/backend/0123456789ab";
+    let enis = || {
+        vec![Interface {
+            logical: logical.into(),
+            ip: "10.0.10.20".parse().unwrap(),
+            subnet: "private-1a".into(),
+            groups: vec!["ecs-sg".into()],
+        }]
+    };
+    let eni = crate::services::ec2::model::eni_id("wechat", logical);
+    let redis = resource_id("sg", "wechat", "redis-sg");
+    let params = QueryParams::from_pairs([
+        ("NetworkInterfaceId", eni.as_str()),
+        ("SecurityGroupId.1", redis.as_str()),
+        ("SecurityGroupId.2", redis.as_str()),
+    ]);
+    write(&mut net, "ModifyNetworkInterfaceAttribute", &params, &enis).unwrap();
+    assert_eq!(net.eni_groups[logical], ["redis-sg"]);
+    for (pairs, code) in [
+        (
+            vec![("NetworkInterfaceId", eni.as_str())],
+            "InvalidParameterCombination",
+        ),
+        (
+            vec![
+                ("NetworkInterfaceId", "eni-404"),
+                ("SecurityGroupId.1", redis.as_str()),
+            ],
+            "InvalidNetworkInterfaceID.NotFound",
+        ),
+        (
+            vec![
+                ("NetworkInterfaceId", eni.as_str()),
+                ("SecurityGroupId.1", "sg-404"),
+            ],
+            "InvalidGroup.NotFound",
+        ),
+    ] {
+        let params = QueryParams::from_pairs(pairs);
+        let err = write(&mut net, "ModifyNetworkInterfaceAttribute", &params, &enis).unwrap_err();
+        assert_eq!(err.code, code);
+    }
+}
