@@ -8,7 +8,7 @@ use crate::services::ec2::filters::{self, Filterable};
 use crate::services::ec2::live::Interface;
 use crate::services::ec2::model::{Network, Subnet, private_dns_name};
 
-use super::{items, tag_set};
+use super::{items, paged, tag_set};
 
 /// The filters AWS documents for DescribeNetworkInterfaces that apply here.
 const FILTERS: &[&str] = &[
@@ -131,7 +131,7 @@ pub(super) fn run(
         .collect();
     picked.sort_by(|a, b| a.id.cmp(&b.id));
     let mut w = XmlWriter::new();
-    items(&mut w, "networkInterfaceSet", &picked, |i, s| {
+    paged(&mut w, "networkInterfaceSet", &picked, params, |i, s| {
         let dns = private_dns_name(&net.region, s.eni.ip);
         i.leaf("networkInterfaceId", &s.id);
         if let Some(sub) = s.subnet {
@@ -170,7 +170,7 @@ pub(super) fn run(
         });
         i.node("ipv6AddressesSet", |_| {});
         tag_set(i, &[]);
-    });
+    })?;
     Ok(w.finish())
 }
 

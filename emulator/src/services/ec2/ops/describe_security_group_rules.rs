@@ -9,7 +9,7 @@ use crate::services::ec2::model::{Network, SecurityGroup};
 use crate::services::ec2::rules::GroupRule;
 
 use super::ip_permissions::render_rule;
-use super::{items, require_ids};
+use super::{paged, require_ids};
 
 /// The filters AWS documents for DescribeSecurityGroupRules.
 const FILTERS: &[&str] = &["group-id", "security-group-rule-id"];
@@ -45,8 +45,12 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
         .filter(|(g, r)| filters::passes(&filters, &Row(g, r)))
         .collect();
     let mut w = XmlWriter::new();
-    items(&mut w, "securityGroupRuleSet", &shown, |i, (g, r)| {
-        render_rule(i, net, &g.id, r)
-    });
+    paged(
+        &mut w,
+        "securityGroupRuleSet",
+        &shown,
+        params,
+        |i, (g, r)| render_rule(i, net, &g.id, r),
+    )?;
     Ok(w.finish())
 }

@@ -12,7 +12,7 @@ use crate::services::ec2::errors::group_not_found;
 use crate::services::ec2::filters::{self, Filterable};
 use crate::services::ec2::model::{Network, Permission, SecurityGroup};
 
-use super::{items, require_ids, tag_set};
+use super::{items, paged, require_ids, tag_set};
 
 /// The filters AWS documents for DescribeSecurityGroups that apply here.
 const FILTERS: &[&str] = &[
@@ -109,7 +109,7 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
         .filter(|g| filters::passes(&filters, &Row(g, net)))
         .collect();
     let mut w = XmlWriter::new();
-    items(&mut w, "securityGroupInfo", &shown, |i, g| {
+    paged(&mut w, "securityGroupInfo", &shown, params, |i, g| {
         i.leaf("ownerId", &net.owner)
             .leaf("groupId", &g.id)
             .leaf("groupName", &g.name)
@@ -125,7 +125,7 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
         permissions(i, "ipPermissions", &g.permissions(false), net);
         permissions(i, "ipPermissionsEgress", &g.permissions(true), net);
         tag_set(i, &g.tags);
-    });
+    })?;
     Ok(w.finish())
 }
 

@@ -5,7 +5,7 @@ use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::services::ec2::filters::{self, Filterable};
 use crate::services::ec2::model::{Network, Subnet};
 
-use super::{items, require_ids, tag_set};
+use super::{paged, require_ids, tag_set};
 
 /// The filters AWS documents for DescribeSubnets that apply here.
 const FILTERS: &[&str] = &[
@@ -69,7 +69,9 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
         .filter(|s| filters::passes(&filters, &Row(s, net)))
         .collect();
     let mut w = XmlWriter::new();
-    items(&mut w, "subnetSet", &shown, |i, s| render(i, net, s));
+    paged(&mut w, "subnetSet", &shown, params, |i, s| {
+        render(i, net, s)
+    })?;
     Ok(w.finish())
 }
 

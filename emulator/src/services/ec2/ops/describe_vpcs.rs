@@ -6,7 +6,7 @@ use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::services::ec2::filters::{self, Filterable};
 use crate::services::ec2::model::{Network, Vpc};
 
-use super::{items, require_ids, tag_set};
+use super::{items, paged, require_ids, tag_set};
 
 /// The filters AWS documents for DescribeVpcs that apply here.
 const FILTERS: &[&str] = &[
@@ -60,7 +60,7 @@ pub(super) fn run(net: &Network, params: &QueryParams) -> Result<String, AwsErro
         .filter(|v| filters::passes(&filters, &Row(v, net)))
         .collect();
     let mut w = XmlWriter::new();
-    items(&mut w, "vpcSet", &shown, |i, v| render(i, net, v));
+    paged(&mut w, "vpcSet", &shown, params, |i, v| render(i, net, v))?;
     Ok(w.finish())
 }
 

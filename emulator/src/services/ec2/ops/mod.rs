@@ -107,6 +107,56 @@ fn tag_set(w: &mut XmlWriter, tags: &[(String, String)]) {
     });
 }
 
+/// One page of `all` as `MaxResults` (5 to 1000) and `NextToken` (where
+/// the last page stopped, as [`page`] handed it out) ask; the token of the
+/// next page when there is one. Without `MaxResults` every item is one
+/// page.
+fn page<'a, T>(all: &'a [T], params: &QueryParams) -> Result<(&'a [T], Option<String>), AwsError> {
+    let start = match params.get("NextToken") {
+        Some(t) => t
+            .strip_prefix("emul-")
+            .and_then(|n| usize::from_str_radix(n, 16).ok())
+            .filter(|n| *n <= all.len())
+            .ok_or_else(|| {
+                AwsError::client("InvalidParameterValue", format!("Invalid NextToken: {t}"))
+            })?,
+        None => 0,
+    };
+    let size = match params.get("MaxResults") {
+        Some(m) => match m.parse::<usize>() {
+            Ok(n) if (5..=1000).contains(&n) => n,
+            _ => {
+                return Err(AwsError::client(
+                    "InvalidParameterValue",
+                    format!(
+                        "Value ( {m} ) for parameter maxResults is invalid. Parameter must be between 5 and 1000."
+                    ),
+                ));
+            }
+        },
+        None => all.len().max(1),
+    };
+    let end = (start + size).min(all.len());
+    let next = (end < all.len()).then(|| format!("emul-{end:x}"));
+    Ok((&all[start..end], next))
+}
+
+/// Renders one page of a list and, when more follow, its `nextToken`.
+fn paged<T>(
+    w: &mut XmlWriter,
+    name: &str,
+    all: &[T],
+    params: &QueryParams,
+    each: impl FnMut(&mut XmlWriter, &T),
+) -> Result<(), AwsError> {
+    let (shown, next) = page(all, params)?;
+    items(w, name, shown, each);
+    if let Some(t) = next {
+        w.leaf("nextToken", &t);
+    }
+    Ok(())
+}
+
 /// The tags of `TagSpecification.N` whose `ResourceType` is `resource`.
 fn tags_for(params: &QueryParams, resource: &str) -> Result<Vec<(String, String)>, AwsError> {
     let mut out = Vec::new();

@@ -601,3 +601,42 @@ fn modify_network_interface_attribute_regroups_a_running_eni() {
         assert_eq!(err.code, code);
     }
 }
+
+#[test]
+fn describes_page_with_max_results_and_next_token() {
+    let mut net = wechat();
+    let first = on(
+        &mut net,
+        "DescribeSecurityGroupRules",
+        &[("MaxResults", "5")],
+    )
+    .unwrap();
+    assert_eq!(all(&first, "securityGroupRuleId").len(), 5);
+    let token = all(&first, "nextToken").remove(0);
+    let mut seen = all(&first, "securityGroupRuleId");
+    let mut token = Some(token);
+    while let Some(t) = token {
+        let next = on(
+            &mut net,
+            "DescribeSecurityGroupRules",
+            &[("MaxResults", "5"), ("NextToken", &t)],
+        )
+        .unwrap();
+        seen.extend(all(&next, "securityGroupRuleId"));
+        token = all(&next, "nextToken").pop();
+    }
+    let every = on(&mut net, "DescribeSecurityGroupRules", &[]).unwrap();
+    assert_eq!(seen, all(&every, "securityGroupRuleId"));
+    assert!(all(&every, "nextToken").is_empty());
+    let err = on(&mut net, "DescribeVpcs", &[("MaxResults", "2")]).unwrap_err();
+    assert_eq!(
+        err.message,
+        "Value ( 2 ) for parameter maxResults is invalid. Parameter must be between 5 and 1000."
+    );
+    assert_eq!(
+        on(&mut net, "DescribeSubnets", &[("NextToken", "nonsense")])
+            .unwrap_err()
+            .code,
+        "InvalidParameterValue"
+    );
+}
