@@ -142,6 +142,18 @@ pub struct LogDestination {
     pub create_group: bool,
 }
 
+/// The running VPC's security groups as other services use them: ELBv2's
+/// SetSecurityGroups resolves the ids it is given and moves its load
+/// balancer's ENI through it (implemented by `services::ec2`).
+pub trait VpcGroups: Send + Sync {
+    /// `(id, name)` of group `id_or_name` of the running VPC.
+    fn group(&self, id_or_name: &str) -> Option<(String, String)>;
+    /// Puts ENI `logical` in groups `names` (replacing its own): enforced
+    /// and kept before this returns. An ENI that does not run has nothing
+    /// to enforce.
+    fn set_eni_groups(&self, logical: &str, names: Vec<String>) -> Result<(), String>;
+}
+
 /// The VPC's EC2 ids (`subnet-…`, `sg-…`), as a RunTask or a service's
 /// `awsvpcConfiguration` may name subnets and groups after reading them
 /// from the EC2 API, turned into the topology names the runtime places and

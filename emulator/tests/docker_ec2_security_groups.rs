@@ -365,6 +365,69 @@ fn docker_ec2_authorize_and_revoke_act_on_live_traffic() {
     assert_eq!(code, Some(0), "{report}");
     assert!(report.contains(&format!(" {task_ip} [ecs-sg]")), "{report}");
 
+    // ELBv2's SetSecurityGroups moves the ALB's ENI the same way.
+    let lb = aws(&["elbv2", "describe-load-balancers"])["LoadBalancers"][0]["LoadBalancerArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let alb_sg = aws(&["ec2", "describe-security-groups", "--group-names", "alb-sg"])
+        ["SecurityGroups"][0]["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let set = aws(&[
+        "elbv2",
+        "set-security-groups",
+        "--load-balancer-arn",
+        &lb,
+        "--security-groups",
+        &alb_sg,
+        &ecs_sg,
+    ]);
+    assert_eq!(
+        set["SecurityGroupIds"],
+        serde_json::json!([alb_sg, ecs_sg]),
+        "{set}"
+    );
+    let alb_eni = aws(&[
+        "ec2",
+        "describe-network-interfaces",
+        "--filters",
+        "Name=requester-id,Values=amazon-elb",
+    ]);
+    let names: Vec<&str> = alb_eni["NetworkInterfaces"][0]["Groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["GroupName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alb-sg", "ecs-sg"], "{alb_eni}");
+    let (code, report) = verify(&file);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("[alb-sg, ecs-sg]"), "{report}");
+    let out = aws_cli::run(
+        &cli,
+        &endpoint,
+        home.path(),
+        &[
+            "elbv2",
+            "set-security-groups",
+            "--load-balancer-arn",
+            &lb,
+            "--security-groups",
+            "sg-0000000000000000f",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("InvalidSecurityGroup"));
+    aws(&[
+        "elbv2",
+        "set-security-groups",
+        "--load-balancer-arn",
+        &lb,
+        "--security-groups",
+        &alb_sg,
+    ]);
+
     // Named by rds-sg's rule: not deletable until the rule is gone.
     let out = aws_cli::run(
         &cli,

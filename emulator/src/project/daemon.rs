@@ -890,6 +890,8 @@ async fn start_components(
     let mut registry = Registry::new();
     registry.register(sm);
     registry.register(ecs);
+    // SetSecurityGroups moves the ALB's ENI through the EC2 API's groups.
+    alb.elbv2.set_vpc_groups(ec2.clone());
     registry.register(alb.elbv2.clone());
     registry.register(ecr.clone());
     registry.register(logs);

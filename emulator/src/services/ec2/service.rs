@@ -146,6 +146,19 @@ impl Ec2 {
         operation: &str,
         params: &crate::gateway::query::QueryParams,
     ) -> Result<String, AwsError> {
+        self.change(region, |next, enis| {
+            ops::write(next, operation, params, enis)
+        })
+    }
+
+    /// Runs `f` on a copy of `region`'s model; in the home region the
+    /// result is enforced and kept; then it is published. `f` gets the
+    /// running ENIs (none outside the home region).
+    fn change(
+        &self,
+        region: &str,
+        f: impl FnOnce(&mut Network, &dyn Fn() -> Vec<Interface>) -> Result<String, AwsError>,
+    ) -> Result<String, AwsError> {
         let _one_at_a_time = self.writer.lock().expect("ec2 writer lock");
         let mut next = self.region(region);
         let home = region == self.home_region;
@@ -155,7 +168,7 @@ impl Ec2 {
         } else {
             &no_enis
         };
-        let answer = ops::write(&mut next, operation, params, enis)?;
+        let answer = f(&mut next, enis)?;
         if let (true, Some(b)) = (home, &self.backend) {
             b.enforce(live::topology_groups(&next), next.eni_groups.clone())
                 .map_err(|e| {
@@ -179,6 +192,28 @@ impl Ec2 {
             .expect("ec2 lock")
             .insert(region.to_string(), next);
         Ok(answer)
+    }
+}
+
+impl crate::wiring::VpcGroups for Ec2 {
+    fn group(&self, id_or_name: &str) -> Option<(String, String)> {
+        let net = self.home();
+        let vpc = net.home_vpc().id.clone();
+        net.groups_of(&vpc)
+            .find(|g| g.id == id_or_name || g.name == id_or_name)
+            .map(|g| (g.id.clone(), g.name.clone()))
+    }
+
+    fn set_eni_groups(&self, logical: &str, names: Vec<String>) -> Result<(), String> {
+        let home = self.home_region.clone();
+        self.change(&home, |net, enis| {
+            if enis().iter().any(|e| e.logical == logical) {
+                net.eni_groups.insert(logical.to_string(), names);
+            }
+            Ok(String::new())
+        })
+        .map(|_| ())
+        .map_err(|e| e.message)
     }
 }
 

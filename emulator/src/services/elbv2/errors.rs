@@ -70,6 +70,9 @@ pub enum ElbError {
     /// `DuplicateTagKeys`.
     #[error("{0}")]
     DuplicateTagKeys(String),
+    /// `InvalidSecurityGroup`.
+    #[error("{0}")]
+    InvalidSecurityGroup(String),
 }
 
 impl ElbError {
@@ -97,6 +100,7 @@ impl ElbError {
             ElbError::IncompatibleProtocols(_) => "IncompatibleProtocols",
             ElbError::TooManyTags(_) => "TooManyTags",
             ElbError::DuplicateTagKeys(_) => "DuplicateTagKeys",
+            ElbError::InvalidSecurityGroup(_) => "InvalidSecurityGroup",
         }
     }
 

@@ -40,6 +40,10 @@ pub struct Elbv2Service {
     /// lock, before the write returns: the data plane re-binds listeners
     /// here so an API call takes effect before its response.
     observer: Mutex<Option<Observer>>,
+    /// The running VPC's groups (`emul up`): SetSecurityGroups resolves
+    /// group ids and moves the load balancer's ENI through it; `None`
+    /// takes the groups as given.
+    vpc_groups: Mutex<Option<Arc<dyn crate::wiring::VpcGroups>>>,
 }
 
 /// See [`Elbv2Service::set_observer`].
@@ -57,12 +61,31 @@ impl Elbv2Service {
             primary,
             snapshot,
             observer: Mutex::new(None),
+            vpc_groups: Mutex::new(None),
         }
     }
 
     /// Sets the function told of every published data-plane model.
     pub fn set_observer(&self, observer: Observer) {
         *self.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    }
+
+    /// Lends the running VPC's groups (see the field).
+    pub fn set_vpc_groups(&self, groups: Arc<dyn crate::wiring::VpcGroups>) {
+        *self.vpc_groups.lock().unwrap_or_else(|p| p.into_inner()) = Some(groups);
+    }
+
+    /// The running VPC's groups, when lent.
+    pub fn vpc_groups(&self) -> Option<Arc<dyn crate::wiring::VpcGroups>> {
+        self.vpc_groups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Whether `account`/`region` is the data plane's.
+    pub fn is_primary(&self, account: &str, region: &str) -> bool {
+        self.primary.0 == account && self.primary.1 == region
     }
 
     /// Removes the observer (the data plane stopped).

@@ -1,8 +1,9 @@
 //! ModifyLoadBalancerAttributes (returns the full current attribute set,
-//! takes effect on the next request) and DeleteLoadBalancer (its listeners
-//! close at once).
+//! takes effect on the next request), SetSecurityGroups (the load
+//! balancer's ENI is in the new groups before the answer) and
+//! DeleteLoadBalancer (its listeners close at once).
 
-use super::parse::{attributes, required};
+use super::parse::{attributes, required, strings};
 use super::render;
 use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::gateway::registry::RequestContext;
@@ -38,4 +39,59 @@ pub fn delete(
     let arn = required(p, "LoadBalancerArn")?.to_string();
     svc.write(&ctx.account, &ctx.region, |m| m.delete_load_balancer(&arn))?;
     Ok(String::new())
+}
+
+/// SetSecurityGroups: replaces the load balancer's groups. In the running
+/// project the ids are the VPC's groups (unknown ones fail
+/// `InvalidSecurityGroup`) and the load balancer's ENI is enforced in them
+/// before the model changes; the answer lists the groups' ids.
+pub fn set_security_groups(
+    svc: &Elbv2Service,
+    ctx: &RequestContext,
+    p: &QueryParams,
+) -> Result<String, ElbError> {
+    let arn = required(p, "LoadBalancerArn")?.to_string();
+    let asked = strings(p, "SecurityGroups")?;
+    let name = svc
+        .read(&ctx.account, &ctx.region, |m| {
+            m.load_balancers.get(&arn).map(|lb| lb.name.clone())
+        })
+        .ok_or_else(|| ElbError::load_balancer_not_found(&arn))?;
+    let live = svc
+        .vpc_groups()
+        .filter(|_| svc.is_primary(&ctx.account, &ctx.region));
+    // (id shown, name kept in the model)
+    let groups: Vec<(String, String)> = match &live {
+        Some(vpc) => asked
+            .iter()
+            .map(|g| {
+                vpc.group(g).ok_or_else(|| {
+                    ElbError::InvalidSecurityGroup(format!(
+                        "The specified security group '{g}' does not exist."
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        None => asked.iter().map(|g| (g.clone(), g.clone())).collect(),
+    };
+    if let Some(vpc) = &live {
+        let names = groups.iter().map(|(_, n)| n.clone()).collect();
+        vpc.set_eni_groups(&format!("eni/alb/{name}"), names)
+            .map_err(ElbError::InvalidConfigurationRequest)?;
+    }
+    svc.write(&ctx.account, &ctx.region, |m| {
+        let lb = m
+            .load_balancers
+            .get_mut(&arn)
+            .ok_or_else(|| ElbError::load_balancer_not_found(&arn))?;
+        lb.security_groups = groups.iter().map(|(_, n)| n.clone()).collect();
+        Ok(())
+    })?;
+    let mut w = XmlWriter::new();
+    w.node("SecurityGroupIds", |l| {
+        for (id, _) in &groups {
+            l.leaf("member", id);
+        }
+    });
+    Ok(w.finish())
 }

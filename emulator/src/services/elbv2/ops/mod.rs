@@ -83,6 +83,7 @@ pub fn dispatch(
         "DeleteTargetGroup" => target_groups::delete(svc, ctx, p),
         "ModifyLoadBalancerAttributes" => load_balancers::modify_attributes(svc, ctx, p),
         "DeleteLoadBalancer" => load_balancers::delete(svc, ctx, p),
+        "SetSecurityGroups" => load_balancers::set_security_groups(svc, ctx, p),
         "AddTags" => tags::add(svc, ctx, p),
         "RemoveTags" => tags::remove(svc, ctx, p),
         other => return Err(AwsError::invalid_action(other)),
