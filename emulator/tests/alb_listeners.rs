@@ -89,7 +89,14 @@ async fn listener_port_protocol_create_and_delete_apply_at_once() {
     api(
         &alb,
         "ModifyListener",
-        &[("ListenerArn", &arn), ("Protocol", "HTTPS")],
+        &[
+            ("ListenerArn", &arn),
+            ("Protocol", "HTTPS"),
+            (
+                "Certificates.member.1.CertificateArn",
+                "arn:aws:acm:us-east-1:000000000000:certificate/local",
+            ),
+        ],
     )
     .unwrap();
     let https = alb.listener("front", 24310).unwrap();

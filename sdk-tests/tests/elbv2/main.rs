@@ -804,3 +804,136 @@ async fn rules_take_ipv6_source_ip_values() {
     assert_eq!(code, "ValidationError");
     assert_eq!(message, "'2001:db8::zz/32' is not a valid CIDR block");
 }
+
+#[tokio::test]
+async fn requests_aws_refuses_are_refused_with_its_messages() {
+    use aws_sdk_elasticloadbalancingv2::types::{Certificate, IpAddressType};
+    let emul = Emul::start();
+    let c = emul.elbv2_client("us-east-1").await;
+    let (lb, listener, tg) = setup(&c, "val").await;
+
+    // Listeners: port and protocol required, HTTP/HTTPS only, HTTPS needs
+    // a certificate.
+    let (code, msg) = code_of(
+        c.create_listener()
+            .load_balancer_arn(&lb)
+            .protocol(ProtocolEnum::Http)
+            .default_actions(forward(&tg))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        ("ValidationError", "A listener port must be specified")
+    );
+    let (_, msg) = code_of(
+        c.create_listener()
+            .load_balancer_arn(&lb)
+            .port(82)
+            .default_actions(forward(&tg))
+            .send()
+            .await,
+    );
+    assert_eq!(msg, "A listener protocol must be specified");
+    let (_, msg) = code_of(
+        c.create_listener()
+            .load_balancer_arn(&lb)
+            .port(82)
+            .protocol(ProtocolEnum::Tcp)
+            .default_actions(forward(&tg))
+            .send()
+            .await,
+    );
+    assert_eq!(msg, "Listener protocol 'TCP' must be one of 'HTTP, HTTPS'");
+    let (code, _) = code_of(
+        c.create_listener()
+            .load_balancer_arn(&lb)
+            .port(443)
+            .protocol(ProtocolEnum::Https)
+            .default_actions(forward(&tg))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidConfigurationRequest");
+    let (code, _) = code_of(
+        c.modify_listener()
+            .listener_arn(&listener)
+            .protocol(ProtocolEnum::Https)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidConfigurationRequest");
+    c.modify_listener()
+        .listener_arn(&listener)
+        .protocol(ProtocolEnum::Https)
+        .certificates(
+            Certificate::builder()
+                .certificate_arn("arn:aws:acm:us-east-1:000000000000:certificate/abc")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // Names and enums.
+    let (_, msg) = code_of(
+        c.create_target_group()
+            .name("bad_name")
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id("vpc-1")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        msg,
+        "Target group name 'bad_name' can only contain characters that are alphanumeric characters or hyphens(-)"
+    );
+    let (_, msg) = code_of(
+        c.create_target_group()
+            .name("-edge")
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id("vpc-1")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        msg,
+        "Target group name '-edge' cannot begin or end with '-'"
+    );
+    let (code, msg) = code_of(
+        c.create_target_group()
+            .name("hc")
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id("vpc-1")
+            .health_check_protocol(ProtocolEnum::from("SMTP"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert!(msg.contains("'healthCheckProtocol'"), "{msg}");
+    let (code, msg) = code_of(
+        c.create_load_balancer()
+            .name("ip-type")
+            .ip_address_type(IpAddressType::from("ipv5"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert!(
+        msg.contains("[ipv4, dualstack, dualstack-without-public-ipv4]"),
+        "{msg}"
+    );
+    let (_, msg) = code_of(
+        c.create_load_balancer()
+            .name("a-name-that-is-longer-than-32-chars")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        msg,
+        "Load balancer name 'a-name-that-is-longer-than-32-chars' cannot be longer than '32' characters"
+    );
+}

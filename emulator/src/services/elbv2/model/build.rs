@@ -128,6 +128,11 @@ pub fn from_topology(t: &Topology, now_ms: i64) -> Elbv2 {
                     },
                 );
             }
+            let certificate_arns = if l.protocol.as_str() == "HTTPS" {
+                vec![local_certificate_arn(&m.region, &m.account, &listener_arn)]
+            } else {
+                Vec::new()
+            };
             m.listeners.insert(
                 listener_arn.clone(),
                 Listener {
@@ -141,7 +146,9 @@ pub fn from_topology(t: &Topology, now_ms: i64) -> Elbv2 {
                         .as_ref()
                         .map(|d| d.value.clone())
                         .unwrap_or_default(),
-                    certificate_arns: Vec::new(),
+                    // The certificate emul's CA issues for it, under the
+                    // ARN an ACM certificate would have.
+                    certificate_arns,
                     ssl_policy: None,
                     default_rule_arn,
                 },
@@ -149,6 +156,15 @@ pub fn from_topology(t: &Topology, now_ms: i64) -> Elbv2 {
         }
     }
     m
+}
+
+/// The ARN shown for the certificate emul's CA issues to HTTPS listener
+/// `listener_arn` of the topology.
+pub fn local_certificate_arn(region: &str, account: &str, listener_arn: &str) -> String {
+    format!(
+        "arn:aws:acm:{region}:{account}:certificate/emul-{}",
+        listener_arn.rsplit('/').next().unwrap_or("")
+    )
 }
 
 fn target_group(tg: &topo::TargetGroup, arn: String, vpc: String) -> TargetGroup {

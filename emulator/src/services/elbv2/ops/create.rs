@@ -22,12 +22,70 @@ fn port(p: &QueryParams, name: &str) -> Result<Option<u16>, ElbError> {
         .transpose()
 }
 
+/// An application load balancer's listener protocols.
+pub fn check_listener_protocol(protocol: &str) -> Result<(), ElbError> {
+    match protocol {
+        "HTTP" | "HTTPS" => Ok(()),
+        other => Err(ElbError::Validation(format!(
+            "Listener protocol '{other}' must be one of 'HTTP, HTTPS'"
+        ))),
+    }
+}
+
+/// An HTTPS listener without a certificate.
+pub fn no_certificate() -> ElbError {
+    ElbError::InvalidConfigurationRequest(
+        "You must provide a list containing exactly one certificate if the listener protocol is HTTPS."
+            .into(),
+    )
+}
+
+/// The protocols a target group and its health check may name.
+const TARGET_PROTOCOLS: &[&str] = &["HTTPS", "HTTP", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"];
+
+/// `Value X at 'member' failed to satisfy constraint: ... enum value set`.
+fn enum_error(value: &str, member: &str, set: &[&str]) -> ElbError {
+    ElbError::Validation(format!(
+        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+        set.join(", ")
+    ))
+}
+
+/// A target group's or load balancer's name: 1 to 32 alphanumerics or
+/// hyphens, not starting or ending with a hyphen.
+fn check_name(kind: &str, name: &str) -> Result<(), ElbError> {
+    if name.chars().count() > 32 {
+        return Err(ElbError::Validation(format!(
+            "{kind} name '{name}' cannot be longer than '32' characters"
+        )));
+    }
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(ElbError::Validation(format!(
+            "{kind} name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
+        )));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err(ElbError::Validation(format!(
+            "{kind} name '{name}' cannot begin or end with '-'"
+        )));
+    }
+    Ok(())
+}
+
 /// CreateTargetGroup.
 pub fn target_group(
     svc: &Elbv2Service,
     ctx: &RequestContext,
     p: &QueryParams,
 ) -> Result<String, ElbError> {
+    check_name("Target group", required(p, "Name")?)?;
+    for member in ["Protocol", "HealthCheckProtocol"] {
+        if let Some(v) = p.get(member).filter(|v| !TARGET_PROTOCOLS.contains(v)) {
+            let mut m = member.to_string();
+            m[..1].make_ascii_lowercase();
+            return Err(enum_error(v, &m, TARGET_PROTOCOLS));
+        }
+    }
     let mut hc = HealthCheck::defaults();
     if let Some(v) = p.get("HealthCheckProtocol") {
         hc.protocol = v.into();
@@ -87,6 +145,22 @@ pub fn load_balancer(
     p: &QueryParams,
 ) -> Result<String, ElbError> {
     let name = required(p, "Name")?.to_string();
+    check_name("Load balancer", &name)?;
+    if name.starts_with("internal-") {
+        return Err(ElbError::Validation(format!(
+            "Load balancer name '{name}' cannot begin with 'internal-'"
+        )));
+    }
+    const IP_TYPES: &[&str] = &["ipv4", "dualstack", "dualstack-without-public-ipv4"];
+    if let Some(t) = p.get("IpAddressType").filter(|t| !IP_TYPES.contains(t)) {
+        return Err(enum_error(t, "ipAddressType", IP_TYPES));
+    }
+    if let Some(s) = p
+        .get("Scheme")
+        .filter(|s| !["internet-facing", "internal"].contains(s))
+    {
+        return Err(enum_error(s, "scheme", &["internet-facing", "internal"]));
+    }
     if let Some(t) = p.get("Type")
         && t != "application"
     {
@@ -117,8 +191,15 @@ pub fn listener(
     p: &QueryParams,
 ) -> Result<String, ElbError> {
     let lb = required(p, "LoadBalancerArn")?.to_string();
-    let protocol = p.get("Protocol").unwrap_or("HTTP").to_string();
-    let port = port(p, "Port")?.unwrap_or(80);
+    // An application load balancer's listener needs both, and speaks HTTP
+    // or HTTPS only.
+    let protocol = p
+        .get("Protocol")
+        .ok_or_else(|| ElbError::Validation("A listener protocol must be specified".into()))?
+        .to_string();
+    check_listener_protocol(&protocol)?;
+    let port = port(p, "Port")?
+        .ok_or_else(|| ElbError::Validation("A listener port must be specified".into()))?;
     let action = actions(p, "DefaultActions")?.ok_or_else(|| {
         ElbError::Validation(
             "1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null".into(),
@@ -126,6 +207,9 @@ pub fn listener(
     })?;
     let tags = super::tags::parse(p)?;
     let certificate_arns = super::listeners::certificates(p)?.unwrap_or_default();
+    if protocol == "HTTPS" && certificate_arns.is_empty() {
+        return Err(no_certificate());
+    }
     let ssl_policy = p.get("SslPolicy").map(str::to_string);
     svc.write(&ctx.account, &ctx.region, |m| {
         let arn = m.create_listener(&lb, &protocol, port, action)?;

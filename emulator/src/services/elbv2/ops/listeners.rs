@@ -38,6 +38,9 @@ pub fn modify(
             })
         })
         .transpose()?;
+    if let Some(protocol) = p.get("Protocol") {
+        super::create::check_listener_protocol(protocol)?;
+    }
     let change = ListenerChange {
         port,
         protocol: p.get("Protocol").map(str::to_string),
@@ -48,6 +51,10 @@ pub fn modify(
     svc.write(&ctx.account, &ctx.region, |m| {
         m.modify_listener(&arn, change)?;
         let l = m.listener(&arn)?;
+        // Switched to HTTPS (or left there) without a certificate.
+        if l.protocol == "HTTPS" && l.certificate_arns.is_empty() {
+            return Err(super::create::no_certificate());
+        }
         let mut w = XmlWriter::new();
         w.list("Listeners", &[l], |x, l| render::listener(x, m, l));
         Ok(w.finish())

@@ -34,11 +34,8 @@ pub fn listener(w: &mut XmlWriter, m: &Elbv2, l: &Listener) {
         .leaf("Protocol", &l.protocol);
     if l.protocol == "HTTPS" {
         let certs = if l.certificate_arns.is_empty() {
-            vec![format!(
-                "arn:aws:acm:{}:{}:certificate/emul-{}",
-                m.region,
-                m.account,
-                l.arn.rsplit('/').next().unwrap_or("")
+            vec![crate::services::elbv2::model::build::local_certificate_arn(
+                &m.region, &m.account, &l.arn,
             )]
         } else {
             l.certificate_arns.clone()
