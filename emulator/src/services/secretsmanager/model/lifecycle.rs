@@ -160,9 +160,15 @@ impl Region {
     /// CancelRotateSecret.
     pub fn cancel_rotate(&mut self, id: &str, now: Millis) -> Result<(String, String), SmError> {
         let secret = self.get_mut_active(id, now)?;
-        if let Some(r) = secret.rotation.as_mut() {
-            r.enabled = false;
-        }
+        // A secret rotation was never configured on: AWS's documented
+        // InvalidRequestException for this operation.
+        let Some(r) = secret.rotation.as_mut() else {
+            return Err(SmError::InvalidRequest(
+                "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call."
+                    .into(),
+            ));
+        };
+        r.enabled = false;
         secret.last_changed = now;
         Ok((secret.arn.clone(), secret.name.clone()))
     }

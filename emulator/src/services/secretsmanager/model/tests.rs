@@ -699,3 +699,11 @@ fn diff_reports_exactly_the_changed_secrets() {
             .contains("does not exist")
     );
 }
+
+#[test]
+fn cancel_rotate_on_a_secret_never_rotated_is_an_invalid_request() {
+    let mut r = region();
+    create(&mut r, "plain", Some(T1), s("x")).unwrap();
+    let err = r.cancel_rotate("plain", NOW).unwrap_err();
+    assert!(matches!(err, SmError::InvalidRequest(_)), "{err:?}");
+}
