@@ -205,10 +205,7 @@ fn hostile() -> impl Strategy<Value = Hostile> {
         |(op, body)| {
             (!OPERATIONS.contains(&op.as_str())
                 && op != "CancelRotateSecret"
-                && op != "ValidateResourcePolicy"
-                && op != "ReplicateSecretToRegions"
-                && op != "RemoveRegionsFromReplication"
-                && op != "StopReplicationToReplica")
+                && op != "ValidateResourcePolicy")
                 .then(|| Hostile {
                     target: Some(format!("secretsmanager.{op}")),
                     content_type: Some("application/x-amz-json-1.1".to_string()),

@@ -11,6 +11,7 @@ mod delete_restore;
 mod list;
 mod random_password;
 mod raw_wire;
+mod replication;
 mod tags;
 mod versions;
 

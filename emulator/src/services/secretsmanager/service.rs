@@ -23,6 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::errors::SmError;
 use super::model::password::{self, PasswordSpec};
+use super::model::replication;
 use super::model::{Change, CreateRequest, Millis, Region, Scope, SecretValue};
 use super::ops;
 use crate::gateway::AwsError;
@@ -243,16 +244,32 @@ impl SecretsManager {
                 .unwrap_or_else(|| Region::new(scope.clone()));
             let mut after = before.clone();
             let out = f(&mut after)?;
-            let changes = after.diff(&before);
+            let mut changes = after.diff(&before);
             if changes.is_empty() {
                 return Ok(out);
+            }
+            // Replicas follow their primary in the same record, so a crash
+            // never leaves a region behind an acknowledged write.
+            let mut touched = vec![(scope.clone(), after.clone())];
+            for (other, state) in
+                replication::propagate(&before, &after, |s| w.pending.get(s).cloned())
+            {
+                let was = w
+                    .pending
+                    .get(&other)
+                    .cloned()
+                    .unwrap_or_else(|| Region::new(other.clone()));
+                changes.extend(state.diff(&was));
+                touched.push((other, state));
             }
             let Some(log) = w.log.as_mut() else {
                 // In memory: publish at once, under the writer mutex so
                 // concurrent writers publish in order.
-                w.pending.insert(scope.clone(), after.clone());
                 let mut model = self.model.write().unwrap_or_else(|p| p.into_inner());
-                model.insert(scope.clone(), after);
+                for (sc, region) in touched {
+                    w.pending.insert(sc.clone(), region.clone());
+                    model.insert(sc, region);
+                }
                 return Ok(out);
             };
             let payload = serde_json::to_vec(&changes).expect("changes serialize");
@@ -261,8 +278,10 @@ impl SecretsManager {
             }
             w.written += 1;
             let seq = w.written;
-            w.pending.insert(scope.clone(), after.clone());
-            w.unpublished.push_back((seq, scope.clone(), after));
+            for (sc, region) in touched {
+                w.pending.insert(sc.clone(), region.clone());
+                w.unpublished.push_back((seq, sc, region));
+            }
             (seq, out)
         };
         self.sync_to(seq)?;

@@ -56,6 +56,11 @@ impl Region {
             }
             Err(e) => return Err(e),
         };
+        if !self.secrets[&name].replicas.is_empty() {
+            return Err(SmError::InvalidRequest(format!(
+                "You can't delete secret {name} while it is replicated to other Regions. Remove its replicas first with RemoveRegionsFromReplication."
+            )));
+        }
         if force {
             let secret = self.secrets.remove(&name).expect("resolved names exist");
             return Ok((secret.arn.clone(), secret.name.clone(), now));

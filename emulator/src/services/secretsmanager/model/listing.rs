@@ -87,7 +87,13 @@ fn matches_one(secret: &Secret, region: &str, key: &str, value: &str) -> bool {
             .owning_service
             .as_deref()
             .is_some_and(|o| o.starts_with(value)),
-        "primary-region" => region.starts_with(value),
+        // Only a replicated secret (a primary with replicas, or a replica)
+        // has a primary region.
+        "primary-region" => match (&secret.primary_region, secret.replicas.is_empty()) {
+            (Some(primary), _) => primary.starts_with(value),
+            (None, false) => region.starts_with(value),
+            (None, true) => false,
+        },
         "all" => {
             let words = split_words(value);
             let fields: Vec<&str> = std::iter::once(secret.name.as_str())
@@ -259,7 +265,7 @@ mod tests {
             (vec![f("tag-key", &["en"])], false),
             (vec![f("tag-value", &["Pro"])], true),
             (vec![f("owning-service", &["rds"])], false),
-            (vec![f("primary-region", &["us-"])], true),
+            (vec![f("primary-region", &["us-"])], false),
             (vec![f("all", &["password"])], true),
             (vec![f("all", &["PROD"])], true),
             (vec![f("all", &["core"])], true),
@@ -270,6 +276,18 @@ mod tests {
         for (filters, want) in rows {
             assert_eq!(matches(&s, "us-east-1", &filters), want, "{filters:?}");
         }
+        let mut replica = s.clone();
+        replica.primary_region = Some("us-east-1".into());
+        assert!(matches(
+            &replica,
+            "us-east-2",
+            &[f("primary-region", &["us-east-1"])]
+        ));
+        assert!(!matches(
+            &replica,
+            "us-east-2",
+            &[f("primary-region", &["us-east-2"])]
+        ));
     }
 
     #[test]

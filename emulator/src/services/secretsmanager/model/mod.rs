@@ -10,6 +10,7 @@
 //! | [`validate`] | input checks with AWS's messages |
 //! | [`names`] | names, ARNs, SecretId parsing |
 //! | [`listing`] | ListSecrets filters, sorting, NextToken |
+//! | [`replication`] | replicas in other regions and how changes reach them |
 //! | [`password`] | GetRandomPassword |
 
 pub mod lifecycle;
@@ -17,6 +18,7 @@ pub mod listing;
 pub mod names;
 pub mod password;
 pub mod region;
+pub mod replication;
 pub mod secret;
 pub mod validate;
 

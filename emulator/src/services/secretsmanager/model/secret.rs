@@ -173,6 +173,12 @@ pub struct Secret {
     pub last_rotated: Option<Millis>,
     /// The stored resource policy document (PutResourcePolicy).
     pub resource_policy: Option<String>,
+    /// On a replica: its primary's region (`PrimaryRegion`).
+    #[serde(default)]
+    pub primary_region: Option<String>,
+    /// On a primary: its replica regions (`ReplicationStatus`).
+    #[serde(default)]
+    pub replicas: Vec<super::replication::Replica>,
 }
 
 /// How many versions AWS keeps at least ("keeps 100 of the most recent").
@@ -199,6 +205,8 @@ impl Secret {
             rotation: None,
             last_rotated: None,
             resource_policy: None,
+            primary_region: None,
+            replicas: Vec::new(),
         }
     }
 

@@ -29,6 +29,10 @@ struct Request {
     /// `Type` (e.g. for service-managed secrets).
     #[serde(rename = "Type")]
     secret_type: Option<String>,
+    /// `AddReplicaRegions`: replicate at once.
+    add_replica_regions: Option<Vec<super::replication::WireReplica>>,
+    /// `ForceOverwriteReplicaSecret`.
+    force_overwrite_replica_secret: Option<bool>,
 }
 
 /// Parse → apply → render.
@@ -45,12 +49,29 @@ pub fn run(sm: &SecretsManager, scope: &Scope, body: Value) -> Result<Value, SmE
         owning_service: None,
     };
     let now = now_ms();
-    let out = sm.write(scope, |r| r.create(create, now, &mut rand::rng()))?;
+    let replicas = req
+        .add_replica_regions
+        .map(|asked| super::replication::requests(sm, scope, &create.name, asked));
+    let force = req.force_overwrite_replica_secret.unwrap_or(false);
+    let (out, status) = sm.write(scope, |r| {
+        let out = r.create(create, now, &mut rand::rng())?;
+        let status = match replicas {
+            Some(asked) => Some(r.add_replicas(&out.name, asked, force, now)?.1),
+            None => None,
+        };
+        Ok((out, status))
+    })?;
     let mut resp = Map::new();
     resp.insert("ARN".into(), out.arn.into());
     resp.insert("Name".into(), out.name.into());
     if let Some(v) = out.version_id {
         resp.insert("VersionId".into(), v.into());
+    }
+    if let Some(replicas) = status {
+        resp.insert(
+            "ReplicationStatus".into(),
+            super::replication_status(&replicas),
+        );
     }
     Ok(Value::Object(resp))
 }

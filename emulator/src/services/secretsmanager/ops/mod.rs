@@ -18,6 +18,7 @@ mod list_secret_version_ids;
 mod list_secrets;
 mod put_resource_policy;
 mod put_secret_value;
+mod replication;
 mod restore_secret;
 mod rotate_secret;
 mod tag_resource;
@@ -50,13 +51,34 @@ pub const OPERATIONS: &[&str] = &[
     "ListSecrets",
     "PutResourcePolicy",
     "PutSecretValue",
+    "RemoveRegionsFromReplication",
+    "ReplicateSecretToRegions",
+    "RestoreSecret",
+    "RotateSecret",
+    "StopReplicationToReplica",
+    "TagResource",
+    "UntagResource",
+    "UpdateSecret",
+    "UpdateSecretVersionStage",
+    "ValidateResourcePolicy",
+];
+
+/// The operations a replica refuses (they are made on the primary).
+const REFUSED_ON_A_REPLICA: &[&str] = &[
+    "CancelRotateSecret",
+    "DeleteResourcePolicy",
+    "DeleteSecret",
+    "GetResourcePolicy",
+    "PutResourcePolicy",
+    "PutSecretValue",
+    "RemoveRegionsFromReplication",
+    "ReplicateSecretToRegions",
     "RestoreSecret",
     "RotateSecret",
     "TagResource",
     "UntagResource",
     "UpdateSecret",
     "UpdateSecretVersionStage",
-    "ValidateResourcePolicy",
 ];
 
 /// Runs `operation`.
@@ -66,6 +88,13 @@ pub fn dispatch(
     operation: &str,
     body: Value,
 ) -> Result<Value, AwsError> {
+    if REFUSED_ON_A_REPLICA.contains(&operation)
+        && let Some(id) = body.get("SecretId").and_then(Value::as_str)
+    {
+        let now = super::service::now_ms();
+        sm.read(scope, |r| r.check_not_replica(id, now))
+            .map_err(|e| e.to_aws())?;
+    }
     let result = match operation {
         "BatchGetSecretValue" => batch_get_secret_value::run(sm, scope, body),
         "CancelRotateSecret" => cancel_rotate_secret::run(sm, scope, body),
@@ -82,6 +111,9 @@ pub fn dispatch(
         "PutSecretValue" => put_secret_value::run(sm, scope, body),
         "RestoreSecret" => restore_secret::run(sm, scope, body),
         "RotateSecret" => rotate_secret::run(sm, scope, body),
+        "ReplicateSecretToRegions" => replication::replicate(sm, scope, body),
+        "RemoveRegionsFromReplication" => replication::remove(sm, scope, body),
+        "StopReplicationToReplica" => replication::stop(sm, scope, body),
         "TagResource" => tag_resource::run(sm, scope, body),
         "UntagResource" => untag_resource::run(sm, scope, body),
         "UpdateSecret" => update_secret::run(sm, scope, body),
@@ -90,6 +122,23 @@ pub fn dispatch(
         other => return Err(AwsError::unknown_operation(other)),
     };
     result.map_err(|e| e.to_aws())
+}
+
+/// `ReplicationStatus` of a primary's replicas.
+pub(crate) fn replication_status(replicas: &[super::model::replication::Replica]) -> Value {
+    replicas
+        .iter()
+        .map(|r| {
+            let mut m = Map::new();
+            m.insert("Region".into(), r.region.clone().into());
+            if let Some(k) = &r.kms_key_id {
+                m.insert("KmsKeyId".into(), k.clone().into());
+            }
+            m.insert("Status".into(), r.status().into());
+            m.insert("StatusMessage".into(), r.message.clone().into());
+            Value::Object(m)
+        })
+        .collect()
 }
 
 /// Decodes the request body into an operation's input struct. Type
@@ -246,8 +295,17 @@ pub(crate) fn describe(secret: &Secret, region: &str, versions_key: &str) -> Val
         out.insert("OwningService".into(), o.clone().into());
     }
     out.insert("CreatedDate".into(), secs(secret.created));
-    // PrimaryRegion is left out: AWS's recorded DescribeSecret responses for
-    // unreplicated secrets do not carry it (aws-reference.md §3.5).
-    let _ = region;
+    // PrimaryRegion only on a replicated secret: AWS's recorded
+    // DescribeSecret responses for unreplicated secrets do not carry it
+    // (aws-reference.md §3.5).
+    if let Some(p) = &secret.primary_region {
+        out.insert("PrimaryRegion".into(), p.clone().into());
+    } else if !secret.replicas.is_empty() {
+        out.insert("PrimaryRegion".into(), region.into());
+        out.insert(
+            "ReplicationStatus".into(),
+            replication_status(&secret.replicas),
+        );
+    }
     Value::Object(out)
 }
