@@ -622,3 +622,52 @@ async fn task_definition_sizes_in_unit_forms_and_roles() {
         "Invalid 'cpu' setting for task: 1 GB",
     );
 }
+
+#[tokio::test]
+async fn delete_task_definitions_takes_only_deregistered_revisions() {
+    let (_emul, ecs) = setup().await;
+    register_web(&ecs, "web:1").await;
+    register_web(&ecs, "web:2").await;
+    ecs.deregister_task_definition()
+        .task_definition("web:1")
+        .send()
+        .await
+        .unwrap();
+    let out = ecs
+        .delete_task_definitions()
+        .task_definitions("web:1")
+        .task_definitions("web:2")
+        .task_definitions("web")
+        .task_definitions("nope:1")
+        .send()
+        .await
+        .unwrap();
+    let deleted: Vec<_> = out
+        .task_definitions()
+        .iter()
+        .map(|t| (t.revision(), t.status().map(|s| s.as_str().to_string())))
+        .collect();
+    assert_eq!(deleted, [(1, Some("DELETE_IN_PROGRESS".to_string()))]);
+    let reasons: Vec<(&str, &str)> = out
+        .failures()
+        .iter()
+        .map(|f| (f.arn().unwrap(), f.reason().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "web:2",
+                "The specified task definition is still in ACTIVE status. Please deregister the target and try again."
+            ),
+            (
+                "web",
+                "The specified task definition identifier is invalid. Specify a valid name or ARN and try again."
+            ),
+            (
+                "nope:1",
+                "The specified task definition does not exist. Specify a valid account, family, revision and try again."
+            ),
+        ]
+    );
+}

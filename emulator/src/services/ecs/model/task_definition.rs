@@ -341,4 +341,29 @@ impl Region {
         }
         Ok(td.arn.clone())
     }
+
+    /// DeleteTaskDefinitions, one reference: a deregistered (INACTIVE)
+    /// revision goes to DELETE_IN_PROGRESS (AWS removes it once nothing
+    /// uses it; emul keeps it describable). Err is the failure's reason.
+    pub fn delete_task_definition(&mut self, reference: &str) -> Result<String, String> {
+        let bare = arns::resource(reference)
+            .and_then(|r| r.strip_prefix("task-definition/"))
+            .unwrap_or(reference);
+        if !bare.contains(':') {
+            return Err("The specified task definition identifier is invalid. Specify a valid name or ARN and try again.".into());
+        }
+        let Ok(td) = self.task_definition(reference) else {
+            return Err("The specified task definition does not exist. Specify a valid account, family, revision and try again.".into());
+        };
+        if td.status == "ACTIVE" {
+            return Err("The specified task definition is still in ACTIVE status. Please deregister the target and try again.".into());
+        }
+        let (family, revision) = (td.family.clone(), td.revision);
+        let td = &mut self
+            .task_definitions
+            .get_mut(&family)
+            .expect("resolved above")[revision as usize - 1];
+        td.status = "DELETE_IN_PROGRESS".into();
+        Ok(td.arn.clone())
+    }
 }

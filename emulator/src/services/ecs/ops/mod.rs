@@ -7,6 +7,7 @@ mod create_cluster;
 mod create_service;
 mod delete_cluster;
 mod delete_service;
+mod delete_task_definitions;
 mod deregister_task_definition;
 mod describe_clusters;
 mod describe_services;
@@ -41,6 +42,7 @@ pub const OPERATIONS: &[&str] = &[
     "CreateService",
     "DeleteCluster",
     "DeleteService",
+    "DeleteTaskDefinitions",
     "DeregisterTaskDefinition",
     "DescribeClusters",
     "DescribeServices",
@@ -68,6 +70,7 @@ pub fn dispatch(ecs: &Ecs, scope: &Scope, operation: &str, body: Value) -> Resul
         "CreateService" => create_service::run(ecs, scope, body),
         "DeleteCluster" => delete_cluster::run(ecs, scope, body),
         "DeleteService" => delete_service::run(ecs, scope, body),
+        "DeleteTaskDefinitions" => delete_task_definitions::run(ecs, scope, body),
         "DeregisterTaskDefinition" => deregister_task_definition::run(ecs, scope, body),
         "DescribeClusters" => describe_clusters::run(ecs, scope, body),
         "DescribeServices" => describe_services::run(ecs, scope, body),
