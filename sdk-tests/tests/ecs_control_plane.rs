@@ -671,3 +671,59 @@ async fn delete_task_definitions_takes_only_deregistered_revisions() {
         ]
     );
 }
+
+#[tokio::test]
+async fn account_settings_put_list_delete() {
+    use aws_sdk_ecs::types::SettingName;
+    let (_emul, ecs) = setup().await;
+    let none = ecs.list_account_settings().send().await.unwrap();
+    assert!(none.settings().is_empty());
+    let put = ecs
+        .put_account_setting()
+        .name(SettingName::ContainerInsights)
+        .value("enabled")
+        .send()
+        .await
+        .unwrap();
+    let s = put.setting().unwrap();
+    assert_eq!(s.value(), Some("enabled"));
+    assert_eq!(s.principal_arn(), Some("arn:aws:iam::000000000000:root"));
+    ecs.put_account_setting_default()
+        .name(SettingName::AwsvpcTrunking)
+        .value("enabled")
+        .send()
+        .await
+        .unwrap();
+    let listed = ecs
+        .list_account_settings()
+        .value("enabled")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.settings().len(), 2);
+    let effective = ecs
+        .list_account_settings()
+        .name(SettingName::TaskLongArnFormat)
+        .effective_settings(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(effective.settings()[0].value(), Some("enabled"));
+    ecs.delete_account_setting()
+        .name(SettingName::ContainerInsights)
+        .send()
+        .await
+        .unwrap();
+    let left = ecs.list_account_settings().send().await.unwrap();
+    assert_eq!(left.settings().len(), 1);
+    let err = ecs
+        .list_account_settings()
+        .name(SettingName::from("unknown"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_ecs::error::ProvideErrorMetadata::code(&err),
+        Some("InvalidParameterException")
+    );
+}

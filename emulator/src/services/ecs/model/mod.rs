@@ -11,7 +11,9 @@
 //! | [`task`] | tasks, the lifecycle state machine, stop codes |
 //! | [`deployment`] | rolling-update arithmetic (min healthy / max percent, circuit breaker) |
 //! | [`discovery`] | which healthy tasks a service-discovery name resolves to |
+//! | [`account_settings`] | account settings (recorded and listed) |
 
+pub mod account_settings;
 pub mod arns;
 pub mod cluster;
 pub mod deployment;
@@ -72,6 +74,8 @@ pub struct Region {
     pub tasks: BTreeMap<String, Task>,
     /// Tags by resource ARN (clusters, services, tasks, task definitions).
     pub tags: BTreeMap<String, Vec<Tag>>,
+    /// Account settings (PutAccountSetting).
+    pub account_settings: account_settings::AccountSettings,
 }
 
 impl Region {
@@ -84,6 +88,7 @@ impl Region {
             services: BTreeMap::new(),
             tasks: BTreeMap::new(),
             tags: BTreeMap::new(),
+            account_settings: Default::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! (through [`Ecs::read`] / [`Ecs::write`]) → render the JSON response.
 //! This file holds the dispatch table and the helpers they share.
 
+mod account_settings;
 mod create_cluster;
 mod create_service;
 mod delete_cluster;
@@ -41,6 +42,7 @@ pub const OPERATIONS: &[&str] = &[
     "CreateCluster",
     "CreateService",
     "DeleteCluster",
+    "DeleteAccountSetting",
     "DeleteService",
     "DeleteTaskDefinitions",
     "DeregisterTaskDefinition",
@@ -48,12 +50,15 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeServices",
     "DescribeTaskDefinition",
     "DescribeTasks",
+    "ListAccountSettings",
     "ListClusters",
     "ListServices",
     "ListTagsForResource",
     "ListTaskDefinitionFamilies",
     "ListTaskDefinitions",
     "ListTasks",
+    "PutAccountSetting",
+    "PutAccountSettingDefault",
     "RegisterTaskDefinition",
     "RunTask",
     "StartTask",
@@ -70,6 +75,9 @@ pub fn dispatch(ecs: &Ecs, scope: &Scope, operation: &str, body: Value) -> Resul
         "CreateService" => create_service::run(ecs, scope, body),
         "DeleteCluster" => delete_cluster::run(ecs, scope, body),
         "DeleteService" => delete_service::run(ecs, scope, body),
+        "PutAccountSetting" | "PutAccountSettingDefault" => account_settings::put(ecs, scope, body),
+        "DeleteAccountSetting" => account_settings::delete(ecs, scope, body),
+        "ListAccountSettings" => account_settings::list(ecs, scope, body),
         "DeleteTaskDefinitions" => delete_task_definitions::run(ecs, scope, body),
         "DeregisterTaskDefinition" => deregister_task_definition::run(ecs, scope, body),
         "DescribeClusters" => describe_clusters::run(ecs, scope, body),
