@@ -154,11 +154,19 @@ async fn task_definitions_revisions_families_and_defaults() {
     );
     let all = ecs
         .list_task_definitions()
-        .family_prefix("we")
+        .family_prefix("web")
         .send()
         .await
         .unwrap();
     assert_eq!(all.task_definition_arns().len(), 2);
+    // `familyPrefix` is "the full family name", whatever its name says.
+    let partial = ecs
+        .list_task_definitions()
+        .family_prefix("we")
+        .send()
+        .await
+        .unwrap();
+    assert!(partial.task_definition_arns().is_empty());
     let inactive = ecs
         .list_task_definitions()
         .status(TaskDefinitionStatus::Inactive)

@@ -29,7 +29,10 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             .filter(|(family, _)| {
                 req.family_prefix
                     .as_deref()
-                    .is_none_or(|p| family.starts_with(p))
+                    // Despite its name, AWS matches the whole family here
+                    // ("the full family name"); ListTaskDefinitionFamilies
+                    // matches a prefix.
+                    .is_none_or(|p| family.as_str() == p)
             })
             .flat_map(|(_, revisions)| revisions.iter())
             .filter(|td| td.status == status)
