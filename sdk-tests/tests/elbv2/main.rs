@@ -900,7 +900,7 @@ async fn requests_aws_refuses_are_refused_with_its_messages() {
     );
     assert_eq!(
         msg,
-        "Target group name '-edge' cannot begin or end with '-'"
+        "1 validation error detected: Value '-edge' at 'targetGroup.targetGroupArn.targetGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!.*--)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$"
     );
     let (code, msg) = code_of(
         c.create_target_group()

@@ -52,7 +52,7 @@ fn enum_error(value: &str, member: &str, set: &[&str]) -> ElbError {
 }
 
 /// A target group's or load balancer's name: 1 to 32 alphanumerics or
-/// hyphens, not starting or ending with a hyphen.
+/// hyphens, not starting or ending with a hyphen, no two in a row.
 fn check_name(kind: &str, name: &str) -> Result<(), ElbError> {
     if name.chars().count() > 32 {
         return Err(ElbError::Validation(format!(
@@ -64,10 +64,16 @@ fn check_name(kind: &str, name: &str) -> Result<(), ElbError> {
             "{kind} name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
         )));
     }
-    if name.starts_with('-') || name.ends_with('-') {
-        return Err(ElbError::Validation(format!(
-            "{kind} name '{name}' cannot begin or end with '-'"
-        )));
+    // A leading, trailing or doubled hyphen fails the name's pattern, and
+    // AWS answers with the pattern itself for target groups.
+    if name.starts_with('-') || name.ends_with('-') || name.contains("--") {
+        return Err(ElbError::Validation(if kind == "Target group" {
+            format!(
+                "1 validation error detected: Value '{name}' at 'targetGroup.targetGroupArn.targetGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!.*--)(?!^-)(?!.*-$)^[A-Za-z0-9-]+$"
+            )
+        } else {
+            format!("{kind} name '{name}' cannot begin or end with '-'")
+        }));
     }
     Ok(())
 }
