@@ -68,8 +68,8 @@ pub fn topology_in_force(
     }
     .load()?;
     let mut topology = project.topology;
-    match crate::services::ec2::live::groups_in_force(&topology, &project.state_dir) {
-        Ok(groups) => topology.security_groups = groups,
+    match crate::services::ec2::live::in_force(&topology, &project.state_dir) {
+        Ok(kept) => topology.security_groups = kept.groups,
         Err(e) => {
             eprintln!("error: the security groups changed through the EC2 API: {e}");
             return Err(exit::FAILURE);

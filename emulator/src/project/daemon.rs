@@ -239,22 +239,17 @@ async fn run_after_bind(
     // attaches every ENI before its workloads start.
     // The groups in force: the EC2 API's changes, kept in the state
     // directory, replace the file's while the file's groups are unchanged.
-    let mut in_force = project.topology.clone();
-    match crate::services::ec2::live::groups_in_force(&project.topology, &project.state_dir) {
-        Ok(groups) => in_force.security_groups = groups,
+    let kept = match crate::services::ec2::live::in_force(&project.topology, &project.state_dir) {
+        Ok(k) => k,
         Err(e) => {
             eprintln!("emul up: the security groups changed through the EC2 API: {e}");
             return exit::FAILURE;
         }
-    }
+    };
+    let mut in_force = project.topology.clone();
+    in_force.security_groups = kept.groups;
     let enforcer = Arc::new(Enforcer::placed(&in_force, opts.placement.clone()));
-    match crate::services::ec2::live::eni_groups_kept(&project.topology, &project.state_dir) {
-        Ok(kept) => enforcer.set_overrides(kept),
-        Err(e) => {
-            eprintln!("emul up: the ENI groups changed through the EC2 API: {e}");
-            return exit::FAILURE;
-        }
-    }
+    enforcer.set_overrides(kept.eni_groups);
     let mut listener = Some(listener);
     let mut components: Option<Components> = None;
 

@@ -124,25 +124,29 @@ impl LiveStore {
     }
 }
 
-/// The security groups `emul verify` should check for `t`: the live ones
-/// when the API changed them (`state_dir`'s store), else the topology's.
-pub fn groups_in_force(t: &Topology, state_dir: &Path) -> Result<Vec<SecurityGroup>, String> {
-    match LiveStore::in_dir(state_dir).load(t)? {
-        Some(net) => Ok(topology_groups(&net)),
-        None => Ok(t.security_groups.clone()),
-    }
+/// What the EC2 API left in force for `t`, kept in `state_dir`: the
+/// security groups (the topology's when nothing was changed) and the
+/// groups ModifyNetworkInterfaceAttribute gave ENIs (logical ENI id →
+/// group names). One read of the store serves the daemon's start.
+pub struct InForce {
+    /// The groups, in the topology's form.
+    pub groups: Vec<SecurityGroup>,
+    /// Per-ENI group overrides.
+    pub eni_groups: BTreeMap<String, Vec<String>>,
 }
 
-/// The groups ModifyNetworkInterfaceAttribute gave ENIs, kept for `t` in
-/// `state_dir` (logical ENI id → group names; empty when nothing is kept).
-pub fn eni_groups_kept(
-    t: &Topology,
-    state_dir: &Path,
-) -> Result<BTreeMap<String, Vec<String>>, String> {
-    Ok(LiveStore::in_dir(state_dir)
-        .load(t)?
-        .map(|n| n.eni_groups)
-        .unwrap_or_default())
+/// See [`InForce`].
+pub fn in_force(t: &Topology, state_dir: &Path) -> Result<InForce, String> {
+    Ok(match LiveStore::in_dir(state_dir).load(t)? {
+        Some(net) => InForce {
+            groups: topology_groups(&net),
+            eni_groups: net.eni_groups,
+        },
+        None => InForce {
+            groups: t.security_groups.clone(),
+            eni_groups: BTreeMap::new(),
+        },
+    })
 }
 
 /// The topology VPC's groups in the topology's form (one topology rule per
@@ -241,7 +245,7 @@ mod tests {
         .unwrap();
         store.save(&t, &net).unwrap();
         assert_eq!(store.load(&t).unwrap().as_ref(), Some(&net));
-        let in_force = groups_in_force(&t, dir.path()).unwrap();
+        let in_force = in_force(&t, dir.path()).unwrap().groups;
         let rds_rules = &in_force
             .iter()
             .find(|g| *g.name == "rds-sg")

@@ -111,24 +111,23 @@ impl Ec2 {
         }
     }
 
-    /// The home region's model (a copy).
-    fn home(&self) -> Network {
-        self.region(&self.home_region)
-    }
-
-    /// `region`'s model (a copy): a region not seen yet is a fresh
-    /// account's.
-    fn region(&self, region: &str) -> Network {
-        match self.networks.read().expect("ec2 lock").get(region) {
-            Some(n) => n.clone(),
-            None => Network::default_account(&self.owner.0, &self.owner.1, region),
+    /// Runs `f` on `region`'s model under the read lock (a region not seen
+    /// yet is a fresh account's).
+    fn with_region<T>(&self, region: &str, f: impl FnOnce(&Network) -> T) -> T {
+        let networks = self.networks.read().expect("ec2 lock");
+        match networks.get(region) {
+            Some(n) => f(n),
+            None => f(&Network::default_account(
+                &self.owner.0,
+                &self.owner.1,
+                region,
+            )),
         }
     }
 
-    /// The groups in force, in the topology's form: what the daemon
-    /// installs at start (the store may hold API changes).
-    pub fn groups_in_force(&self) -> Vec<crate::topology::model::security_groups::SecurityGroup> {
-        live::topology_groups(&self.home())
+    /// `region`'s model (a copy, for a write to start from).
+    fn region(&self, region: &str) -> Network {
+        self.with_region(region, Network::clone)
     }
 
     fn interfaces(&self) -> Vec<Interface> {
@@ -180,8 +179,10 @@ impl Ec2 {
         {
             // Put the rules in force back the way the model says.
             if let Some(b) = &self.backend {
-                let home = self.home();
-                let _ = b.enforce(live::topology_groups(&home), home.eni_groups);
+                let (groups, eni_groups) = self.with_region(&self.home_region, |home| {
+                    (live::topology_groups(home), home.eni_groups.clone())
+                });
+                let _ = b.enforce(groups, eni_groups);
             }
             return Err(AwsError::internal(format!(
                 "the security groups could not be kept: {e}"
@@ -197,11 +198,11 @@ impl Ec2 {
 
 impl crate::wiring::VpcGroups for Ec2 {
     fn group(&self, id_or_name: &str) -> Option<(String, String)> {
-        let net = self.home();
-        let vpc = net.home_vpc().id.clone();
-        net.groups_of(&vpc)
-            .find(|g| g.id == id_or_name || g.name == id_or_name)
-            .map(|g| (g.id.clone(), g.name.clone()))
+        self.with_region(&self.home_region, |net| {
+            net.groups_of(&net.home_vpc().id)
+                .find(|g| g.id == id_or_name || g.name == id_or_name)
+                .map(|g| (g.id.clone(), g.name.clone()))
+        })
     }
 
     fn set_eni_groups(&self, logical: &str, names: Vec<String>) -> Result<(), String> {
@@ -222,14 +223,14 @@ pub const NO_PROJECT: &str = "emul-serve";
 
 impl crate::wiring::NetworkNames for Ec2 {
     fn name_of(&self, id_or_name: &str) -> String {
-        let net = self.home();
-        if let Some(s) = net.subnets.iter().find(|s| s.id == id_or_name) {
-            return s.name.clone();
-        }
-        match net.group(id_or_name) {
-            Some(g) => g.name.clone(),
-            None => id_or_name.to_string(),
-        }
+        self.with_region(&self.home_region, |net| {
+            let subnet = net.subnets.iter().find(|s| s.id == id_or_name);
+            match (subnet, net.group(id_or_name)) {
+                (Some(s), _) => s.name.clone(),
+                (None, Some(g)) => g.name.clone(),
+                (None, None) => id_or_name.to_string(),
+            }
+        })
     }
 }
 
@@ -262,14 +263,14 @@ impl AwsService for Ec2 {
                 .write(&ctx.region, operation, &params)
                 .map(Output::QueryXml);
         }
-        let net = self.region(&ctx.region);
         let no_enis = Vec::new;
         let enis: &dyn Fn() -> Vec<Interface> = if ctx.region == self.home_region {
             &|| self.interfaces()
         } else {
             &no_enis
         };
-        ops::read(&net, operation, &params, enis).map(Output::QueryXml)
+        self.with_region(&ctx.region, |net| ops::read(net, operation, &params, enis))
+            .map(Output::QueryXml)
     }
 
     fn health(&self) -> ServiceHealth {

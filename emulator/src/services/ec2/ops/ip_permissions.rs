@@ -13,19 +13,7 @@ use crate::services::ec2::rules::{GroupRule, RulePeer, RuleSpec};
 
 /// The group a write names: `GroupId`, or `GroupName` looked up in the VPC.
 pub(super) fn target_group(net: &Network, params: &QueryParams) -> Result<String, AwsError> {
-    if let Some(id) = params.get("GroupId") {
-        return net
-            .group(id)
-            .map(|g| g.id.clone())
-            .ok_or_else(|| group_not_found(id));
-    }
-    match params.get("GroupName") {
-        Some(name) => net
-            .group_named(name)
-            .map(|g| g.id.clone())
-            .ok_or_else(|| group_not_found(name)),
-        None => Err(errors::missing("GroupId")),
-    }
+    peer_group(net, params.get("GroupId"), params.get("GroupName"))
 }
 
 /// The rules a request states, one per peer (none when it states none).
