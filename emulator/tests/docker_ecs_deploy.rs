@@ -294,7 +294,7 @@ fn web_tasks_in(w: &EcsWorld, status: &str) -> Vec<String> {
 /// with a short one the stopped task reaches STOPPED within seconds.
 #[tokio::test]
 async fn docker_ecs_stopped_task_is_replaced_while_its_target_drains() {
-    let w = EcsWorld::start("ecs-drain", 224).await;
+    let w = EcsWorld::start("ecs-drain", 141).await;
     // maximumPercent 100: a draining task must not count against it.
     w.web_service(
         2,
