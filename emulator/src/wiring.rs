@@ -11,8 +11,12 @@
 //!        │
 //!        ├──────register/deregister/health─────▶ TargetRegistry  (ELBv2 + ALB data plane)
 //!        │
-//!        └──open (awslogs), then the runtime's──▶ TaskLogSink     (CloudWatch Logs)
-//!              log copies put each line
+//!        ├──open (awslogs), then the runtime's──▶ TaskLogSink     (CloudWatch Logs)
+//!        │     log copies put each line
+//!        │
+//!        └──CPU/memory of running tasks─────────▶ MetricSink      (CloudWatch metrics)
+//!
+//!   Application Auto Scaling ──desired/set_desired──▶ ScalableResources (ECS services)
 //! ```
 //!
 //! Ordering promises, which the implementations rely on:
@@ -175,4 +179,47 @@ pub trait TaskLogSink: Send + Sync {
     /// Stores lines of output, each `(timestamp ms, text without its
     /// newline)`, in order.
     fn put(&self, dest: &LogDestination, lines: Vec<(i64, String)>) -> Result<(), WiringError>;
+}
+
+/// One metric datapoint a part of emul measured (the ECS scheduler's task
+/// CPU and memory, the ALB's request counts), as CloudWatch records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricDatum {
+    /// `AWS/ECS`, `AWS/ApplicationELB`.
+    pub namespace: &'static str,
+    /// `CPUUtilization`, `RequestCount`, ...
+    pub name: &'static str,
+    /// Name/value pairs, in AWS's order (`ClusterName`, `ServiceName`).
+    pub dimensions: Vec<(String, String)>,
+    /// The value.
+    pub value: f64,
+    /// CloudWatch's unit (`Percent`, `Count`, `Seconds`).
+    pub unit: &'static str,
+    /// When it was measured.
+    pub timestamp: std::time::SystemTime,
+}
+
+/// Where measured metrics go (implemented by `services::cloudwatch`).
+pub trait MetricSink: Send + Sync {
+    /// Records datapoints of `account` in `region`. Never blocks on I/O.
+    fn put(&self, account: &str, region: &str, data: Vec<MetricDatum>);
+}
+
+/// Resources Application Auto Scaling changes the capacity of
+/// (implemented by `services::ecs` for `service/<cluster>/<service>`).
+pub trait ScalableResources: Send + Sync {
+    /// The desired count of ECS service `service` of `cluster`; `None`
+    /// when there is no such ACTIVE service.
+    fn desired(&self, account: &str, region: &str, cluster: &str, service: &str) -> Option<u32>;
+    /// Sets it, with `cause` recorded in the service's events; the
+    /// scheduler starts or stops tasks to match.
+    fn set_desired(
+        &self,
+        account: &str,
+        region: &str,
+        cluster: &str,
+        service: &str,
+        count: u32,
+        cause: &str,
+    ) -> Result<(), WiringError>;
 }

@@ -834,6 +834,7 @@ async fn start_components(
         images: Some(ecr.clone()),
         log_sink: Some(logs.clone()),
         network_names: Some(ec2.clone()),
+        metrics: None,
     }
     .aws_timings();
     let (ecs, ecs_handle) = EcsRuntime::start(deps);

@@ -6,6 +6,7 @@
 //! `errors` (every code and message exactly as AWS sends it). The service
 //! type implements [`crate::gateway::AwsService`] to plug into the gateway.
 
+pub mod autoscaling;
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;

@@ -218,6 +218,7 @@ impl EcsWorld {
             images: None,
             log_sink: None,
             network_names: None,
+            metrics: None,
         };
         configure(&mut deps);
         let (ecs, handle) = EcsRuntime::start(deps.clone());

@@ -20,6 +20,7 @@
 pub mod errors;
 pub mod model;
 pub mod ops;
+pub mod scaling;
 pub mod scheduler;
 pub mod service;
 pub mod topology;

@@ -21,6 +21,7 @@
 //! | [`log_config`] | `logConfiguration` `awslogs` → the CloudWatch Logs stream ECS names |
 //! | [`monitor`] | reading Docker's view of running tasks back into the model |
 //! | [`metadata`] | the task metadata v4 and credentials endpoint, served inside each task's namespace |
+//! | [`metrics`] | `AWS/ECS` CPUUtilization and MemoryUtilization per service and cluster, from Docker stats |
 //!
 //! What "healthy" means for min-healthy (aws-reference.md §2.6): RUNNING, and
 //! all essential health checks HEALTHY when there are any, and the target
@@ -32,6 +33,7 @@ mod ecr_images;
 mod launcher;
 mod log_config;
 mod metadata;
+pub mod metrics;
 mod monitor;
 mod reconcile;
 
@@ -102,6 +104,10 @@ pub struct EcsDeps {
     /// task may be given the ids the EC2 API shows; `None` takes names
     /// only.
     pub network_names: Option<Arc<dyn crate::wiring::NetworkNames>>,
+    /// Where the services' `AWS/ECS` CPU and memory utilization go, and how
+    /// often they are measured (AWS: every 60 s; a topology's `time_scale`
+    /// shortens it). `None` measures nothing.
+    pub metrics: Option<metrics::MetricsDeps>,
 }
 
 impl EcsDeps {
@@ -175,6 +181,8 @@ pub struct EcsHandle {
     inner: Arc<Inner>,
     /// The VPC-wide metadata endpoint's server (stopped with the loop).
     metadata_server: Option<tokio::task::AbortHandle>,
+    /// The metrics collector (stopped with the loop).
+    metrics_loop: Option<tokio::task::AbortHandle>,
 }
 
 /// The ECS runtime: the API with a scheduler attached.
@@ -217,6 +225,11 @@ impl EcsRuntime {
             })
             .abort_handle()
         });
+        let metrics_loop = inner.deps.metrics.clone().map(|m| {
+            let inner = inner.clone();
+            let stopped = stop.subscribe();
+            tokio::spawn(metrics::run(inner, m, stopped)).abort_handle()
+        });
         let changed = ecs.changed();
         let looping = inner.clone();
         let join = tokio::spawn(async move {
@@ -238,6 +251,7 @@ impl EcsRuntime {
             join,
             inner,
             metadata_server,
+            metrics_loop,
         }
     }
 }
@@ -249,6 +263,9 @@ impl EcsHandle {
     pub async fn abandon(self) {
         let _ = self.stop.send(true);
         let _ = self.join.await;
+        if let Some(m) = &self.metrics_loop {
+            m.abort();
+        }
         if let Some(m) = &self.metadata_server {
             m.abort();
         }
@@ -258,6 +275,9 @@ impl EcsHandle {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.join.await;
+        if let Some(m) = &self.metrics_loop {
+            m.abort();
+        }
         // Launches and stops already under way run on their own tasks: let
         // them finish (bounded), so a task being created right now is torn
         // down below instead of surviving the shutdown.
