@@ -65,6 +65,11 @@ pub struct Topology {
     pub load_balancers: Vec<LoadBalancer>,
     /// ECR repositories, created at `up`.
     pub ecr_repositories: Vec<model::ecr::EcrRepository>,
+    /// Seconds of AWS time per real second for metric periods, alarm
+    /// evaluation and scaling cooldowns (default 1: AWS's own timing). With
+    /// 60, CloudWatch's one-minute periods last a second, so a load test
+    /// sees a service scale in seconds rather than minutes.
+    pub time_scale: Spanned<i64>,
 }
 
 impl Decode for Topology {
@@ -86,6 +91,7 @@ impl Decode for Topology {
             target_groups: m.or(cx, "target_groups", Vec::new()),
             load_balancers: m.or(cx, "load_balancers", Vec::new()),
             ecr_repositories: m.or(cx, "ecr_repositories", Vec::new()),
+            time_scale: m.or(cx, "time_scale", Spanned::new(1, s)),
         };
         m.finish(cx);
         t

@@ -1,4 +1,5 @@
-//! Project-level checks: the topology's `name`, `region` and `account_id`.
+//! Project-level checks: the topology's `name`, `region`, `account_id` and
+//! `time_scale`.
 
 use crate::topology::{Diagnostic, Topology};
 
@@ -51,6 +52,13 @@ pub fn check(t: &Topology, out: &mut Vec<Diagnostic>) {
             t.account_id.span,
             format!("invalid account ID `{}`", *t.account_id),
             "use exactly 12 digits, quoted so leading zeros survive: \"000000000000\"",
+        ));
+    }
+    if !t.time_scale.is_placeholder() && !(1..=3600).contains(&*t.time_scale) {
+        out.push(Diagnostic::new(
+            t.time_scale.span,
+            format!("time_scale {} is out of range", *t.time_scale),
+            "use 1 (AWS's timing, the default) up to 3600 (an hour of AWS time per second)",
         ));
     }
 }
