@@ -25,6 +25,7 @@ use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
 use super::connector::{AlbConnector, CONNECT_TIMEOUT};
+use super::metrics::AlbMetrics;
 use super::proxy::Proxy;
 use super::select::Selector;
 use super::{AlbOptions, ListenerEndpoint, serve, tls};
@@ -85,6 +86,8 @@ pub struct ListenerSet {
     elbv2: Arc<Elbv2Service>,
     /// Shared target counters.
     selector: Arc<Selector>,
+    /// Request counters for CloudWatch, shared by every proxy.
+    metrics: Arc<AlbMetrics>,
     /// ALB name → its ENI agent's socket broker.
     brokers: HashMap<String, BrokerClient>,
     /// Fixed host ports.
@@ -120,12 +123,14 @@ impl ListenerSet {
     pub fn new(
         elbv2: Arc<Elbv2Service>,
         selector: Arc<Selector>,
+        metrics: Arc<AlbMetrics>,
         options: AlbOptions,
         admits: Admits,
     ) -> ListenerSet {
         ListenerSet {
             elbv2,
             selector,
+            metrics,
             brokers: options.brokers,
             host_ports: options.host_ports,
             alb_index: options
@@ -262,6 +267,7 @@ impl ListenerSet {
             selector: self.selector.clone(),
             client,
             view: Default::default(),
+            metrics: self.metrics.clone(),
         });
         // Best effort: a host without IPv6 (or with [::1]:port taken) still
         // serves IPv4 clients.

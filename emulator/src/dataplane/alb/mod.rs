@@ -13,6 +13,7 @@
 //! | [`responses`] | ALB-generated pages (`Server: awselb/2.0`, AWS's bodies and status lines) |
 //! | [`connector`] | upstream TCP (or TLS for HTTPS target groups) from the ALB ENI's address, through its agent's socket broker (or from the host in tests without Docker) |
 //! | [`health`] | the health checker and the end of deregistration delays |
+//! | [`metrics`] | `AWS/ApplicationELB` request counts, 5xx, response time, host counts for CloudWatch |
 //! | [`registry`] | [`crate::wiring::TargetRegistry`] for ECS |
 //!
 //! # Entry point
@@ -56,6 +57,7 @@ pub mod connector;
 pub mod front;
 pub mod health;
 pub mod listeners;
+pub mod metrics;
 pub mod pick;
 pub mod proxy;
 pub mod registry;
@@ -142,6 +144,9 @@ pub struct AlbRuntime {
     /// The local CA certificate to trust for HTTPS listeners, if one
     /// existed at start (see [`AlbRuntime::ca_cert_path`] for now).
     pub ca_cert_path: Option<PathBuf>,
+    /// The request counters (`AWS/ApplicationELB` metrics); see
+    /// [`AlbRuntime::publish_metrics`].
+    pub metrics: Arc<metrics::AlbMetrics>,
     /// The bound listeners, kept equal to the model's.
     set: Arc<ListenerSet>,
     /// The health checker.
@@ -205,7 +210,14 @@ impl AlbRuntime {
                 (lb.arn.clone(), c)
             })
             .collect();
-        let set = Arc::new(ListenerSet::new(elbv2.clone(), selector, options, admits));
+        let metrics = Arc::new(metrics::AlbMetrics::default());
+        let set = Arc::new(ListenerSet::new(
+            elbv2.clone(),
+            selector,
+            metrics.clone(),
+            options,
+            admits,
+        ));
         if let Some(e) = set.reconcile(&model).into_iter().next() {
             return Err(e);
         }
@@ -230,9 +242,28 @@ impl AlbRuntime {
             targets,
             listeners: set.endpoints(),
             ca_cert_path: set.ca_cert_path(),
+            metrics,
             set,
             tasks,
         })
+    }
+
+    /// Publishes the load balancers' metrics to `sink` every `every` (as
+    /// `account` in `region`) for as long as the data plane runs.
+    pub fn publish_metrics(
+        &mut self,
+        sink: Arc<dyn crate::wiring::MetricSink>,
+        account: &str,
+        region: &str,
+        every: std::time::Duration,
+    ) {
+        self.tasks.push(tokio::spawn(metrics::publish(
+            self.metrics.clone(),
+            self.elbv2.clone(),
+            sink,
+            (account.to_string(), region.to_string()),
+            every,
+        )));
     }
 
     /// Every listener bound now (listeners follow the API at once).

@@ -11,7 +11,8 @@
 //! 5. [`Proxy::forward`]: through the pooled client within the idle
 //!    timeout (bodies streamed both ways, protocol switches spliced);
 //! 6. [`rewrite_response`]: hop-by-hop headers out, stickiness cookies in;
-//! 7. [`log`]: one trace line per request ([`Proxy::handle`]).
+//! 7. [`log`]: one trace line per request, and the request counted for
+//!    CloudWatch ([`Proxy::handle`], [`super::metrics`]).
 //!
 //! Failures are a [`ProxyError`] whose kind decides 502/503/504.
 
@@ -29,6 +30,7 @@ use hyper_util::client::legacy::Client;
 
 use super::connector::AlbConnector;
 use super::front::{Front, OpenRequest};
+use super::metrics::{AlbMetrics, Served};
 use super::pick::pick_target;
 use super::request_limits::MAX_REQUEST_LINE;
 use super::responses::{self, AlbBody};
@@ -83,6 +85,19 @@ pub struct Proxy {
     /// evaluation order and the load balancer's attributes (rebuilt when
     /// the model is republished, not on every request).
     pub view: ArcSwapOption<ListenerView>,
+    /// The request counters CloudWatch's `AWS/ApplicationELB` metrics come from.
+    pub metrics: Arc<AlbMetrics>,
+}
+
+/// What the phases learned about one request, for the log phase's metrics.
+#[derive(Default)]
+struct Outcome {
+    /// The load balancer's ARN, once the listener was found.
+    lb: Option<String>,
+    /// The target group picked, if the request was forwarded.
+    tg: Option<String>,
+    /// From forwarding to the target's response head, if it answered.
+    target_time: Option<Duration>,
 }
 
 /// A listener as one published model configures it.
@@ -130,13 +145,15 @@ impl Proxy {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
-        let mut resp = match self.clone().route(req, peer).await {
+        let mut outcome = Outcome::default();
+        let mut resp = match self.clone().route(req, peer, &mut outcome).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::debug!(error = %e, "alb: generated error");
                 responses::page(e.status())
             }
         };
+        self.count(&outcome, resp.status().as_u16());
         log(&method, &path, resp.status(), started);
         if client_closes
             && resp
@@ -151,6 +168,22 @@ impl Proxy {
         resp.map(|body| counted.around(body))
     }
 
+    /// Phase 7's metrics: the request counted for its load balancer and,
+    /// when forwarded, its target group.
+    fn count(&self, outcome: &Outcome, status: u16) {
+        let Some(lb) = &outcome.lb else { return };
+        let served = match (&outcome.tg, outcome.target_time) {
+            (Some(tg), Some(elapsed)) => Served::ByTarget {
+                tg,
+                status,
+                elapsed,
+            },
+            (Some(tg), None) => Served::TargetFailed { tg, status },
+            (None, _) => Served::ByElb(status),
+        };
+        self.metrics.record(lb, served);
+    }
+
     /// The load balancer's `idle_timeout.timeout_seconds` in `snapshot`.
     pub fn idle_timeout(&self, snapshot: &Arc<Elbv2>) -> Duration {
         self.listener_view(snapshot).idle_timeout
@@ -162,12 +195,14 @@ impl Proxy {
         self: Arc<Self>,
         mut req: Request<Incoming>,
         peer: SocketAddr,
+        outcome: &mut Outcome,
     ) -> Result<Response<AlbBody>, ProxyError> {
         let snapshot = self.elbv2.snapshot();
         let listener = snapshot
             .listeners
             .get(&self.listener_arn)
             .ok_or(ProxyError::NoTargets)?;
+        outcome.lb = Some(listener.load_balancer_arn.clone());
         let view = self.listener_view(&snapshot);
         let action = self.match_rule(&req, peer, &view, &listener.protocol, listener.port)?;
         let (groups, tg_sticky) =
@@ -176,6 +211,7 @@ impl Proxy {
                 Answer::Forward { groups, sticky } => (groups, sticky),
             };
         let chosen = pick_target(&self.selector, &req, &snapshot, &groups, tg_sticky)?;
+        outcome.tg = Some(chosen.tg.clone());
         let in_flight = self.selector.start(&chosen.tg, &chosen.key);
         let upgrade = req.headers().contains_key(header::UPGRADE);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
@@ -191,9 +227,11 @@ impl Proxy {
             upgrade,
             view.headers,
         )?;
+        let forwarded = std::time::Instant::now();
         let (mut out, upgraded) = self
             .forward(upstream, view.idle_timeout, client_upgrade, in_flight)
             .await?;
+        outcome.target_time = Some(forwarded.elapsed());
         rewrite_response(&mut out, &chosen, upgraded);
         Ok(out)
     }
