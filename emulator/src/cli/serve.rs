@@ -137,6 +137,8 @@ pub fn run(args: Args) -> u8 {
     registry.register(ec2);
     registry.register(ecr.clone());
     registry.register(logs);
+    let cloudwatch = Arc::new(crate::services::cloudwatch::CloudWatch::new(&args.account));
+    registry.register(cloudwatch.clone());
     registry.register(Arc::new(Ecs::new()));
     // ELBv2 without a topology: an empty API (Describe* list nothing, lookups
     // by ARN/name fail with AWS's NotFound codes).
@@ -198,7 +200,9 @@ pub fn run(args: Args) -> u8 {
             let _ = out.flush();
         }
         tracing::info!(address = %local, state_dir = %args.state_dir.display(), "emul serve listening");
+        let alarm_evaluator = crate::services::cloudwatch::service::spawn_standalone_alarm_evaluator(cloudwatch);
         gateway::server::serve(listener, gateway, shutdown_signal()).await;
+        alarm_evaluator.abort();
         let _ = stop.send(true);
         if let Some(r) = registry {
             let _ = r.await;

@@ -801,6 +801,9 @@ async fn start_components(
         crate::services::logs::CloudWatchLogs::open(&project.state_dir)
             .map_err(|e| format!("cannot load the CloudWatch Logs state: {e}"))?,
     );
+    let cloudwatch = Arc::new(crate::services::cloudwatch::CloudWatch::new(
+        project.account(),
+    ));
     // ECR and its registry on loopback: pushes land in ECR, and tasks whose
     // images name ECR repositories are pulled from it.
     let (ecr, registry_listener) = crate::services::ecr::registry::open_for_project(
@@ -890,6 +893,10 @@ async fn start_components(
     registry.register(alb.elbv2.clone());
     registry.register(ecr.clone());
     registry.register(logs);
+    registry.register(cloudwatch.clone());
+    // Until the alarm-action driver lands: evaluate alarms, log their actions.
+    let _alarm_evaluator =
+        crate::services::cloudwatch::service::spawn_standalone_alarm_evaluator(cloudwatch);
     registry.register(ec2);
     let gw = Arc::new(Gateway::new(
         GatewayConfig {
