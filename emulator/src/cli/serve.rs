@@ -137,7 +137,17 @@ pub fn run(args: Args) -> u8 {
     registry.register(ec2);
     registry.register(ecr.clone());
     registry.register(logs);
-    registry.register(Arc::new(Ecs::new()));
+    let cloudwatch = Arc::new(crate::services::cloudwatch::CloudWatch::new(&args.account));
+    registry.register(cloudwatch.clone());
+    let ecs = Arc::new(Ecs::new());
+    registry.register(ecs.clone());
+    // Application Auto Scaling over the control-plane ECS: alarms invoke
+    // policies, which change services' desired counts (no tasks run).
+    let scaling = Arc::new(crate::services::autoscaling::ApplicationAutoScaling::new(
+        cloudwatch.clone(),
+        ecs,
+    ));
+    registry.register(scaling.clone());
     // ELBv2 without a topology: an empty API (Describe* list nothing, lookups
     // by ARN/name fail with AWS's NotFound codes).
     registry.register(Arc::new(crate::services::elbv2::Elbv2Service::empty(
@@ -198,7 +208,15 @@ pub fn run(args: Args) -> u8 {
             let _ = out.flush();
         }
         tracing::info!(address = %local, state_dir = %args.state_dir.display(), "emul serve listening");
+        let alarm_driver = tokio::spawn(crate::services::autoscaling::driver::run(
+            cloudwatch,
+            scaling,
+            args.account.clone(),
+            crate::services::autoscaling::driver::evaluation_period(60.0),
+            stopped.clone(),
+        ));
         gateway::server::serve(listener, gateway, shutdown_signal()).await;
+        alarm_driver.abort();
         let _ = stop.send(true);
         if let Some(r) = registry {
             let _ = r.await;

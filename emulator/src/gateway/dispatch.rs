@@ -3,9 +3,11 @@
 //! Order of decisions for one request:
 //! 1. `GET /_emul/health` answers directly.
 //! 2. `X-Amz-Target: <prefix>.<Op>` → the JSON service with that prefix.
-//! 3. A form body (or GET query) with `Action=` → the query service named by
+//! 3. `POST /service/<Name>/operation/<Op>` → the Smithy RPC v2 CBOR
+//!    service named `<Name>` (CloudWatch).
+//! 4. A form body (or GET query) with `Action=` → the query service named by
 //!    the SigV4 credential scope (or the only query service).
-//! 4. Otherwise the SigV4 scope's service, if known, gets an
+//! 5. Otherwise the SigV4 scope's service, if known, gets an
 //!    "unknown operation"; anything else is an unknown-service error that
 //!    says what the request asked for.
 //!
@@ -21,7 +23,7 @@ use super::errors::AwsError;
 use super::query::QueryParams;
 use super::registry::{AwsService, Input, Output, Protocol, RequestContext};
 use super::sigv4::{self, Authorization};
-use super::{DEFAULT_REGION, Gateway, json, query};
+use super::{DEFAULT_REGION, Gateway, cbor, json, query};
 
 /// A request whose body has been read (within the limit).
 #[derive(Debug, Clone)]
@@ -48,11 +50,27 @@ pub struct WireResponse {
 }
 
 /// How an error with no service to speak for it is rendered.
+///
+/// A service speaking several protocols ([`Protocol::RpcV2Cbor`]) answers
+/// each request in the codec it came in; [`Gateway::route`] picks it.
 #[derive(Debug, Clone, Copy)]
 enum Codec {
-    Json { message_key: &'static str },
-    Xml { xml_namespace: &'static str },
+    Json {
+        message_key: &'static str,
+    },
+    Xml {
+        xml_namespace: &'static str,
+    },
     Ec2,
+    /// Smithy RPC v2 CBOR of an awsQuery-compatible service.
+    Cbor {
+        error_shapes: &'static [(&'static str, &'static str)],
+        timestamp_members: &'static [&'static str],
+    },
+    /// JSON 1.0 of an awsQuery-compatible service (`x-amzn-query-error`).
+    Json10 {
+        error_shapes: &'static [(&'static str, &'static str)],
+    },
 }
 
 /// The namespace used for query errors when no query service was identified.
@@ -64,6 +82,30 @@ impl Codec {
             Protocol::AwsJson1_1 { message_key, .. } => Codec::Json { message_key },
             Protocol::AwsQuery { xml_namespace } => Codec::Xml { xml_namespace },
             Protocol::Ec2 { .. } => Codec::Ec2,
+            Protocol::RpcV2Cbor {
+                error_shapes,
+                timestamp_members,
+                ..
+            } => Codec::Cbor {
+                error_shapes,
+                timestamp_members,
+            },
+        }
+    }
+
+    /// The codec of a JSON (`X-Amz-Target`) request to `service`.
+    fn json_of(service: &dyn AwsService) -> Self {
+        match service.protocol() {
+            Protocol::RpcV2Cbor { error_shapes, .. } => Codec::Json10 { error_shapes },
+            _ => Codec::of(service),
+        }
+    }
+
+    /// The codec of a form (`Action=`) request to `service`.
+    fn query_of(service: &dyn AwsService) -> Self {
+        match service.protocol() {
+            Protocol::RpcV2Cbor { xml_namespace, .. } => Codec::Xml { xml_namespace },
+            _ => Codec::of(service),
         }
     }
 
@@ -130,8 +172,7 @@ impl Gateway {
             Ok(r) => r,
             Err((err, codec)) => return self.error(&request_id, codec, None, &err),
         };
-        let (service, operation, input) = routed;
-        let codec = Codec::of(service.as_ref());
+        let (service, operation, input, codec) = routed;
         if let Err(err) = self.authenticate(&req, auth.as_ref(), service.as_ref(), codec) {
             tracing::info!(request_id = %request_id, service = service.name(), operation = %operation, code = %err.code, "rejected by --strict-auth");
             return self.error(&request_id, codec, Some(&operation), &err);
@@ -140,7 +181,10 @@ impl Gateway {
         // nothing from body errors. `None` means a JSON body not yet decoded.
         let input = match input {
             Some(input) => input,
-            None => match json::parse_body(&req.body) {
+            None => match match codec {
+                Codec::Cbor { .. } => cbor::decode(&req.body),
+                _ => json::parse_body(&req.body),
+            } {
                 Ok(body) => Input::Json(body),
                 Err(err) => return self.error(&request_id, codec, Some(&operation), &err),
             },
@@ -164,7 +208,7 @@ impl Gateway {
         match result {
             Ok(output) => {
                 tracing::info!(request_id = %request_id, service = service.name(), operation = %operation, region = %ctx.region, status = 200, "ok");
-                self.success(&request_id, service.as_ref(), &operation, output)
+                self.success(&request_id, service.as_ref(), codec, &operation, output)
             }
             Err(err) => {
                 tracing::info!(request_id = %request_id, service = service.name(), operation = %operation, region = %ctx.region, status = err.status, code = %err.code, "error");
@@ -181,7 +225,7 @@ impl Gateway {
         &self,
         req: &WireRequest,
         auth: Option<&Authorization>,
-    ) -> Result<(Arc<dyn AwsService>, String, Option<Input>), (AwsError, Codec)> {
+    ) -> Result<(Arc<dyn AwsService>, String, Option<Input>, Codec), (AwsError, Codec)> {
         let headers = &req.headers;
         if let Some(target) = headers.get("x-amz-target") {
             let codec = Codec::Json {
@@ -209,7 +253,7 @@ impl Gateway {
                     codec,
                 ));
             };
-            let codec = Codec::of(service.as_ref());
+            let codec = Codec::json_of(service.as_ref());
             if req.method != Method::POST {
                 return Err((
                     AwsError::unknown_operation(operation).with_status(405),
@@ -229,7 +273,16 @@ impl Gateway {
                 ));
             }
             // The body is decoded after authentication (see `handle`).
-            return Ok((Arc::clone(service), operation.to_string(), None));
+            return Ok((Arc::clone(service), operation.to_string(), None, codec));
+        }
+
+        if req.method == Method::POST
+            && let Some((name, operation)) = cbor::split_path(req.uri.path())
+            && let Some(service) = self.registry.by_smithy_service(name)
+        {
+            // Decoded after authentication, like JSON.
+            let codec = Codec::of(service.as_ref());
+            return Ok((Arc::clone(service), operation.to_string(), None, codec));
         }
 
         let params = if req.method == Method::POST && is_form(headers) {
@@ -260,7 +313,13 @@ impl Gateway {
                 };
                 return Err((AwsError::unknown_service(&what), codec));
             };
-            return Ok((Arc::clone(service), action, Some(Input::Query(params))));
+            let codec = Codec::query_of(service.as_ref());
+            return Ok((
+                Arc::clone(service),
+                action,
+                Some(Input::Query(params)),
+                codec,
+            ));
         }
 
         if let Some(a) = auth
@@ -268,7 +327,7 @@ impl Gateway {
         {
             let codec = Codec::of(service.as_ref());
             let err = match service.protocol() {
-                Protocol::AwsJson1_1 { .. } => {
+                Protocol::AwsJson1_1 { .. } | Protocol::RpcV2Cbor { .. } => {
                     AwsError::unknown_operation("(no X-Amz-Target header)")
                 }
                 Protocol::AwsQuery { .. } | Protocol::Ec2 { .. } => {
@@ -371,6 +430,59 @@ impl Gateway {
         &self,
         request_id: &str,
         service: &dyn AwsService,
+        codec: Codec,
+        operation: &str,
+        output: Output,
+    ) -> WireResponse {
+        match (codec, output) {
+            (
+                Codec::Cbor {
+                    timestamp_members, ..
+                },
+                Output::Json(value),
+            ) => {
+                let mut r = respond(
+                    request_id,
+                    StatusCode::OK,
+                    cbor::CONTENT_TYPE,
+                    cbor::encode(&value, timestamp_members).into(),
+                    None,
+                );
+                r.headers.insert(
+                    "smithy-protocol",
+                    HeaderValue::from_static(cbor::PROTOCOL_HEADER),
+                );
+                r
+            }
+            (Codec::Json10 { .. }, Output::Json(value)) => respond(
+                request_id,
+                StatusCode::OK,
+                json::CONTENT_TYPE_1_0,
+                serde_json::to_vec(&value)
+                    .expect("JSON values serialize")
+                    .into(),
+                None,
+            ),
+            (Codec::Xml { xml_namespace }, Output::QueryXml(inner))
+                if matches!(service.protocol(), Protocol::RpcV2Cbor { .. }) =>
+            {
+                respond(
+                    request_id,
+                    StatusCode::OK,
+                    "text/xml",
+                    query::render_success(operation, xml_namespace, &inner, request_id).into(),
+                    None,
+                )
+            }
+            (_, output) => self.success_in_kind(request_id, service, operation, output),
+        }
+    }
+
+    /// The single-protocol services: the output in the service's protocol.
+    fn success_in_kind(
+        &self,
+        request_id: &str,
+        service: &dyn AwsService,
         operation: &str,
         output: Output,
     ) -> WireResponse {
@@ -438,6 +550,37 @@ impl Gateway {
                 query::render_ec2_error(err, request_id).into(),
                 None,
             ),
+            Codec::Cbor { error_shapes, .. } => {
+                let shape = error_shape(error_shapes, &err.code);
+                let mut r = respond(
+                    request_id,
+                    status,
+                    cbor::CONTENT_TYPE,
+                    cbor::render_error(shape, &err.message).into(),
+                    None,
+                );
+                r.headers.insert(
+                    "smithy-protocol",
+                    HeaderValue::from_static(cbor::PROTOCOL_HEADER),
+                );
+                query_error_header(&mut r, err);
+                r
+            }
+            Codec::Json10 { error_shapes } => {
+                let shape = error_shape(error_shapes, &err.code);
+                let body = serde_json::json!({"__type": shape, "message": err.message});
+                let mut r = respond(
+                    request_id,
+                    status,
+                    json::CONTENT_TYPE_1_0,
+                    serde_json::to_vec(&body)
+                        .expect("JSON values serialize")
+                        .into(),
+                    Some(shape),
+                );
+                query_error_header(&mut r, err);
+                r
+            }
         }
     }
 
@@ -456,6 +599,20 @@ impl Gateway {
                 .map(|s| Codec::of(s.as_ref())),
             None => None,
         }
+        .or_else(|| {
+            // A CBOR request names its service in the path, not a header.
+            headers
+                .get("smithy-protocol")
+                .is_some()
+                .then(|| {
+                    self.registry
+                        .services()
+                        .iter()
+                        .find(|s| matches!(s.protocol(), Protocol::RpcV2Cbor { .. }))
+                        .map(|s| Codec::of(s.as_ref()))
+                })
+                .flatten()
+        })
         .unwrap_or_else(|| Codec::guess(headers));
         tracing::info!(request_id = %request_id, code = %err.code, status = err.status, "rejected before dispatch");
         self.error(&request_id, codec, None, err)
@@ -489,6 +646,28 @@ impl Gateway {
             serde_json::to_vec(&body).unwrap().into(),
             None,
         )
+    }
+}
+
+/// The modeled shape name for an awsQuery-compatible error code.
+fn error_shape<'a>(shapes: &'static [(&'static str, &'static str)], code: &'a str) -> &'a str {
+    shapes
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, shape)| *shape)
+        .unwrap_or(code)
+}
+
+/// `x-amzn-query-error: <Code>;<Sender|Receiver>`: the code an awsQuery
+/// client would have seen, which SDKs prefer over `__type`.
+fn query_error_header(r: &mut WireResponse, err: &AwsError) {
+    let fault = if err.sender_fault {
+        "Sender"
+    } else {
+        "Receiver"
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!("{};{fault}", err.code)) {
+        r.headers.insert("x-amzn-query-error", v);
     }
 }
 

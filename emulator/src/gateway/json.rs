@@ -8,6 +8,8 @@ use super::errors::AwsError;
 
 /// The content type of requests and responses.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// The JSON 1.0 content type (awsJson1_0 services such as CloudWatch).
+pub const CONTENT_TYPE_1_0: &str = "application/x-amz-json-1.0";
 
 /// Splits an `X-Amz-Target` value into `(prefix, operation)`.
 pub fn split_target(target: &str) -> Option<(&str, &str)> {

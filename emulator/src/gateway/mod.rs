@@ -5,13 +5,14 @@
 //! | [`server`] | the hyper listener: accept loop, body limits, graceful shutdown |
 //! | [`dispatch`] | request → service routing (X-Amz-Target, `Action`, SigV4 scope), auth, `/_emul/*` |
 //! | [`registry`] | the [`AwsService`] trait each service implements |
-//! | [`json`] / [`query`] | the awsJson1_1 and awsQuery codecs |
+//! | [`json`] / [`query`] / [`cbor`] | the awsJson1_1 (and 1.0), awsQuery and Smithy RPC v2 CBOR codecs |
 //! | [`sigv4`] | SigV4 header parsing and verification |
 //! | [`errors`] | [`AwsError`], the protocol-neutral error |
 //! | [`client`] | a signed JSON 1.1 call to emul's own endpoint (other emul processes asking the daemon) |
 //!
 //! The server knows nothing about AWS; dispatch knows nothing about sockets.
 
+pub mod cbor;
 pub mod client;
 pub mod dispatch;
 pub mod errors;

@@ -190,6 +190,112 @@ impl QueryParams {
     }
 }
 
+/// The generic JSON view of form parameters, for services that also take
+/// JSON (awsQuery-compatible ones, see `Protocol::RpcV2Cbor`): keys split
+/// on `.` into objects, a node whose only child is `member` becomes an
+/// array in index order, scalars stay strings (the service reads numbers,
+/// booleans and timestamps from strings too), and `A=` with an empty value
+/// is `""` (an empty list where the service expects one).
+pub fn params_to_json(params: &QueryParams) -> serde_json::Value {
+    #[derive(Default)]
+    struct Node {
+        value: Option<String>,
+        children: BTreeMap<String, Node>,
+    }
+    fn to_value(node: Node) -> serde_json::Value {
+        if node.children.is_empty() {
+            return serde_json::Value::String(node.value.unwrap_or_default());
+        }
+        let mut children = node.children;
+        if children.len() == 1
+            && let Some(members) = children.remove("member")
+        {
+            let mut items: Vec<(usize, Node)> = members
+                .children
+                .into_iter()
+                .filter_map(|(k, v)| k.parse::<usize>().ok().map(|i| (i, v)))
+                .collect();
+            items.sort_by_key(|(i, _)| *i);
+            return serde_json::Value::Array(items.into_iter().map(|(_, n)| to_value(n)).collect());
+        }
+        serde_json::Value::Object(
+            children
+                .into_iter()
+                .map(|(k, v)| (k, to_value(v)))
+                .collect(),
+        )
+    }
+    let mut root = Node::default();
+    for (key, value) in &params.pairs {
+        let mut node = &mut root;
+        for part in key.split('.') {
+            node = node.children.entry(part.to_string()).or_default();
+        }
+        node.value = Some(value.clone());
+    }
+    match to_value(root) {
+        v @ serde_json::Value::Object(_) => v,
+        _ => serde_json::Value::Object(Default::default()),
+    }
+}
+
+/// Writes a JSON output object as awsQuery XML: members in order, objects as
+/// nested elements, arrays as `<member>` lists, members named in
+/// `timestamps` (epoch seconds) as ISO-8601, `null` members left out.
+pub fn json_to_xml(
+    w: &mut XmlWriter,
+    object: &serde_json::Map<String, serde_json::Value>,
+    timestamps: &[&str],
+) {
+    fn scalar(value: &serde_json::Value, timestamp: bool) -> String {
+        match value {
+            serde_json::Value::Number(n) if timestamp => {
+                iso8601((n.as_f64().unwrap_or(0.0) * 1000.0).round() as i64)
+            }
+            serde_json::Value::Number(n) => match n.as_f64() {
+                Some(f) if n.is_f64() => format!("{f:?}"),
+                _ => n.to_string(),
+            },
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => String::new(),
+        }
+    }
+    fn element(
+        w: &mut XmlWriter,
+        name: &str,
+        value: &serde_json::Value,
+        ts: bool,
+        timestamps: &[&str],
+    ) {
+        match value {
+            serde_json::Value::Null => {}
+            serde_json::Value::Object(map) => {
+                w.node(name, |c| json_to_xml(c, map, timestamps));
+            }
+            serde_json::Value::Array(items) => {
+                w.node(name, |c| {
+                    for item in items {
+                        element(c, "member", item, ts, timestamps);
+                    }
+                });
+            }
+            other => {
+                w.leaf(name, &scalar(other, ts));
+            }
+        }
+    }
+    for (name, value) in object {
+        element(
+            w,
+            name,
+            value,
+            timestamps.contains(&name.as_str()),
+            timestamps,
+        );
+    }
+}
+
 /// Escapes text for XML element content and attribute values.
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -336,6 +442,48 @@ pub fn render_ec2_error(err: &AwsError, request_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn params_become_a_json_tree() {
+        let p = QueryParams::from_pairs([
+            ("Action", "PutMetricData"),
+            ("Namespace", "App"),
+            ("MetricData.member.2.MetricName", "B"),
+            ("MetricData.member.1.MetricName", "A"),
+            ("MetricData.member.1.Value", "1.5"),
+            ("MetricData.member.1.Dimensions.member.1.Name", "Host"),
+            ("MetricData.member.1.Dimensions.member.1.Value", "h1"),
+            ("AlarmNames", ""),
+        ]);
+        assert_eq!(
+            params_to_json(&p),
+            serde_json::json!({
+                "Action": "PutMetricData", "Namespace": "App", "AlarmNames": "",
+                "MetricData": [
+                    {"MetricName": "A", "Value": "1.5", "Dimensions": [{"Name": "Host", "Value": "h1"}]},
+                    {"MetricName": "B"}
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn json_outputs_render_as_query_xml() {
+        let out = serde_json::json!({
+            "Label": "CPU",
+            "Datapoints": [{"Timestamp": 1_700_000_000, "Sum": 3.0, "Unit": "Percent"}],
+            "Empty": [],
+            "Gone": null,
+            "Flag": true
+        });
+        let mut w = XmlWriter::new();
+        json_to_xml(&mut w, out.as_object().unwrap(), &["Timestamp"]);
+        assert_eq!(
+            w.finish(),
+            "<Datapoints><member><Sum>3.0</Sum><Timestamp>2023-11-14T22:13:20.000Z</Timestamp><Unit>Percent</Unit></member></Datapoints>\
+             <Empty/><Flag>true</Flag><Label>CPU</Label>"
+        );
+    }
 
     #[test]
     fn parses_scalars_and_percent_encoding() {

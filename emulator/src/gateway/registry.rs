@@ -34,12 +34,34 @@ pub enum Protocol {
         /// The XML namespace of responses.
         xml_namespace: &'static str,
     },
+    /// `smithy-rpc-v2-cbor` of an `awsQueryCompatible` service (CloudWatch):
+    /// CBOR at `POST /service/<service_name>/operation/<Op>`, and also the
+    /// protocols older clients of the same API use — JSON 1.0
+    /// (`X-Amz-Target: <service_name>.<Op>`) and awsQuery (`Action=`).
+    /// CBOR and JSON requests reach the service as [`Input::Json`] (the
+    /// CBOR codec decodes into the same JSON), query requests as
+    /// [`Input::Query`]; the service answers each in kind.
+    RpcV2Cbor {
+        /// The Smithy service name: the path segment and the JSON target prefix.
+        service_name: &'static str,
+        /// The XML namespace of awsQuery responses.
+        xml_namespace: &'static str,
+        /// Query error code → modeled shape name, sent as `__type` in CBOR
+        /// and JSON errors (the code itself goes in `x-amzn-query-error`).
+        /// A code not listed is sent as its own `__type`.
+        error_shapes: &'static [(&'static str, &'static str)],
+        /// Output member names that are timestamps (CBOR tag 1).
+        timestamp_members: &'static [&'static str],
+    },
 }
 
 impl Protocol {
     /// Whether requests are form-encoded `Action=` calls (awsQuery, ec2).
     pub fn is_query(self) -> bool {
-        matches!(self, Protocol::AwsQuery { .. } | Protocol::Ec2 { .. })
+        matches!(
+            self,
+            Protocol::AwsQuery { .. } | Protocol::Ec2 { .. } | Protocol::RpcV2Cbor { .. }
+        )
     }
 }
 
@@ -57,7 +79,8 @@ pub struct RequestContext {
 /// A decoded request body.
 #[derive(Debug, Clone)]
 pub enum Input {
-    /// A JSON 1.1 body (always an object; an empty body is `{}`).
+    /// A JSON 1.1 / 1.0 body, or a CBOR body decoded to JSON (always an
+    /// object; an empty body is `{}`).
     Json(serde_json::Value),
     /// The form parameters of a query-protocol request.
     Query(QueryParams),
@@ -148,10 +171,20 @@ impl Registry {
         &self.services
     }
 
-    /// The JSON service whose `X-Amz-Target` prefix is `prefix`.
+    /// The JSON service whose `X-Amz-Target` prefix is `prefix` (an RPC v2
+    /// CBOR service also takes JSON 1.0 under its service name).
     pub fn by_target_prefix(&self, prefix: &str) -> Option<&Arc<dyn AwsService>> {
+        self.services.iter().find(|s| match s.protocol() {
+            Protocol::AwsJson1_1 { target_prefix, .. } => target_prefix == prefix,
+            Protocol::RpcV2Cbor { service_name, .. } => service_name == prefix,
+            _ => false,
+        })
+    }
+
+    /// The RPC v2 CBOR service named `name` (`/service/<name>/operation/..`).
+    pub fn by_smithy_service(&self, name: &str) -> Option<&Arc<dyn AwsService>> {
         self.services.iter().find(|s| {
-            matches!(s.protocol(), Protocol::AwsJson1_1 { target_prefix, .. } if target_prefix == prefix)
+            matches!(s.protocol(), Protocol::RpcV2Cbor { service_name, .. } if service_name == name)
         })
     }
 
@@ -167,9 +200,9 @@ impl Registry {
         let by_version = version.and_then(|v| {
             let tail = format!("/{v}/");
             self.services.iter().find(|s| match s.protocol() {
-                Protocol::AwsQuery { xml_namespace } | Protocol::Ec2 { xml_namespace } => {
-                    xml_namespace.ends_with(&tail)
-                }
+                Protocol::AwsQuery { xml_namespace }
+                | Protocol::Ec2 { xml_namespace }
+                | Protocol::RpcV2Cbor { xml_namespace, .. } => xml_namespace.ends_with(&tail),
                 Protocol::AwsJson1_1 { .. } => false,
             })
         });

@@ -753,7 +753,7 @@ async fn start_components(
             .as_millis(),
     )
     .unwrap_or_default();
-    let alb = AlbRuntime::start(topology, alb_opts, now_ms)
+    let mut alb = AlbRuntime::start(topology, alb_opts, now_ms)
         .await
         .map_err(|e| format!("ALB listeners: {e}"))?;
 
@@ -801,6 +801,14 @@ async fn start_components(
         crate::services::logs::CloudWatchLogs::open(&project.state_dir)
             .map_err(|e| format!("cannot load the CloudWatch Logs state: {e}"))?,
     );
+    // CloudWatch metrics: what ECS tasks and the ALB really do, every
+    // (scaled) minute; alarms and Application Auto Scaling act on them.
+    let time_scale = *topology.time_scale as f64;
+    let metric_period = Duration::from_secs_f64(60.0 / time_scale);
+    let cloudwatch = Arc::new(crate::services::cloudwatch::CloudWatch::new(
+        project.account(),
+    ));
+    cloudwatch.set_time_scale(time_scale);
     // ECR and its registry on loopback: pushes land in ECR, and tasks whose
     // images name ECR repositories are pulled from it.
     let (ecr, registry_listener) = crate::services::ecr::registry::open_for_project(
@@ -834,7 +842,10 @@ async fn start_components(
         images: Some(ecr.clone()),
         log_sink: Some(logs.clone()),
         network_names: Some(ec2.clone()),
-        metrics: None,
+        metrics: Some(crate::services::ecs::scheduler::metrics::MetricsDeps {
+            sink: cloudwatch.clone(),
+            every: metric_period,
+        }),
     }
     .aws_timings();
     let (ecs, ecs_handle) = EcsRuntime::start(deps);
@@ -882,6 +893,44 @@ async fn start_components(
         ecs_handle.shutdown().await;
         return Err(format!("ECS services of the topology: {e}"));
     }
+    // The services' `autoscaling` blocks as scalable targets and policies.
+    let scaling = Arc::new(crate::services::autoscaling::ApplicationAutoScaling::new(
+        cloudwatch.clone(),
+        ecs.clone(),
+    ));
+    scaling.set_time_scale(time_scale);
+    let lb_of_tg = alb.elbv2.snapshot();
+    let resource_label = |tg_name: &str| {
+        let tg = lb_of_tg
+            .target_groups
+            .values()
+            .find(|t| t.name == tg_name)?;
+        let lb = lb_of_tg
+            .load_balancers_of_target_group(&tg.arn)
+            .into_iter()
+            .next()?;
+        Some(format!(
+            "{}/{}",
+            crate::dataplane::alb::metrics::lb_dimension(&lb),
+            crate::dataplane::alb::metrics::tg_dimension(&tg.arn)
+        ))
+    };
+    if let Err(e) = crate::services::autoscaling::topology::seed(
+        &scaling,
+        project.account(),
+        project.region(),
+        topology,
+        &resource_label,
+    ) {
+        ecs_handle.shutdown().await;
+        return Err(format!("Application Auto Scaling of the topology: {e}"));
+    }
+    alb.publish_metrics(
+        cloudwatch.clone(),
+        project.account(),
+        project.region(),
+        metric_period,
+    );
 
     let mut registry = Registry::new();
     registry.register(sm);
@@ -891,6 +940,8 @@ async fn start_components(
     registry.register(alb.elbv2.clone());
     registry.register(ecr.clone());
     registry.register(logs);
+    registry.register(cloudwatch.clone());
+    registry.register(scaling.clone());
     registry.register(ec2);
     let gw = Arc::new(Gateway::new(
         GatewayConfig {
@@ -909,6 +960,15 @@ async fn start_components(
             }))
         })
         .collect();
+    // Alarms evaluated every (scaled) minute invoke the scaling policies;
+    // the loop stops with the gateways.
+    gateways.push(tokio::spawn(crate::services::autoscaling::driver::run(
+        cloudwatch,
+        scaling,
+        project.account().to_string(),
+        crate::services::autoscaling::driver::evaluation_period(time_scale),
+        stop_rx.clone(),
+    )));
     // The registry stops with the gateways.
     let mut rx = stop_rx.clone();
     gateways.push(tokio::spawn(crate::services::ecr::registry::serve(

@@ -921,6 +921,25 @@ impl Engine {
         }
     }
 
+    /// One immediate `docker stats` sample (`one-shot`: `precpu_stats` is
+    /// empty, so the caller computes CPU deltas between its own samples).
+    /// Cheap enough to take every second; a missing container is `Ok(None)`.
+    pub async fn stats_once(&self, id: &str) -> Result<Option<serde_json::Value>, EngineError> {
+        let opts = bollard::query_parameters::StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(true)
+            .build();
+        let mut stream = self.docker.stats(id, Some(opts));
+        match stream.next().await {
+            Some(Ok(sample)) => Ok(serde_json::to_value(sample).ok()),
+            Some(Err(e)) => {
+                let e = EngineError::api("stats", id, e);
+                if e.is_not_found() { Ok(None) } else { Err(e) }
+            }
+            None => Ok(None),
+        }
+    }
+
     /// A container's output (stdout and stderr) as raw chunks: the last
     /// `tail` lines (`all` for everything), then new output while it runs
     /// when `follow` is set. For `emul logs`.

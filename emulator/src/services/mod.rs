@@ -1,5 +1,6 @@
 //! The AWS services emul hosts behind the gateway: `secretsmanager`, `ecs`,
-//! `elbv2`, `logs`, `ecr`, and `ec2` (the VPC, subnets and security groups).
+//! `elbv2`, `logs`, `ecr`, `ec2` (the VPC, subnets and security groups) and
+//! `cloudwatch` (metrics and alarms).
 //!
 //! Each service is split like moto: a pure `model` (state and rules, no I/O,
 //! no async), `ops` (one file per operation: parse → apply → render), and
@@ -7,6 +8,7 @@
 //! type implements [`crate::gateway::AwsService`] to plug into the gateway.
 
 pub mod autoscaling;
+pub mod cloudwatch;
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;

@@ -1,7 +1,9 @@
-//! `AWS/ECS` metrics from what the tasks really use: every period, one
-//! Docker stats sample of each RUNNING service task's containers, summed
-//! per service and per cluster against what the tasks reserve, as ECS
-//! computes them:
+//! `AWS/ECS` metrics from what the tasks really use: twice a period, one
+//! immediate Docker stats sample of each RUNNING service task's containers
+//! (CPU from the difference with the previous sample), summed per service
+//! and per cluster against what the tasks reserve, as ECS computes them.
+//! Twice a period, so that every period of an alarm has a datapoint
+//! (CloudWatch averages the two):
 //!
 //! - `CPUUtilization` = 100 × CPU units used ÷ CPU units reserved, where a
 //!   vCPU is 1024 units and a task reserves its task-level `cpu` (or the
@@ -65,12 +67,19 @@ pub(super) async fn run(
     deps: MetricsDeps,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
-    let every = deps.every.max(Duration::from_millis(200));
+    let every = (deps.every / 2).max(Duration::from_millis(200));
+    let mut previous = CpuReadings::default();
     loop {
         let started = tokio::time::Instant::now();
         let tasks = running_tasks(&inner);
         if !tasks.is_empty() {
-            let samples = futures::future::join_all(tasks.iter().map(|t| sample(&inner, t))).await;
+            let stats = futures::future::join_all(tasks.iter().map(|t| fetch(&inner, t))).await;
+            let mut current = CpuReadings::default();
+            let samples: Vec<_> = stats
+                .iter()
+                .map(|s| usage(s, &previous, &mut current))
+                .collect();
+            previous = current;
             publish(&*deps.sink, &tasks, &samples, SystemTime::now());
         }
         tokio::select! {
@@ -123,37 +132,74 @@ fn running_tasks(inner: &Inner) -> Vec<Sampled> {
     out
 }
 
-/// The task's (CPU units used, MiB used), or `None` when no container
-/// gave a sample (it is stopping).
-async fn sample(inner: &Inner, task: &Sampled) -> Option<(f64, f64)> {
-    let stats =
-        futures::future::join_all(task.containers.iter().map(|id| inner.deps.engine.stats(id)))
-            .await;
-    let mut any = false;
-    let (mut cpu, mut mem) = (0.0, 0.0);
-    for s in stats.into_iter().flatten().flatten() {
-        any = true;
-        cpu += cpu_units(&s).unwrap_or(0.0);
-        mem += memory_mib(&s).unwrap_or(0.0);
-    }
-    any.then_some((cpu, mem))
+/// Each container's last (CPU time, wall time) reading, in ns.
+type CpuReadings = std::collections::HashMap<String, (f64, f64)>;
+
+/// One immediate sample of each of the task's containers (id, stats).
+async fn fetch(inner: &Inner, task: &Sampled) -> Vec<(String, Value)> {
+    let stats = futures::future::join_all(
+        task.containers
+            .iter()
+            .map(|id| inner.deps.engine.stats_once(id)),
+    )
+    .await;
+    task.containers
+        .iter()
+        .zip(stats)
+        .filter_map(|(id, s)| Some((id.clone(), s.ok()??)))
+        .collect()
 }
 
-/// CPU units (1024 per core) a container used between the engine's two
-/// samples.
-pub fn cpu_units(stats: &Value) -> Option<f64> {
-    let total = |k: &str| stats[k]["cpu_usage"]["total_usage"].as_f64();
-    let system = |k: &str| stats[k]["system_cpu_usage"].as_f64();
-    let cpu_delta = total("cpu_stats")? - total("precpu_stats")?;
-    let system_delta = system("cpu_stats")? - system("precpu_stats")?;
-    let online = stats["cpu_stats"]["online_cpus"]
+/// The task's (CPU units used, MiB used) from its containers' samples:
+/// `None` when none answered (it is stopping); CPU is `None` while a
+/// container has no earlier reading (its first sample).
+fn usage(
+    stats: &[(String, Value)],
+    previous: &CpuReadings,
+    current: &mut CpuReadings,
+) -> Option<(Option<f64>, f64)> {
+    if stats.is_empty() {
+        return None;
+    }
+    let mut cpu = Some(0.0);
+    let mut mem = 0.0;
+    for (id, s) in stats {
+        let reading = cpu_reading(s);
+        if let Some(r) = reading {
+            current.insert(id.clone(), r);
+        }
+        let used = match (previous.get(id), reading) {
+            (Some(before), Some(now)) => cpu_units(*before, now),
+            _ => None,
+        };
+        cpu = cpu.zip(used).map(|(a, b)| a + b);
+        mem += memory_mib(s).unwrap_or(0.0);
+    }
+    Some((cpu, mem))
+}
+
+/// A container's (CPU time, wall time) in ns from one sample: the host's
+/// `system_cpu_usage` counts every CPU's time, so divided by the online
+/// CPUs it advances with the wall clock.
+pub fn cpu_reading(stats: &Value) -> Option<(f64, f64)> {
+    let c = &stats["cpu_stats"];
+    let total = c["cpu_usage"]["total_usage"].as_f64()?;
+    let system = c["system_cpu_usage"].as_f64()?;
+    let online = c["online_cpus"]
         .as_f64()
         .filter(|n| *n > 0.0)
         .unwrap_or(1.0);
-    if system_delta <= 0.0 || cpu_delta < 0.0 {
+    Some((total, system / online))
+}
+
+/// CPU units (1024 per core) a container used between two readings.
+pub fn cpu_units(before: (f64, f64), now: (f64, f64)) -> Option<f64> {
+    let cpu_delta = now.0 - before.0;
+    let wall_delta = now.1 - before.1;
+    if wall_delta <= 0.0 || cpu_delta < 0.0 {
         return None;
     }
-    Some(cpu_delta / system_delta * online * 1024.0)
+    Some(cpu_delta / wall_delta * 1024.0)
 }
 
 /// MiB a container uses, less its page cache (`inactive_file` on cgroup
@@ -175,7 +221,7 @@ pub fn memory_mib(stats: &Value) -> Option<f64> {
 fn publish(
     sink: &dyn MetricSink,
     tasks: &[Sampled],
-    samples: &[Option<(f64, f64)>],
+    samples: &[Option<(Option<f64>, f64)>],
     at: SystemTime,
 ) {
     let mut services: BTreeMap<(Scope, String, String), Usage> = BTreeMap::new();
@@ -183,7 +229,7 @@ fn publish(
     for (task, sample) in tasks.iter().zip(samples) {
         let Some((cpu, mem)) = sample else { continue };
         let add = |u: &mut Usage| {
-            if let Some(r) = task.cpu_units {
+            if let (Some(r), Some(cpu)) = (task.cpu_units, *cpu) {
                 u.cpu_used += cpu;
                 u.cpu_reserved += r;
             }
@@ -252,14 +298,24 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn cpu_is_the_share_of_the_host_times_cores_in_units() {
-        // Half of one core on a 2-core host over the interval.
-        let s = json!({
-            "cpu_stats": {"cpu_usage": {"total_usage": 1_500_000_000u64}, "system_cpu_usage": 4_000_000_000u64, "online_cpus": 2},
-            "precpu_stats": {"cpu_usage": {"total_usage": 1_000_000_000u64}, "system_cpu_usage": 2_000_000_000u64}
-        });
-        assert_eq!(cpu_units(&s), Some(512.0));
-        assert_eq!(cpu_units(&json!({"cpu_stats": {}})), None);
+    fn cpu_is_cpu_time_over_wall_time_in_units() {
+        // Half of one core for one second on a 2-core host.
+        let a = json!({"cpu_stats": {"cpu_usage": {"total_usage": 1_000_000_000u64}, "system_cpu_usage": 2_000_000_000u64, "online_cpus": 2}});
+        let b = json!({"cpu_stats": {"cpu_usage": {"total_usage": 1_500_000_000u64}, "system_cpu_usage": 4_000_000_000u64, "online_cpus": 2}});
+        let (ra, rb) = (cpu_reading(&a).unwrap(), cpu_reading(&b).unwrap());
+        assert_eq!(cpu_units(ra, rb), Some(512.0));
+        assert_eq!(cpu_reading(&json!({"cpu_stats": {}})), None);
+        // The first sample of a container gives no CPU figure; memory still counts.
+        let mut current = CpuReadings::default();
+        let stats = vec![("c1".to_string(), a.clone())];
+        assert_eq!(
+            usage(&stats, &CpuReadings::default(), &mut current),
+            Some((None, 0.0))
+        );
+        let later = vec![("c1".to_string(), b)];
+        let mut next = CpuReadings::default();
+        assert_eq!(usage(&later, &current, &mut next), Some((Some(512.0), 0.0)));
+        assert_eq!(usage(&[], &current, &mut next), None);
     }
 
     #[test]

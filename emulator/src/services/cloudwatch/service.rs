@@ -1,0 +1,199 @@
+//! [`CloudWatch`]: the model behind a mutex, the in-process API other parts
+//! of emul call (collectors push [`Datum`]s, Application Auto Scaling puts
+//! alarms, a driver calls [`CloudWatch::evaluate`]), and the gateway plug.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use super::errors::ERROR_SHAPES;
+use super::model::{
+    AlarmExtras, AlarmInvocation, AlarmSpec, Datum, MetricKey, Model, Sample, millis, system_time,
+};
+use super::ops;
+use crate::gateway::query::{XmlWriter, json_to_xml, params_to_json};
+use crate::gateway::registry::{Input, Output, Protocol, RequestContext, ServiceHealth};
+use crate::gateway::{AwsError, AwsService};
+
+/// The Smithy service name: the CBOR path segment and the JSON 1.0 target prefix.
+pub const SERVICE_NAME: &str = "GraniteServiceVersion20100801";
+/// The awsQuery XML namespace.
+pub const XML_NAMESPACE: &str = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+
+/// Amazon CloudWatch (metrics and metric alarms), in memory.
+#[derive(Debug)]
+pub struct CloudWatch {
+    model: Mutex<Model>,
+}
+
+impl CloudWatch {
+    /// In-memory service for `account`. (`serve` and the daemon both build it this way.)
+    pub fn new(account: &str) -> CloudWatch {
+        CloudWatch {
+            model: Mutex::new(Model::new(account)),
+        }
+    }
+
+    /// The model, even if a panicking holder poisoned the lock (the model
+    /// has no invariants a half-done operation could break badly).
+    pub(crate) fn model(&self) -> MutexGuard<'_, Model> {
+        self.model.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Seconds of AWS time per second of real time for alarm evaluation
+    /// (default 1.0). With 60.0, a 60 s alarm period is evaluated over 1
+    /// real second. Non-positive or non-finite values mean 1.0.
+    pub fn set_time_scale(&self, scale: f64) {
+        self.model().time_scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
+    }
+
+    /// Records one datapoint (any namespace, `AWS/…` included).
+    pub fn put(&self, region: &str, datum: Datum) {
+        let at = millis(datum.timestamp);
+        let now = millis(SystemTime::now()).max(at);
+        let key = MetricKey::new(&datum.namespace, &datum.metric_name, &datum.dimensions);
+        let unit = if datum.unit.is_empty() {
+            "None"
+        } else {
+            &datum.unit
+        };
+        self.model()
+            .put_sample(region, key, Sample::single(at, datum.value, unit), now);
+    }
+
+    /// Creates or replaces a metric alarm (actions enabled, no
+    /// INSUFFICIENT_DATA actions).
+    pub fn put_alarm(&self, region: &str, spec: AlarmSpec) -> Result<(), AwsError> {
+        self.model().put_alarm(
+            region,
+            spec,
+            AlarmExtras::default(),
+            millis(SystemTime::now()),
+        )
+    }
+
+    /// Deletes alarms by name (missing names are ignored).
+    pub fn delete_alarms(&self, region: &str, names: &[String]) {
+        self.model().delete_alarms(region, names);
+    }
+
+    /// Evaluates every alarm at `now` (real time) and returns the actions to
+    /// invoke: one per action ARN on each state change (including
+    /// SetAlarmState), and again once per (scaled) minute for Auto Scaling
+    /// actions while the alarm stays in that state.
+    pub fn evaluate(&self, now: SystemTime) -> Vec<AlarmInvocation> {
+        let now = millis(now);
+        let mut model = self.model();
+        model.forget_old_metrics(now);
+        model.evaluate(now)
+    }
+
+    /// The statistic of a metric over [start, end) per period (periods
+    /// aligned to the epoch; periods without data are left out).
+    #[allow(clippy::too_many_arguments)]
+    pub fn statistic(
+        &self,
+        region: &str,
+        namespace: &str,
+        metric: &str,
+        dimensions: &[(String, String)],
+        stat: &str,
+        period_secs: u32,
+        start: SystemTime,
+        end: SystemTime,
+    ) -> Vec<(SystemTime, f64)> {
+        let key = MetricKey::new(namespace, metric, dimensions);
+        self.model()
+            .statistic(
+                region,
+                &key,
+                stat,
+                i64::from(period_secs.max(1)) * 1000,
+                millis(start),
+                millis(end),
+                None,
+            )
+            .into_iter()
+            .map(|(t, v)| (system_time(t), v))
+            .collect()
+    }
+}
+
+/// Evaluates alarms every second for `emul serve`, where no one consumes
+/// the actions: each invocation is only logged. (The `emul up` daemon gets
+/// a driver that invokes Auto Scaling policies; until then it uses this.)
+pub fn spawn_standalone_alarm_evaluator(cw: Arc<CloudWatch>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            for inv in cw.evaluate(SystemTime::now()) {
+                tracing::info!(
+                    alarm = %inv.alarm_name,
+                    region = %inv.region,
+                    state = inv.state.as_str(),
+                    action = %inv.action_arn,
+                    "CloudWatch alarm action (not invoked: no action target in this process)"
+                );
+            }
+        }
+    })
+}
+
+impl AwsService for CloudWatch {
+    fn name(&self) -> &'static str {
+        "cloudwatch"
+    }
+
+    fn signing_name(&self) -> &'static str {
+        "monitoring"
+    }
+
+    fn protocol(&self) -> Protocol {
+        Protocol::RpcV2Cbor {
+            service_name: SERVICE_NAME,
+            xml_namespace: XML_NAMESPACE,
+            error_shapes: ERROR_SHAPES,
+            timestamp_members: ops::TIMESTAMP_MEMBERS,
+        }
+    }
+
+    fn handle(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Input,
+    ) -> Result<Output, AwsError> {
+        let now = millis(SystemTime::now());
+        match input {
+            Input::Json(body) => {
+                ops::dispatch(self, &ctx.region, operation, body, now).map(Output::Json)
+            }
+            Input::Query(params) => {
+                if !ops::OPERATIONS.contains(&operation) {
+                    return Err(AwsError::invalid_action(operation));
+                }
+                let body = params_to_json(&params);
+                let out = ops::dispatch(self, &ctx.region, operation, body, now)?;
+                let mut w = XmlWriter::new();
+                if let Some(map) = out.as_object() {
+                    json_to_xml(&mut w, map, ops::TIMESTAMP_MEMBERS);
+                }
+                Ok(Output::QueryXml(w.finish()))
+            }
+        }
+    }
+
+    fn health(&self) -> ServiceHealth {
+        ServiceHealth::Running
+    }
+
+    fn is_non_blocking(&self, _operation: &str) -> bool {
+        // In memory: every operation is a short critical section.
+        true
+    }
+}
