@@ -15,6 +15,7 @@ pub mod logs_cloudwatch;
 pub mod output;
 pub mod serve;
 pub mod status;
+pub mod status_services;
 pub mod tunnel;
 pub mod up;
 pub mod validate;

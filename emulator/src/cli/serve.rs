@@ -60,6 +60,11 @@ pub struct Args {
     /// security groups instead of a default VPC; nothing is run.
     #[arg(long)]
     pub topology: Option<PathBuf>,
+    /// Seconds of AWS time per real second for CloudWatch alarm periods
+    /// and scaling cooldowns (1–3600). With 60, a 60-second alarm period
+    /// lasts one second, so a test sees a policy act in seconds.
+    #[arg(long, env = "EMUL_TIME_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub time_scale: u32,
 }
 
 /// Runs the verb and returns its exit code.
@@ -137,7 +142,9 @@ pub fn run(args: Args) -> u8 {
     registry.register(ec2);
     registry.register(ecr.clone());
     registry.register(logs);
+    let time_scale = f64::from(args.time_scale);
     let cloudwatch = Arc::new(crate::services::cloudwatch::CloudWatch::new(&args.account));
+    cloudwatch.set_time_scale(time_scale);
     registry.register(cloudwatch.clone());
     let ecs = Arc::new(Ecs::new());
     registry.register(ecs.clone());
@@ -147,6 +154,7 @@ pub fn run(args: Args) -> u8 {
         cloudwatch.clone(),
         ecs,
     ));
+    scaling.set_time_scale(time_scale);
     registry.register(scaling.clone());
     // ELBv2 without a topology: an empty API (Describe* list nothing, lookups
     // by ARN/name fail with AWS's NotFound codes).
@@ -212,7 +220,7 @@ pub fn run(args: Args) -> u8 {
             cloudwatch,
             scaling,
             args.account.clone(),
-            crate::services::autoscaling::driver::evaluation_period(60.0),
+            crate::services::autoscaling::driver::evaluation_period(time_scale.max(60.0)),
             stopped.clone(),
         ));
         gateway::server::serve(listener, gateway, shutdown_signal()).await;

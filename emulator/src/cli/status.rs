@@ -19,6 +19,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::exit;
+use super::status_services as services;
 use crate::project::{Project, plan, record};
 use crate::runtime::Readiness;
 use crate::runtime::agent::AgentClient;
@@ -70,6 +71,9 @@ struct Status {
     resources: Vec<Row>,
     /// Named volumes with the project label.
     volumes: Vec<String>,
+    /// The ECS services (desired/running, last scaling activity), from the
+    /// daemon's API; empty when no daemon runs.
+    services: Vec<services::ServiceRow>,
 }
 
 /// Runs the verb and returns its exit code.
@@ -223,8 +227,13 @@ async fn collect(project: &Project) -> Result<Status, u8> {
         })
         .collect();
     rows.extend(orphans);
+    let services = match &daemon {
+        Some(d) if d.ready => services::collect(project, &d.endpoint).await,
+        _ => Vec::new(),
+    };
     Ok(Status {
         project: project.name.clone(),
+        services,
         daemon,
         resources: rows,
         volumes: volumes.into_iter().map(|v| v.name).collect(),
@@ -257,19 +266,11 @@ fn render_table(s: &Status) -> String {
             let _ = writeln!(out, "project {}: no emul daemon running", s.project);
         }
     }
-    let header = [
-        "RESOURCE",
-        "KIND",
-        "STATE",
-        "HEALTH",
-        "ADDRESS",
-        "ENDPOINTS",
-    ];
-    let cells: Vec<[String; 6]> = s
+    let cells: Vec<Vec<String>> = s
         .resources
         .iter()
         .map(|r| {
-            [
+            vec![
                 r.resource.clone(),
                 r.kind.clone(),
                 r.state.clone(),
@@ -279,8 +280,39 @@ fn render_table(s: &Status) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
+    let header = [
+        "RESOURCE",
+        "KIND",
+        "STATE",
+        "HEALTH",
+        "ADDRESS",
+        "ENDPOINTS",
+    ];
+    write_table(&mut out, &header, &cells);
+    if !s.volumes.is_empty() {
+        let _ = writeln!(out, "volumes: {}", s.volumes.join(", "));
+    }
+    if !s.services.is_empty() {
+        out.push('\n');
+        write_table(
+            &mut out,
+            &services::HEADER,
+            &s.services
+                .iter()
+                .map(services::ServiceRow::cells)
+                .collect::<Vec<_>>(),
+        );
+    }
+    out
+}
+
+/// Appends `header` and `cells` with every column as wide as its longest
+/// value (long names never push a column out of line), two spaces
+/// between columns and no trailing blanks.
+fn write_table(out: &mut String, header: &[&str], cells: &[Vec<String>]) {
+    use std::fmt::Write as _;
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in cells {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
@@ -296,14 +328,10 @@ fn render_table(s: &Status) -> String {
         }
         let _ = writeln!(out, "{}", text.trim_end());
     };
-    line(&header.map(String::from));
-    for row in &cells {
+    line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for row in cells {
         line(row);
     }
-    if !s.volumes.is_empty() {
-        let _ = writeln!(out, "volumes: {}", s.volumes.join(", "));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -340,8 +368,19 @@ mod tests {
                 ),
             ],
             volumes: vec!["emul-wechat-rds".into()],
+            services: vec![services::ServiceRow {
+                service: "wechat-backend-service".into(),
+                desired: 3,
+                running: 2,
+                pending: 1,
+                last_scaling: Some("Setting desired count to 3. (monitor alarm A in state ALARM triggered policy p)".into()),
+            }],
         };
         let text = render_table(&s);
+        assert!(
+            text.contains("\nSERVICE                 DESIRED  RUNNING  PENDING  LAST SCALING\nwechat-backend-service  3        2        1        Setting desired count to 3."),
+            "{text}"
+        );
         assert!(text.ends_with('\n'), "{text:?}");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "project wechat: no emul daemon running");

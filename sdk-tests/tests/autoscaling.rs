@@ -1,0 +1,311 @@
+//! Application Auto Scaling through the official `aws-sdk-applicationautoscaling`
+//! (and `aws-sdk-cloudwatch` for the alarm that drives a step policy),
+//! against `emul serve --time-scale 60`: scalable targets over a
+//! control-plane ECS service, bounds applied at once, target tracking's
+//! alarms created and deleted with its policy, a step policy invoked by a
+//! custom metric's alarm changing the service's desired count, the
+//! activities with AWS's wording, and the error cases.
+
+use aws_sdk_applicationautoscaling::types::{
+    AdjustmentType, MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension,
+    ServiceNamespace, StepAdjustment, StepScalingPolicyConfiguration,
+    TargetTrackingScalingPolicyConfiguration,
+};
+use aws_sdk_cloudwatch::types::{ComparisonOperator, MetricDatum, Statistic};
+use aws_sdk_ecs::types::{ContainerDefinition, NetworkMode};
+use sdk_tests::{Emul, ServeOptions, assert_aws_error};
+use std::time::{Duration, Instant};
+
+const REGION: &str = "us-east-1";
+const RESOURCE: &str = "service/c/web";
+
+async fn ecs_service(emul: &Emul) -> aws_sdk_ecs::Client {
+    let ecs = emul.ecs_client(REGION).await;
+    ecs.create_cluster().cluster_name("c").send().await.unwrap();
+    ecs.register_task_definition()
+        .family("web")
+        .network_mode(NetworkMode::Awsvpc)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(ContainerDefinition::builder().name("app").image("nginx").build())
+        .send()
+        .await
+        .unwrap();
+    ecs.create_service()
+        .cluster("c")
+        .service_name("web")
+        .task_definition("web")
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap();
+    ecs
+}
+
+async fn desired(ecs: &aws_sdk_ecs::Client) -> i32 {
+    ecs.describe_services()
+        .cluster("c")
+        .services("web")
+        .send()
+        .await
+        .unwrap()
+        .services()[0]
+        .desired_count()
+}
+
+#[tokio::test]
+async fn scalable_targets_policies_alarms_and_activities() {
+    let emul = Emul::start_with(ServeOptions {
+        time_scale: Some(60),
+        ..ServeOptions::default()
+    });
+    let ecs = ecs_service(&emul).await;
+    let aas = emul.autoscaling_client(REGION).await;
+    let cw = emul.cloudwatch_client(REGION).await;
+    let register = |min: i32, max: i32, resource: &'static str| {
+        aas.register_scalable_target()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(resource)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .min_capacity(min)
+            .max_capacity(max)
+            .send()
+    };
+
+    // Errors, with AWS's codes and messages.
+    assert_aws_error(
+        register(1, 3, "service/c/nope").await,
+        "ValidationException",
+        "ECS service doesn't exist: service/c/nope",
+    );
+    assert_aws_error(
+        register(4, 2, RESOURCE).await,
+        "ValidationException",
+        "Minimum capacity cannot be greater than maximum capacity. Minimum capacity: 4, maximum capacity: 2",
+    );
+    let no_target = aas
+        .put_scaling_policy()
+        .policy_name("p")
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .policy_type(PolicyType::StepScaling)
+        .send()
+        .await;
+    assert_aws_error(
+        no_target,
+        "ObjectNotFoundException",
+        "No scalable target registered for service namespace: ecs, resource ID: service/c/web, scalable dimension: ecs:service:DesiredCount",
+    );
+
+    // Registering applies the bounds to the desired count at once.
+    let arn = register(2, 4, RESOURCE).await.unwrap();
+    assert!(
+        arn.scalable_target_arn()
+            .unwrap()
+            .starts_with("arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/")
+    );
+    assert_eq!(desired(&ecs).await, 2);
+    let targets = aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    let t = &targets.scalable_targets()[0];
+    assert_eq!((t.min_capacity(), t.max_capacity()), (2, 4));
+    assert!(t.role_arn().ends_with("AWSServiceRoleForApplicationAutoScaling_ECSService"));
+    let acts = aas
+        .describe_scaling_activities()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .send()
+        .await
+        .unwrap();
+    let first = &acts.scaling_activities()[0];
+    assert_eq!(first.description(), "Setting desired count to 2.");
+    assert_eq!(first.cause(), "minimum capacity was set to 2");
+    assert_eq!(first.status_code().as_str(), "Successful");
+
+    // Target tracking owns two alarms, gone with the policy.
+    let tracking = aas
+        .put_scaling_policy()
+        .policy_name("cpu50")
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(50.0)
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(MetricType::EcsServiceAverageCpuUtilization)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = tracking.alarms().iter().map(|a| a.alarm_name()).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names[0].starts_with("TargetTracking-service/c/web-AlarmHigh-"));
+    assert!(names[1].starts_with("TargetTracking-service/c/web-AlarmLow-"));
+    let alarms = cw.describe_alarms().alarm_names(names[1]).send().await.unwrap();
+    let low = &alarms.metric_alarms()[0];
+    assert_eq!(low.threshold(), Some(45.0));
+    assert_eq!(low.evaluation_periods(), Some(15));
+    assert_eq!(low.metric_name(), Some("CPUUtilization"));
+    assert_eq!(low.alarm_actions(), [tracking.policy_arn().to_string()]);
+    aas.delete_scaling_policy()
+        .policy_name("cpu50")
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .send()
+        .await
+        .unwrap();
+    let left = cw.describe_alarms().alarm_name_prefix("TargetTracking-").send().await.unwrap();
+    assert!(left.metric_alarms().is_empty());
+
+    // A step policy, invoked by the caller's own alarm on a custom metric.
+    let step = aas
+        .put_scaling_policy()
+        .policy_name("queue-out")
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .policy_type(PolicyType::StepScaling)
+        .step_scaling_policy_configuration(
+            StepScalingPolicyConfiguration::builder()
+                .adjustment_type(AdjustmentType::ChangeInCapacity)
+                .cooldown(60)
+                .step_adjustments(
+                    StepAdjustment::builder()
+                        .metric_interval_lower_bound(0.0)
+                        .metric_interval_upper_bound(20.0)
+                        .scaling_adjustment(1)
+                        .build()
+                        .unwrap(),
+                )
+                .step_adjustments(
+                    StepAdjustment::builder()
+                        .metric_interval_lower_bound(20.0)
+                        .scaling_adjustment(2)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(step.alarms().is_empty());
+    cw.put_metric_alarm()
+        .alarm_name("queue-high")
+        .namespace("App")
+        .metric_name("QueueDepth")
+        .statistic(Statistic::Average)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(100.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .alarm_actions(step.policy_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    // 130 is 30 past the threshold: the second step, +2.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while desired(&ecs).await != 4 {
+        assert!(Instant::now() < deadline, "the step policy never acted");
+        cw.put_metric_data()
+            .namespace("App")
+            .metric_data(MetricDatum::builder().metric_name("QueueDepth").value(130.0).build())
+            .send()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let acts = aas
+        .describe_scaling_activities()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .send()
+        .await
+        .unwrap();
+    let newest = &acts.scaling_activities()[0];
+    assert_eq!(newest.description(), "Setting desired count to 4.");
+    assert_eq!(
+        newest.cause(),
+        "monitor alarm queue-high in state ALARM triggered policy queue-out"
+    );
+    assert_eq!(
+        newest.status_message(),
+        Some("Successfully set desired count to 4. Change successfully fulfilled by ecs.")
+    );
+    // At max: the next invocations are not-scaled activities, listed only
+    // when asked for.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let all = aas
+            .describe_scaling_activities()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(RESOURCE)
+            .include_not_scaled_activities(true)
+            .send()
+            .await
+            .unwrap();
+        let not_scaled = all
+            .scaling_activities()
+            .iter()
+            .find(|a| !a.not_scaled_reasons().is_empty());
+        if let Some(a) = not_scaled {
+            assert_eq!(a.not_scaled_reasons()[0].code(), "AlreadyAtMaxCapacity");
+            assert_eq!(a.not_scaled_reasons()[0].max_capacity(), Some(4));
+            break;
+        }
+        assert!(Instant::now() < deadline, "no not-scaled activity at max");
+        cw.put_metric_data()
+            .namespace("App")
+            .metric_data(MetricDatum::builder().metric_name("QueueDepth").value(130.0).build())
+            .send()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let listed = aas
+        .describe_scaling_activities()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.scaling_activities().iter().all(|a| a.not_scaled_reasons().is_empty()));
+
+    // Deregistering removes the target and its policies.
+    aas.deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .send()
+        .await
+        .unwrap();
+    let policies = aas
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    assert!(policies.scaling_policies().is_empty());
+    let again = aas
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .send()
+        .await;
+    assert!(again.is_err());
+}
