@@ -349,6 +349,12 @@ impl Emul {
         aws_sdk_cloudwatchlogs::Client::new(&shared)
     }
 
+    /// A CloudWatch client for `region`, signing with the test keys.
+    pub async fn cloudwatch_client(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_cloudwatch::Client::new(&shared)
+    }
+
     /// An ECR client for `region`, signing with the test keys.
     pub async fn ecr_client(&self, region: &str) -> aws_sdk_ecr::Client {
         let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
