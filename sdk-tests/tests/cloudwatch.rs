@@ -192,6 +192,34 @@ async fn metrics_round_trip_with_the_right_numbers() {
         .unwrap();
     assert_eq!(ascending.metric_data_results()[0].values(), &[20.0, 6.5]);
 
+    // A large call: the SDK gzips bodies over 10 KiB (request compression).
+    let mut bulk = c.put_metric_data().namespace("App/Bulk");
+    for i in 0..600 {
+        bulk = bulk.metric_data(
+            MetricDatum::builder()
+                .metric_name("Items")
+                .dimensions(dim("Shard", &format!("shard-{}", i % 3)))
+                .timestamp(DateTime::from_secs(m0 + (i % 60)))
+                .value(1.0)
+                .unit(StandardUnit::Count)
+                .build(),
+        );
+    }
+    bulk.send().await.unwrap();
+    let items = c
+        .get_metric_statistics()
+        .namespace("App/Bulk")
+        .metric_name("Items")
+        .dimensions(dim("Shard", "shard-1"))
+        .start_time(DateTime::from_secs(m0))
+        .end_time(DateTime::from_secs(m0 + 60))
+        .period(60)
+        .statistics(Statistic::SampleCount)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(items.datapoints()[0].sample_count(), Some(200.0));
+
     // AWS's errors.
     assert_aws_error(
         c.put_metric_data()

@@ -27,7 +27,11 @@ fn aws_cli_cloudwatch_round_trip() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     // Dates as ISO-8601 (AWS CLI v1 prints the wire value by default).
-    std::fs::write(h.join("config"), "[default]\ncli_timestamp_format = iso8601\n").unwrap();
+    std::fs::write(
+        h.join("config"),
+        "[default]\ncli_timestamp_format = iso8601\n",
+    )
+    .unwrap();
     let run = |args: &[&str]| aws_json(&cli, &emul.endpoint, h, args);
     let m0 = minute_in_the_past();
     let data = format!(
