@@ -660,10 +660,15 @@ async fn json_1_0_and_aws_query_reach_the_same_api() {
         ("EndTime", &format!("{}", m0 + 60)),
         ("Period", "60"),
         ("Statistics.member.1", "Sum"),
+        ("ExtendedStatistics.member.1", "p50"),
     ]))
     .await;
     let text = String::from_utf8_lossy(&r.body).to_string();
     assert!(text.contains("<Sum>7.5</Sum>"), "{text}");
+    assert!(
+        text.contains("<ExtendedStatistics><entry><key>p50</key><value>3.0</value></entry></ExtendedStatistics>"),
+        "{text}"
+    );
     assert!(
         text.contains("<Timestamp>20"),
         "ISO-8601 timestamps: {text}"

@@ -181,7 +181,7 @@ impl AwsService for CloudWatch {
                 let out = ops::dispatch(self, &ctx.region, operation, body, now)?;
                 let mut w = XmlWriter::new();
                 if let Some(map) = out.as_object() {
-                    json_to_xml(&mut w, map, ops::TIMESTAMP_MEMBERS);
+                    json_to_xml(&mut w, map, ops::TIMESTAMP_MEMBERS, ops::MAP_MEMBERS);
                 }
                 Ok(Output::QueryXml(w.finish()))
             }
