@@ -88,6 +88,46 @@ fn aws_cli_cloudwatch_round_trip() {
         "{dp}"
     );
 
+    // Over 10 KiB: botocore gzips the body (request compression).
+    let big: Vec<serde_json::Value> = (0..400)
+        .map(|i| serde_json::json!({"MetricName": "Big", "Value": i as f64, "Timestamp": m0 + 1,
+                                     "Dimensions": [{"Name": "Shard", "Value": format!("s{}", i % 2)}]}))
+        .collect();
+    let big_file = h.join("big.json");
+    std::fs::write(&big_file, serde_json::to_vec(&big).unwrap()).unwrap();
+    run(&[
+        "cloudwatch",
+        "put-metric-data",
+        "--namespace",
+        "App/Big",
+        "--metric-data",
+        &format!("file://{}", big_file.display()),
+    ]);
+    let big_stats = run(&[
+        "cloudwatch",
+        "get-metric-statistics",
+        "--namespace",
+        "App/Big",
+        "--metric-name",
+        "Big",
+        "--dimensions",
+        "Name=Shard,Value=s0",
+        "--start-time",
+        &start,
+        "--end-time",
+        &end,
+        "--period",
+        "60",
+        "--statistics",
+        "SampleCount",
+        "Sum",
+    ]);
+    assert_eq!(
+        big_stats["Datapoints"][0]["SampleCount"], 200.0,
+        "{big_stats}"
+    );
+    assert_eq!(big_stats["Datapoints"][0]["Sum"], 39800.0);
+
     let queries = r#"[{"Id":"lat","MetricStat":{"Metric":{"Namespace":"App/Cli","MetricName":"Latency","Dimensions":[{"Name":"Service","Value":"api"}]},"Period":60,"Stat":"Minimum"}}]"#;
     let got = run(&[
         "cloudwatch",
