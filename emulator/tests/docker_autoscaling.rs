@@ -383,5 +383,4 @@ fn docker_autoscaling_scales_out_and_in_on_cpu_and_requests_per_target() {
         .filter_map(|d| d["Sum"].as_f64())
         .sum();
     assert!(total > 30.0, "{per_target}");
-
 }

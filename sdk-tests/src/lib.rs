@@ -158,6 +158,9 @@ pub struct ServeOptions {
     pub registry_port: Option<u16>,
     /// Passes `--topology` (the EC2 networking API over its VPC).
     pub topology: Option<PathBuf>,
+    /// Passes `--time-scale` (AWS seconds per real second for alarms and
+    /// scaling cooldowns).
+    pub time_scale: Option<u32>,
 }
 
 /// A running `emul serve`. Dropping it kills the process (SIGKILL) and waits
@@ -209,6 +212,9 @@ impl Emul {
         if let Some(port) = options.registry_port {
             cmd.args(["--registry-port", &port.to_string()]);
         }
+        if let Some(scale) = options.time_scale {
+            cmd.args(["--time-scale", &scale.to_string()]);
+        }
         // The contract's env variables would override nothing we pass, but a
         // developer's EMUL_CREDENTIALS could turn strict auth on by surprise.
         for var in [
@@ -217,6 +223,7 @@ impl Emul {
             "EMUL_ACCOUNT",
             "EMUL_CREDENTIALS",
             "EMUL_REGISTRY_PORT",
+            "EMUL_TIME_SCALE",
         ] {
             cmd.env_remove(var);
         }
@@ -349,10 +356,22 @@ impl Emul {
         aws_sdk_cloudwatchlogs::Client::new(&shared)
     }
 
+    /// A CloudWatch client for `region`, signing with the test keys.
+    pub async fn cloudwatch_client(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_cloudwatch::Client::new(&shared)
+    }
+
     /// An ECR client for `region`, signing with the test keys.
     pub async fn ecr_client(&self, region: &str) -> aws_sdk_ecr::Client {
         let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
         aws_sdk_ecr::Client::new(&shared)
+    }
+
+    /// An Application Auto Scaling client for `region`, signing with the test keys.
+    pub async fn autoscaling_client(&self, region: &str) -> aws_sdk_applicationautoscaling::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_applicationautoscaling::Client::new(&shared)
     }
 
     /// A raw HTTP client bound to this server.

@@ -12,7 +12,9 @@ use aws_sdk_applicationautoscaling::types::{
     TargetTrackingScalingPolicyConfiguration,
 };
 use aws_sdk_cloudwatch::types::{ComparisonOperator, MetricDatum, Statistic};
-use aws_sdk_ecs::types::{ContainerDefinition, NetworkMode};
+use aws_sdk_ecs::types::{
+    AwsVpcConfiguration, ContainerDefinition, NetworkConfiguration, NetworkMode,
+};
 use sdk_tests::{Emul, ServeOptions, assert_aws_error};
 use std::time::{Duration, Instant};
 
@@ -27,7 +29,12 @@ async fn ecs_service(emul: &Emul) -> aws_sdk_ecs::Client {
         .network_mode(NetworkMode::Awsvpc)
         .cpu("256")
         .memory("512")
-        .container_definitions(ContainerDefinition::builder().name("app").image("nginx").build())
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image("nginx")
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -36,6 +43,16 @@ async fn ecs_service(emul: &Emul) -> aws_sdk_ecs::Client {
         .service_name("web")
         .task_definition("web")
         .desired_count(1)
+        .network_configuration(
+            NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    AwsVpcConfiguration::builder()
+                        .subnets("subnet-a")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -114,7 +131,10 @@ async fn scalable_targets_policies_alarms_and_activities() {
         .unwrap();
     let t = &targets.scalable_targets()[0];
     assert_eq!((t.min_capacity(), t.max_capacity()), (2, 4));
-    assert!(t.role_arn().ends_with("AWSServiceRoleForApplicationAutoScaling_ECSService"));
+    assert!(
+        t.role_arn()
+            .ends_with("AWSServiceRoleForApplicationAutoScaling_ECSService")
+    );
     let acts = aas
         .describe_scaling_activities()
         .service_namespace(ServiceNamespace::Ecs)
@@ -154,7 +174,12 @@ async fn scalable_targets_policies_alarms_and_activities() {
     assert_eq!(names.len(), 2);
     assert!(names[0].starts_with("TargetTracking-service/c/web-AlarmHigh-"));
     assert!(names[1].starts_with("TargetTracking-service/c/web-AlarmLow-"));
-    let alarms = cw.describe_alarms().alarm_names(names[1]).send().await.unwrap();
+    let alarms = cw
+        .describe_alarms()
+        .alarm_names(names[1])
+        .send()
+        .await
+        .unwrap();
     let low = &alarms.metric_alarms()[0];
     assert_eq!(low.threshold(), Some(45.0));
     assert_eq!(low.evaluation_periods(), Some(15));
@@ -168,7 +193,12 @@ async fn scalable_targets_policies_alarms_and_activities() {
         .send()
         .await
         .unwrap();
-    let left = cw.describe_alarms().alarm_name_prefix("TargetTracking-").send().await.unwrap();
+    let left = cw
+        .describe_alarms()
+        .alarm_name_prefix("TargetTracking-")
+        .send()
+        .await
+        .unwrap();
     assert!(left.metric_alarms().is_empty());
 
     // A step policy, invoked by the caller's own alarm on a custom metric.
@@ -213,7 +243,7 @@ async fn scalable_targets_policies_alarms_and_activities() {
         .evaluation_periods(1)
         .threshold(100.0)
         .comparison_operator(ComparisonOperator::GreaterThanThreshold)
-        .alarm_actions(step.policy_arn().unwrap())
+        .alarm_actions(step.policy_arn())
         .send()
         .await
         .unwrap();
@@ -223,7 +253,12 @@ async fn scalable_targets_policies_alarms_and_activities() {
         assert!(Instant::now() < deadline, "the step policy never acted");
         cw.put_metric_data()
             .namespace("App")
-            .metric_data(MetricDatum::builder().metric_name("QueueDepth").value(130.0).build())
+            .metric_data(
+                MetricDatum::builder()
+                    .metric_name("QueueDepth")
+                    .value(130.0)
+                    .build(),
+            )
             .send()
             .await
             .unwrap();
@@ -270,7 +305,12 @@ async fn scalable_targets_policies_alarms_and_activities() {
         assert!(Instant::now() < deadline, "no not-scaled activity at max");
         cw.put_metric_data()
             .namespace("App")
-            .metric_data(MetricDatum::builder().metric_name("QueueDepth").value(130.0).build())
+            .metric_data(
+                MetricDatum::builder()
+                    .metric_name("QueueDepth")
+                    .value(130.0)
+                    .build(),
+            )
             .send()
             .await
             .unwrap();
@@ -283,7 +323,12 @@ async fn scalable_targets_policies_alarms_and_activities() {
         .send()
         .await
         .unwrap();
-    assert!(listed.scaling_activities().iter().all(|a| a.not_scaled_reasons().is_empty()));
+    assert!(
+        listed
+            .scaling_activities()
+            .iter()
+            .all(|a| a.not_scaled_reasons().is_empty())
+    );
 
     // Deregistering removes the target and its policies.
     aas.deregister_scalable_target()

@@ -7,6 +7,8 @@
 //! requests and exits 0. With `--registry-port`, the ECR image registry
 //! listens on loopback too. State lives under `<state-dir>/secretsmanager/`,
 //! `<state-dir>/ecr/` and `<state-dir>/cloudwatchlogs/`.
+//! CloudWatch (metrics, alarms) is in memory; its alarms are evaluated every
+//! second and their actions only logged.
 //!
 //! The EC2 networking API answers over a fresh account's default VPC in
 //! every region, or with `--topology FILE` over that topology's VPC,

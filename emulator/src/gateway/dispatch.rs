@@ -168,12 +168,25 @@ impl Gateway {
             region,
         };
 
+        // SDKs gzip large bodies (`requestcompression`, e.g. PutMetricData):
+        // the signature covers the compressed bytes, decoding the plain ones.
+        let plain = match gunzip_if_encoded(&req, self.config.max_body_bytes) {
+            Ok(p) => p,
+            Err(err) => {
+                return self.error(&request_id, Codec::guess(&req.headers), None, &err);
+            }
+        };
+        let (compressed, req) = match plain {
+            Some(body) => (Some(req.clone()), WireRequest { body, ..req }),
+            None => (None, req),
+        };
+        let signed = compressed.as_ref().unwrap_or(&req);
         let routed = match self.route(&req, auth.as_ref()) {
             Ok(r) => r,
             Err((err, codec)) => return self.error(&request_id, codec, None, &err),
         };
         let (service, operation, input, codec) = routed;
-        if let Err(err) = self.authenticate(&req, auth.as_ref(), service.as_ref(), codec) {
+        if let Err(err) = self.authenticate(signed, auth.as_ref(), service.as_ref(), codec) {
             tracing::info!(request_id = %request_id, service = service.name(), operation = %operation, code = %err.code, "rejected by --strict-auth");
             return self.error(&request_id, codec, Some(&operation), &err);
         }
@@ -647,6 +660,31 @@ impl Gateway {
             None,
         )
     }
+}
+
+/// The body of a `Content-Encoding: gzip` request, decompressed (at most
+/// `limit` bytes); `None` when the body is not encoded.
+fn gunzip_if_encoded(req: &WireRequest, limit: usize) -> Result<Option<Bytes>, AwsError> {
+    use std::io::Read;
+    let gzip = req
+        .headers
+        .get(http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().eq_ignore_ascii_case("gzip")));
+    if !gzip {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&req.body[..])
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            AwsError::serialization(format!("The gzip request body cannot be read: {e}"))
+        })?;
+    if out.len() > limit {
+        return Err(AwsError::body_too_large(limit));
+    }
+    Ok(Some(out.into()))
 }
 
 /// The modeled shape name for an awsQuery-compatible error code.

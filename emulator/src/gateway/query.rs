@@ -240,12 +240,14 @@ pub fn params_to_json(params: &QueryParams) -> serde_json::Value {
 }
 
 /// Writes a JSON output object as awsQuery XML: members in order, objects as
-/// nested elements, arrays as `<member>` lists, members named in
+/// nested elements, arrays as `<member>` lists, members named in `maps` as
+/// `<entry><key>…</key><value>…</value></entry>` lists, members named in
 /// `timestamps` (epoch seconds) as ISO-8601, `null` members left out.
 pub fn json_to_xml(
     w: &mut XmlWriter,
     object: &serde_json::Map<String, serde_json::Value>,
     timestamps: &[&str],
+    maps: &[&str],
 ) {
     fn scalar(value: &serde_json::Value, timestamp: bool) -> String {
         match value {
@@ -265,18 +267,29 @@ pub fn json_to_xml(
         w: &mut XmlWriter,
         name: &str,
         value: &serde_json::Value,
-        ts: bool,
-        timestamps: &[&str],
+        kind: (bool, bool),
+        shapes: (&[&str], &[&str]),
     ) {
+        let (ts, is_map) = kind;
         match value {
             serde_json::Value::Null => {}
+            serde_json::Value::Object(map) if is_map => {
+                w.node(name, |c| {
+                    for (k, v) in map {
+                        c.node("entry", |e| {
+                            e.leaf("key", k);
+                            element(e, "value", v, (false, false), shapes);
+                        });
+                    }
+                });
+            }
             serde_json::Value::Object(map) => {
-                w.node(name, |c| json_to_xml(c, map, timestamps));
+                w.node(name, |c| json_to_xml(c, map, shapes.0, shapes.1));
             }
             serde_json::Value::Array(items) => {
                 w.node(name, |c| {
                     for item in items {
-                        element(c, "member", item, ts, timestamps);
+                        element(c, "member", item, kind, shapes);
                     }
                 });
             }
@@ -286,13 +299,11 @@ pub fn json_to_xml(
         }
     }
     for (name, value) in object {
-        element(
-            w,
-            name,
-            value,
+        let kind = (
             timestamps.contains(&name.as_str()),
-            timestamps,
+            maps.contains(&name.as_str()),
         );
+        element(w, name, value, kind, (timestamps, maps));
     }
 }
 
@@ -471,16 +482,21 @@ mod tests {
     fn json_outputs_render_as_query_xml() {
         let out = serde_json::json!({
             "Label": "CPU",
-            "Datapoints": [{"Timestamp": 1_700_000_000, "Sum": 3.0, "Unit": "Percent"}],
+            "Datapoints": [{"Timestamp": 1_700_000_000, "Sum": 3.0, "Unit": "Percent", "ExtendedStatistics": {"p99": 2.5}}],
             "Empty": [],
             "Gone": null,
             "Flag": true
         });
         let mut w = XmlWriter::new();
-        json_to_xml(&mut w, out.as_object().unwrap(), &["Timestamp"]);
+        json_to_xml(
+            &mut w,
+            out.as_object().unwrap(),
+            &["Timestamp"],
+            &["ExtendedStatistics"],
+        );
         assert_eq!(
             w.finish(),
-            "<Datapoints><member><Sum>3.0</Sum><Timestamp>2023-11-14T22:13:20.000Z</Timestamp><Unit>Percent</Unit></member></Datapoints>\
+            "<Datapoints><member><ExtendedStatistics><entry><key>p99</key><value>2.5</value></entry></ExtendedStatistics><Sum>3.0</Sum><Timestamp>2023-11-14T22:13:20.000Z</Timestamp><Unit>Percent</Unit></member></Datapoints>\
              <Empty/><Flag>true</Flag><Label>CPU</Label>"
         );
     }

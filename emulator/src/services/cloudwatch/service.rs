@@ -181,7 +181,7 @@ impl AwsService for CloudWatch {
                 let out = ops::dispatch(self, &ctx.region, operation, body, now)?;
                 let mut w = XmlWriter::new();
                 if let Some(map) = out.as_object() {
-                    json_to_xml(&mut w, map, ops::TIMESTAMP_MEMBERS);
+                    json_to_xml(&mut w, map, ops::TIMESTAMP_MEMBERS, ops::MAP_MEMBERS);
                 }
                 Ok(Output::QueryXml(w.finish()))
             }
@@ -195,5 +195,208 @@ impl AwsService for CloudWatch {
     fn is_non_blocking(&self, _operation: &str) -> bool {
         // In memory: every operation is a short critical section.
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use bytes::Bytes;
+    use ciborium::value::Value as Cbor;
+    use http::{HeaderMap, HeaderValue, Method, Uri};
+
+    use super::*;
+    use crate::gateway::{Gateway, GatewayConfig, Registry, WireRequest};
+
+    fn gateway() -> (Arc<Gateway>, Arc<CloudWatch>) {
+        let cw = Arc::new(CloudWatch::new("123456789012"));
+        let mut registry = Registry::new();
+        registry.register(cw.clone());
+        (
+            Arc::new(Gateway::new(GatewayConfig::default(), registry)),
+            cw,
+        )
+    }
+
+    fn cbor_request(op: &str, body: &Cbor, gzip: bool) -> WireRequest {
+        let mut bytes = Vec::new();
+        ciborium::ser::into_writer(body, &mut bytes).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
+        headers.insert("content-type", HeaderValue::from_static("application/cbor"));
+        if gzip {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(&bytes).unwrap();
+            bytes = enc.finish().unwrap();
+            headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+        }
+        WireRequest {
+            method: Method::POST,
+            uri: format!("/service/{SERVICE_NAME}/operation/{op}")
+                .parse::<Uri>()
+                .unwrap(),
+            headers,
+            body: Bytes::from(bytes),
+        }
+    }
+
+    fn text(s: &str) -> Cbor {
+        Cbor::Text(s.into())
+    }
+
+    fn get<'a>(m: &'a Cbor, k: &str) -> &'a Cbor {
+        let Cbor::Map(entries) = m else {
+            panic!("not a map: {m:?}")
+        };
+        &entries
+            .iter()
+            .find(|(key, _)| key.as_text() == Some(k))
+            .unwrap()
+            .1
+    }
+
+    #[tokio::test]
+    async fn cbor_requests_route_by_path_and_answer_in_cbor() {
+        let (gw, cw) = gateway();
+        let at = (millis(SystemTime::now()) / 60_000 - 2) * 60;
+        let datum = Cbor::Map(vec![
+            (text("MetricName"), text("Hits")),
+            (text("Value"), Cbor::Float(2.5)),
+            (
+                text("Timestamp"),
+                Cbor::Tag(1, Box::new(Cbor::Integer((at + 1).into()))),
+            ),
+        ]);
+        let put = Cbor::Map(vec![
+            (text("Namespace"), text("App")),
+            (text("MetricData"), Cbor::Array(vec![datum])),
+        ]);
+        // Compressed, as SDKs send large bodies.
+        let r = gw.handle(cbor_request("PutMetricData", &put, true)).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.headers["smithy-protocol"], "rpc-v2-cbor");
+        assert_eq!(r.headers["content-type"], "application/cbor");
+        let got = cw.statistic(
+            "us-east-1",
+            "App",
+            "Hits",
+            &[],
+            "Sum",
+            60,
+            system_time(at * 1000),
+            system_time((at + 60) * 1000),
+        );
+        assert_eq!(got, vec![(system_time(at * 1000), 2.5)]);
+
+        let stats = Cbor::Map(vec![
+            (text("Namespace"), text("App")),
+            (text("MetricName"), text("Hits")),
+            (
+                text("StartTime"),
+                Cbor::Tag(1, Box::new(Cbor::Float(at as f64))),
+            ),
+            (
+                text("EndTime"),
+                Cbor::Tag(1, Box::new(Cbor::Integer((at + 60).into()))),
+            ),
+            (text("Period"), Cbor::Integer(60.into())),
+            (text("Statistics"), Cbor::Array(vec![text("Sum")])),
+        ]);
+        let r = gw
+            .handle(cbor_request("GetMetricStatistics", &stats, false))
+            .await;
+        let out: Cbor = ciborium::de::from_reader(&r.body[..]).unwrap();
+        let Cbor::Array(dps) = get(&out, "Datapoints") else {
+            panic!()
+        };
+        assert!(matches!(get(&dps[0], "Sum"), Cbor::Float(f) if *f == 2.5));
+        assert!(
+            matches!(get(&dps[0], "Timestamp"), Cbor::Tag(1, inner) if matches!(**inner, Cbor::Float(f) if f == at as f64)),
+            "{:?}",
+            get(&dps[0], "Timestamp")
+        );
+
+        // Errors: the shape in __type, the query code in the header.
+        let bad = Cbor::Map(vec![
+            (text("AlarmName"), text("nope")),
+            (text("StateValue"), text("OK")),
+            (text("StateReason"), text("x")),
+        ]);
+        let r = gw.handle(cbor_request("SetAlarmState", &bad, false)).await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.headers["x-amzn-query-error"], "ResourceNotFound;Sender");
+        let out: Cbor = ciborium::de::from_reader(&r.body[..]).unwrap();
+        assert_eq!(get(&out, "__type"), &text("ResourceNotFound"));
+        assert_eq!(get(&out, "message"), &text("Alarm nope not found"));
+        let r = gw
+            .handle(cbor_request("FlyToTheMoon", &Cbor::Map(vec![]), false))
+            .await;
+        let out: Cbor = ciborium::de::from_reader(&r.body[..]).unwrap();
+        assert_eq!(get(&out, "__type"), &text("UnknownOperationException"));
+    }
+
+    #[test]
+    fn the_in_process_api_accepts_aws_namespaces_and_alarms() {
+        let cw = CloudWatch::new("123456789012");
+        cw.set_time_scale(60.0);
+        let t0 = SystemTime::now() - Duration::from_secs(5);
+        for i in 0..5 {
+            cw.put(
+                "eu-west-1",
+                Datum {
+                    namespace: "AWS/ECS".into(),
+                    metric_name: "CPUUtilization".into(),
+                    dimensions: vec![
+                        ("ClusterName".into(), "c".into()),
+                        ("ServiceName".into(), "web".into()),
+                    ],
+                    value: 90.0,
+                    unit: "Percent".into(),
+                    timestamp: t0 + Duration::from_secs(i),
+                },
+            );
+        }
+        cw.put_alarm(
+            "eu-west-1",
+            AlarmSpec {
+                name: "TargetTracking-high".into(),
+                description: None,
+                namespace: "AWS/ECS".into(),
+                metric_name: "CPUUtilization".into(),
+                // Dimension order does not matter.
+                dimensions: vec![
+                    ("ServiceName".into(), "web".into()),
+                    ("ClusterName".into(), "c".into()),
+                ],
+                statistic: "Average".into(),
+                period_secs: 60,
+                evaluation_periods: 3,
+                datapoints_to_alarm: None,
+                threshold: 75.0,
+                comparison: "GreaterThanThreshold".into(),
+                treat_missing_data: None,
+                alarm_actions: vec![
+                    "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:p".into(),
+                ],
+                ok_actions: vec![],
+                unit: None,
+            },
+        )
+        .unwrap();
+        let inv = cw.evaluate(SystemTime::now());
+        assert_eq!(inv.len(), 1, "{inv:?}");
+        assert_eq!(inv[0].state, crate::services::cloudwatch::AlarmState::Alarm);
+        assert_eq!(inv[0].region, "eu-west-1");
+        assert_eq!(
+            inv[0].alarm_arn,
+            "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:TargetTracking-high"
+        );
+        assert_eq!(inv[0].datapoints, vec![90.0, 90.0, 90.0]);
+        cw.delete_alarms("eu-west-1", &["TargetTracking-high".into(), "x".into()]);
+        assert!(
+            cw.evaluate(SystemTime::now() + Duration::from_secs(2))
+                .is_empty()
+        );
     }
 }

@@ -57,6 +57,13 @@ pub(super) fn run(
         req.resource_id,
         req.scalable_dimension,
     )?;
+    if !aas.read(&ctx.account, &ctx.region, |r| r.targets.contains_key(&key)) {
+        return Err(ScalingError::no_target(
+            &key.namespace,
+            &key.resource_id,
+            &key.dimension,
+        ));
+    }
     let policy_type = req.policy_type.unwrap_or_else(|| "StepScaling".into());
     if !POLICY_TYPES.contains(&policy_type.as_str()) {
         return Err(ScalingError::not_in_enum(

@@ -265,7 +265,7 @@ pub fn validate(spec: &AlarmSpec) -> Result<(), AwsError> {
         return Err(errors::invalid_param("Statistic", &spec.statistic));
     }
     let p = spec.period_secs;
-    if !(p == 10 || p == 20 || p == 30 || (p > 0 && p % 60 == 0)) {
+    if !(p == 10 || p == 20 || p == 30 || (p > 0 && p.is_multiple_of(60))) {
         // Closest AWS wording (AWS documents the rule, not the message).
         return Err(errors::invalid_value(
             "The parameter Period must be 10, 20, 30, or a multiple of 60.",

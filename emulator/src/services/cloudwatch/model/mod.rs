@@ -5,7 +5,7 @@
 //! dimensions as a set). Each put is a [`Sample`]: a single value, a
 //! `Values`/`Counts` set or a `StatisticValues` set. Retention: raw samples
 //! older than [`RETENTION_MS`] (3 hours) before the newest `now` seen are
-//! dropped, and a metric keeps at most [`MAX_SAMPLES_PER_METRIC`] samples
+//! dropped (checked at most once a minute per metric), and a metric keeps at most [`MAX_SAMPLES_PER_METRIC`] samples
 //! (oldest dropped first); a metric stays listed by ListMetrics for two
 //! weeks after its last put, as AWS does. Periods are aligned to multiples
 //! of the period since the epoch (AWS rounds StartTime down the same way for
@@ -157,6 +157,9 @@ pub struct Series {
     samples: VecDeque<Sample>,
     /// When the last sample arrived (`now` of the put).
     last_put: Millis,
+    /// When old samples were last dropped (at most once a minute: a
+    /// 1000-datum put must not rescan the series 1000 times).
+    pruned_at: Millis,
 }
 
 /// Samples merged over a period.
@@ -285,7 +288,10 @@ impl Model {
         if sample.at >= horizon {
             series.samples.push_back(sample);
         }
-        series.samples.retain(|s| s.at >= horizon);
+        if now - series.pruned_at >= 60_000 {
+            series.pruned_at = now;
+            series.samples.retain(|s| s.at >= horizon);
+        }
         while series.samples.len() > MAX_SAMPLES_PER_METRIC {
             series.samples.pop_front();
         }

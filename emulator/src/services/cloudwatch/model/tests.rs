@@ -3,8 +3,8 @@ use super::*;
 
 const R: &str = "us-east-1";
 const MIN: Millis = 60_000;
-/// A minute boundary, so periods line up with the test's arithmetic.
-const T0: Millis = 1_800_000_000_000 - 1_800_000_000_000 % (3600 * 1000);
+/// 2027-01-15T08:00:00Z, an hour boundary, so periods line up with the arithmetic.
+const T0: Millis = 1_800_000_000_000;
 
 fn key() -> MetricKey {
     MetricKey::new("App", "Load", &[("Svc".into(), "web".into())])

@@ -1,4 +1,6 @@
-//! DeleteAlarms: names that do not exist are ignored.
+//! DeleteAlarms: names that do not exist are ignored (AWS: "If you specify
+//! any incorrect alarm names, the alarms you specify with correct names are
+//! still deleted"; emul answers success).
 
 use serde_json::{Value, json};
 

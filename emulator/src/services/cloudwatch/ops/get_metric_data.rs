@@ -61,7 +61,7 @@ pub fn run(cw: &CloudWatch, region: &str, body: &Value) -> Result<Value, AwsErro
         let dims = dimensions(metric, "Dimensions", &format!("{sp}.Metric.Dimensions"))?;
         let period = integer(stat, "Period", &format!("{sp}.Period"))?
             .ok_or_else(|| errors::missing(&format!("{sp}.Period")))?;
-        if period == 0 || !(period % 60 == 0 || matches!(period, 1 | 5 | 10 | 20 | 30)) {
+        if period == 0 || !(period.is_multiple_of(60) || matches!(period, 1 | 5 | 10 | 20 | 30)) {
             return Err(errors::invalid_param(
                 &format!("{sp}.Period"),
                 &period.to_string(),

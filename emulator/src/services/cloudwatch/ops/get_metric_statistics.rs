@@ -75,7 +75,7 @@ pub(crate) fn window(body: &Value) -> Result<(Millis, Millis, Millis), AwsError>
         timestamp(body, "StartTime", "StartTime")?.ok_or_else(|| errors::missing("StartTime"))?;
     let end = timestamp(body, "EndTime", "EndTime")?.ok_or_else(|| errors::missing("EndTime"))?;
     let period = integer(body, "Period", "Period")?.ok_or_else(|| errors::missing("Period"))?;
-    if period == 0 || !(period % 60 == 0 || matches!(period, 1 | 5 | 10 | 20 | 30)) {
+    if period == 0 || !(period.is_multiple_of(60) || matches!(period, 1 | 5 | 10 | 20 | 30)) {
         return Err(errors::invalid_value(
             "The parameter Period must be a multiple of 60, or 1, 5, 10, 20 or 30 for high-resolution metrics.",
         ));

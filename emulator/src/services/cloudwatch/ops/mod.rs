@@ -48,6 +48,9 @@ pub const TIMESTAMP_MEMBERS: &[&str] = &[
     "AlarmConfigurationUpdatedTimestamp",
 ];
 
+/// Output members that are maps (`<entry><key/><value/></entry>` in XML).
+pub const MAP_MEMBERS: &[&str] = &["ExtendedStatistics"];
+
 /// Runs `operation` at `now`.
 pub fn dispatch(
     cw: &CloudWatch,
