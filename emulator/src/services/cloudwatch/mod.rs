@@ -13,7 +13,8 @@
 //! State: **in memory only** — metrics and alarms are lost when emul stops
 //! (metrics keep 3 hours of raw samples; see [`model`] for the retention).
 //! Alarms are evaluated by whoever calls [`CloudWatch::evaluate`]: `emul
-//! serve` and the daemon run [`service::spawn_standalone_alarm_evaluator`].
+//! serve` and the daemon run [`crate::services::autoscaling::driver`], which
+//! hands Auto Scaling actions to their policies and logs the others.
 //!
 //! Not emulated: metric math (`Expression`, alarms on `Metrics`), anomaly
 //! detection, composite alarms, dashboards, metric streams, insight rules,

@@ -2,8 +2,8 @@
 //! of emul call (collectors push [`Datum`]s, Application Auto Scaling puts
 //! alarms, a driver calls [`CloudWatch::evaluate`]), and the gateway plug.
 
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::{Mutex, MutexGuard};
+use std::time::SystemTime;
 
 use super::errors::ERROR_SHAPES;
 use super::model::{
@@ -120,28 +120,6 @@ impl CloudWatch {
             .map(|(t, v)| (system_time(t), v))
             .collect()
     }
-}
-
-/// Evaluates alarms every second for `emul serve`, where no one consumes
-/// the actions: each invocation is only logged. (The `emul up` daemon gets
-/// a driver that invokes Auto Scaling policies; until then it uses this.)
-pub fn spawn_standalone_alarm_evaluator(cw: Arc<CloudWatch>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            tick.tick().await;
-            for inv in cw.evaluate(SystemTime::now()) {
-                tracing::info!(
-                    alarm = %inv.alarm_name,
-                    region = %inv.region,
-                    state = inv.state.as_str(),
-                    action = %inv.action_arn,
-                    "CloudWatch alarm action (not invoked: no action target in this process)"
-                );
-            }
-        }
-    })
 }
 
 impl AwsService for CloudWatch {
