@@ -179,6 +179,7 @@ impl AwsService for CloudWatch {
 #[cfg(test)]
 mod tests {
     use std::io::Write;
+    use std::sync::Arc;
 
     use bytes::Bytes;
     use ciborium::value::Value as Cbor;
