@@ -180,6 +180,7 @@ impl AwsService for CloudWatch {
 mod tests {
     use std::io::Write;
     use std::sync::Arc;
+    use std::time::Duration;
 
     use bytes::Bytes;
     use ciborium::value::Value as Cbor;
