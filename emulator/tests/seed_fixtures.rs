@@ -1073,6 +1073,19 @@ fn fckdoomscroll_fixture_matches_the_seed() {
     let a = s.autoscaling.as_ref().unwrap();
     assert_eq!(a.target_cpu_utilization.as_ref().map(|v| v.value), Some(70));
     assert_eq!((*a.scale_out_cooldown, *a.scale_in_cooldown), (60, 300));
+    // "CPU Scaling: >70%: Scale up 1 task at a time; <30%: Scale down 1 task".
+    let steps: Vec<(Option<i64>, Option<i64>, i64)> = a
+        .step_scaling
+        .iter()
+        .map(|r| {
+            (
+                r.above.as_ref().map(|v| v.value),
+                r.below.as_ref().map(|v| v.value),
+                r.adjustment.value,
+            )
+        })
+        .collect();
+    assert_eq!(steps, [(Some(70), None, 1), (None, Some(30), -1)]);
     assert_eq!(names(&s.security_groups), ["ecs-sg"]);
     assert_eq!(
         cidrs_of(&t, &s.subnets),

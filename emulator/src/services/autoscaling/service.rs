@@ -100,6 +100,12 @@ impl ApplicationAutoScaling {
         &*self.resources
     }
 
+    /// The CloudWatch whose alarms invoke the policies (a topology's step
+    /// rules put their alarms there, as a user's PutMetricAlarm would).
+    pub fn cloudwatch(&self) -> &CloudWatch {
+        &self.cloudwatch
+    }
+
     /// Creates (or replaces) the alarms a target-tracking policy owns, and
     /// deletes `stale` ones it no longer does.
     pub fn put_alarms(

@@ -253,6 +253,27 @@ fn service(t: &Topology, s: &Service, out: &mut Vec<Diagnostic>) {
         }
         range("scale_in_cooldown", &a.scale_in_cooldown, 0, 86400, out);
         range("scale_out_cooldown", &a.scale_out_cooldown, 0, 86400, out);
+        for rule in &a.step_scaling {
+            match (&rule.above, &rule.below) {
+                (Some(v), None) | (None, Some(v)) => {
+                    range("the threshold", v, 0, 100, out);
+                }
+                _ => out.push(Diagnostic::new(
+                    rule.span,
+                    "a step-scaling rule needs exactly one of `above` and `below`",
+                    "write e.g. `{ metric: cpu, above: 70, adjustment: 1 }`",
+                )),
+            }
+            if *rule.adjustment == 0 {
+                out.push(Diagnostic::new(
+                    rule.adjustment.span,
+                    "adjustment 0 changes nothing",
+                    "add tasks with a positive adjustment, remove them with a negative one",
+                ));
+            }
+            range("periods", &rule.periods, 1, 1440, out);
+            range("cooldown", &rule.cooldown, 0, 86400, out);
+        }
     }
     task_definition(t, s, &s.task_definition, out);
     attachments(t, s, out);

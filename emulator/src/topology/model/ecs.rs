@@ -22,6 +22,16 @@ string_enum! {
 }
 
 string_enum! {
+    /// The service metric a step-scaling rule watches.
+    pub enum StepMetric: "step-scaling metric" {
+        /// `AWS/ECS` `CPUUtilization`.
+        Cpu = ["cpu"],
+        /// `AWS/ECS` `MemoryUtilization`.
+        Memory = ["memory"],
+    }
+}
+
+string_enum! {
     /// Task networking. Only `awsvpc` (one ENI per task) is emulated.
     pub enum NetworkMode: "network mode" {
         /// One ENI per task.
@@ -168,6 +178,30 @@ pub struct Autoscaling {
     pub scale_in_cooldown: Spanned<i64>,
     /// Seconds between scale-out steps.
     pub scale_out_cooldown: Spanned<i64>,
+    /// Step-scaling rules ("> 70 % +1, < 30 % -1"): each an alarm on the
+    /// service's metric and a step policy it invokes.
+    pub step_scaling: Vec<StepRule>,
+    /// Where the mapping starts.
+    pub span: Span,
+}
+
+/// One step-scaling rule: when the service's `metric` is `above` (or
+/// `below`) a threshold for `periods` minutes, change the desired count by
+/// `adjustment`.
+#[derive(Debug, Clone)]
+pub struct StepRule {
+    /// What is watched.
+    pub metric: StepMetric,
+    /// Breaching above this percentage (exactly one of above/below).
+    pub above: Option<Spanned<i64>>,
+    /// Breaching below this percentage.
+    pub below: Option<Spanned<i64>>,
+    /// Tasks added (positive) or removed (negative).
+    pub adjustment: Spanned<i64>,
+    /// One-minute periods the alarm evaluates (all must breach).
+    pub periods: Spanned<i64>,
+    /// Seconds after a step before the rule acts again.
+    pub cooldown: Spanned<i64>,
     /// Where the mapping starts.
     pub span: Span,
 }
@@ -431,10 +465,29 @@ impl Decode for Autoscaling {
             target_requests_per_target: m.opt(cx, "target_requests_per_target"),
             scale_in_cooldown: m.or(cx, "scale_in_cooldown", Spanned::new(300, s)),
             scale_out_cooldown: m.or(cx, "scale_out_cooldown", Spanned::new(300, s)),
+            step_scaling: m.or(cx, "step_scaling", Vec::new()),
             span: s,
         };
         m.finish(cx);
         a
+    }
+}
+
+impl Decode for StepRule {
+    fn decode(node: &Node, cx: &mut Cx) -> Self {
+        let mut m = cx.map(node, "a step-scaling rule");
+        let s = node.span;
+        let r = StepRule {
+            metric: m.req(cx, "metric"),
+            above: m.opt(cx, "above"),
+            below: m.opt(cx, "below"),
+            adjustment: m.req(cx, "adjustment"),
+            periods: m.or(cx, "periods", Spanned::new(1, s)),
+            cooldown: m.or(cx, "cooldown", Spanned::new(300, s)),
+            span: s,
+        };
+        m.finish(cx);
+        r
     }
 }
 
