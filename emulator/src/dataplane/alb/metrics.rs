@@ -82,19 +82,27 @@ pub enum Served<'a> {
     },
 }
 
+/// One load balancer's counts, and its target groups' (the groups are
+/// looked up by `&str` on the hot path: no allocation per request).
+#[derive(Debug, Default)]
+struct LbCounts {
+    own: Counts,
+    /// Target group ARN → its counts through this load balancer.
+    by_tg: DashMap<String, Arc<Counts>>,
+}
+
 /// The request counters of every load balancer of a data plane.
 #[derive(Debug, Default)]
 pub struct AlbMetrics {
     /// Load balancer ARN → its counts.
-    by_lb: DashMap<String, Arc<Counts>>,
-    /// (load balancer ARN, target group ARN) → counts.
-    by_tg: DashMap<(String, String), Arc<Counts>>,
+    by_lb: DashMap<String, Arc<LbCounts>>,
 }
 
 impl AlbMetrics {
     /// Counts one request of load balancer `lb` (ARN).
     pub fn record(&self, lb: &str, served: Served<'_>) {
-        let lb_counts = counts_of(&self.by_lb, lb);
+        let lb_all = counts_of(&self.by_lb, lb);
+        let lb_counts = &lb_all.own;
         lb_counts.requests.fetch_add(1, Ordering::Relaxed);
         match served {
             Served::ByElb(status) => {
@@ -106,7 +114,7 @@ impl AlbMetrics {
                 if status >= 500 {
                     lb_counts.elb_5xx.fetch_add(1, Ordering::Relaxed);
                 }
-                self.tg_counts(lb, tg)
+                counts_of(&lb_all.by_tg, tg)
                     .requests
                     .fetch_add(1, Ordering::Relaxed);
             }
@@ -116,8 +124,8 @@ impl AlbMetrics {
                 elapsed,
             } => {
                 let micros = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
-                let tg_counts = self.tg_counts(lb, tg);
-                for c in [&*lb_counts, &*tg_counts] {
+                let tg_counts = counts_of(&lb_all.by_tg, tg);
+                for c in [lb_counts, &*tg_counts] {
                     c.target_responses.fetch_add(1, Ordering::Relaxed);
                     c.target_micros.fetch_add(micros, Ordering::Relaxed);
                     if status >= 500 {
@@ -129,37 +137,26 @@ impl AlbMetrics {
         }
     }
 
-    fn tg_counts(&self, lb: &str, tg: &str) -> Arc<Counts> {
-        if let Some(c) = self.by_tg.get(&(lb.to_string(), tg.to_string())) {
-            return c.clone();
-        }
-        self.by_tg
-            .entry((lb.to_string(), tg.to_string()))
-            .or_default()
-            .clone()
-    }
-
     /// This period's datapoints (the counters start again from zero).
     pub fn drain(&self, elbv2: &Elbv2Service, at: SystemTime) -> Vec<MetricDatum> {
         let snapshot = elbv2.snapshot();
         let mut out = Vec::new();
-        for entry in self.by_lb.iter() {
-            let d = entry.value().drain();
-            let dims = vec![("LoadBalancer".to_string(), lb_dimension(entry.key()))];
-            push_counts(&mut out, &d, &dims, at, true);
-        }
         // Per target group: its traffic through each load balancer, and
         // its hosts (every period, whether or not it had traffic).
         let mut per_tg_requests: std::collections::HashMap<String, u64> = Default::default();
-        for entry in self.by_tg.iter() {
-            let (lb, tg) = entry.key();
-            let d = entry.value().drain();
-            *per_tg_requests.entry(tg.clone()).or_default() += d.requests;
-            let dims = vec![
-                ("TargetGroup".to_string(), tg_dimension(tg)),
-                ("LoadBalancer".to_string(), lb_dimension(lb)),
-            ];
-            push_counts(&mut out, &d, &dims, at, false);
+        for lb in self.by_lb.iter() {
+            let d = lb.value().own.drain();
+            let dims = vec![("LoadBalancer".to_string(), lb_dimension(lb.key()))];
+            push_counts(&mut out, &d, &dims, at, true);
+            for tg in lb.value().by_tg.iter() {
+                let d = tg.value().drain();
+                *per_tg_requests.entry(tg.key().clone()).or_default() += d.requests;
+                let dims = vec![
+                    ("TargetGroup".to_string(), tg_dimension(tg.key())),
+                    ("LoadBalancer".to_string(), lb_dimension(lb.key())),
+                ];
+                push_counts(&mut out, &d, &dims, at, false);
+            }
         }
         for tg in snapshot.target_groups.values() {
             let states: Vec<&str> = tg
@@ -198,7 +195,7 @@ impl AlbMetrics {
     }
 }
 
-fn counts_of(map: &DashMap<String, Arc<Counts>>, key: &str) -> Arc<Counts> {
+fn counts_of<T: Default>(map: &DashMap<String, Arc<T>>, key: &str) -> Arc<T> {
     if let Some(c) = map.get(key) {
         return c.clone();
     }
@@ -334,7 +331,8 @@ mod tests {
             },
         );
         m.record(lb, Served::TargetFailed { tg, status: 502 });
-        let lb_counts = m.by_lb.get(lb).unwrap().drain();
+        let lb_all = m.by_lb.get(lb).unwrap().clone();
+        let lb_counts = lb_all.own.drain();
         assert_eq!(
             lb_counts,
             Drained {
@@ -345,14 +343,10 @@ mod tests {
                 target_micros: 40_000
             }
         );
-        let tg_counts = m
-            .by_tg
-            .get(&(lb.to_string(), tg.to_string()))
-            .unwrap()
-            .drain();
+        let tg_counts = lb_all.by_tg.get(tg).unwrap().drain();
         assert_eq!(tg_counts.requests, 3);
         assert_eq!(tg_counts.target_5xx, 1);
-        assert_eq!(m.by_lb.get(lb).unwrap().drain(), Drained::default());
+        assert_eq!(lb_all.own.drain(), Drained::default());
         let mut out = Vec::new();
         push_counts(&mut out, &lb_counts, &[], SystemTime::UNIX_EPOCH, true);
         let names: Vec<_> = out.iter().map(|d| (d.name, d.value)).collect();
