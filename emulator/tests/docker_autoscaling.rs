@@ -7,7 +7,8 @@
 //!   out under a load generator through the ALB, and back in when the load
 //!   drops to a trickle;
 //! - DescribeScalingActivities (stock AWS CLI) shows each step with AWS's
-//!   description and cause, the service events show the changes, and
+//!   description and cause, the service events show the changes, `emul
+//!   status` shows the last step, and
 //!   CloudWatch (AWS CLI, CBOR) has the `AWS/ECS` and `AWS/ApplicationELB`
 //!   datapoints the alarms read.
 //!
@@ -125,16 +126,16 @@ ecs_cluster:
             port_mappings: [{ container_port: 8080 }]
 "#;
 
-/// Polls `f` every 500 ms until it returns `Some`, or panics naming `what`.
-fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
+/// Waits until `service`'s desired count passes `ok`; how long it took.
+fn wait_desired(service: &str, what: &str, limit: Duration, ok: impl Fn(u64) -> bool) -> Duration {
+    e2e::poll_until(&format!("{service} to {what}"), limit, || {
+        let n = desired(service);
+        if ok(n) {
+            Ok(())
+        } else {
+            Err(format!("desired count {n}"))
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    })
 }
 
 fn desired(name: &str) -> u64 {
@@ -249,27 +250,21 @@ fn docker_autoscaling_scales_out_and_in_on_cpu_and_requests_per_target() {
     let loaders = load(rate.clone(), stop.clone());
 
     let scaled_out = Instant::now();
-    wait_for("cpu to scale out", Duration::from_secs(90), || {
-        (desired("cpu") >= 2).then_some(())
-    });
-    wait_for("req to scale out", Duration::from_secs(90), || {
-        (desired("req") >= 2).then_some(())
-    });
+    let cpu_out = wait_desired("cpu", "scale out", Duration::from_secs(90), |n| n >= 2);
+    wait_desired("req", "scale out", Duration::from_secs(90), |n| n >= 2);
+    eprintln!("cpu scaled out {cpu_out:?} after the burn began");
     eprintln!("both scaled out after {:?}", scaled_out.elapsed());
 
     // The load stops (CPU: the burn ends by itself; requests: a trickle,
     // since ALB reports no RequestCountPerTarget without requests).
     rate.store(4, Ordering::Relaxed);
-    wait_for(
-        "cpu to scale back in to 1",
-        Duration::from_secs(150),
-        || (desired("cpu") == 1).then_some(()),
-    );
-    wait_for(
-        "req to scale back in to 1",
-        Duration::from_secs(150),
-        || (desired("req") == 1).then_some(()),
-    );
+    let cpu_in = wait_desired("cpu", "scale back in to 1", Duration::from_secs(150), |n| {
+        n == 1
+    });
+    let req_in = wait_desired("req", "scale back in to 1", Duration::from_secs(150), |n| {
+        n == 1
+    });
+    eprintln!("back to 1: cpu after {cpu_in:?}, req {req_in:?} later");
     stop.store(true, Ordering::Relaxed);
     let sent: u64 = loaders.into_iter().map(|h| h.join().unwrap()).sum();
     assert!(sent > 100, "the load generator sent {sent} requests");
@@ -323,6 +318,24 @@ fn docker_autoscaling_scales_out_and_in_on_cpu_and_requests_per_target() {
             "{events:?}"
         );
     }
+
+    // `emul status` shows the counts and the last scaling step.
+    let status = sp::run(&["status", "--topology", file.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    let cpu_row = text
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .unwrap_or_else(|| panic!("no service row for cpu:\n{text}"));
+    assert!(
+        cpu_row.contains(
+            "Setting desired count to 1. (monitor alarm TargetTracking-service/c/cpu-AlarmLow-"
+        ),
+        "{cpu_row}"
+    );
+    assert!(
+        text.contains("SERVICE  DESIRED  RUNNING  PENDING  LAST SCALING"),
+        "{text}"
+    );
 
     // The datapoints the alarms read are in CloudWatch.
     let now = std::time::SystemTime::now()
