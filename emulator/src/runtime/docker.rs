@@ -1065,6 +1065,18 @@ impl Engine {
         }
     }
 
+    /// The named volumes mounted in a container, as `(volume, path)`.
+    pub async fn container_volumes(&self, id: &str) -> Result<Vec<(String, String)>, EngineError> {
+        Ok(self
+            .inspect(id)
+            .await?
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| Some((m.name?, m.destination?)))
+            .collect())
+    }
+
     /// The image a container was created from (`Config.Image`).
     pub async fn container_image(&self, id: &str) -> Result<Option<String>, EngineError> {
         Ok(self.inspect(id).await?.config.and_then(|c| c.image))
