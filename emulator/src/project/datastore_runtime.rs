@@ -112,10 +112,11 @@ impl DockerDatastores {
         let mut redis: HashMap<String, Redis> = HashMap::new();
         let mut network = naming::object_name(&plan.project, super::plan::VPC_NETWORK);
         for c in &plan.containers {
-            if let Some(eni) = plan.eni(&c.eni) {
-                if matches!(c.kind, Kind::Rds | Kind::Elasticache) {
-                    network = naming::object_name(&plan.project, &eni.network);
-                }
+            if let Some(eni) = plan
+                .eni(&c.eni)
+                .filter(|_| matches!(c.kind, Kind::Rds | Kind::Elasticache))
+            {
+                network = naming::object_name(&plan.project, &eni.network);
             }
             match (&c.kind, &c.readiness) {
                 (

@@ -22,7 +22,7 @@ pub fn run(
         "ReplicationGroups",
         "ReplicationGroup",
         &groups,
-        |m, g| replication_group(m, g),
+        replication_group,
     );
     Ok(w.finish())
 }
