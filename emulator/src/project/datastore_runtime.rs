@@ -2,7 +2,7 @@
 //! RDS and ElastiCache APIs operate them ([`DatastoreRuntime`]): reboots,
 //! Multi-AZ failover, replica promotion and a new master password.
 //!
-//! How a failover works (`docs/decisions/0016-datastore-failover.md`):
+//! How a failover works (`docs/decisions/0017-datastore-failover.md`):
 //! the endpoint name is a Docker network alias of the primary's ENI (its
 //! agent container), so the name follows the primary by re-attaching both
 //! ENIs with swapped aliases; each ENI keeps its address, its namespace and

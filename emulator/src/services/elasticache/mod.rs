@@ -5,7 +5,7 @@
 //!   each node's current role.
 //! - TestFailover: a replica is promoted (once it has caught up with the
 //!   primary), the other nodes follow it and the primary endpoint name
-//!   moves to it (`docs/decisions/0016-datastore-failover.md`).
+//!   moves to it (`docs/decisions/0017-datastore-failover.md`).
 //! - DescribeEvents: the events a failover records.
 //!
 //! The groups come from the topology; the service acts on the containers

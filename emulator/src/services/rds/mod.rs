@@ -5,7 +5,7 @@
 //! - RebootDBInstance: restarts the primary; with `ForceFailover=true` on a
 //!   Multi-AZ instance the standby is promoted, the endpoint name follows it
 //!   and the old primary is re-seeded as the new standby
-//!   (`docs/decisions/0016-datastore-failover.md`).
+//!   (`docs/decisions/0017-datastore-failover.md`).
 //! - DescribeEvents: the events reboots and failovers record.
 //! - ModifyDBInstance: `MasterUserPassword`, applied to the running server.
 //!
