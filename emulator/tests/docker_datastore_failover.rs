@@ -416,6 +416,53 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
         text(&old)
     );
 
+    // A plain reboot restarts the primary: same node, same rows, and the
+    // standby reconnects with the new password it was given.
+    let rebooting = aws(&[
+        "rds",
+        "reboot-db-instance",
+        "--db-instance-identifier",
+        "main-db",
+    ]);
+    assert_eq!(rebooting["DBInstance"]["DBInstanceStatus"], "rebooting");
+    wait_for(
+        "the rebooted instance available",
+        Duration::from_secs(90),
+        || {
+            let db = &aws(&["rds", "describe-db-instances"])["DBInstances"][0];
+            (db["DBInstanceStatus"] == "available").then_some(())
+        },
+    );
+    let count = wait_for(
+        "the rebooted primary answering",
+        Duration::from_secs(60),
+        || {
+            let out = psql(&host, new_password, "SELECT count(*) FROM t");
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        },
+    );
+    assert_eq!(count, "1000");
+    assert_eq!(
+        String::from_utf8_lossy(&psql(&host, new_password, "SELECT inet_server_addr()").stdout)
+            .trim(),
+        after
+    );
+    wait_for(
+        "the standby streaming again with the new password",
+        Duration::from_secs(60),
+        || {
+            let out = psql(
+                &host,
+                new_password,
+                "SELECT host(client_addr) || ' ' || state FROM pg_stat_replication",
+            );
+            (String::from_utf8_lossy(&out.stdout).trim() == format!("{before} streaming"))
+                .then_some(())
+        },
+    );
+
     // ---- ElastiCache ----
     let rg = &aws(&["elasticache", "describe-replication-groups"])["ReplicationGroups"][0];
     assert_eq!(rg["Status"], "available");
