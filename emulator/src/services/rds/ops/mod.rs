@@ -8,6 +8,8 @@ pub mod describe_events;
 pub mod modify_db_instance;
 pub mod reboot_db_instance;
 pub mod render;
+#[cfg(test)]
+mod tests;
 
 use super::errors::RdsError;
 use super::service::RdsService;
