@@ -31,6 +31,8 @@ const DB_PASSWORD: &str = "pg-Failover-133";
 const CACHE_TOKEN: &str = "cache-token-0123456789";
 const PG_CLIENT: &str = "emt-failover-pg-client";
 const REDIS_CLIENT: &str = "emt-failover-redis-client";
+/// A client outside the range the groups admit.
+const OUTSIDER: &str = "emt-failover-outsider";
 
 const TOPOLOGY: &str = r#"name: emt-failover
 region: us-east-1
@@ -81,7 +83,7 @@ struct Clients;
 impl Drop for Clients {
     fn drop(&mut self) {
         let _ = Command::new("docker")
-            .args(["rm", "-f", PG_CLIENT, REDIS_CLIENT])
+            .args(["rm", "-f", PG_CLIENT, REDIS_CLIENT, OUTSIDER])
             .output();
     }
 }
@@ -248,6 +250,7 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
     for (name, ip, image) in [
         (PG_CLIENT, "10.133.250.10", "emul/postgres:17"),
         (REDIS_CLIENT, "10.133.250.11", "emul/redis:7"),
+        (OUTSIDER, "10.133.251.10", "emul/postgres:17"),
     ] {
         let out = docker(&[
             "run",
@@ -378,6 +381,32 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
             ) == format!("{before} streaming"))
             .then_some(())
         },
+    );
+    // The promoted standby is guarded by the instance's groups: a client
+    // outside the admitted range still cannot reach it by name.
+    let refused = docker(&[
+        "exec",
+        "-e",
+        &format!("PGPASSWORD={DB_PASSWORD}"),
+        "-e",
+        "PGCONNECT_TIMEOUT=2",
+        OUTSIDER,
+        "psql",
+        "-X",
+        "-h",
+        &host,
+        "-U",
+        "app_admin",
+        "-d",
+        "app",
+        "-c",
+        "SELECT 1",
+    ]);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(
+        text(&refused).contains(&after) && text(&refused).contains("timeout expired"),
+        "{}",
+        text(&refused)
     );
     let events = aws(&["rds", "describe-events", "--source-type", "db-instance"]);
     let messages: Vec<&str> = events["Events"]
