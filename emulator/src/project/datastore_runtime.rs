@@ -318,7 +318,13 @@ impl DockerDatastores {
         self.swap_names(&old, &pg.standby_aliases, &new, &pg.primary_aliases)
             .await?;
         pg.primary = 1 - pg.primary;
-        self.reseed(pg, &old).await
+        // The failover is done: the name reaches the promoted node. A
+        // re-seed that fails leaves the instance without a standby, which
+        // the log says; it does not undo the failover.
+        if let Err(e) = self.reseed(pg, &old).await {
+            eprintln!("emul: rds: {e}");
+        }
+        Ok(())
     }
 
     /// Stops `node`, replaces its data by a base backup of the primary
@@ -535,17 +541,21 @@ impl DockerDatastores {
         };
         self.swap_names(&old, &names(g.primary, false), &new, &names(to, true))
             .await?;
+        g.primary = to;
+        // The failover is done; a node that cannot follow the new primary
+        // is left as it is, which the log says.
         let port = g.port.to_string();
-        for (i, n) in g.nodes.iter().enumerate() {
-            if i != to {
-                self.redis_cli(g, n, &["REPLICAOF", &g.node_names[to], &port])
-                    .await?;
+        for (_, n) in g.nodes.iter().enumerate().filter(|(i, _)| *i != to) {
+            if let Err(e) = self
+                .redis_cli(g, n, &["REPLICAOF", &g.node_names[to], &port])
+                .await
+            {
+                eprintln!("emul: elasticache: {e}");
             }
         }
         if paused {
             let _ = self.redis_cli(g, &old, &["CLIENT", "UNPAUSE"]).await;
         }
-        g.primary = to;
         Ok(())
     }
 }
