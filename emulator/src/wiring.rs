@@ -17,6 +17,8 @@
 //!        └──CPU/memory of running tasks─────────▶ MetricSink      (CloudWatch metrics)
 //!
 //!   Application Auto Scaling ──desired/set_desired──▶ ScalableResources (ECS services)
+//!
+//!   RDS / ElastiCache APIs ──reboot, failover, password──▶ DatastoreRuntime (the containers)
 //! ```
 //!
 //! Ordering promises, which the implementations rely on:
@@ -222,4 +224,34 @@ pub trait ScalableResources: Send + Sync {
         count: u32,
         cause: &str,
     ) -> Result<(), WiringError>;
+}
+
+/// The running data stores, as the RDS and ElastiCache control planes act
+/// on them (implemented by `project::datastore_runtime` over Docker).
+/// Each call returns once the change is in effect.
+pub trait DatastoreRuntime: Send + Sync {
+    /// Reboots RDS instance `id`: restarts its primary, or with
+    /// `failover` (Multi-AZ) promotes the standby once it has replayed all
+    /// the primary's WAL, moves the endpoint name to it and re-seeds the
+    /// old primary as the new standby.
+    fn reboot_db<'a>(
+        &'a self,
+        id: &'a str,
+        failover: bool,
+    ) -> BoxFuture<'a, Result<(), WiringError>>;
+    /// Sets the master user's password of RDS instance `id` on the
+    /// running server (`ALTER ROLE`).
+    fn set_db_password<'a>(
+        &'a self,
+        id: &'a str,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<(), WiringError>>;
+    /// Promotes node `node` (`<group>-00N`) of ElastiCache replication
+    /// group `group` once it has caught up with the primary; the other
+    /// nodes replicate from it and the primary endpoint name follows it.
+    fn redis_failover<'a>(
+        &'a self,
+        group: &'a str,
+        node: &'a str,
+    ) -> BoxFuture<'a, Result<(), WiringError>>;
 }

@@ -374,6 +374,18 @@ impl Emul {
         aws_sdk_applicationautoscaling::Client::new(&shared)
     }
 
+    /// An RDS client for `region`, signing with the test keys.
+    pub async fn rds_client(&self, region: &str) -> aws_sdk_rds::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_rds::Client::new(&shared)
+    }
+
+    /// An ElastiCache client for `region`, signing with the test keys.
+    pub async fn elasticache_client(&self, region: &str) -> aws_sdk_elasticache::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_elasticache::Client::new(&shared)
+    }
+
     /// A raw HTTP client bound to this server.
     pub fn raw(&self) -> RawClient {
         RawClient::new(&self.endpoint)

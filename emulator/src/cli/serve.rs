@@ -164,6 +164,18 @@ pub fn run(args: Args) -> u8 {
         &args.account,
         crate::gateway::DEFAULT_REGION,
     )));
+    // RDS and ElastiCache without data stores: Describe* list nothing,
+    // operations on an instance or group fail with AWS's NotFound codes.
+    registry.register(Arc::new(crate::services::rds::RdsService::empty(
+        &args.account,
+        crate::gateway::DEFAULT_REGION,
+    )));
+    registry.register(Arc::new(
+        crate::services::elasticache::ElastiCacheService::empty(
+            &args.account,
+            crate::gateway::DEFAULT_REGION,
+        ),
+    ));
     let config = GatewayConfig {
         account: args.account.clone(),
         credentials,

@@ -32,6 +32,12 @@ impl QueryParams {
         Self { pairs }
     }
 
+    /// Every parameter name, in order (an operation that refuses what it
+    /// does not implement looks for names it does not know).
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.pairs.keys()
+    }
+
     /// Builds params from pairs (tests, GET query strings).
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,

@@ -943,6 +943,10 @@ async fn start_components(
     registry.register(cloudwatch.clone());
     registry.register(scaling.clone());
     registry.register(ec2);
+    // RDS and ElastiCache: the topology's data stores, operated on Docker.
+    let (rds, elasticache) = super::datastore_runtime::services(project, engine, plan, now_ms);
+    registry.register(rds);
+    registry.register(elasticache);
     let gw = Arc::new(Gateway::new(
         GatewayConfig {
             account: project.account().to_string(),

@@ -27,6 +27,7 @@
 //! and the ALB data plane call [`Project::listeners`], so they always agree.
 
 pub mod daemon;
+pub mod datastore_runtime;
 pub mod detached;
 pub mod ec2_backend;
 pub mod plan;

@@ -7,8 +7,8 @@
 //!   parameter-group setting, data in a named volume). Multi-AZ adds a
 //!   standby in a second subnet, initialised with `pg_basebackup` from the
 //!   primary and kept in sync by streaming replication; the instance endpoint
-//!   is an alias of the primary's ENI. (Failover, i.e. moving the alias, is
-//!   not done here.)
+//!   is an alias of the primary's ENI. (Failover moves the aliases at run
+//!   time: `project::datastore_runtime`.)
 //! - ElastiCache Redis: a primary and N replicas (`--replicaof`), AUTH via
 //!   `--requirepass`/`--masterauth`, parameter-group settings as `--key value`;
 //!   `master.` and `replica.` endpoint aliases.

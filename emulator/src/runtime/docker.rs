@@ -961,4 +961,124 @@ impl Engine {
                 .map_err(|e| EngineError::api("logs", &id, e))
         })
     }
+
+    /// Runs `cmd` in running container `id` (`docker exec`) with extra
+    /// `env` (`KEY=VALUE`, e.g. a password the command must not show in
+    /// its arguments); returns its exit code and combined output.
+    pub async fn exec(
+        &self,
+        id: &str,
+        cmd: &[&str],
+        env: &[String],
+    ) -> Result<(i64, String), EngineError> {
+        self.wrote();
+        let config = bollard::models::ExecConfig {
+            cmd: Some(cmd.iter().map(|c| c.to_string()).collect()),
+            env: (!env.is_empty()).then(|| env.to_vec()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_exec(id, config)
+            .await
+            .map_err(|e| EngineError::api("exec in", id, e))?;
+        let mut text = String::new();
+        match self
+            .docker
+            .start_exec(&created.id, None::<bollard::exec::StartExecOptions>)
+            .await
+            .map_err(|e| EngineError::api("exec in", id, e))?
+        {
+            bollard::exec::StartExecResults::Attached { mut output, .. } => {
+                while let Some(chunk) = output.next().await {
+                    match chunk {
+                        Ok(c) => text.push_str(&String::from_utf8_lossy(&c.into_bytes())),
+                        Err(e) => return Err(EngineError::api("exec in", id, e)),
+                    }
+                }
+            }
+            bollard::exec::StartExecResults::Detached => {}
+        }
+        let code = self
+            .docker
+            .inspect_exec(&created.id)
+            .await
+            .map_err(|e| EngineError::api("exec in", id, e))?
+            .exit_code
+            .unwrap_or(-1);
+        Ok((code, text))
+    }
+
+    /// Re-attaches running container `container` to `network` at the same
+    /// `ip` with DNS `aliases` instead of its current ones (Docker cannot
+    /// change an endpoint's aliases in place): its interface is recreated,
+    /// open connections through it break, the namespace and what is loaded
+    /// in it (the agent's rules) stay.
+    pub async fn reattach_with_aliases(
+        &self,
+        network: &str,
+        container: &str,
+        ip: std::net::Ipv4Addr,
+        aliases: &[String],
+    ) -> Result<(), EngineError> {
+        self.wrote();
+        self.docker
+            .disconnect_network(
+                network,
+                NetworkDisconnectRequest {
+                    container: container.to_string(),
+                    force: Some(true),
+                },
+            )
+            .await
+            .map_err(|e| EngineError::api("disconnect from network", network, e))?;
+        let req = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(EndpointSettings {
+                ipam_config: Some(EndpointIpamConfig {
+                    ipv4_address: Some(ip.to_string()),
+                    ..Default::default()
+                }),
+                aliases: Some(aliases.to_vec()),
+                ..Default::default()
+            }),
+        };
+        self.docker
+            .connect_network(network, req)
+            .await
+            .map_err(|e| EngineError::api("connect to network", network, e))
+    }
+
+    /// Waits for container `id` to exit; its exit code.
+    pub async fn wait_exit(&self, id: &str) -> Result<i64, EngineError> {
+        let mut waits = self
+            .docker
+            .wait_container(id, None::<bollard::query_parameters::WaitContainerOptions>);
+        match waits.next().await {
+            Some(Ok(r)) => Ok(r.status_code),
+            // A non-zero exit arrives as an error carrying the code.
+            Some(Err(BollardError::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(EngineError::api("wait for container", id, e)),
+            None => Ok(0),
+        }
+    }
+
+    /// The named volumes mounted in a container, as `(volume, path)`.
+    pub async fn container_volumes(&self, id: &str) -> Result<Vec<(String, String)>, EngineError> {
+        Ok(self
+            .inspect(id)
+            .await?
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| Some((m.name?, m.destination?)))
+            .collect())
+    }
+
+    /// The image a container was created from (`Config.Image`).
+    pub async fn container_image(&self, id: &str) -> Result<Option<String>, EngineError> {
+        Ok(self.inspect(id).await?.config.and_then(|c| c.image))
+    }
 }

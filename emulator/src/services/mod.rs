@@ -1,6 +1,8 @@
 //! The AWS services emul hosts behind the gateway: `secretsmanager`, `ecs`,
-//! `elbv2`, `logs`, `ecr`, `ec2` (the VPC, subnets and security groups) and
-//! `cloudwatch` (metrics and alarms).
+//! `elbv2`, `logs`, `ecr`, `ec2` (the VPC, subnets and security groups),
+//! `cloudwatch` (metrics and alarms), `autoscaling`, and `rds` and
+//! `elasticache` (the running data stores, read and operated, failover
+//! included).
 //!
 //! Each service is split like moto: a pure `model` (state and rules, no I/O,
 //! no async), `ops` (one file per operation: parse → apply → render), and
@@ -12,6 +14,8 @@ pub mod cloudwatch;
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;
+pub mod elasticache;
 pub mod elbv2;
 pub mod logs;
+pub mod rds;
 pub mod secretsmanager;

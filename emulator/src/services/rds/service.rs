@@ -1,0 +1,176 @@
+//! [`RdsService`]: the RDS model behind the gateway, and the runtime it
+//! acts on.
+//!
+//! One model, the project's account and region; a request for another
+//! account or region sees no instances. Writes take the one mutex for a
+//! moment (never across Docker work): a reboot marks the instance
+//! `rebooting`, answers, and finishes in the background (the runtime's
+//! work, then `available` and the events); a new password is applied
+//! before the answer, so it works as soon as ModifyDBInstance returns.
+
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::errors::RdsError;
+use super::model::Rds;
+use super::ops;
+use crate::gateway::registry::{Input, Output, Protocol, RequestContext, ServiceHealth};
+use crate::gateway::{AwsError, AwsService};
+use crate::wiring::DatastoreRuntime;
+
+/// The XML namespace of every RDS response.
+pub const XML_NAMESPACE: &str = "http://rds.amazonaws.com/doc/2014-10-31/";
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The RDS service.
+pub struct RdsService {
+    /// The project's account and region.
+    scope: (String, String),
+    /// The model (shared with background reboots).
+    model: Arc<Mutex<Rds>>,
+    /// The running instances and the reactor to drive them on (`emul up`).
+    runtime: Option<(Arc<dyn DatastoreRuntime>, tokio::runtime::Handle)>,
+}
+
+impl RdsService {
+    /// A service with no instances (`emul serve`).
+    pub fn empty(account: &str, region: &str) -> Self {
+        RdsService {
+            scope: (account.to_string(), region.to_string()),
+            model: Arc::new(Mutex::new(Rds::default())),
+            runtime: None,
+        }
+    }
+
+    /// The instances of a running project, operated through `runtime`;
+    /// must be called inside the Tokio runtime that background reboots
+    /// run on.
+    pub fn live(
+        account: &str,
+        region: &str,
+        model: Rds,
+        runtime: Arc<dyn DatastoreRuntime>,
+    ) -> Self {
+        RdsService {
+            scope: (account.to_string(), region.to_string()),
+            model: Arc::new(Mutex::new(model)),
+            runtime: Some((runtime, tokio::runtime::Handle::current())),
+        }
+    }
+
+    fn in_scope(&self, ctx: &RequestContext) -> bool {
+        self.scope.0 == ctx.account && self.scope.1 == ctx.region
+    }
+
+    /// Reads the model of the caller's account and region.
+    pub fn read<T>(&self, ctx: &RequestContext, f: impl FnOnce(&Rds) -> T) -> T {
+        if !self.in_scope(ctx) {
+            return f(&Rds::default());
+        }
+        f(&lock(&self.model))
+    }
+
+    /// Changes the model of the caller's account and region (none exists
+    /// elsewhere: an instance there is not found).
+    pub fn write<T>(
+        &self,
+        ctx: &RequestContext,
+        f: impl FnOnce(&mut Rds) -> Result<T, RdsError>,
+    ) -> Result<T, RdsError> {
+        if !self.in_scope(ctx) {
+            return f(&mut Rds::default());
+        }
+        f(&mut lock(&self.model))
+    }
+
+    /// Starts the reboot the model accepted: the runtime's work in the
+    /// background, then the model's end of it.
+    pub fn run_reboot(&self, id: &str, failover: bool) {
+        let model = self.model.clone();
+        let id = id.to_string();
+        let Some((runtime, handle)) = &self.runtime else {
+            // Nothing runs behind the model: the reboot cannot happen.
+            lock(&model).finish_reboot(&id, failover, false, now_ms());
+            return;
+        };
+        let runtime = runtime.clone();
+        handle.spawn(async move {
+            let ok = match runtime.reboot_db(&id, failover).await {
+                Ok(()) => true,
+                Err(e) => {
+                    eprintln!("emul: rds: reboot of {id} failed: {e}");
+                    false
+                }
+            };
+            lock(&model).finish_reboot(&id, failover, ok, now_ms());
+        });
+    }
+
+    /// Applies a new master password the model accepted; returns once the
+    /// server uses it.
+    pub fn apply_password(&self, id: &str, password: &str) -> Result<(), AwsError> {
+        let result = match &self.runtime {
+            Some((runtime, handle)) => handle
+                .block_on(runtime.set_db_password(id, password))
+                .map_err(|e| e.to_string()),
+            None => Err("no running instance".to_string()),
+        };
+        lock(&self.model).finish_password(id, result.is_ok(), now_ms());
+        result.map_err(|e| {
+            // The runtime's message never carries the password.
+            eprintln!("emul: rds: new master password of {id} not applied: {e}");
+            AwsError::server(
+                "InternalFailure",
+                format!("The master password of {id} could not be applied."),
+            )
+        })
+    }
+}
+
+/// The model, even if a panic poisoned its lock.
+fn lock(model: &Mutex<Rds>) -> std::sync::MutexGuard<'_, Rds> {
+    model.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AwsService for RdsService {
+    fn name(&self) -> &'static str {
+        "rds"
+    }
+
+    fn signing_name(&self) -> &'static str {
+        "rds"
+    }
+
+    fn protocol(&self) -> Protocol {
+        Protocol::AwsQuery {
+            xml_namespace: XML_NAMESPACE,
+        }
+    }
+
+    fn handle(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Input,
+    ) -> Result<Output, AwsError> {
+        let Input::Query(params) = input else {
+            return Err(AwsError::serialization("RDS speaks the query protocol"));
+        };
+        ops::dispatch(self, ctx, operation, &params).map(Output::QueryXml)
+    }
+
+    fn health(&self) -> ServiceHealth {
+        ServiceHealth::Running
+    }
+
+    fn is_non_blocking(&self, operation: &str) -> bool {
+        operation != "ModifyDBInstance"
+    }
+}
