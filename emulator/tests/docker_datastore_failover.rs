@@ -382,6 +382,19 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
             .then_some(())
         },
     );
+    // `emul status` says which node is primary now, with the endpoint
+    // names where Docker answers them.
+    let status = text(&sp::run(&["status", "--topology", f]));
+    let row = |id: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no row {id}:\n{status}"))
+            .to_string()
+    };
+    assert!(row("rds/main-db/standby").contains(", primary"), "{status}");
+    assert!(row("rds/main-db/standby").contains(&host), "{status}");
+    assert!(row("rds/main-db").contains(", standby"), "{status}");
     // The promoted standby is guarded by the instance's groups: a client
     // outside the admitted range still cannot reach it by name.
     let refused = docker(&[
@@ -578,6 +591,22 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
             ("sessions-001".to_string(), "replica".to_string()),
             ("sessions-002".to_string(), "primary".to_string())
         ]
+    );
+    let status = text(&sp::run(&["status", "--topology", f]));
+    let node = |id: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no row {id}:\n{status}"))
+            .to_string()
+    };
+    assert!(
+        node("elasticache/sessions/002").contains(", primary"),
+        "{status}"
+    );
+    assert!(
+        node("elasticache/sessions/001").contains(", replica"),
+        "{status}"
     );
     // Every key, through the same name, on a primary whose replica is the
     // old primary.

@@ -138,6 +138,30 @@ async fn collect(project: &Project) -> Result<Status, u8> {
             endpoints: vec![],
         });
     }
+    // Each running ENI's endpoint names as Docker answers them now: a
+    // failover moves a data store's names to the node it promoted.
+    let mut live_aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for e in &plan.enis {
+        if running.get(&e.id).is_some_and(|s| s == "running") {
+            let name = crate::runtime::naming::object_name(&project.name, &e.id);
+            if let Ok(live) = engine.container_aliases(&name).await {
+                let known: Vec<String> = plan
+                    .enis
+                    .iter()
+                    .flat_map(|p| p.aliases.iter())
+                    .filter(|a| live.contains(a))
+                    .cloned()
+                    .collect();
+                live_aliases.insert(e.id.clone(), dedup(known));
+            }
+        }
+    }
+    let aliases_of = |eni: &crate::runtime::plan::EniSpec| {
+        live_aliases
+            .get(&eni.id)
+            .cloned()
+            .unwrap_or_else(|| eni.aliases.clone())
+    };
     for e in &plan.enis {
         rows.push(Row {
             resource: e.id.clone(),
@@ -148,7 +172,7 @@ async fn collect(project: &Project) -> Result<Status, u8> {
                 .unwrap_or_else(|| "missing".into()),
             health: "-".into(),
             address: e.ip.to_string(),
-            endpoints: e.aliases.clone(),
+            endpoints: aliases_of(e),
         });
     }
     for c in &plan.containers {
@@ -183,6 +207,11 @@ async fn collect(project: &Project) -> Result<Status, u8> {
             }
             _ => "-".into(),
         };
+        let endpoints = aliases_of(eni);
+        let health = match role(plan, &eni.id, &endpoints) {
+            Some(r) if health != "-" => format!("{health}, {r}"),
+            _ => health,
+        };
         rows.push(Row {
             resource: c.id.clone(),
             kind: c.kind.as_str().into(),
@@ -191,7 +220,7 @@ async fn collect(project: &Project) -> Result<Status, u8> {
             address: port
                 .map(|p| format!("{}:{p}", eni.ip))
                 .unwrap_or_else(|| eni.ip.to_string()),
-            endpoints: eni.aliases.clone(),
+            endpoints,
         });
     }
     let known: std::collections::BTreeSet<&str> =
@@ -304,6 +333,38 @@ fn render_table(s: &Status) -> String {
         );
     }
     out
+}
+
+/// Aliases in order, each once.
+fn dedup(mut names: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    names
+}
+
+/// A data-store node's role from the endpoint names its ENI holds now:
+/// an RDS node holding the instance's endpoint (the first name of the
+/// instance's own ENI in the plan) is the primary, the other the standby;
+/// an ElastiCache node holding the `master.` name is the primary, the
+/// others replicas. `None` for other ENIs.
+fn role(plan: &crate::runtime::plan::Plan, eni_id: &str, live: &[String]) -> Option<&'static str> {
+    if let Some(rest) = eni_id.strip_prefix("eni/rds/") {
+        let instance = rest.split('/').next().unwrap_or(rest);
+        let endpoint = plan.eni(&format!("eni/rds/{instance}"))?.aliases.first()?;
+        return Some(if live.contains(endpoint) {
+            "primary"
+        } else {
+            "standby"
+        });
+    }
+    if eni_id.starts_with("eni/elasticache/") {
+        return Some(if live.iter().any(|a| a.starts_with("master.")) {
+            "primary"
+        } else {
+            "replica"
+        });
+    }
+    None
 }
 
 /// Appends `header` and `cells` with every column as wide as its longest

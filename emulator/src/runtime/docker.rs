@@ -854,6 +854,22 @@ impl Engine {
             }))
     }
 
+    /// The DNS aliases a container has on its networks now (failover moves
+    /// a data store's endpoint names from one ENI to another).
+    pub async fn container_aliases(&self, id: &str) -> Result<Vec<String>, EngineError> {
+        Ok(self
+            .inspect(id)
+            .await?
+            .network_settings
+            .and_then(|n| n.networks)
+            .map(|nets| {
+                nets.into_values()
+                    .flat_map(|e| e.aliases.unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// The last `n` log lines (stdout and stderr), for failure messages.
     pub async fn logs_tail(&self, id: &str, n: usize) -> String {
         let opts = LogsOptionsBuilder::default()
