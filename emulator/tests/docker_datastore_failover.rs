@@ -395,6 +395,14 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
     assert!(row("rds/main-db/standby").contains(", primary"), "{status}");
     assert!(row("rds/main-db/standby").contains(&host), "{status}");
     assert!(row("rds/main-db").contains(", standby"), "{status}");
+    // The instance's short name moved too: the old primary no longer
+    // answers to it (nor does any node to a bare hostname).
+    assert!(
+        !row("rds/main-db")
+            .split_whitespace()
+            .any(|w| w.trim_end_matches(',') == "main-db"),
+        "{status}"
+    );
     // The promoted standby is guarded by the instance's groups: a client
     // outside the admitted range still cannot reach it by name.
     let refused = docker(&[

@@ -46,14 +46,19 @@ pub fn pause_container(
     token: &str,
     hash: &str,
 ) -> ContainerCreate {
-    let hostname = eni
-        .id
-        .rsplit('/')
-        .next()
-        .unwrap_or(&eni.id)
-        .chars()
-        .take(63)
-        .collect::<String>();
+    // Docker also answers a container's hostname as a name on its
+    // network. A data-store node's must not be an endpoint name (a
+    // failover moves those to another node) nor a bare `standby`/`001`
+    // shared by every instance: it is its whole resource path.
+    let hostname = match eni.id.strip_prefix("eni/") {
+        Some(rest) if rest.starts_with("rds/") || rest.starts_with("elasticache/") => {
+            rest.replace('/', "-")
+        }
+        _ => eni.id.rsplit('/').next().unwrap_or(&eni.id).to_string(),
+    }
+    .chars()
+    .take(63)
+    .collect::<String>();
     let mut env = agent::agent_env(token, eni.ip);
     let mut volumes = vec![];
     if let (Some((_, inside)), Some(share)) = (plan.broker_socket(eni), &plan.agent_share) {
