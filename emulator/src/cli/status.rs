@@ -58,6 +58,10 @@ struct Row {
     address: String,
     /// DNS names that resolve to it inside the VPC.
     endpoints: Vec<String>,
+    /// A data-store node's role now: `primary`, `standby` or `replica`
+    /// (a failover changes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<String>,
 }
 
 /// The whole status document (`--json`).
@@ -136,6 +140,7 @@ async fn collect(project: &Project) -> Result<Status, u8> {
             health: "-".into(),
             address: n.cidr.to_string(),
             endpoints: vec![],
+            role: None,
         });
     }
     // Each running ENI's endpoint names as Docker answers them now: a
@@ -173,6 +178,7 @@ async fn collect(project: &Project) -> Result<Status, u8> {
             health: "-".into(),
             address: e.ip.to_string(),
             endpoints: aliases_of(e),
+            role: None,
         });
     }
     for c in &plan.containers {
@@ -208,10 +214,7 @@ async fn collect(project: &Project) -> Result<Status, u8> {
             _ => "-".into(),
         };
         let endpoints = aliases_of(eni);
-        let health = match role(plan, &eni.id, &endpoints) {
-            Some(r) if health != "-" => format!("{health}, {r}"),
-            _ => health,
-        };
+        let role = role(plan, &eni.id, &endpoints).map(String::from);
         rows.push(Row {
             resource: c.id.clone(),
             kind: c.kind.as_str().into(),
@@ -221,6 +224,7 @@ async fn collect(project: &Project) -> Result<Status, u8> {
                 .map(|p| format!("{}:{p}", eni.ip))
                 .unwrap_or_else(|| eni.ip.to_string()),
             endpoints,
+            role,
         });
     }
     let known: std::collections::BTreeSet<&str> =
@@ -252,6 +256,7 @@ async fn collect(project: &Project) -> Result<Status, u8> {
                 health: task.map_or_else(|| "-".into(), |t| t.health_text()),
                 address: task.and_then(|t| t.ip.clone()).unwrap_or_default(),
                 endpoints: vec![],
+                role: None,
             })
         })
         .collect();
@@ -303,7 +308,10 @@ fn render_table(s: &Status) -> String {
                 r.resource.clone(),
                 r.kind.clone(),
                 r.state.clone(),
-                r.health.clone(),
+                match &r.role {
+                    Some(role) if r.health != "-" => format!("{}, {role}", r.health),
+                    _ => r.health.clone(),
+                },
                 r.address.clone(),
                 r.endpoints.join(", "),
             ]
@@ -407,6 +415,7 @@ mod tests {
             health: health.into(),
             address: address.into(),
             endpoints: vec![],
+            role: None,
         }
     }
 
