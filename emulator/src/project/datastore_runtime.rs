@@ -94,6 +94,13 @@ fn err(what: impl std::fmt::Display) -> WiringError {
 }
 
 impl DockerDatastores {
+    /// The running RDS instance `id`.
+    fn instance(&self, id: &str) -> Result<&Mutex<Postgres>, WiringError> {
+        self.postgres
+            .get(id)
+            .ok_or_else(|| err(format!("no running RDS instance {id}")))
+    }
+
     /// The data stores of `plan`, driven through `engine`.
     pub fn from_plan(engine: Engine, plan: &Plan) -> Arc<Self> {
         let node = |container: &str| -> Option<(Node, Vec<String>)> {
@@ -616,10 +623,7 @@ impl DatastoreRuntime for DockerDatastores {
         failover: bool,
     ) -> BoxFuture<'a, Result<(), WiringError>> {
         Box::pin(async move {
-            let pg = self
-                .postgres
-                .get(id)
-                .ok_or_else(|| err(format!("no running RDS instance {id}")))?;
+            let pg = self.instance(id)?;
             let mut pg = pg.lock().await;
             if failover {
                 self.rds_failover(&mut pg).await
@@ -635,10 +639,7 @@ impl DatastoreRuntime for DockerDatastores {
         password: &'a str,
     ) -> BoxFuture<'a, Result<(), WiringError>> {
         Box::pin(async move {
-            let pg = self
-                .postgres
-                .get(id)
-                .ok_or_else(|| err(format!("no running RDS instance {id}")))?;
+            let pg = self.instance(id)?;
             let mut pg = pg.lock().await;
             self.set_password(&mut pg, password).await
         })

@@ -922,28 +922,26 @@ impl Engine {
     /// filled and CPU deltas can be computed, as from the ECS agent.
     /// A missing or stopped container is `Ok(None)`.
     pub async fn stats(&self, id: &str) -> Result<Option<serde_json::Value>, EngineError> {
-        let opts = bollard::query_parameters::StatsOptionsBuilder::default()
-            .stream(false)
-            .one_shot(false)
-            .build();
-        let mut stream = self.docker.stats(id, Some(opts));
-        match stream.next().await {
-            Some(Ok(sample)) => Ok(serde_json::to_value(sample).ok()),
-            Some(Err(e)) => {
-                let e = EngineError::api("stats", id, e);
-                if e.is_not_found() { Ok(None) } else { Err(e) }
-            }
-            None => Ok(None),
-        }
+        self.stats_sample(id, false).await
     }
 
     /// One immediate `docker stats` sample (`one-shot`: `precpu_stats` is
     /// empty, so the caller computes CPU deltas between its own samples).
     /// Cheap enough to take every second; a missing container is `Ok(None)`.
     pub async fn stats_once(&self, id: &str) -> Result<Option<serde_json::Value>, EngineError> {
+        self.stats_sample(id, true).await
+    }
+
+    /// One `docker stats` sample, not streamed; `one_shot` skips the
+    /// engine's wait for a second sample.
+    async fn stats_sample(
+        &self,
+        id: &str,
+        one_shot: bool,
+    ) -> Result<Option<serde_json::Value>, EngineError> {
         let opts = bollard::query_parameters::StatsOptionsBuilder::default()
             .stream(false)
-            .one_shot(true)
+            .one_shot(one_shot)
             .build();
         let mut stream = self.docker.stats(id, Some(opts));
         match stream.next().await {
