@@ -17,5 +17,6 @@ pub mod ecs;
 pub mod elasticache;
 pub mod elbv2;
 pub mod logs;
+pub mod project_scoped;
 pub mod rds;
 pub mod secretsmanager;

@@ -5,46 +5,36 @@
 //! TestFailover marks the group `modifying`, answers, and runs the
 //! failover in the background; the group is `available` again after.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use super::errors::CacheError;
 use super::model::{ElastiCache, FailoverPlan};
 use super::ops;
 use crate::gateway::registry::{Input, Output, Protocol, RequestContext, ServiceHealth};
 use crate::gateway::{AwsError, AwsService};
+use crate::services::project_scoped::{ProjectScoped, lock};
 use crate::services::rds::service::now_ms;
 use crate::wiring::DatastoreRuntime;
 
 /// The XML namespace of every ElastiCache response.
 pub const XML_NAMESPACE: &str = "http://elasticache.amazonaws.com/doc/2015-02-02/";
 
-/// The ElastiCache service.
+/// The ElastiCache service: the project's groups, and what operates them.
 pub struct ElastiCacheService {
-    /// The project's account and region.
-    scope: (String, String),
-    /// The model (shared with background failovers).
-    model: Arc<Mutex<ElastiCache>>,
-    /// The running groups and the reactor to drive them on (`emul up`).
-    runtime: Option<(Arc<dyn DatastoreRuntime>, tokio::runtime::Handle)>,
-}
-
-/// The model, even if a panic poisoned its lock.
-fn lock(model: &Mutex<ElastiCache>) -> MutexGuard<'_, ElastiCache> {
-    model.lock().unwrap_or_else(|p| p.into_inner())
+    /// The model and the runtime, for the project's account and region.
+    store: ProjectScoped<ElastiCache>,
 }
 
 impl ElastiCacheService {
     /// A service with no groups (`emul serve`).
     pub fn empty(account: &str, region: &str) -> Self {
         ElastiCacheService {
-            scope: (account.to_string(), region.to_string()),
-            model: Arc::new(Mutex::new(ElastiCache::default())),
-            runtime: None,
+            store: ProjectScoped::empty(account, region),
         }
     }
 
     /// The groups of a running project, operated through `runtime`; must
-    /// be called inside the Tokio runtime failovers run on.
+    /// be called inside the Tokio runtime background work runs on.
     pub fn live(
         account: &str,
         region: &str,
@@ -52,41 +42,30 @@ impl ElastiCacheService {
         runtime: Arc<dyn DatastoreRuntime>,
     ) -> Self {
         ElastiCacheService {
-            scope: (account.to_string(), region.to_string()),
-            model: Arc::new(Mutex::new(model)),
-            runtime: Some((runtime, tokio::runtime::Handle::current())),
+            store: ProjectScoped::live(account, region, model, runtime),
         }
-    }
-
-    fn in_scope(&self, ctx: &RequestContext) -> bool {
-        self.scope.0 == ctx.account && self.scope.1 == ctx.region
     }
 
     /// Reads the model of the caller's account and region.
     pub fn read<T>(&self, ctx: &RequestContext, f: impl FnOnce(&ElastiCache) -> T) -> T {
-        if !self.in_scope(ctx) {
-            return f(&ElastiCache::default());
-        }
-        f(&lock(&self.model))
+        self.store.read(ctx, f)
     }
 
-    /// Changes the model of the caller's account and region.
+    /// Changes the model of the caller's account and region (none exists
+    /// elsewhere: what the caller names there is not found).
     pub fn write<T>(
         &self,
         ctx: &RequestContext,
         f: impl FnOnce(&mut ElastiCache) -> Result<T, CacheError>,
     ) -> Result<T, CacheError> {
-        if !self.in_scope(ctx) {
-            return f(&mut ElastiCache::default());
-        }
-        f(&mut lock(&self.model))
+        self.store.write(ctx, f)
     }
 
     /// Runs the failover the model accepted in the background, then the
     /// model's end of it.
     pub fn run_failover(&self, plan: FailoverPlan) {
-        let model = self.model.clone();
-        let Some((runtime, handle)) = &self.runtime else {
+        let model = self.store.model.clone();
+        let Some((runtime, handle)) = &self.store.runtime else {
             lock(&model).finish_test_failover(&plan, false, now_ms());
             return;
         };

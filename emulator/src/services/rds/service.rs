@@ -8,7 +8,7 @@
 //! work, then `available` and the events); a new password is applied
 //! before the answer, so it works as soon as ModifyDBInstance returns.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::errors::RdsError;
@@ -16,6 +16,7 @@ use super::model::Rds;
 use super::ops;
 use crate::gateway::registry::{Input, Output, Protocol, RequestContext, ServiceHealth};
 use crate::gateway::{AwsError, AwsService};
+use crate::services::project_scoped::{ProjectScoped, lock};
 use crate::wiring::DatastoreRuntime;
 
 /// The XML namespace of every RDS response.
@@ -29,29 +30,22 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// The RDS service.
+/// The RDS service: the project's instances, and what operates them.
 pub struct RdsService {
-    /// The project's account and region.
-    scope: (String, String),
-    /// The model (shared with background reboots).
-    model: Arc<Mutex<Rds>>,
-    /// The running instances and the reactor to drive them on (`emul up`).
-    runtime: Option<(Arc<dyn DatastoreRuntime>, tokio::runtime::Handle)>,
+    /// The model and the runtime, for the project's account and region.
+    store: ProjectScoped<Rds>,
 }
 
 impl RdsService {
     /// A service with no instances (`emul serve`).
     pub fn empty(account: &str, region: &str) -> Self {
         RdsService {
-            scope: (account.to_string(), region.to_string()),
-            model: Arc::new(Mutex::new(Rds::default())),
-            runtime: None,
+            store: ProjectScoped::empty(account, region),
         }
     }
 
-    /// The instances of a running project, operated through `runtime`;
-    /// must be called inside the Tokio runtime that background reboots
-    /// run on.
+    /// The instances of a running project, operated through `runtime`; must
+    /// be called inside the Tokio runtime background work runs on.
     pub fn live(
         account: &str,
         region: &str,
@@ -59,43 +53,31 @@ impl RdsService {
         runtime: Arc<dyn DatastoreRuntime>,
     ) -> Self {
         RdsService {
-            scope: (account.to_string(), region.to_string()),
-            model: Arc::new(Mutex::new(model)),
-            runtime: Some((runtime, tokio::runtime::Handle::current())),
+            store: ProjectScoped::live(account, region, model, runtime),
         }
-    }
-
-    fn in_scope(&self, ctx: &RequestContext) -> bool {
-        self.scope.0 == ctx.account && self.scope.1 == ctx.region
     }
 
     /// Reads the model of the caller's account and region.
     pub fn read<T>(&self, ctx: &RequestContext, f: impl FnOnce(&Rds) -> T) -> T {
-        if !self.in_scope(ctx) {
-            return f(&Rds::default());
-        }
-        f(&lock(&self.model))
+        self.store.read(ctx, f)
     }
 
     /// Changes the model of the caller's account and region (none exists
-    /// elsewhere: an instance there is not found).
+    /// elsewhere: what the caller names there is not found).
     pub fn write<T>(
         &self,
         ctx: &RequestContext,
         f: impl FnOnce(&mut Rds) -> Result<T, RdsError>,
     ) -> Result<T, RdsError> {
-        if !self.in_scope(ctx) {
-            return f(&mut Rds::default());
-        }
-        f(&mut lock(&self.model))
+        self.store.write(ctx, f)
     }
 
     /// Starts the reboot the model accepted: the runtime's work in the
     /// background, then the model's end of it.
     pub fn run_reboot(&self, id: &str, failover: bool) {
-        let model = self.model.clone();
+        let model = self.store.model.clone();
         let id = id.to_string();
-        let Some((runtime, handle)) = &self.runtime else {
+        let Some((runtime, handle)) = &self.store.runtime else {
             // Nothing runs behind the model: the reboot cannot happen.
             lock(&model).finish_reboot(&id, failover, false, now_ms());
             return;
@@ -116,13 +98,13 @@ impl RdsService {
     /// Applies a new master password the model accepted; returns once the
     /// server uses it.
     pub fn apply_password(&self, id: &str, password: &str) -> Result<(), AwsError> {
-        let result = match &self.runtime {
+        let result = match &self.store.runtime {
             Some((runtime, handle)) => handle
                 .block_on(runtime.set_db_password(id, password))
                 .map_err(|e| e.to_string()),
             None => Err("no running instance".to_string()),
         };
-        lock(&self.model).finish_password(id, result.is_ok(), now_ms());
+        lock(&self.store.model).finish_password(id, result.is_ok(), now_ms());
         result.map_err(|e| {
             // The runtime's message never carries the password.
             eprintln!("emul: rds: new master password of {id} not applied: {e}");
@@ -132,11 +114,6 @@ impl RdsService {
             )
         })
     }
-}
-
-/// The model, even if a panic poisoned its lock.
-fn lock(model: &Mutex<Rds>) -> std::sync::MutexGuard<'_, Rds> {
-    model.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl AwsService for RdsService {
