@@ -180,59 +180,9 @@ impl Prober {
     }
 }
 
-fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-#[test]
-fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
-    let Some(cli) = aws_cli::find() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("t.yaml");
-    std::fs::write(&file, TOPOLOGY).unwrap();
-    let _guard = e2e::Guard(file.clone());
-    let f = file.to_str().unwrap();
-    let api = API.to_string();
-    let out = sp::run(&[
-        "up",
-        "-d",
-        "--pull",
-        "never",
-        "--label",
-        "io.emul.test=1",
-        "--timeout",
-        "240",
-        "--port",
-        &api,
-        "--topology",
-        f,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let endpoint = format!("http://127.0.0.1:{API}");
-    let home = tempfile::tempdir().unwrap();
-    // The CLI (v1) sends `rds` in us-east-1 to its own fixed endpoint
-    // unless `--endpoint-url` is given, whatever AWS_ENDPOINT_URL says.
-    let aws = |args: &[&str]| -> Value {
-        let mut a = vec!["--endpoint-url", endpoint.as_str()];
-        a.extend(args);
-        aws_cli::json(&cli, &endpoint, home.path(), &a)
-    };
-    let aws_err = |args: &[&str]| -> String {
-        let mut a = vec!["--endpoint-url", endpoint.as_str()];
-        a.extend(args);
-        let out = aws_cli::run(&cli, &endpoint, home.path(), &a);
-        assert!(!out.status.success(), "aws {args:?} succeeded");
-        String::from_utf8_lossy(&out.stderr).to_string()
-    };
-
-    // Two clients on the VPC network, in the range the groups admit.
+/// Two clients on the VPC network, in the range the groups admit, and one
+/// outside it.
+fn start_clients() {
     let net = String::from_utf8_lossy(
         &docker(&[
             "network",
@@ -246,7 +196,6 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
     )
     .trim()
     .to_string();
-    let _clients = Clients;
     for (name, ip, image) in [
         (PG_CLIENT, "10.133.250.10", "emul/postgres:17"),
         (REDIS_CLIENT, "10.133.250.11", "emul/redis:7"),
@@ -272,6 +221,66 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
         ]);
         assert!(out.status.success(), "{}", text(&out));
     }
+}
+
+fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
+    let Some(cli) = aws_cli::find() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.yaml");
+    std::fs::write(&file, TOPOLOGY).unwrap();
+    let _guard = e2e::Guard(file.clone());
+    let f = file.to_str().unwrap();
+    let api = API.to_string();
+    let up = || {
+        let out = sp::run(&[
+            "up",
+            "-d",
+            "--pull",
+            "never",
+            "--label",
+            "io.emul.test=1",
+            "--timeout",
+            "240",
+            "--port",
+            &api,
+            "--topology",
+            f,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        text(&out)
+    };
+    up();
+    let endpoint = format!("http://127.0.0.1:{API}");
+    let home = tempfile::tempdir().unwrap();
+    // The CLI (v1) sends `rds` in us-east-1 to its own fixed endpoint
+    // unless `--endpoint-url` is given, whatever AWS_ENDPOINT_URL says.
+    let aws = |args: &[&str]| -> Value {
+        let mut a = vec!["--endpoint-url", endpoint.as_str()];
+        a.extend(args);
+        aws_cli::json(&cli, &endpoint, home.path(), &a)
+    };
+    let aws_err = |args: &[&str]| -> String {
+        let mut a = vec!["--endpoint-url", endpoint.as_str()];
+        a.extend(args);
+        let out = aws_cli::run(&cli, &endpoint, home.path(), &a);
+        assert!(!out.status.success(), "aws {args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+
+    let _clients = Clients;
+    start_clients();
 
     // ---- RDS ----
     let db = &aws(&["rds", "describe-db-instances"])["DBInstances"][0];
@@ -654,4 +663,100 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
             "Failover from master node sessions-001 to replica node sessions-002 completed"
         ]
     );
+
+    // ---- A restart after the failovers ----
+    // `emul down` keeps the volumes: the topology's standby node holds the
+    // primary's data now, whose master password is the one ModifyDBInstance
+    // set, not the secret's.
+    docker(&["rm", "-f", PG_CLIENT, REDIS_CLIENT, OUTSIDER]);
+    let out = sp::run(&["down", "--topology", f]);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = up();
+    start_clients();
+    // The names reach the promoted node again, a writable primary with
+    // every row, and the secret's password works again (as the topology
+    // says; the log says so).
+    assert!(
+        printed.contains("rds: main-db: serving from") && printed.contains("main-db.standby"),
+        "{printed}"
+    );
+    assert_eq!(
+        psql_ok(
+            &host,
+            "SELECT inet_server_addr(), pg_is_in_recovery(), count(*) FROM t"
+        ),
+        format!("{after}|f|1000")
+    );
+    psql_ok(&host, "INSERT INTO t VALUES (1001, 'after the restart')");
+    let refused = psql(&host, new_password, "SELECT 1");
+    assert!(!refused.status.success(), "{}", text(&refused));
+    // The demoted node follows it as its standby again.
+    wait_for(
+        "the demoted node streaming after the restart",
+        Duration::from_secs(90),
+        || {
+            (psql_ok(
+                &host,
+                "SELECT host(client_addr) || ' ' || state FROM pg_stat_replication",
+            ) == format!("{before} streaming"))
+            .then_some(())
+        },
+    );
+    let db = &aws(&["rds", "describe-db-instances"])["DBInstances"][0];
+    assert_eq!(
+        (&db["AvailabilityZone"], &db["SecondaryAvailabilityZone"]),
+        (&Value::from("us-east-1b"), &Value::from("us-east-1a"))
+    );
+    let status = text(&sp::run(&["status", "--topology", f]));
+    let row = |id: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no row {id}:\n{status}"))
+            .to_string()
+    };
+    assert!(row("rds/main-db/standby").contains(", primary"), "{status}");
+    assert!(row("rds/main-db").contains(", standby"), "{status}");
+    // `emul tunnel main-db` reaches the node that serves now.
+    let tunnel = sp::Tunnel::open(&file, "main-db");
+    let port = tunnel.addr.trim_start_matches("127.0.0.1:").to_string();
+    let through = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--label",
+        "io.emul.test=1",
+        "-e",
+        &format!("PGPASSWORD={DB_PASSWORD}"),
+        "--entrypoint",
+        "psql",
+        "emul/postgres:17",
+        "-X",
+        "-A",
+        "-t",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-U",
+        "app_admin",
+        "-d",
+        "app",
+        "-c",
+        "SELECT pg_is_in_recovery(), count(*) FROM t",
+    ]);
+    drop(tunnel);
+    assert_eq!(text(&through).trim(), "f|1001", "{}", text(&through));
+    // Redis keeps nothing across a restart (no persistence): the group
+    // starts as the topology made it, node 001 the primary.
+    let rg = &aws(&["elasticache", "describe-replication-groups"])["ReplicationGroups"][0];
+    assert_eq!(
+        roles(rg),
+        [
+            ("sessions-001".to_string(), "primary".to_string()),
+            ("sessions-002".to_string(), "replica".to_string())
+        ]
+    );
+    assert_eq!(redis(&master, &["SET", "again", "1"]), "OK");
 }

@@ -12,8 +12,9 @@
 //! through the Docker API), and only ever listens on loopback.
 //!
 //! RESOURCE is an RDS instance or ElastiCache replication group name (the
-//! primary), or a logical container id (`rds/<name>/standby`,
-//! `elasticache/<name>/002`). One line `emul tunnel: 127.0.0.1:<port> -> ...`
+//! node that is primary now: the one whose ENI carries the endpoint name,
+//! which a failover moves), or a logical container id
+//! (`rds/<name>/standby`, `elasticache/<name>/002`). One line `emul tunnel: 127.0.0.1:<port> -> ...`
 //! goes to stdout once listening; Ctrl-C / SIGTERM stops it.
 
 use std::io::Write;
@@ -46,6 +47,10 @@ pub struct Target {
     pub eni: String,
     /// The port it serves.
     pub port: u16,
+    /// When RESOURCE named an instance or group: that name (an alias only
+    /// the primary's ENI carries) and every node as `(container, ENI)`, the topology's primary first, so
+    /// the tunnel reaches the node that carries the name now.
+    pub follows: Option<(String, Vec<(String, String)>)>,
 }
 
 /// Finds RESOURCE among the project's data-store containers. The plan is
@@ -74,11 +79,57 @@ pub fn find(project: &Project, resource: &str) -> Result<Target, String> {
         | Readiness::Tcp { port } => *port,
         Readiness::Running => return Err(format!("{} serves no port", c.id)),
     };
+    // An instance or group named: all its nodes, to follow a failover.
+    let nodes: Vec<(String, String)> = if c.id == resource {
+        vec![]
+    } else {
+        let group = c.id.trim_end_matches("/001");
+        pp.plan
+            .containers
+            .iter()
+            .filter(|n| {
+                n.id == c.id
+                    || n.id == format!("{group}/standby")
+                    || (c.id.ends_with("/001")
+                        && n.id.strip_prefix(group).is_some_and(|r| {
+                            r.len() == 4
+                                && r.starts_with('/')
+                                && r[1..].bytes().all(|b| b.is_ascii_digit())
+                        }))
+            })
+            .map(|n| (n.id.clone(), n.eni.clone()))
+            .collect()
+    };
     Ok(Target {
         container: c.id.clone(),
         eni: c.eni.clone(),
         port,
+        // The bare identifier is a name only the primary's ENI carries.
+        follows: (nodes.len() > 1).then(|| (resource.to_string(), nodes)),
     })
+}
+
+/// The node of `target` whose ENI carries the endpoint name now (Docker's
+/// aliases); `target` itself when it names one node or none answers.
+async fn serving_node(engine: &crate::runtime::Engine, project: &str, target: Target) -> Target {
+    let Some((endpoint, nodes)) = &target.follows else {
+        return target;
+    };
+    for (container, eni) in nodes {
+        let name = naming::object_name(project, eni);
+        if engine
+            .container_aliases(&name)
+            .await
+            .is_ok_and(|a| a.contains(endpoint))
+        {
+            return Target {
+                container: container.clone(),
+                eni: eni.clone(),
+                ..target
+            };
+        }
+    }
+    target
 }
 
 /// Runs the verb and returns its exit code.
@@ -107,6 +158,7 @@ async fn serve(project: Project, target: Target, port: Option<u16>) -> u8 {
         Ok(e) => e,
         Err(code) => return code,
     };
+    let target = serving_node(&engine, &project.name, target).await;
     let eni = naming::object_name(&project.name, &target.eni);
     let agent = match AgentClient::of_container(&engine, &eni).await {
         Ok(Some(agent)) => agent,

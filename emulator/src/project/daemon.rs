@@ -486,7 +486,7 @@ async fn bring_up(
             names,
             enforcer,
             &engine,
-            &plan,
+            (&plan, &report.password_refused),
             (loopback, opts),
         )
         .await
@@ -700,7 +700,7 @@ async fn start_components(
     names: &SecretNames,
     enforcer: &Arc<Enforcer>,
     engine: &Engine,
-    plan: &crate::runtime::Plan,
+    (plan, password_refused): (&crate::runtime::Plan, &[String]),
     (loopback, opts): (TcpListener, &DaemonOptions),
 ) -> Result<Components, String> {
     let (registry_port, placement) = (opts.registry_port, &opts.placement);
@@ -718,6 +718,18 @@ async fn start_components(
         )
         .map_err(|e| format!("the security groups changed through the EC2 API: {e}"))?,
     );
+    let now_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or_default();
+    // RDS and ElastiCache before any task starts: a Multi-AZ instance takes
+    // the roles its data carries (after a failover, the standby node's)
+    // before anything reaches its endpoint.
+    let (rds, elasticache) =
+        super::datastore_runtime::services(project, engine, (plan, password_refused), now_ms).await;
     // The ALB data plane: upstream sockets from each ALB's own ENI, opened
     // by its agent and handed over (`runtime::agent::BrokerClient`).
     let mut alb_opts = AlbOptions {
@@ -746,13 +758,6 @@ async fn start_components(
         .iter()
         .map(|lb| lb.name.value.clone())
         .collect();
-    let now_ms = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis(),
-    )
-    .unwrap_or_default();
     let mut alb = AlbRuntime::start(topology, alb_opts, now_ms)
         .await
         .map_err(|e| format!("ALB listeners: {e}"))?;
@@ -944,7 +949,6 @@ async fn start_components(
     registry.register(scaling.clone());
     registry.register(ec2);
     // RDS and ElastiCache: the topology's data stores, operated on Docker.
-    let (rds, elasticache) = super::datastore_runtime::services(project, engine, plan, now_ms);
     registry.register(rds);
     registry.register(elasticache);
     let gw = Arc::new(Gateway::new(

@@ -144,6 +144,12 @@ pub struct UpReport {
     pub removed: Vec<String>,
     /// Warnings (image substitutions).
     pub warnings: Vec<String>,
+    /// Postgres containers whose server refused the topology's master
+    /// password (28P01) though it runs: data kept from an earlier run whose
+    /// password was changed since (ModifyDBInstance, or another state
+    /// directory's secret). The server is up; the daemon sets the password
+    /// from the secret before anything uses the endpoint.
+    pub password_refused: Vec<String>,
     /// Docker writes made (0 when nothing changed).
     pub docker_writes: u64,
     /// Wall time.
@@ -472,6 +478,9 @@ struct JobEnd {
     created: Option<String>,
     /// Kept as it was.
     kept: bool,
+    /// Its Postgres server refused the master password (see
+    /// [`UpReport::password_refused`]).
+    password_refused: bool,
     /// Why it failed (its own failure, not a dependency's).
     error: Option<UpError>,
 }
@@ -539,6 +548,9 @@ async fn start_workloads(
         } else if end.kept {
             report.kept.push(c.id.clone());
         }
+        if end.password_refused {
+            report.password_refused.push(c.id.clone());
+        }
         if first_error.is_none() {
             first_error = end.error;
         }
@@ -584,7 +596,11 @@ async fn run_job(
     let id = fresh.unwrap_or_else(|| ctx.existing[&c.id].id.clone());
     let ip = ctx.plan.eni(&c.eni).expect("validated").ip;
     tokio::select! {
-        ready = wait_ready(ctx.engine, c, id, ip, &ctx.plan.project, ctx.opts.ready_timeout) => ready?,
+        ready = wait_ready(ctx.engine, c, id, ip, &ctx.plan.project, ctx.opts.ready_timeout) => {
+            if ready? == Answer::PasswordRefused {
+                lock(end).password_refused = true;
+            }
+        }
         _ = stop.wait_for(|stopped| *stopped) => return Ok(false),
     }
     ctx.opts.tell(&c.id, Step::Ready);
@@ -635,6 +651,16 @@ async fn create_and_start(
     (Some(id), started)
 }
 
+/// How a container answered its readiness probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// As asked.
+    Ready,
+    /// A Postgres server that runs and refused the master password (28P01):
+    /// its data has another one (see [`UpReport::password_refused`]).
+    PasswordRefused,
+}
+
 /// Waits until `c` answers its readiness probe, or fails with the reason.
 async fn wait_ready(
     engine: &Engine,
@@ -643,7 +669,7 @@ async fn wait_ready(
     ip: std::net::Ipv4Addr,
     project: &str,
     timeout: Duration,
-) -> Result<(), UpError> {
+) -> Result<Answer, UpError> {
     let deadline = Instant::now() + timeout;
     // Probe from inside the container's own namespace (its ENI), through
     // its agent: the connection is local there, so the ENI's security-group
@@ -710,7 +736,13 @@ async fn wait_ready(
             }
         };
         match outcome {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(Answer::Ready),
+            Err(probes::ProbeError::Auth(text))
+                if text.contains(" 28P01:")
+                    && matches!(c.readiness, Readiness::Postgres { .. }) =>
+            {
+                return Ok(Answer::PasswordRefused);
+            }
             Err(e) if !e.is_transient() => {
                 return Err(UpError::Refused {
                     resource: c.id.clone(),

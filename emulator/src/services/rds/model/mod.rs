@@ -100,6 +100,17 @@ pub struct DbInstance {
     pub failed_over: bool,
 }
 
+impl DbInstance {
+    /// The standby became the primary: its zone is the primary's now.
+    fn swap_roles(&mut self) {
+        if let Some(secondary) = self.secondary_availability_zone.take() {
+            let primary = std::mem::replace(&mut self.availability_zone, secondary);
+            self.secondary_availability_zone = Some(primary);
+        }
+        self.failed_over = !self.failed_over;
+    }
+}
+
 /// `SourceType` of an event.
 pub const SOURCE_DB_INSTANCE: &str = "db-instance";
 
@@ -244,15 +255,23 @@ impl Rds {
         };
         db.status = DbStatus::Available;
         if failover && succeeded {
-            if let Some(secondary) = db.secondary_availability_zone.take() {
-                let primary = std::mem::replace(&mut db.availability_zone, secondary);
-                db.secondary_availability_zone = Some(primary);
-            }
-            db.failed_over = !db.failed_over;
+            db.swap_roles();
         }
         self.record(id, messages::RESTARTED, now_ms);
         if failover && succeeded {
             self.record(id, messages::FAILOVER_COMPLETED, now_ms);
+        }
+    }
+
+    /// At `up`: the topology's standby node holds the primary's data (it
+    /// was promoted by a failover before the last restart), so the instance
+    /// is shown failed over (zones swapped), without new events.
+    pub fn serving_from_standby_node(&mut self, id: &str) {
+        if let Ok(db) = self.instance_mut(id)
+            && db.multi_az
+            && !db.failed_over
+        {
+            db.swap_roles();
         }
     }
 

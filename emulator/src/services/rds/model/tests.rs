@@ -73,6 +73,27 @@ fn failover_swaps_zones_and_records_aws_events() {
 }
 
 #[test]
+fn an_instance_restarted_after_a_failover_serves_from_its_standby_zone() {
+    let mut r = rds(true);
+    r.serving_from_standby_node("main-db");
+    let db = &r.instances["main-db"];
+    assert!(db.failed_over);
+    assert_eq!(db.availability_zone, "us-east-1b");
+    assert_eq!(
+        db.secondary_availability_zone.as_deref(),
+        Some("us-east-1a")
+    );
+    // Nothing happened through the API: no events; asking twice is a no-op.
+    assert!(r.events.is_empty());
+    r.serving_from_standby_node("main-db");
+    assert!(r.instances["main-db"].failed_over);
+    // A single-AZ instance has no standby node.
+    let mut single = rds(false);
+    single.serving_from_standby_node("main-db");
+    assert!(!single.instances["main-db"].failed_over);
+}
+
+#[test]
 fn failed_failover_keeps_roles() {
     let mut r = rds(true);
     r.begin_reboot("main-db", true, 1).unwrap();
