@@ -108,6 +108,11 @@ pub enum SmError {
     /// BatchGetSecretValue with both or neither of SecretIdList and Filters.
     #[error("Either 'SecretIdList' or 'Filters' must be provided, but not both.")]
     BatchListXorFilters,
+    /// A ListSecrets/BatchGetSecretValue filter without `Key`: the model
+    /// leaves the member optional, so this is the service's own check (the
+    /// wording moto's tests expect).
+    #[error("Invalid filter key")]
+    InvalidFilterKey,
     /// A NextToken emul did not issue.
     #[error("The NextToken value is invalid.")]
     InvalidNextToken,
@@ -156,6 +161,7 @@ impl SmError {
             | RotationInProgress
             | PasswordTooShort
             | BatchListXorFilters
+            | InvalidFilterKey
             | InvalidParameter(_) => "InvalidParameterException",
             InvalidName | Validation(_) => "ValidationException",
             CannotInvokeLambda => "AccessDeniedException",
@@ -282,6 +288,12 @@ mod tests {
                 SmError::NoRotationLambda,
                 "InvalidRequestException",
                 "No Lambda rotation function ARN is associated with this secret.",
+            ),
+            // The wording moto's tests expect.
+            (
+                SmError::InvalidFilterKey,
+                "InvalidParameterException",
+                "Invalid filter key",
             ),
         ];
         for (err, code, message) in cases {

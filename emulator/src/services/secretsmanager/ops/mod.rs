@@ -225,15 +225,7 @@ pub(crate) struct WireFilter {
 pub(crate) fn filters_from_wire(
     filters: Vec<WireFilter>,
 ) -> Result<Vec<super::model::listing::Filter>, SmError> {
-    let filters: Vec<_> = filters
-        .into_iter()
-        .map(|f| super::model::listing::Filter {
-            key: f.key.unwrap_or_default(),
-            values: f.values.unwrap_or_default(),
-        })
-        .collect();
-    super::model::listing::validate_filters(&filters)?;
-    Ok(filters)
+    super::model::listing::parse_filters(filters.into_iter().map(|f| (f.key, f.values)).collect())
 }
 
 /// The DescribeSecret shape (ListSecrets uses it with `SecretVersionsToStages`).
