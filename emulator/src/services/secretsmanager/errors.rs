@@ -113,6 +113,12 @@ pub enum SmError {
     /// wording moto's tests expect).
     #[error("Invalid filter key")]
     InvalidFilterKey,
+    /// BatchGetSecretValue with MaxResults and SecretIdList (MaxResults
+    /// pages the secrets a filter finds).
+    #[error(
+        "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided."
+    )]
+    MaxResultsWithoutFilters,
     /// A NextToken emul did not issue.
     #[error("The NextToken value is invalid.")]
     InvalidNextToken,
@@ -162,6 +168,7 @@ impl SmError {
             | PasswordTooShort
             | BatchListXorFilters
             | InvalidFilterKey
+            | MaxResultsWithoutFilters
             | InvalidParameter(_) => "InvalidParameterException",
             InvalidName | Validation(_) => "ValidationException",
             CannotInvokeLambda => "AccessDeniedException",
@@ -294,6 +301,11 @@ mod tests {
                 SmError::InvalidFilterKey,
                 "InvalidParameterException",
                 "Invalid filter key",
+            ),
+            (
+                SmError::MaxResultsWithoutFilters,
+                "InvalidParameterException",
+                "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.",
             ),
         ];
         for (err, code, message) in cases {

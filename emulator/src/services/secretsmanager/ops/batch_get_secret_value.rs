@@ -52,9 +52,7 @@ pub fn run(sm: &SecretsManager, scope: &Scope, body: Value) -> Result<Value, SmE
     let (values, errors, next) = match (req.secret_id_list, req.filters) {
         (Some(ids), None) => {
             if req.max_results.is_some() {
-                return Err(SmError::InvalidParameter(
-                    "MaxResults can only be used with Filters.".into(),
-                ));
+                return Err(SmError::MaxResultsWithoutFilters);
             }
             if ids.is_empty() || ids.len() > 20 {
                 return Err(SmError::Validation(
