@@ -178,13 +178,17 @@ impl Region {
         Ok((secret.arn.clone(), secret.name.clone()))
     }
 
-    /// PutResourcePolicy (the document must be a JSON object).
+    /// PutResourcePolicy (the document must be a JSON object). The secret
+    /// is looked up first: a policy for a secret that does not exist is
+    /// ResourceNotFoundException whatever the document, as for every other
+    /// operation on a secret.
     pub fn put_policy(
         &mut self,
         id: &str,
         policy: &str,
         now: Millis,
     ) -> Result<(String, String), SmError> {
+        let secret = self.get_mut_active(id, now)?;
         match serde_json::from_str::<serde_json::Value>(policy) {
             Ok(v) if v.is_object() => {}
             _ => {
@@ -193,7 +197,6 @@ impl Region {
                 ));
             }
         }
-        let secret = self.get_mut_active(id, now)?;
         secret.resource_policy = Some(policy.to_string());
         Ok((secret.arn.clone(), secret.name.clone()))
     }

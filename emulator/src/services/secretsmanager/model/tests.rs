@@ -707,3 +707,27 @@ fn cancel_rotate_on_a_secret_never_rotated_is_an_invalid_request() {
     let err = r.cancel_rotate("plain", NOW).unwrap_err();
     assert!(matches!(err, SmError::InvalidRequest(_)), "{err:?}");
 }
+
+#[test]
+fn resource_policy_looks_the_secret_up_before_reading_the_document() {
+    let mut r = region();
+    create(&mut r, "held", Some(T1), s("x")).unwrap();
+    assert_eq!(
+        r.put_policy("unknown", "p", NOW).unwrap_err(),
+        SmError::SecretNotFound
+    );
+    assert!(matches!(
+        r.put_policy("held", "p", NOW).unwrap_err(),
+        SmError::MalformedPolicy(_)
+    ));
+    assert_eq!(r.get("held", NOW).unwrap().resource_policy, None);
+    r.put_policy("held", r#"{"Version":"2012-10-17","Statement":[]}"#, NOW)
+        .unwrap();
+    assert!(r.get("held", NOW).unwrap().resource_policy.is_some());
+    r.delete_policy("held", NOW).unwrap();
+    assert_eq!(r.get("held", NOW).unwrap().resource_policy, None);
+    assert_eq!(
+        r.delete_policy("unknown", NOW).unwrap_err(),
+        SmError::SecretNotFound
+    );
+}
