@@ -71,11 +71,14 @@ pub fn generate(spec: &PasswordSpec, rng: &mut impl Rng) -> Result<String, SmErr
     if !spec.exclude_punctuation {
         classes.push(keep(PUNCTUATION));
     }
-    if spec.include_space {
-        classes.push(keep(" "));
-    }
     classes.retain(|c| !c.is_empty());
-    let all: Vec<char> = classes.iter().flatten().copied().collect();
+    // IncludeSpace adds the space to the alphabet; it is not one of the
+    // types RequireEachIncludedType asks for, which AWS documents as upper
+    // case, lower case, a number and punctuation (ADR 0015).
+    let mut all: Vec<char> = classes.iter().flatten().copied().collect();
+    if spec.include_space {
+        all.extend(keep(" "));
+    }
     if all.is_empty() {
         return Err(SmError::InvalidParameter(
             "The password can't be generated: every character type is excluded.".into(),
@@ -158,7 +161,22 @@ mod tests {
                     include_space: true,
                     ..spec()
                 },
-                |p| p.contains(' '),
+                |p| p.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
+            ),
+            (
+                // Four characters, four required types: the space fits
+                // only when it is not required.
+                PasswordSpec {
+                    length: 4,
+                    include_space: true,
+                    ..spec()
+                },
+                |p| {
+                    p.chars().any(|c| c.is_ascii_lowercase())
+                        && p.chars().any(|c| c.is_ascii_uppercase())
+                        && p.chars().any(|c| c.is_ascii_digit())
+                        && p.chars().any(|c| PUNCTUATION.contains(c))
+                },
             ),
             (
                 PasswordSpec {
@@ -189,6 +207,30 @@ mod tests {
                 assert!(check(&p), "{s:?} gave {p:?}");
             }
         }
+    }
+
+    #[test]
+    fn include_space_puts_the_space_in_the_alphabet() {
+        let mut rng = rand::rng();
+        let long = PasswordSpec {
+            length: 200,
+            include_space: true,
+            ..spec()
+        };
+        let drawn: Vec<String> = (0..20)
+            .map(|_| generate(&long, &mut rng).unwrap())
+            .collect();
+        assert!(drawn.iter().any(|p| p.contains(' ')), "{drawn:?}");
+        let only_space = PasswordSpec {
+            length: 5,
+            exclude_numbers: true,
+            exclude_punctuation: true,
+            exclude_uppercase: true,
+            exclude_lowercase: true,
+            include_space: true,
+            ..spec()
+        };
+        assert_eq!(generate(&only_space, &mut rng).unwrap(), "     ");
     }
 
     #[test]
