@@ -28,6 +28,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODE=${1:?usage: scripts/ci-topologies.sh container | nonroot PATH/TO/emul}
 COMPOSE=(docker-compose -p emul-ci-container -f "$ROOT/docker-compose.yml")
+# compose's own HTTP timeout (60 s) is shorter than a `down -t 120` may need
+# on a busy engine; the grace below bounds it.
+export COMPOSE_HTTP_TIMEOUT=300
+# emul's container of the fixture being run (its log is printed on failure,
+# even once compose lost track of it).
+EMUL_ID=
 ALB=https://127.0.0.1:8443
 AWS=(aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 --output json)
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
@@ -50,8 +56,12 @@ cleanup() {
     local status=$?
     if [[ $MODE == container ]]; then
         if ((status != 0)); then
-            echo "--- emul's container log (last 60 lines)" >&2
-            "${COMPOSE[@]}" logs --no-color --tail 60 emul >&2 2>/dev/null || true
+            echo "--- emul's container log (last 80 lines)" >&2
+            [[ -n $EMUL_ID ]] && docker logs --tail 80 "$EMUL_ID" >&2 2>&1
+            echo "--- what is left of ${CURRENT:-the project}" >&2
+            docker ps -a --filter "label=io.emul.project=${CURRENT:-none}" \
+                --format '{{.Names}} {{.Status}}' >&2 2>&1 || true
+            docker ps -a --filter "id=$EMUL_ID" --format '{{.Names}} {{.Status}}' >&2 2>&1 || true
         fi
         "${COMPOSE[@]}" down --volumes -t 120 >/dev/null 2>&1 || true
     elif [[ -n $WORK ]]; then
@@ -98,6 +108,7 @@ up() {
     fi
     EMUL_FIXTURE=$fixture "${COMPOSE[@]}" up -d --no-build >/dev/null
     local id; id=$("${COMPOSE[@]}" ps -q emul)
+    EMUL_ID=$id
     for _ in $(seq 1 300); do
         if docker logs "$id" 2>&1 | grep -q '^emul ready: '; then
             echo "$fixture ready in $(( $(date +%s) - started )) s"

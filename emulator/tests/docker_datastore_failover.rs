@@ -83,7 +83,7 @@ struct Clients;
 impl Drop for Clients {
     fn drop(&mut self) {
         let _ = Command::new("docker")
-            .args(["rm", "-f", PG_CLIENT, REDIS_CLIENT, OUTSIDER])
+            .args(["rm", "-f", "-v", PG_CLIENT, REDIS_CLIENT, OUTSIDER])
             .output();
     }
 }
@@ -668,7 +668,7 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
     // `emul down` keeps the volumes: the topology's standby node holds the
     // primary's data now, whose master password is the one ModifyDBInstance
     // set, not the secret's.
-    docker(&["rm", "-f", PG_CLIENT, REDIS_CLIENT, OUTSIDER]);
+    docker(&["rm", "-f", "-v", PG_CLIENT, REDIS_CLIENT, OUTSIDER]);
     let out = sp::run(&["down", "--topology", f]);
     assert!(out.status.success(), "{}", text(&out));
     let printed = up();

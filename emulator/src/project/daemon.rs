@@ -112,16 +112,37 @@ pub struct Components {
     registry: String,
 }
 
+/// How long the ECS scheduler gets to drain its tasks on shutdown. Past it
+/// the daemon goes on: the project's containers are removed next anyway,
+/// and `docker stop` of emul's own container (compose's default grace is
+/// 10 s, ours 90 s) must not find it still waiting.
+const ECS_STOP: Duration = Duration::from_secs(30);
+
 impl Components {
-    /// Stops everything, last started first.
+    /// Stops everything, last started first; says which step was slow.
     async fn stop(self) {
-        self.ecs.shutdown().await;
+        let started = Instant::now();
+        if tokio::time::timeout(ECS_STOP, self.ecs.shutdown())
+            .await
+            .is_err()
+        {
+            eprintln!(
+                "emul: the ECS scheduler did not stop within {} s; its tasks are removed with the project's containers",
+                ECS_STOP.as_secs()
+            );
+        }
+        let ecs = started.elapsed();
         drop(self.resolver);
         drop(self.alb);
         let _ = self.gateway_stop.send(true);
         for g in self.gateways {
             let _ = tokio::time::timeout(Duration::from_secs(10), g).await;
         }
+        tracing::info!(
+            ecs_ms = ecs.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
+            "components stopped"
+        );
     }
 }
 
@@ -998,18 +1019,28 @@ async fn start_components(
     })
 }
 
-/// Removes the project's containers and networks, keeping volumes.
+/// Removes the project's containers and networks, keeping volumes; says
+/// how long the engine took (a slow engine is what makes `docker stop` of
+/// emul's own container run out of grace).
 async fn take_down(project: &Project) {
+    let started = Instant::now();
     match Engine::connect().await {
         Ok(engine) => {
-            if let Err(e) =
-                runtime::reconcile::down(&engine, &project.name, DownOptions { volumes: false })
-                    .await
+            match runtime::reconcile::down(&engine, &project.name, DownOptions { volumes: false })
+                .await
             {
-                eprintln!(
-                    "emul: could not remove every container of {}: {e}",
-                    project.name
-                );
+                Ok(r) => eprintln!(
+                    "emul: removed {} containers and {} networks of {} in {:.1} s",
+                    r.containers.len(),
+                    r.networks.len(),
+                    project.name,
+                    started.elapsed().as_secs_f64()
+                ),
+                Err(e) => eprintln!(
+                    "emul: could not remove every container of {} (after {:.1} s): {e}",
+                    project.name,
+                    started.elapsed().as_secs_f64()
+                ),
             }
         }
         Err(e) => eprintln!("emul: {e}"),
