@@ -15,7 +15,7 @@ use aws_sdk_cloudwatch::types::{ComparisonOperator, MetricDatum, Statistic};
 use aws_sdk_ecs::types::{
     AwsVpcConfiguration, ContainerDefinition, NetworkConfiguration, NetworkMode,
 };
-use sdk_tests::{Emul, ServeOptions, assert_aws_error};
+use sdk_tests::{Emul, ServeOptions, assert_aws_error, assert_aws_error_contains};
 use std::time::{Duration, Instant};
 
 const REGION: &str = "us-east-1";
@@ -353,4 +353,276 @@ async fn scalable_targets_policies_alarms_and_activities() {
         .send()
         .await;
     assert!(again.is_err());
+}
+
+/// `at(...)` of a time `secs` seconds from now, UTC.
+fn at_in(secs: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let t = aws_smithy_types::DateTime::from_secs((now + secs) as i64)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
+    format!("at({})", t.trim_end_matches('Z'))
+}
+
+#[tokio::test]
+async fn scheduled_actions_put_describe_delete_and_run() {
+    use aws_sdk_applicationautoscaling::types::ScalableTargetAction;
+    use aws_smithy_types::DateTime;
+
+    let emul = Emul::start_with(ServeOptions {
+        time_scale: Some(60),
+        ..ServeOptions::default()
+    });
+    let ecs = ecs_service(&emul).await;
+    let aas = emul.autoscaling_client(REGION).await;
+    let bounds = |min: i32, max: i32| {
+        ScalableTargetAction::builder()
+            .min_capacity(min)
+            .max_capacity(max)
+            .build()
+    };
+    let put = |name: &str, schedule: &str| {
+        aas.put_scheduled_action()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(RESOURCE)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .scheduled_action_name(name)
+            .schedule(schedule)
+    };
+
+    // No target yet.
+    assert_aws_error(
+        put("night", "cron(0 20 * * ? *)")
+            .scalable_target_action(bounds(0, 1))
+            .send()
+            .await,
+        "ObjectNotFoundException",
+        "No scalable target registered for service namespace: ecs, resource ID: service/c/web, scalable dimension: ecs:service:DesiredCount",
+    );
+    aas.register_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .min_capacity(1)
+        .max_capacity(3)
+        .send()
+        .await
+        .unwrap();
+
+    // Bad schedules, time zones, names and bounds.
+    assert_aws_error(
+        put("bad", "cron(0 20 * * *)")
+            .scalable_target_action(bounds(0, 1))
+            .send()
+            .await,
+        "ValidationException",
+        "Schedule cron(0 20 * * *) is not valid: a cron expression has six fields (minutes hours day-of-month month day-of-week year), got 5",
+    );
+    assert_aws_error_contains(
+        put("bad", "rate(1 week)")
+            .scalable_target_action(bounds(0, 1))
+            .send()
+            .await,
+        "ValidationException",
+        "Schedule rate(1 week) is not valid",
+    );
+    assert_aws_error_contains(
+        put("bad", "cron(0 20 * * ? *)")
+            .timezone("Europe/London")
+            .scalable_target_action(bounds(0, 1))
+            .send()
+            .await,
+        "ValidationException",
+        "Timezone Europe/London is not supported",
+    );
+    assert_aws_error_contains(
+        put("a/b", "cron(0 20 * * ? *)")
+            .scalable_target_action(bounds(0, 1))
+            .send()
+            .await,
+        "ValidationException",
+        "at 'scheduledActionName' failed to satisfy constraint: Member must satisfy regular expression pattern",
+    );
+    assert_aws_error(
+        put("bad", "cron(0 20 * * ? *)")
+            .scalable_target_action(bounds(3, 2))
+            .send()
+            .await,
+        "ValidationException",
+        "Minimum capacity cannot be greater than maximum capacity. Minimum capacity: 3, maximum capacity: 2",
+    );
+
+    // Put, describe (filters, paging), update in place.
+    put("night", "cron(0 20 ? * MON-FRI *)")
+        .timezone("Asia/Tokyo")
+        .start_time(DateTime::from_secs(1_900_000_000))
+        .end_time(DateTime::from_secs(2_000_000_000))
+        .scalable_target_action(bounds(0, 1))
+        .send()
+        .await
+        .unwrap();
+    put("hourly", "rate(1 hour)")
+        .scalable_target_action(ScalableTargetAction::builder().min_capacity(2).build())
+        .send()
+        .await
+        .unwrap();
+    let all = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = all
+        .scheduled_actions()
+        .iter()
+        .map(|a| a.scheduled_action_name())
+        .collect();
+    assert_eq!(names, ["hourly", "night"]);
+    let night = &all.scheduled_actions()[1];
+    assert!(
+        night
+            .scheduled_action_arn()
+            .starts_with("arn:aws:autoscaling:us-east-1:000000000000:scheduledAction:")
+    );
+    assert!(
+        night
+            .scheduled_action_arn()
+            .ends_with(":resource/ecs/service/c/web:scheduledActionName/night")
+    );
+    assert_eq!(night.schedule(), "cron(0 20 ? * MON-FRI *)");
+    assert_eq!(night.timezone(), Some("Asia/Tokyo"));
+    assert_eq!(night.start_time().map(|t| t.secs()), Some(1_900_000_000));
+    assert_eq!(night.end_time().map(|t| t.secs()), Some(2_000_000_000));
+    let action = night.scalable_target_action().unwrap();
+    assert_eq!(
+        (action.min_capacity(), action.max_capacity()),
+        (Some(0), Some(1))
+    );
+    let hourly = &all.scheduled_actions()[0];
+    assert_eq!(
+        hourly.scalable_target_action().unwrap().max_capacity(),
+        None
+    );
+    let first = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.scheduled_actions().len(), 1);
+    let rest = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.scheduled_actions()[0].scheduled_action_name(), "night");
+    assert!(rest.next_token().is_none());
+    let by_name = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scheduled_action_names("night")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_name.scheduled_actions().len(), 1);
+    put("night", "cron(30 21 ? * MON-FRI *)")
+        .send()
+        .await
+        .unwrap();
+    let updated = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scheduled_action_names("night")
+        .send()
+        .await
+        .unwrap();
+    let updated = &updated.scheduled_actions()[0];
+    assert_eq!(updated.scheduled_action_arn(), night.scheduled_action_arn());
+    assert_eq!(updated.schedule(), "cron(30 21 ? * MON-FRI *)");
+    assert_eq!(updated.timezone(), Some("Asia/Tokyo"));
+    assert_eq!(updated.start_time(), None, "left out: cleared");
+    assert_eq!(
+        updated.scalable_target_action(),
+        night.scalable_target_action()
+    );
+
+    // Delete, and its error.
+    let delete = |name: &str| {
+        aas.delete_scheduled_action()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(RESOURCE)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .scheduled_action_name(name)
+            .send()
+    };
+    delete("hourly").await.unwrap();
+    assert_aws_error(
+        delete("hourly").await,
+        "ObjectNotFoundException",
+        "No scheduled action found for service namespace: ecs, resource ID: service/c/web, scalable dimension: ecs:service:DesiredCount, scheduled action name: hourly",
+    );
+
+    // An at() two seconds ahead runs on the wall clock: min 3, max 5
+    // raise the desired count from 1 to 3.
+    assert_eq!(desired(&ecs).await, 1);
+    put("soon", &at_in(2))
+        .scalable_target_action(bounds(3, 5))
+        .send()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while desired(&ecs).await != 3 {
+        assert!(Instant::now() < deadline, "the scheduled action never ran");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let targets = aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    let t = &targets.scalable_targets()[0];
+    assert_eq!((t.min_capacity(), t.max_capacity()), (3, 5));
+    let acts = aas
+        .describe_scaling_activities()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .send()
+        .await
+        .unwrap();
+    let acts = acts.scaling_activities();
+    assert_eq!(acts[0].description(), "Setting desired count to 3.");
+    assert_eq!(acts[0].cause(), "minimum capacity was set to 3");
+    assert_eq!(
+        acts[1].description(),
+        "Setting min capacity to 3 and max capacity to 5"
+    );
+    assert_eq!(acts[1].cause(), "scheduled action name soon was triggered");
+    assert_eq!(
+        acts[1].status_message(),
+        Some("Successfully set min capacity to 3 and max capacity to 5")
+    );
+
+    // Deregistering the target removes its scheduled actions.
+    aas.deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .send()
+        .await
+        .unwrap();
+    let left = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    assert!(left.scheduled_actions().is_empty());
 }

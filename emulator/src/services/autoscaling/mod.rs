@@ -4,11 +4,11 @@
 //!
 //! | part | what it owns |
 //! |---|---|
-//! | [`model`] | pure state and rules: targets, policies, activities; [`model::decide`] the scaling arithmetic |
+//! | [`model`] | pure state and rules: targets, policies, scheduled actions, activities; [`model::decide`] the scaling arithmetic; [`model::schedule`] schedules and when they fire |
 //! | [`ops`] | one file per operation: parse → apply → render |
 //! | [`errors`] | every error code and message |
 //! | [`service`] | [`ApplicationAutoScaling`]: the model behind a lock, the gateway hook, policies' alarms, acting on an alarm |
-//! | [`driver`] | the loop: CloudWatch alarm evaluation → policies → ECS desired count |
+//! | [`driver`] | the loop: CloudWatch alarm evaluation → policies → ECS desired count; due scheduled actions (wall clock) |
 //! | [`topology`] | a topology service's `autoscaling` block as a target and policies at `up` |
 //!
 //! Metrics come from the ECS scheduler (`AWS/ECS` CPU and memory, from

@@ -182,6 +182,27 @@ impl ApplicationAutoScaling {
         self.scale(account, region, key, current, to, &cause);
     }
 
+    /// Runs every account's and region's scheduled actions due at `t`
+    /// (wall-clock epoch seconds: schedules are not scaled by
+    /// `time_scale`), then brings each changed target's capacity inside
+    /// its new bounds, through the same path as the policies.
+    pub fn run_scheduled(&self, t: Secs) {
+        let scopes: Vec<(String, String)> = {
+            let regions = self.regions.read().unwrap_or_else(|p| p.into_inner());
+            regions
+                .iter()
+                .filter(|(_, r)| !r.scheduled.is_empty())
+                .map(|(k, _)| k.clone())
+                .collect()
+        };
+        for (account, region) in scopes {
+            let changed = self.write(&account, &region, |r| r.run_due(t));
+            for key in changed {
+                self.enforce_bounds(&account, &region, &key);
+            }
+        }
+    }
+
     /// Acts on one alarm invocation: the policy it names (by ARN) scales
     /// its target when the alarm is in ALARM. Invocations for other
     /// accounts' or unknown policies are ignored, as AWS drops actions
@@ -429,5 +450,120 @@ impl AwsService for ApplicationAutoScaling {
 impl From<&ScalingError> for AwsError {
     fn from(e: &ScalingError) -> Self {
         e.to_aws()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::wiring::WiringError;
+
+    /// ECS services' desired counts, in memory.
+    #[derive(Default)]
+    struct Services(Mutex<HashMap<String, u32>>);
+
+    impl ScalableResources for Services {
+        fn desired(&self, _: &str, _: &str, cluster: &str, service: &str) -> Option<u32> {
+            let m = self.0.lock().unwrap();
+            m.get(&format!("{cluster}/{service}")).copied()
+        }
+
+        fn set_desired(
+            &self,
+            _: &str,
+            _: &str,
+            cluster: &str,
+            service: &str,
+            count: u32,
+            _: &str,
+        ) -> Result<(), WiringError> {
+            let mut m = self.0.lock().unwrap();
+            m.insert(format!("{cluster}/{service}"), count);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_scheduled_action_moves_the_capacity_inside_its_bounds_at_its_time() {
+        let services = Arc::new(Services::default());
+        services.0.lock().unwrap().insert("c/web".into(), 1);
+        let aas = ApplicationAutoScaling::new(
+            Arc::new(CloudWatch::new("000000000000")),
+            services.clone(),
+        );
+        // The driver's time_scale does not speed schedules up.
+        aas.set_time_scale(60.0);
+        let (acct, region) = ("000000000000", "us-east-1");
+        let key = TargetKey {
+            namespace: "ecs".into(),
+            resource_id: "service/c/web".into(),
+            dimension: super::super::model::ECS_DESIRED_COUNT.into(),
+        };
+        let t0 = 1_900_000_000.0; // 2030-03-17T17:46:40Z
+        aas.write(acct, region, |r| {
+            r.register(key.clone(), Some(1), Some(3), None, None, t0)
+                .unwrap();
+            let spec = |s: &str, min, max| super::super::model::ScheduledActionSpec {
+                schedule: Some(s.into()),
+                action: Some((min, max)),
+                ..Default::default()
+            };
+            r.put_scheduled(
+                &key,
+                "up",
+                spec("at(2030-03-17T17:51:40)", Some(4), Some(8)),
+                t0,
+            )
+            .unwrap();
+            r.put_scheduled(
+                &key,
+                "down",
+                spec("cron(0 18 * * ? *)", Some(0), Some(2)),
+                t0,
+            )
+            .unwrap();
+        });
+        aas.run_scheduled(t0 + 299.0);
+        assert_eq!(services.desired(acct, region, "c", "web"), Some(1));
+        aas.run_scheduled(t0 + 300.0);
+        assert_eq!(services.desired(acct, region, "c", "web"), Some(4));
+        let descriptions = |aas: &ApplicationAutoScaling| {
+            aas.read(acct, region, |r| {
+                r.activities
+                    .iter()
+                    .map(|a| (a.description.clone(), a.cause.clone()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            descriptions(&aas),
+            [
+                (
+                    "Setting min capacity to 4 and max capacity to 8".to_string(),
+                    "scheduled action name up was triggered".to_string()
+                ),
+                (
+                    "Setting desired count to 4.".to_string(),
+                    "minimum capacity was set to 4".to_string()
+                ),
+            ]
+        );
+        // 18:00 UTC that day: max 2 brings 4 down to 2.
+        aas.run_scheduled(t0 + 13.0 * 60.0 + 20.0);
+        assert_eq!(services.desired(acct, region, "c", "web"), Some(2));
+        let acts = descriptions(&aas);
+        assert_eq!(
+            acts[acts.len() - 1],
+            (
+                "Setting desired count to 2.".to_string(),
+                "maximum capacity was set to 2".to_string()
+            )
+        );
+        assert_eq!(
+            aas.read(acct, region, |r| (r.targets[&key].min, r.targets[&key].max)),
+            (0, 2)
+        );
     }
 }

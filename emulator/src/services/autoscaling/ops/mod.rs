@@ -4,11 +4,14 @@
 //! target key's validation, pagination, and the renderers.
 
 mod delete_scaling_policy;
+mod delete_scheduled_action;
 mod deregister_scalable_target;
 mod describe_scalable_targets;
 mod describe_scaling_activities;
 mod describe_scaling_policies;
+mod describe_scheduled_actions;
 mod put_scaling_policy;
+mod put_scheduled_action;
 mod register_scalable_target;
 
 use serde::de::DeserializeOwned;
@@ -17,7 +20,8 @@ use serde_json::{Map, Value, json};
 use super::errors::ScalingError;
 use super::model::policy::PolicyConfig;
 use super::model::{
-    Activity, ECS_DESIRED_COUNT, NAMESPACES, Region, ScalableTarget, ScalingPolicy, TargetKey,
+    Activity, ECS_DESIRED_COUNT, NAMESPACES, Region, ScalableTarget, ScalingPolicy,
+    ScheduledAction, TargetKey,
 };
 use super::service::ApplicationAutoScaling;
 use crate::gateway::AwsError;
@@ -26,11 +30,14 @@ use crate::gateway::registry::RequestContext;
 /// Every operation emul implements, by wire name.
 pub const OPERATIONS: &[&str] = &[
     "DeleteScalingPolicy",
+    "DeleteScheduledAction",
     "DeregisterScalableTarget",
     "DescribeScalableTargets",
     "DescribeScalingActivities",
     "DescribeScalingPolicies",
+    "DescribeScheduledActions",
     "PutScalingPolicy",
+    "PutScheduledAction",
     "RegisterScalableTarget",
 ];
 
@@ -43,11 +50,14 @@ pub fn dispatch(
 ) -> Result<Value, AwsError> {
     let result = match operation {
         "DeleteScalingPolicy" => delete_scaling_policy::run(aas, ctx, body),
+        "DeleteScheduledAction" => delete_scheduled_action::run(aas, ctx, body),
         "DeregisterScalableTarget" => deregister_scalable_target::run(aas, ctx, body),
         "DescribeScalableTargets" => describe_scalable_targets::run(aas, ctx, body),
         "DescribeScalingActivities" => describe_scaling_activities::run(aas, ctx, body),
         "DescribeScalingPolicies" => describe_scaling_policies::run(aas, ctx, body),
+        "DescribeScheduledActions" => describe_scheduled_actions::run(aas, ctx, body),
         "PutScalingPolicy" => put_scaling_policy::run(aas, ctx, body),
+        "PutScheduledAction" => put_scheduled_action::run(aas, ctx, body),
         "RegisterScalableTarget" => register_scalable_target::run(aas, ctx, body),
         other => return Err(AwsError::unknown_operation(other)),
     };
@@ -206,6 +216,37 @@ pub(crate) fn render_policy(region: &Region, p: &ScalingPolicy) -> Value {
             out["PolicyType"] = "StepScaling".into();
             out["StepScalingPolicyConfiguration"] = serde_json::to_value(c).unwrap_or_default();
         }
+    }
+    out
+}
+
+/// The ScheduledAction shape.
+pub(crate) fn render_scheduled_action(a: &ScheduledAction) -> Value {
+    let mut target = Map::new();
+    if let Some(min) = a.min {
+        target.insert("MinCapacity".into(), min.into());
+    }
+    if let Some(max) = a.max {
+        target.insert("MaxCapacity".into(), max.into());
+    }
+    let mut out = json!({
+        "ScheduledActionName": a.name,
+        "ScheduledActionARN": a.arn,
+        "ServiceNamespace": a.key.namespace,
+        "Schedule": a.schedule_text,
+        "ResourceId": a.key.resource_id,
+        "ScalableDimension": a.key.dimension,
+        "ScalableTargetAction": target,
+        "CreationTime": a.created,
+    });
+    if let Some(tz) = &a.timezone {
+        out["Timezone"] = tz.as_str().into();
+    }
+    if let Some(start) = a.start {
+        out["StartTime"] = start.into();
+    }
+    if let Some(end) = a.end {
+        out["EndTime"] = end.into();
     }
     out
 }
