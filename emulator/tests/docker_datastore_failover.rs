@@ -223,6 +223,15 @@ fn start_clients() {
     }
 }
 
+/// The line of `emul status` output for resource `id`.
+fn status_row(status: &str, id: &str) -> String {
+    status
+        .lines()
+        .find(|l| l.starts_with(&format!("{id} ")))
+        .unwrap_or_else(|| panic!("no row {id}:\n{status}"))
+        .to_string()
+}
+
 fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
     loop {
@@ -394,13 +403,7 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
     // `emul status` says which node is primary now, with the endpoint
     // names where Docker answers them.
     let status = text(&sp::run(&["status", "--topology", f]));
-    let row = |id: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(&format!("{id} ")))
-            .unwrap_or_else(|| panic!("no row {id}:\n{status}"))
-            .to_string()
-    };
+    let row = |id: &str| status_row(&status, id);
     assert!(row("rds/main-db/standby").contains(", primary"), "{status}");
     assert!(row("rds/main-db/standby").contains(&host), "{status}");
     assert!(row("rds/main-db").contains(", standby"), "{status}");
@@ -610,13 +613,7 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
         ]
     );
     let status = text(&sp::run(&["status", "--topology", f]));
-    let node = |id: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(&format!("{id} ")))
-            .unwrap_or_else(|| panic!("no row {id}:\n{status}"))
-            .to_string()
-    };
+    let node = |id: &str| status_row(&status, id);
     assert!(
         node("elasticache/sessions/002").contains(", primary"),
         "{status}"
@@ -708,13 +705,7 @@ fn docker_datastore_failover_keeps_data_and_moves_the_endpoint() {
         (&Value::from("us-east-1b"), &Value::from("us-east-1a"))
     );
     let status = text(&sp::run(&["status", "--topology", f]));
-    let row = |id: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(&format!("{id} ")))
-            .unwrap_or_else(|| panic!("no row {id}:\n{status}"))
-            .to_string()
-    };
+    let row = |id: &str| status_row(&status, id);
     assert!(row("rds/main-db/standby").contains(", primary"), "{status}");
     assert!(row("rds/main-db").contains(", standby"), "{status}");
     // `emul tunnel main-db` reaches the node that serves now.

@@ -83,20 +83,13 @@ pub fn find(project: &Project, resource: &str) -> Result<Target, String> {
     let nodes: Vec<(String, String)> = if c.id == resource {
         vec![]
     } else {
-        let group = c.id.trim_end_matches("/001");
+        // `rds/<id>` with `rds/<id>/standby`; `elasticache/<id>/00N`.
+        let group = c.id.strip_suffix("/001").unwrap_or(&c.id);
+        let within = format!("{group}/");
         pp.plan
             .containers
             .iter()
-            .filter(|n| {
-                n.id == c.id
-                    || n.id == format!("{group}/standby")
-                    || (c.id.ends_with("/001")
-                        && n.id.strip_prefix(group).is_some_and(|r| {
-                            r.len() == 4
-                                && r.starts_with('/')
-                                && r[1..].bytes().all(|b| b.is_ascii_digit())
-                        }))
-            })
+            .filter(|n| n.id == group || n.id.starts_with(&within))
             .map(|n| (n.id.clone(), n.eni.clone()))
             .collect()
     };

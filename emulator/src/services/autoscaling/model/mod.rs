@@ -350,12 +350,7 @@ impl Region {
     ) -> Result<ScalingPolicy, ScalingError> {
         self.policies
             .remove(&(key.clone(), name.to_string()))
-            .ok_or_else(|| {
-                ScalingError::NotFound(format!(
-                    "No scaling policy found for service namespace: {}, resource ID: {}, scalable dimension: {}, policy name: {name}",
-                    key.namespace, key.resource_id, key.dimension
-                ))
-            })
+            .ok_or_else(|| not_found("scaling policy", "policy name", key, name))
     }
 
     /// Creates or updates scheduled action `name` of target `key` (an
@@ -448,12 +443,7 @@ impl Region {
     ) -> Result<ScheduledAction, ScalingError> {
         self.scheduled
             .remove(&(key.clone(), name.to_string()))
-            .ok_or_else(|| {
-                ScalingError::NotFound(format!(
-                    "No scheduled action found for service namespace: {}, resource ID: {}, scalable dimension: {}, scheduled action name: {name}",
-                    key.namespace, key.resource_id, key.dimension
-                ))
-            })
+            .ok_or_else(|| not_found("scheduled action", "scheduled action name", key, name))
     }
 
     /// Runs the scheduled actions due at `now`: each sets its target's
@@ -475,14 +465,17 @@ impl Region {
                 continue;
             };
             a.next = schedule::next_fire(&a.schedule, a.offset, a.start, a.end, a.anchor, now);
-            let a = a.clone();
-            let Some(target) = self.targets.get_mut(&a.key) else {
+            let (key, name, action) = (a.key.clone(), a.name.clone(), (a.min, a.max));
+            let Some(target) = self.targets.get_mut(&key) else {
                 continue;
             };
             if target.suspended.scheduled {
                 continue;
             }
-            let (min, max) = (a.min.unwrap_or(target.min), a.max.unwrap_or(target.max));
+            let (min, max) = (
+                action.0.unwrap_or(target.min),
+                action.1.unwrap_or(target.max),
+            );
             let what = format!("min capacity to {min} and max capacity to {max}");
             let (status, message) = if min > max {
                 (
@@ -494,14 +487,14 @@ impl Region {
             } else {
                 target.min = min;
                 target.max = max;
-                changed.push(a.key.clone());
+                changed.push(key.clone());
                 ("Successful", format!("Successfully set {what}"))
             };
             self.record(Activity {
                 id: uuid::Uuid::new_v4().to_string(),
-                key: a.key.clone(),
+                key,
                 description: format!("Setting {what}"),
-                cause: format!("scheduled action name {} was triggered", a.name),
+                cause: format!("scheduled action name {name} was triggered"),
                 start: now,
                 end: Some(now),
                 status,
@@ -532,6 +525,15 @@ impl Region {
             self.region, self.account
         )
     }
+}
+
+/// AWS's ObjectNotFoundException for a policy or a scheduled action of
+/// target `key`.
+fn not_found(what: &str, name_field: &str, key: &TargetKey, name: &str) -> ScalingError {
+    ScalingError::NotFound(format!(
+        "No {what} found for service namespace: {}, resource ID: {}, scalable dimension: {}, {name_field}: {name}",
+        key.namespace, key.resource_id, key.dimension
+    ))
 }
 
 #[cfg(test)]
