@@ -141,7 +141,7 @@ impl Elbv2 {
             .any(|r| r.action.target_group_arns().any(|t| t == arn))
         {
             return Err(ElbError::ResourceInUse(format!(
-                "Target group '{arn}' is currently in use by a listener or a rule"
+                "The target group '{arn}' is currently in use by a listener or a rule"
             )));
         }
         self.target_groups.remove(arn);
