@@ -112,9 +112,17 @@ pub struct ListenerChange {
     pub default_action: Option<Action>,
 }
 
-/// ALB attribute defaults (aws-reference.md §1.7).
+/// ALB attribute defaults (aws-reference.md §1.7; the log buckets, cross-zone
+/// and zonal shift from the `LoadBalancerAttribute.Key` reference).
 pub const DEFAULT_LB_ATTRIBUTES: &[(&str, &str)] = &[
     ("access_logs.s3.enabled", "false"),
+    ("access_logs.s3.bucket", ""),
+    ("access_logs.s3.prefix", ""),
+    ("connection_logs.s3.enabled", "false"),
+    ("connection_logs.s3.bucket", ""),
+    ("connection_logs.s3.prefix", ""),
+    ("load_balancing.cross_zone.enabled", "true"),
+    ("zonal_shift.config.enabled", "false"),
     ("deletion_protection.enabled", "false"),
     ("idle_timeout.timeout_seconds", "60"),
     ("client_keep_alive.seconds", "3600"),

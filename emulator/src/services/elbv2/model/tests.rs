@@ -1001,3 +1001,25 @@ fn ssl_policies_by_name_and_type() {
         assert_eq!(c.len(), p.ciphers.len(), "{}", p.name);
     }
 }
+
+#[test]
+fn cross_zone_is_always_on_for_an_alb() {
+    let (mut m, _, lb, _) = model_with_listener();
+    let lb = m.load_balancers.get_mut(&lb).unwrap();
+    lb.attributes = DEFAULT_LB_ATTRIBUTES
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(lb.attributes["load_balancing.cross_zone.enabled"], "true");
+    assert_eq!(lb.attributes["access_logs.s3.bucket"], "");
+    lb.set_attributes(&[("load_balancing.cross_zone.enabled".into(), "true".into())])
+        .unwrap();
+    assert!(matches!(
+        lb.set_attributes(&[("load_balancing.cross_zone.enabled".into(), "false".into())]),
+        Err(ElbError::InvalidConfigurationRequest(_))
+    ));
+    assert!(matches!(
+        lb.set_attributes(&[("load_balancing.cross_zone.enabled".into(), "maybe".into())]),
+        Err(ElbError::Validation(_))
+    ));
+}

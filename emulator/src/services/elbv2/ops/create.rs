@@ -55,6 +55,14 @@ pub fn no_certificate() -> ElbError {
 /// The protocols a target group and its health check may name.
 const TARGET_PROTOCOLS: &[&str] = &["HTTPS", "HTTP", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"];
 
+/// `TargetType` values (the model's enum).
+const TARGET_TYPES: &[&str] = &["instance", "ip", "lambda", "alb"];
+
+/// Every target type but Lambda is reached in a VPC at a port.
+fn needs_port_and_vpc(target_type: &str) -> bool {
+    target_type != "lambda"
+}
+
 /// `Value X at 'member' failed to satisfy constraint: ... enum value set`.
 pub fn enum_error(value: &str, member: &str, set: &[&str]) -> ElbError {
     ElbError::Validation(format!(
@@ -133,17 +141,30 @@ pub fn target_group(
     if let Some(m) = p.get("Matcher.HttpCode") {
         hc.matcher = Matcher::parse(m)?;
     }
+    let target_type = p.get("TargetType").unwrap_or("instance").to_string();
+    if !TARGET_TYPES.contains(&target_type.as_str()) {
+        return Err(enum_error(&target_type, "targetType", TARGET_TYPES));
+    }
     let new = NewTargetGroup {
         name: required(p, "Name")?.to_string(),
         protocol: p.get("Protocol").unwrap_or("HTTP").to_string(),
-        // Instance and IP target groups (all emul serves) need both.
-        port: port(p, "Port")?
-            .ok_or_else(|| ElbError::Validation("A port must be specified".into()))?,
-        vpc_id: p
-            .get("VpcId")
-            .ok_or_else(|| ElbError::Validation("A VPC ID must be specified".into()))?
-            .to_string(),
-        target_type: p.get("TargetType").unwrap_or("instance").to_string(),
+        // A Lambda target group has neither (emul refuses that type in
+        // the model).
+        port: match port(p, "Port")? {
+            Some(port) => port,
+            None if needs_port_and_vpc(&target_type) => {
+                return Err(ElbError::Validation("A port must be specified".into()));
+            }
+            None => 0,
+        },
+        vpc_id: match p.get("VpcId") {
+            Some(v) => v.to_string(),
+            None if needs_port_and_vpc(&target_type) => {
+                return Err(ElbError::Validation("A VPC ID must be specified".into()));
+            }
+            None => String::new(),
+        },
+        target_type,
         health_check: hc,
     };
     let tags = super::tags::parse(p)?;

@@ -166,3 +166,22 @@ pub fn set_ip_address_type(
         Ok(w.finish())
     })
 }
+
+/// DescribeCapacityReservation: emul serves no ModifyCapacityReservation,
+/// so a load balancer never has a reserved minimum capacity: the answer
+/// has no `MinimumLoadBalancerCapacity` and no per-zone reservation state.
+pub fn describe_capacity_reservation(
+    svc: &Elbv2Service,
+    ctx: &RequestContext,
+    p: &QueryParams,
+) -> Result<String, ElbError> {
+    let arn = required(p, "LoadBalancerArn")?.to_string();
+    svc.read(&ctx.account, &ctx.region, |m| {
+        if !m.load_balancers.contains_key(&arn) {
+            return Err(ElbError::load_balancer_not_found(&arn));
+        }
+        let mut w = XmlWriter::new();
+        w.node("CapacityReservationState", |_| {});
+        Ok(w.finish())
+    })
+}
