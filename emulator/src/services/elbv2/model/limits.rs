@@ -24,7 +24,9 @@ pub const CERTIFICATES_PER_LOAD_BALANCER: usize = 25;
 /// DescribeAccountLimits: the Elastic Load Balancing quotas of a region,
 /// by the names the API reports them under, at their default values (ALB
 /// user guide, "Quotas for your Application Load Balancers", and the NLB
-/// and GWLB guides). emul enforces the ALB ones it models.
+/// and GWLB guides). emul enforces those on listeners, rules (condition
+/// values and wildcards), forward actions, targets and certificates; not the
+/// per-region counts of load balancers and target groups.
 pub const ACCOUNT_LIMITS: &[(&str, usize)] = &[
     ("application-load-balancers", 50),
     ("target-groups", 3000),
