@@ -73,6 +73,12 @@ pub enum ElbError {
     /// `InvalidSecurityGroup`.
     #[error("{0}")]
     InvalidSecurityGroup(String),
+    /// `SSLPolicyNotFound`.
+    #[error("{0}")]
+    SslPolicyNotFound(String),
+    /// `TooManyCertificates`.
+    #[error("{0}")]
+    TooManyCertificates(String),
 }
 
 impl ElbError {
@@ -101,6 +107,8 @@ impl ElbError {
             ElbError::TooManyTags(_) => "TooManyTags",
             ElbError::DuplicateTagKeys(_) => "DuplicateTagKeys",
             ElbError::InvalidSecurityGroup(_) => "InvalidSecurityGroup",
+            ElbError::SslPolicyNotFound(_) => "SSLPolicyNotFound",
+            ElbError::TooManyCertificates(_) => "TooManyCertificates",
         }
     }
 

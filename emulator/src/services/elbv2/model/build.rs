@@ -100,6 +100,7 @@ pub fn from_topology(t: &Topology, now_ms: i64) -> Elbv2 {
                     .collect(),
                 created_ms: now_ms,
                 attributes,
+                ip_address_type: "ipv4".into(),
             },
         );
         for l in &lb.listeners {
@@ -150,6 +151,7 @@ pub fn from_topology(t: &Topology, now_ms: i64) -> Elbv2 {
                     // ARN an ACM certificate would have.
                     certificate_arns,
                     ssl_policy: None,
+                    sni_certificate_arns: Vec::new(),
                     default_rule_arn,
                 },
             );

@@ -39,6 +39,18 @@ pub fn validate(key: &str, value: &str) -> Result<(), ElbError> {
         | "routing.http2.enabled"
         | "waf.fail_open.enabled"
         | "zonal_shift.config.enabled" => one_of(&["true", "false"]),
+        // Always on for an application load balancer (the attribute
+        // reference: "can't be changed").
+        "load_balancing.cross_zone.enabled" => {
+            one_of(&["true", "false"])?;
+            if value == "true" {
+                Ok(())
+            } else {
+                Err(ElbError::InvalidConfigurationRequest(
+                    "Cross-zone load balancing is always enabled for application load balancers and cannot be disabled".into(),
+                ))
+            }
+        }
         "access_logs.s3.bucket"
         | "access_logs.s3.prefix"
         | "connection_logs.s3.bucket"
@@ -141,7 +153,7 @@ impl Elbv2 {
             .any(|r| r.action.target_group_arns().any(|t| t == arn))
         {
             return Err(ElbError::ResourceInUse(format!(
-                "Target group '{arn}' is currently in use by a listener or a rule"
+                "The target group '{arn}' is currently in use by a listener or a rule"
             )));
         }
         self.target_groups.remove(arn);

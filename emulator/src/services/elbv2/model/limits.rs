@@ -17,6 +17,57 @@ pub const WILDCARDS_PER_RULE: usize = 5;
 /// Listeners per load balancer.
 pub const LISTENERS_PER_LOAD_BALANCER: usize = 50;
 
+/// SNI certificates per application load balancer (default certificates
+/// excluded).
+pub const CERTIFICATES_PER_LOAD_BALANCER: usize = 25;
+
+/// DescribeAccountLimits: the Elastic Load Balancing quotas of a region,
+/// by the names the API reports them under, at their default values (ALB
+/// user guide, "Quotas for your Application Load Balancers", and the NLB
+/// and GWLB guides). emul enforces those on listeners, rules (condition
+/// values and wildcards), forward actions, targets and certificates; not the
+/// per-region counts of load balancers and target groups.
+pub const ACCOUNT_LIMITS: &[(&str, usize)] = &[
+    ("application-load-balancers", 50),
+    ("target-groups", 3000),
+    ("targets-per-application-load-balancer", TARGETS_PER_GROUP),
+    (
+        "listeners-per-application-load-balancer",
+        LISTENERS_PER_LOAD_BALANCER,
+    ),
+    (
+        "rules-per-application-load-balancer",
+        RULES_PER_LOAD_BALANCER,
+    ),
+    ("network-load-balancers", 50),
+    ("targets-per-network-load-balancer", 3000),
+    (
+        "targets-per-availability-zone-per-network-load-balancer",
+        500,
+    ),
+    ("listeners-per-network-load-balancer", 50),
+    ("condition-values-per-alb-rule", VALUES_PER_RULE),
+    ("condition-wildcards-per-alb-rule", WILDCARDS_PER_RULE),
+    ("target-groups-per-application-load-balancer", 100),
+    (
+        "target-groups-per-action-on-application-load-balancer",
+        TARGET_GROUPS_PER_ACTION,
+    ),
+    ("target-groups-per-action-on-network-load-balancer", 1),
+    (
+        "certificates-per-application-load-balancer",
+        CERTIFICATES_PER_LOAD_BALANCER,
+    ),
+    ("certificates-per-network-load-balancer", 25),
+    ("gateway-load-balancers", 100),
+    ("gateway-load-balancers-per-vpc", 100),
+    ("geneve-target-groups", 100),
+    (
+        "targets-per-availability-zone-per-gateway-load-balancer",
+        300,
+    ),
+];
+
 /// Priorities are 1..=50000.
 pub fn check_priority(p: u32) -> Result<(), ElbError> {
     if (1..=50_000).contains(&p) {
@@ -51,65 +102,7 @@ pub fn check_conditions(conditions: &[Condition]) -> Result<(), ElbError> {
     let mut values = 0;
     let mut wildcards = 0;
     for c in conditions {
-        if c.value_count() == 0 {
-            return Err(ElbError::Validation(format!(
-                "A '{}' condition must have at least one value",
-                c.field()
-            )));
-        }
-        let texts: Vec<&str> = match c {
-            Condition::PathPattern(v)
-            | Condition::HostHeader(v)
-            | Condition::HttpRequestMethod(v) => v.iter().map(String::as_str).collect(),
-            Condition::HttpHeader { name, values } => {
-                if name.is_empty() || name.len() > 40 {
-                    return Err(ElbError::Validation(
-                        "HTTP header name must be between 1 and 40 characters".into(),
-                    ));
-                }
-                if name.eq_ignore_ascii_case("host") {
-                    return Err(ElbError::Validation(
-                        "Use a 'host-header' condition to match the Host header".into(),
-                    ));
-                }
-                values.iter().map(String::as_str).collect()
-            }
-            Condition::QueryString(pairs) => pairs.iter().map(|p| p.value.as_str()).collect(),
-            Condition::SourceIp(_) => Vec::new(),
-        };
-        for t in texts {
-            if t.is_empty() || t.len() > 128 {
-                return Err(ElbError::Validation(format!(
-                    "A '{}' condition value must be between 1 and 128 characters",
-                    c.field()
-                )));
-            }
-            if t.chars().any(|ch| ch.is_ascii_control()) {
-                return Err(ElbError::Validation(format!(
-                    "A '{}' condition value cannot contain control characters",
-                    c.field()
-                )));
-            }
-        }
-        if let Condition::PathPattern(v) = c
-            && let Some(bad) = v.iter().find(|p| !p.chars().all(path_char))
-        {
-            return Err(ElbError::Validation(format!(
-                "The path pattern '{bad}' contains characters that are not allowed"
-            )));
-        }
-        if let Condition::HttpRequestMethod(v) = c
-            && let Some(bad) = v.iter().find(|m| {
-                m.len() > 40
-                    || !m
-                        .chars()
-                        .all(|ch| ch.is_ascii_uppercase() || ch == '-' || ch == '_')
-            })
-        {
-            return Err(ElbError::Validation(format!(
-                "The HTTP request method '{bad}' is not valid: use A-Z, '-' and '_' (at most 40)"
-            )));
-        }
+        check_condition(c)?;
         values += c.value_count();
         wildcards += c.wildcard_count();
     }
@@ -122,6 +115,108 @@ pub fn check_conditions(conditions: &[Condition]) -> Result<(), ElbError> {
         return Err(ElbError::Validation(format!(
             "A rule can only have '{WILDCARDS_PER_RULE}' wildcards"
         )));
+    }
+    Ok(())
+}
+
+/// AWS's message for a value over its length limit.
+fn too_long(what: &str, limit: usize) -> ElbError {
+    ElbError::Validation(format!(
+        "The '{what}' value is too long; the limit is '{limit}'"
+    ))
+}
+
+/// Checks `text` (named `what` in messages): at most `limit` characters,
+/// not empty, no control characters.
+fn check_value(what: &str, text: &str, limit: usize) -> Result<(), ElbError> {
+    if text.chars().count() > limit {
+        return Err(too_long(what, limit));
+    }
+    if text.is_empty() {
+        return Err(ElbError::Validation(
+            "A condition value must be specified".into(),
+        ));
+    }
+    if text.chars().any(|ch| ch.is_ascii_control()) {
+        return Err(ElbError::Validation(format!(
+            "The '{what}' value cannot contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// One condition's own rules: at least one value, each within its length
+/// and character limits, with AWS's messages.
+fn check_condition(c: &Condition) -> Result<(), ElbError> {
+    let field = c.field();
+    if c.value_count() == 0 {
+        return Err(ElbError::Validation(match c {
+            Condition::SourceIp(_) => "A 'source-ip' value must be specified".into(),
+            _ => "A condition value must be specified".into(),
+        }));
+    }
+    match c {
+        Condition::PathPattern(v) => {
+            for p in v {
+                check_value(field, p, 128)?;
+            }
+            if let Some(bad) = v.iter().find(|p| !p.chars().all(path_char)) {
+                return Err(ElbError::Validation(format!(
+                    "The 'path-pattern' value '{bad}' contains characters that are not allowed"
+                )));
+            }
+        }
+        Condition::HostHeader(v) => {
+            for h in v {
+                check_value(field, h, 128)?;
+            }
+        }
+        Condition::HttpHeader { name, values } => {
+            if name.chars().count() > 40 {
+                return Err(too_long("HttpHeaderName", 40));
+            }
+            if name.is_empty() {
+                return Err(ElbError::Validation(
+                    "A 'HttpHeaderName' must be specified in 'HttpHeaderConfig'".into(),
+                ));
+            }
+            if name.eq_ignore_ascii_case("host") {
+                return Err(ElbError::Validation(
+                    "Use a 'host-header' condition to match the Host header".into(),
+                ));
+            }
+            for v in values {
+                check_value(field, v, 128)?;
+            }
+        }
+        Condition::HttpRequestMethod(v) => {
+            for m in v {
+                check_value(field, m, 40)?;
+                if !m
+                    .chars()
+                    .all(|ch| ch.is_ascii_uppercase() || ch == '-' || ch == '_')
+                {
+                    return Err(ElbError::Validation(
+                        "The 'http-request-method' value is invalid; the allowed characters are A-Z, hyphen and underscore".into(),
+                    ));
+                }
+            }
+        }
+        Condition::QueryString(pairs) => {
+            for p in pairs {
+                if let Some(k) = &p.key {
+                    check_value("Key", k, 128)?;
+                }
+                check_value("Value", &p.value, 128)?;
+            }
+        }
+        Condition::SourceIp(nets) => {
+            if nets.len() > VALUES_PER_RULE {
+                return Err(ElbError::Validation(format!(
+                    "The 'source-ip' field contains too many values; the limit is '{VALUES_PER_RULE}'"
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -223,10 +318,12 @@ pub fn check_action(action: &Action, listener_protocol: &str) -> Result<(), ElbE
                 "application/javascript",
                 "application/json",
             ];
+            // A well-formed but unknown type is refused as an invalid
+            // action, not as malformed input.
             if let Some(t) = &f.content_type
                 && !TYPES.contains(&t.as_str())
             {
-                return Err(ElbError::Validation(format!(
+                return Err(ElbError::InvalidLoadBalancerAction(format!(
                     "Fixed response content type must be one of [{}], but was '{t}'",
                     TYPES.join(", ")
                 )));

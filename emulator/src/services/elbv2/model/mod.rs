@@ -14,16 +14,22 @@
 //! | [`target_group`] | target groups, attributes and defaults, routable targets |
 //! | [`lb_attributes`] | load-balancer attributes (keys, values, what the data plane reads); deleting load balancers and target groups |
 //! | [`tags`] | AddTags/RemoveTags and the tag limits |
+//! | [`network`] | SetSubnets, SetIpAddressType, zones of subnets |
+//! | [`certificates`] | a listener's default and SNI certificates |
+//! | [`ssl_policies`] | AWS's predefined security policies |
 //! | [`build`] | [`Elbv2`] from a topology |
 //! | `tests` | unit tests across the model |
 
 pub mod attribute_value;
 pub mod build;
+pub mod certificates;
 pub mod glob;
 pub mod health;
 pub mod lb_attributes;
 pub mod limits;
+pub mod network;
 pub mod rules;
+pub mod ssl_policies;
 pub mod tags;
 pub mod target_group;
 #[cfg(test)]
@@ -59,6 +65,8 @@ pub struct LoadBalancer {
     pub created_ms: i64,
     /// Load-balancer attributes, every key present.
     pub attributes: BTreeMap<String, String>,
+    /// `IpAddressType` (`ipv4`, `dualstack`, `dualstack-without-public-ipv4`).
+    pub ip_address_type: String,
 }
 
 /// A listener.
@@ -83,6 +91,9 @@ pub struct Listener {
     pub ssl_policy: Option<String>,
     /// The ARN of its default rule (stored with the other rules).
     pub default_rule_arn: String,
+    /// Certificates added with AddListenerCertificates (the SNI list,
+    /// AWS's non-default certificates), in the order added.
+    pub sni_certificate_arns: Vec<String>,
 }
 
 /// What ModifyListener changes: each `Some` replaces the stored value
@@ -101,9 +112,17 @@ pub struct ListenerChange {
     pub default_action: Option<Action>,
 }
 
-/// ALB attribute defaults (aws-reference.md §1.7).
+/// ALB attribute defaults (aws-reference.md §1.7; the log buckets, cross-zone
+/// and zonal shift from the `LoadBalancerAttribute.Key` reference).
 pub const DEFAULT_LB_ATTRIBUTES: &[(&str, &str)] = &[
     ("access_logs.s3.enabled", "false"),
+    ("access_logs.s3.bucket", ""),
+    ("access_logs.s3.prefix", ""),
+    ("connection_logs.s3.enabled", "false"),
+    ("connection_logs.s3.bucket", ""),
+    ("connection_logs.s3.prefix", ""),
+    ("load_balancing.cross_zone.enabled", "true"),
+    ("zonal_shift.config.enabled", "false"),
     ("deletion_protection.enabled", "false"),
     ("idle_timeout.timeout_seconds", "60"),
     ("client_keep_alive.seconds", "3600"),
@@ -256,6 +275,13 @@ impl Elbv2 {
         self.target_groups
             .get_mut(arn)
             .ok_or_else(ElbError::target_groups_not_found)
+    }
+
+    /// A target group an action names, or `TargetGroupNotFound` naming it.
+    fn action_target_group(&self, arn: &str) -> Result<&TargetGroup, ElbError> {
+        self.target_groups
+            .get(arn)
+            .ok_or_else(|| ElbError::TargetGroupNotFound(format!("Target group '{arn}' not found")))
     }
 
     /// The rule or `RuleNotFound`.
@@ -411,7 +437,7 @@ impl Elbv2 {
         let listener = self.listener(listener_arn)?;
         limits::check_action(action, &listener.protocol)?;
         for arn in action.target_group_arns() {
-            self.target_group(arn)?;
+            self.action_target_group(arn)?;
             let others: Vec<String> = self
                 .load_balancers_of_target_group(arn)
                 .into_iter()
@@ -732,6 +758,7 @@ impl Elbv2 {
         internal: bool,
         subnets: Vec<String>,
         security_groups: Vec<String>,
+        ip_address_type: &str,
         now_ms: i64,
     ) -> Result<String, ElbError> {
         let name_ok = !name.is_empty()
@@ -748,20 +775,9 @@ impl Elbv2 {
         if let Some(lb) = self.load_balancers.values().find(|l| l.name == name) {
             return Ok(lb.arn.clone());
         }
-        if subnets.len() < 2 {
-            return Err(ElbError::Validation(
-                "At least two subnets in two different Availability Zones must be specified".into(),
-            ));
-        }
+        network::check_subnet_count(&subnets)?;
         let arn = self.load_balancer_arn(name);
-        let zones = subnets
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let az = format!("{}{}", self.region, (b'a' + (i % 26) as u8) as char);
-                (s.clone(), az)
-            })
-            .collect();
+        let zones = self.zones_for(&subnets);
         let lb = LoadBalancer {
             arn: arn.clone(),
             name: name.into(),
@@ -780,6 +796,7 @@ impl Elbv2 {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            ip_address_type: ip_address_type.into(),
         };
         self.load_balancers.insert(arn.clone(), lb);
         Ok(arn)
@@ -819,7 +836,7 @@ impl Elbv2 {
         }
         limits::check_action(&default_action, protocol)?;
         for arn in default_action.target_group_arns() {
-            self.target_group(arn)?;
+            self.action_target_group(arn)?;
         }
         let arn = self.listener_arn(lb_arn);
         let rule = self.rule_arn(&arn);
@@ -844,6 +861,7 @@ impl Elbv2 {
                 certificate_domains: Vec::new(),
                 certificate_arns: Vec::new(),
                 ssl_policy: None,
+                sni_certificate_arns: Vec::new(),
                 default_rule_arn: rule,
             },
         );

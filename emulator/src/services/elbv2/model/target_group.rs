@@ -81,9 +81,10 @@ impl HealthCheck {
         range("HealthyThresholdCount", self.healthy_threshold, 2, 10)?;
         range("UnhealthyThresholdCount", self.unhealthy_threshold, 2, 10)?;
         if self.timeout_s >= self.interval_s {
-            return Err(ElbError::Validation(
-                "Health check timeout must be smaller than the interval".into(),
-            ));
+            return Err(ElbError::Validation(format!(
+                "Health check timeout '{}' must be smaller than the interval '{}'",
+                self.timeout_s, self.interval_s
+            )));
         }
         if !self.path.starts_with('/') || self.path.len() > 1024 {
             return Err(ElbError::Validation(
@@ -170,15 +171,26 @@ pub const DEFAULT_ATTRIBUTES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Checks one attribute's key and value as AWS does.
-pub fn validate_attribute(key: &str, value: &str) -> Result<(), ElbError> {
+/// Checks one attribute's key and value as AWS does, for a target group
+/// speaking `protocol`.
+pub fn validate_attribute(key: &str, value: &str, protocol: &str) -> Result<(), ElbError> {
     let given = AttributeValue { key, value };
     let int_in = |lo: i64, hi: i64| given.int_in(lo, hi);
     let one_of = |allowed: &[&str]| given.one_of(allowed);
     match key {
         "deregistration_delay.timeout_seconds" => int_in(0, 3600),
         "stickiness.enabled" => one_of(&["true", "false"]),
-        "stickiness.type" => one_of(&["lb_cookie", "app_cookie"]),
+        // AWS checks the type against every HTTP-family type first, then
+        // refuses source_ip (a network load balancer's) on HTTP groups.
+        "stickiness.type" => match value {
+            "lb_cookie" | "app_cookie" => Ok(()),
+            "source_ip" => Err(ElbError::Validation(format!(
+                "Stickiness type 'source_ip' is not supported for target groups with the {protocol} protocol"
+            ))),
+            _ => Err(ElbError::Validation(
+                "'Stickiness type' must be one of [app_cookie, lb_cookie, source_ip]".into(),
+            )),
+        },
         "stickiness.lb_cookie.duration_seconds" | "stickiness.app_cookie.duration_seconds" => {
             int_in(1, 604_800)
         }
@@ -312,7 +324,7 @@ impl TargetGroup {
     pub fn set_attributes(&mut self, pairs: &[(String, String)]) -> Result<(), ElbError> {
         let mut next = self.attributes.clone();
         for (k, v) in pairs {
-            validate_attribute(k, v)?;
+            validate_attribute(k, v, &self.protocol)?;
             next.insert(k.clone(), v.clone());
         }
         let lor = next

@@ -337,6 +337,7 @@ fn model_with_listener() -> (Elbv2, String, String, String) {
             security_groups: vec![],
             created_ms: 0,
             attributes: Default::default(),
+            ip_address_type: "ipv4".into(),
         },
     );
     let l = m.listener_arn(&lb);
@@ -368,6 +369,7 @@ fn model_with_listener() -> (Elbv2, String, String, String) {
             certificate_domains: vec![],
             certificate_arns: Vec::new(),
             ssl_policy: None,
+            sni_certificate_arns: Vec::new(),
             default_rule_arn: d,
         },
     );
@@ -605,7 +607,7 @@ fn redirect_and_forward_action_limits() {
     });
     assert!(matches!(
         m.check_action(&l, &body),
-        Err(ElbError::Validation(_))
+        Err(ElbError::InvalidLoadBalancerAction(_))
     ));
 }
 
@@ -838,4 +840,186 @@ fn load_balancer_attributes_and_deletions() {
     m.delete_target_group(&tg).unwrap();
     assert!(m.target_groups.is_empty());
     m.delete_target_group(&tg).unwrap();
+}
+
+#[test]
+fn condition_values_have_aws_limits_and_messages() {
+    let msg = |c: Condition| match limits::check_conditions(&[c]) {
+        Err(ElbError::Validation(m)) => m,
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+    assert_eq!(
+        msg(Condition::HostHeader(vec!["x".repeat(129)])),
+        "The 'host-header' value is too long; the limit is '128'"
+    );
+    assert_eq!(
+        msg(Condition::PathPattern(vec![])),
+        "A condition value must be specified"
+    );
+    assert_eq!(
+        msg(Condition::SourceIp(vec![])),
+        "A 'source-ip' value must be specified"
+    );
+    assert_eq!(
+        msg(Condition::HttpHeader {
+            name: "x".repeat(41),
+            values: vec!["y".into()],
+        }),
+        "The 'HttpHeaderName' value is too long; the limit is '40'"
+    );
+    assert_eq!(
+        msg(Condition::HttpRequestMethod(vec!["get".into()])),
+        "The 'http-request-method' value is invalid; the allowed characters are A-Z, hyphen and underscore"
+    );
+    assert_eq!(
+        msg(Condition::HttpRequestMethod(vec!["X".repeat(41)])),
+        "The 'http-request-method' value is too long; the limit is '40'"
+    );
+    assert_eq!(
+        msg(Condition::QueryString(vec![QueryPair {
+            key: Some("k".repeat(129)),
+            value: "v".into(),
+        }])),
+        "The 'Key' value is too long; the limit is '128'"
+    );
+    assert_eq!(
+        msg(Condition::QueryString(vec![QueryPair {
+            key: None,
+            value: "v".repeat(129),
+        }])),
+        "The 'Value' value is too long; the limit is '128'"
+    );
+    // 128 characters is within the limit.
+    limits::check_conditions(&[Condition::HostHeader(vec!["h".repeat(128)])]).unwrap();
+}
+
+#[test]
+fn subnets_and_ip_address_type() {
+    let (mut m, _, _, _) = model_with_listener();
+    let lb = m
+        .create_load_balancer(
+            "api",
+            false,
+            vec!["subnet-1".into(), "subnet-2".into()],
+            vec![],
+            "ipv4",
+            0,
+        )
+        .unwrap();
+    assert!(matches!(
+        m.create_load_balancer("one", false, vec!["subnet-1".into()], vec![], "ipv4", 0),
+        Err(ElbError::Validation(_))
+    ));
+    let three: Vec<String> = (1..=3).map(|i| format!("subnet-{i}")).collect();
+    let zones = m.set_subnets(&lb, &three).unwrap();
+    assert_eq!(zones.len(), 3);
+    assert_eq!(zones[2], ("subnet-3".to_string(), format!("{}c", m.region)));
+    assert_eq!(m.load_balancers[&lb].zones, zones);
+    assert!(matches!(
+        m.set_subnets(&lb, &three[..1]),
+        Err(ElbError::Validation(_))
+    ));
+    assert!(matches!(
+        m.set_subnets("arn:missing", &three),
+        Err(ElbError::LoadBalancerNotFound(_))
+    ));
+    m.set_ip_address_type(&lb, "dualstack").unwrap();
+    assert_eq!(m.load_balancers[&lb].ip_address_type, "dualstack");
+    let Err(ElbError::Validation(e)) = m.set_ip_address_type(&lb, "invalid") else {
+        panic!("an unknown type must fail");
+    };
+    assert!(e.ends_with("[ipv4, dualstack, dualstack-without-public-ipv4]"));
+    assert_eq!(m.load_balancers[&lb].ip_address_type, "dualstack");
+}
+
+#[test]
+fn listener_certificates_default_and_sni() {
+    let (mut m, _, _, l) = model_with_listener();
+    m.listeners.get_mut(&l).unwrap().certificate_arns = vec!["cert-default".into()];
+    m.add_listener_certificates(
+        &l,
+        &["cert-a".into(), "cert-default".into(), "cert-a".into()],
+    )
+    .unwrap();
+    assert_eq!(
+        m.listener_certificates(&l).unwrap(),
+        vec![
+            ("cert-default".to_string(), true),
+            ("cert-a".to_string(), false),
+            ("cert-default".to_string(), false),
+        ]
+    );
+    // Removing the SNI copy of the default certificate keeps the default.
+    m.remove_listener_certificates(&l, &["cert-default".into()])
+        .unwrap();
+    assert_eq!(m.listener_certificates(&l).unwrap().len(), 2);
+    assert!(matches!(
+        m.remove_listener_certificates(&l, &["cert-default".into()]),
+        Err(ElbError::OperationNotPermitted(_))
+    ));
+    let many: Vec<String> = (0..25).map(|i| format!("cert-{i}")).collect();
+    assert!(matches!(
+        m.add_listener_certificates(&l, &many),
+        Err(ElbError::TooManyCertificates(_))
+    ));
+    assert_eq!(m.listener_certificates(&l).unwrap().len(), 2);
+    assert!(matches!(
+        m.add_listener_certificates("missing", &many),
+        Err(ElbError::ListenerNotFound(_))
+    ));
+}
+
+#[test]
+fn ssl_policies_by_name_and_type() {
+    let all = ssl_policies::describe(&[], None).unwrap();
+    assert_eq!(all.len(), ssl_policies::POLICIES.len());
+    let names: Vec<String> = [
+        "ELBSecurityPolicy-TLS-1-2-2017-01",
+        "ELBSecurityPolicy-2016-08",
+        "ELBSecurityPolicy-2016-08",
+    ]
+    .map(String::from)
+    .to_vec();
+    let two = ssl_policies::describe(&names, None).unwrap();
+    assert_eq!(two.len(), 2);
+    assert_eq!(two[0].name, "ELBSecurityPolicy-TLS-1-2-2017-01");
+    assert_eq!(two[0].protocols, ["TLSv1.2"]);
+    assert!(matches!(
+        ssl_policies::describe(&["nope".into()], None),
+        Err(ElbError::SslPolicyNotFound(_))
+    ));
+    assert!(
+        ssl_policies::describe(&[], Some("gateway"))
+            .unwrap()
+            .is_empty()
+    );
+    // Every policy's ciphers are distinct (priorities are positions).
+    for p in ssl_policies::POLICIES {
+        let mut c = p.ciphers.to_vec();
+        c.sort();
+        c.dedup();
+        assert_eq!(c.len(), p.ciphers.len(), "{}", p.name);
+    }
+}
+
+#[test]
+fn cross_zone_is_always_on_for_an_alb() {
+    let (mut m, _, lb, _) = model_with_listener();
+    let lb = m.load_balancers.get_mut(&lb).unwrap();
+    lb.attributes = DEFAULT_LB_ATTRIBUTES
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(lb.attributes["load_balancing.cross_zone.enabled"], "true");
+    assert_eq!(lb.attributes["access_logs.s3.bucket"], "");
+    lb.set_attributes(&[("load_balancing.cross_zone.enabled".into(), "true".into())])
+        .unwrap();
+    assert!(matches!(
+        lb.set_attributes(&[("load_balancing.cross_zone.enabled".into(), "false".into())]),
+        Err(ElbError::InvalidConfigurationRequest(_))
+    ));
+    assert!(matches!(
+        lb.set_attributes(&[("load_balancing.cross_zone.enabled".into(), "maybe".into())]),
+        Err(ElbError::Validation(_))
+    ));
 }

@@ -9,6 +9,7 @@ use crate::gateway::registry::RequestContext;
 use crate::services::elbv2::errors::ElbError;
 use crate::services::elbv2::model::NewTargetGroup;
 use crate::services::elbv2::model::health::Matcher;
+use crate::services::elbv2::model::network::IP_ADDRESS_TYPES;
 use crate::services::elbv2::model::target_group::HealthCheck;
 use crate::services::elbv2::service::{Elbv2Service, now_ms};
 
@@ -22,10 +23,21 @@ fn port(p: &QueryParams, name: &str) -> Result<Option<u16>, ElbError> {
         .transpose()
 }
 
+/// The protocols AWS's listener validation knows (a gateway listener has
+/// none): anything else fails the enum check before the load balancer's
+/// type is looked at.
+/// (The model's enum; AWS's message lists the first six.)
+const LISTENER_PROTOCOLS: &[&str] = &[
+    "HTTP", "HTTPS", "UDP", "TCP", "TLS", "TCP_UDP", "GENEVE", "QUIC", "TCP_QUIC",
+];
+
 /// An application load balancer's listener protocols.
 pub fn check_listener_protocol(protocol: &str) -> Result<(), ElbError> {
     match protocol {
         "HTTP" | "HTTPS" => Ok(()),
+        other if !LISTENER_PROTOCOLS.contains(&other) => {
+            Err(enum_error(other, "protocol", &LISTENER_PROTOCOLS[..6]))
+        }
         other => Err(ElbError::Validation(format!(
             "Listener protocol '{other}' must be one of 'HTTP, HTTPS'"
         ))),
@@ -43,8 +55,16 @@ pub fn no_certificate() -> ElbError {
 /// The protocols a target group and its health check may name.
 const TARGET_PROTOCOLS: &[&str] = &["HTTPS", "HTTP", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"];
 
+/// `TargetType` values (the model's enum).
+const TARGET_TYPES: &[&str] = &["instance", "ip", "lambda", "alb"];
+
+/// Every target type but Lambda is reached in a VPC at a port.
+fn needs_port_and_vpc(target_type: &str) -> bool {
+    target_type != "lambda"
+}
+
 /// `Value X at 'member' failed to satisfy constraint: ... enum value set`.
-fn enum_error(value: &str, member: &str, set: &[&str]) -> ElbError {
+pub fn enum_error(value: &str, member: &str, set: &[&str]) -> ElbError {
     ElbError::Validation(format!(
         "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
         set.join(", ")
@@ -121,12 +141,30 @@ pub fn target_group(
     if let Some(m) = p.get("Matcher.HttpCode") {
         hc.matcher = Matcher::parse(m)?;
     }
+    let target_type = p.get("TargetType").unwrap_or("instance").to_string();
+    if !TARGET_TYPES.contains(&target_type.as_str()) {
+        return Err(enum_error(&target_type, "targetType", TARGET_TYPES));
+    }
     let new = NewTargetGroup {
         name: required(p, "Name")?.to_string(),
         protocol: p.get("Protocol").unwrap_or("HTTP").to_string(),
-        port: port(p, "Port")?.unwrap_or(80),
-        vpc_id: p.get("VpcId").unwrap_or("vpc-emul").to_string(),
-        target_type: p.get("TargetType").unwrap_or("instance").to_string(),
+        // A Lambda target group has neither (emul refuses that type in
+        // the model).
+        port: match port(p, "Port")? {
+            Some(port) => port,
+            None if needs_port_and_vpc(&target_type) => {
+                return Err(ElbError::Validation("A port must be specified".into()));
+            }
+            None => 0,
+        },
+        vpc_id: match p.get("VpcId") {
+            Some(v) => v.to_string(),
+            None if needs_port_and_vpc(&target_type) => {
+                return Err(ElbError::Validation("A VPC ID must be specified".into()));
+            }
+            None => String::new(),
+        },
+        target_type,
         health_check: hc,
     };
     let tags = super::tags::parse(p)?;
@@ -157,9 +195,9 @@ pub fn load_balancer(
             "Load balancer name '{name}' cannot begin with 'internal-'"
         )));
     }
-    const IP_TYPES: &[&str] = &["ipv4", "dualstack", "dualstack-without-public-ipv4"];
-    if let Some(t) = p.get("IpAddressType").filter(|t| !IP_TYPES.contains(t)) {
-        return Err(enum_error(t, "ipAddressType", IP_TYPES));
+    let ip_type = p.get("IpAddressType").unwrap_or("ipv4").to_string();
+    if !IP_ADDRESS_TYPES.contains(&ip_type.as_str()) {
+        return Err(enum_error(&ip_type, "ipAddressType", IP_ADDRESS_TYPES));
     }
     if let Some(s) = p
         .get("Scheme")
@@ -175,11 +213,11 @@ pub fn load_balancer(
         )));
     }
     let internal = p.get("Scheme") == Some("internal");
-    let subnets = strings(p, "Subnets")?;
+    let subnets = super::load_balancers::subnets(p)?;
     let groups = strings(p, "SecurityGroups")?;
     let tags = super::tags::parse(p)?;
     svc.write(&ctx.account, &ctx.region, |m| {
-        let arn = m.create_load_balancer(&name, internal, subnets, groups, now_ms())?;
+        let arn = m.create_load_balancer(&name, internal, subnets, groups, &ip_type, now_ms())?;
         if !tags.is_empty() {
             m.tags.insert(arn.clone(), tags);
         }

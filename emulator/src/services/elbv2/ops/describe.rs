@@ -14,7 +14,10 @@ use crate::services::elbv2::service::Elbv2Service;
 
 /// Slices `items` by `Marker` (an index) and `PageSize`; returns the page
 /// and the next marker.
-fn page<T: Clone>(items: Vec<T>, p: &QueryParams) -> Result<(Vec<T>, Option<String>), ElbError> {
+pub(super) fn page<T: Clone>(
+    items: Vec<T>,
+    p: &QueryParams,
+) -> Result<(Vec<T>, Option<String>), ElbError> {
     let size = match int(p, "PageSize")? {
         Some(n) if !(1..=400).contains(&n) => {
             return Err(ElbError::Validation(format!(
@@ -37,7 +40,7 @@ fn page<T: Clone>(items: Vec<T>, p: &QueryParams) -> Result<(Vec<T>, Option<Stri
     Ok((items[start..end].to_vec(), next))
 }
 
-fn next_marker(w: &mut XmlWriter, next: Option<String>) {
+pub(super) fn next_marker(w: &mut XmlWriter, next: Option<String>) {
     if let Some(n) = next {
         w.leaf("NextMarker", &n);
     }

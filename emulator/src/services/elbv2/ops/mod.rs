@@ -5,6 +5,8 @@
 //! of conditions/actions/targets lives in [`parse`], the shared rendering of
 //! resources in [`render`].
 
+mod account;
+mod certificates;
 mod create;
 mod describe;
 mod listeners;
@@ -23,6 +25,7 @@ use crate::gateway::registry::RequestContext;
 
 /// Every operation emul implements, by wire name.
 pub const OPERATIONS: &[&str] = &[
+    "AddListenerCertificates",
     "AddTags",
     "CreateListener",
     "CreateLoadBalancer",
@@ -33,10 +36,14 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteRule",
     "DeleteTargetGroup",
     "DeregisterTargets",
+    "DescribeAccountLimits",
+    "DescribeCapacityReservation",
+    "DescribeListenerCertificates",
     "DescribeListeners",
     "DescribeLoadBalancerAttributes",
     "DescribeLoadBalancers",
     "DescribeRules",
+    "DescribeSSLPolicies",
     "DescribeTags",
     "DescribeTargetGroupAttributes",
     "DescribeTargetGroups",
@@ -47,8 +54,12 @@ pub const OPERATIONS: &[&str] = &[
     "ModifyTargetGroup",
     "ModifyTargetGroupAttributes",
     "RegisterTargets",
+    "RemoveListenerCertificates",
     "RemoveTags",
+    "SetIpAddressType",
     "SetRulePriorities",
+    "SetSecurityGroups",
+    "SetSubnets",
 ];
 
 /// Runs `operation`.
@@ -84,6 +95,14 @@ pub fn dispatch(
         "ModifyLoadBalancerAttributes" => load_balancers::modify_attributes(svc, ctx, p),
         "DeleteLoadBalancer" => load_balancers::delete(svc, ctx, p),
         "SetSecurityGroups" => load_balancers::set_security_groups(svc, ctx, p),
+        "SetSubnets" => load_balancers::set_subnets(svc, ctx, p),
+        "SetIpAddressType" => load_balancers::set_ip_address_type(svc, ctx, p),
+        "AddListenerCertificates" => certificates::add(svc, ctx, p),
+        "RemoveListenerCertificates" => certificates::remove(svc, ctx, p),
+        "DescribeListenerCertificates" => certificates::describe(svc, ctx, p),
+        "DescribeSSLPolicies" => account::ssl_policies(p),
+        "DescribeAccountLimits" => account::account_limits(p),
+        "DescribeCapacityReservation" => load_balancers::describe_capacity_reservation(svc, ctx, p),
         "AddTags" => tags::add(svc, ctx, p),
         "RemoveTags" => tags::remove(svc, ctx, p),
         other => return Err(AwsError::invalid_action(other)),

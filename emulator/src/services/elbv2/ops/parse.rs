@@ -121,41 +121,70 @@ pub fn conditions(p: &QueryParams) -> Result<Option<Vec<Condition>>, ElbError> {
 
 fn condition(m: &QueryParams) -> Result<Condition, ElbError> {
     let field = required(m, "Field")?;
-    let legacy = strings(m, "Values")?;
-    let typed = |cfg: &str| -> Result<Vec<String>, ElbError> {
-        let v = strings(m, &format!("{cfg}.Values"))?;
+    // host-header and path-pattern take the legacy `Values` (one value, as
+    // AWS allows there) or the typed config; the other fields need their
+    // config, and AWS names the missing one.
+    let globs = |cfg: &str| -> Result<Vec<String>, ElbError> {
         if m.contains(&format!("{cfg}.RegexValues")) {
             return Err(ElbError::Validation(
                 "RegexValues conditions are not supported by emul".into(),
             ));
         }
-        Ok(if v.is_empty() { legacy.clone() } else { v })
+        let legacy = strings(m, "Values")?;
+        if legacy.len() > 1 {
+            return Err(ElbError::Validation(format!(
+                "The '{field}' field contains too many values; the limit is '1'"
+            )));
+        }
+        let typed = strings(m, &format!("{cfg}.Values"))?;
+        Ok(if typed.is_empty() { legacy } else { typed })
+    };
+    let config = |cfg: &str| -> Result<QueryParams, ElbError> {
+        if m.contains(cfg) {
+            Ok(m.sub(cfg))
+        } else {
+            Err(ElbError::Validation(format!(
+                "A '{cfg}' must be specified with '{field}'"
+            )))
+        }
     };
     Ok(match field {
-        "path-pattern" => Condition::PathPattern(typed("PathPatternConfig")?),
-        "host-header" => Condition::HostHeader(typed("HostHeaderConfig")?),
-        "http-header" => Condition::HttpHeader {
-            name: required(m, "HttpHeaderConfig.HttpHeaderName")?.to_string(),
-            values: strings(m, "HttpHeaderConfig.Values")?,
-        },
+        "path-pattern" => Condition::PathPattern(globs("PathPatternConfig")?),
+        "host-header" => Condition::HostHeader(globs("HostHeaderConfig")?),
+        "http-header" => {
+            let c = config("HttpHeaderConfig")?;
+            Condition::HttpHeader {
+                name: required(&c, "HttpHeaderName")?.to_string(),
+                values: strings(&c, "Values")?,
+            }
+        }
         "http-request-method" => {
-            Condition::HttpRequestMethod(strings(m, "HttpRequestMethodConfig.Values")?)
+            Condition::HttpRequestMethod(strings(&config("HttpRequestMethodConfig")?, "Values")?)
         }
         "query-string" => Condition::QueryString(
-            m.members("QueryStringConfig.Values")
+            config("QueryStringConfig")?
+                .members("Values")
                 .map_err(codec)?
                 .unwrap_or_default()
                 .iter()
                 .map(|kv| {
                     Ok(QueryPair {
                         key: kv.get("Key").map(str::to_string),
-                        value: required(kv, "Value")?.to_string(),
+                        value: kv
+                            .get("Value")
+                            .ok_or_else(|| {
+                                ElbError::Validation(
+                                    "A 'Value' must be specified in 'QueryStringKeyValuePair'"
+                                        .into(),
+                                )
+                            })?
+                            .to_string(),
                     })
                 })
                 .collect::<Result<_, ElbError>>()?,
         ),
         "source-ip" => Condition::SourceIp(
-            strings(m, "SourceIpConfig.Values")?
+            strings(&config("SourceIpConfig")?, "Values")?
                 .iter()
                 .map(|v| {
                     v.parse::<IpNet>().map_err(|_| {

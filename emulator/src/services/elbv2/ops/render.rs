@@ -22,7 +22,7 @@ pub fn load_balancer(w: &mut XmlWriter, lb: &LoadBalancer) {
         .list("AvailabilityZones", &lb.zones, |m, (subnet, zone)| {
             m.leaf("ZoneName", zone).leaf("SubnetId", subnet);
         })
-        .leaf("IpAddressType", "ipv4");
+        .leaf("IpAddressType", &lb.ip_address_type);
     string_list(w, "SecurityGroups", &lb.security_groups);
 }
 
