@@ -222,6 +222,15 @@ impl Region {
                 "Invalid networkMode: {network_mode}"
             )));
         }
+        let fargate = body
+            .get("requiresCompatibilities")
+            .and_then(Value::as_array)
+            .is_some_and(|c| c.iter().any(|x| x == "FARGATE"));
+        if fargate && body.get("pidMode").and_then(Value::as_str) == Some("host") {
+            return Err(EcsError::Client(
+                "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.".into(),
+            ));
+        }
         let task_memory = body.contains_key("memory");
         let mut normalised = Vec::with_capacity(containers.len());
         let mut names = std::collections::BTreeSet::new();
