@@ -192,7 +192,6 @@ pub(crate) fn render_cluster(region: &Region, c: &Cluster, include: &Option<Vec<
         "pendingTasksCount": counts.pending_tasks,
         "activeServicesCount": counts.active_services,
         "statistics": [],
-        "tags": [],
         "settings": [],
         "capacityProviders": c.capacity_providers,
         "defaultCapacityProviderStrategy": c.default_strategy,
@@ -200,8 +199,11 @@ pub(crate) fn render_cluster(region: &Region, c: &Cluster, include: &Option<Vec<
     if let Some(d) = &c.service_connect_defaults {
         out["serviceConnectDefaults"] = d.clone();
     }
-    if includes(include, "TAGS") {
-        out["tags"] = json!(region.tags_of(&c.arn));
+    // Tags only when asked for, and (as ECS answers for clusters) only
+    // when the cluster has some.
+    let tags = region.tags_of(&c.arn);
+    if includes(include, "TAGS") && !tags.is_empty() {
+        out["tags"] = json!(tags);
     }
     if includes(include, "SETTINGS") {
         out["settings"] = c.settings.clone();
