@@ -226,7 +226,7 @@ impl Region {
     }
 
     /// The wire `CapacityProvider` of `name` (a managed or created one).
-    pub fn render_capacity_provider(&self, name: &str, status: &str, tags: bool) -> Option<Value> {
+    pub fn render_capacity_provider(&self, name: &str, tags: bool) -> Option<Value> {
         let mut out = if FARGATE_PROVIDERS.contains(&name) {
             json!({
                 "capacityProviderArn": arn(self, name),
@@ -239,7 +239,7 @@ impl Region {
             json!({
                 "capacityProviderArn": p.arn,
                 "name": p.name,
-                "status": status,
+                "status": "ACTIVE",
                 "autoScalingGroupProvider": p.asg_provider,
                 "updateStatus": p.update_status,
                 "type": "EC2_AUTOSCALING",

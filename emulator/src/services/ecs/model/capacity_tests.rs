@@ -43,16 +43,22 @@ fn providers_get_ecs_defaults_and_merge_updates() {
             .is_err()
     );
     let p = r
-        .update_capacity_provider("asg1", &json!({"managedScaling": {"instanceWarmupPeriod": 0}}))
+        .update_capacity_provider(
+            "asg1",
+            &json!({"managedScaling": {"instanceWarmupPeriod": 0}}),
+        )
         .unwrap();
     assert_eq!(p.asg_provider["managedScaling"]["instanceWarmupPeriod"], 0);
-    assert_eq!(p.asg_provider["managedScaling"]["maximumScalingStepSize"], 10000);
+    assert_eq!(
+        p.asg_provider["managedScaling"]["maximumScalingStepSize"],
+        10000
+    );
     assert!(
         r.update_capacity_provider("asg1", &json!({"managedScaling": {"targetCapacity": 0}}))
             .is_err()
     );
     // The managed providers always exist and cannot be deleted.
-    assert!(r.render_capacity_provider("FARGATE_SPOT", "ACTIVE", false).is_some());
+    assert!(r.render_capacity_provider("FARGATE_SPOT", false).is_some());
     assert!(r.delete_capacity_provider("FARGATE").is_err());
 }
 
@@ -66,13 +72,18 @@ fn a_provider_in_use_by_a_cluster_cannot_be_deleted() {
         r.check_cluster_providers(&["FARGATE".into()], &strategy)
             .is_err()
     );
-    r.check_cluster_providers(&["asg1".into()], &strategy).unwrap();
+    r.check_cluster_providers(&["asg1".into()], &strategy)
+        .unwrap();
     r.clusters.get_mut("prod").unwrap().capacity_providers = vec!["asg1".into()];
     assert!(matches!(
         r.delete_capacity_provider("asg1"),
         Err(EcsError::Client(_))
     ));
-    r.clusters.get_mut("prod").unwrap().capacity_providers.clear();
+    r.clusters
+        .get_mut("prod")
+        .unwrap()
+        .capacity_providers
+        .clear();
     assert_eq!(r.delete_capacity_provider("asg1").unwrap().name, "asg1");
     assert!(!r.capacity_provider_exists("asg1"));
 }
@@ -96,17 +107,29 @@ fn strategies_check_bounds_and_spread_by_base_then_weight() {
     let picks: Vec<String> = (0..6).map(|n| pick_provider(&s, n).unwrap()).collect();
     assert_eq!(
         picks,
-        ["FARGATE_SPOT", "FARGATE_SPOT", "FARGATE", "FARGATE_SPOT", "FARGATE_SPOT", "FARGATE_SPOT"]
+        [
+            "FARGATE_SPOT",
+            "FARGATE_SPOT",
+            "FARGATE",
+            "FARGATE_SPOT",
+            "FARGATE_SPOT",
+            "FARGATE_SPOT"
+        ]
     );
 }
 
 #[test]
 fn the_cluster_default_strategy_applies_without_a_launch_type() {
     let mut r = with_cluster();
-    let strategy = normalize_strategy(&[json!({"capacityProvider": "FARGATE", "weight": 1})]).unwrap();
+    let strategy =
+        normalize_strategy(&[json!({"capacityProvider": "FARGATE", "weight": 1})]).unwrap();
     r.clusters.get_mut("prod").unwrap().default_strategy = strategy.clone();
     assert_eq!(r.resolve_strategy("prod", None, None).unwrap(), strategy);
-    assert!(r.resolve_strategy("prod", None, Some("EC2")).unwrap().is_empty());
+    assert!(
+        r.resolve_strategy("prod", None, Some("EC2"))
+            .unwrap()
+            .is_empty()
+    );
     let given = json!([{"capacityProvider": "FARGATE_SPOT"}]);
     assert!(matches!(
         r.resolve_strategy("prod", Some(&given), Some("FARGATE")),
@@ -122,7 +145,11 @@ fn external_service(r: &mut Region, controller: &str) {
         NewService {
             name: "svc".into(),
             // An ECS-controlled service needs its task definition.
-            task_definition: if controller == "ECS" { "web".into() } else { String::new() },
+            task_definition: if controller == "ECS" {
+                "web".into()
+            } else {
+                String::new()
+            },
             desired_count: 4,
             deployment_controller: Some(controller.into()),
             ..NewService::default()
@@ -180,17 +207,30 @@ fn task_sets_scale_and_swap_the_primary() {
 
     r.set_primary_task_set("prod", "svc", &a, 5.0).unwrap();
     r.set_primary_task_set("prod", "svc", &b, 6.0).unwrap();
-    let statuses: Vec<&str> = r.task_sets_of("prod", "svc").unwrap().iter().map(|t| t.status.as_str()).collect();
+    let statuses: Vec<&str> = r
+        .task_sets_of("prod", "svc")
+        .unwrap()
+        .iter()
+        .map(|t| t.status.as_str())
+        .collect();
     assert_eq!(statuses, ["ACTIVE", "PRIMARY"]);
     let service = r.render_service(r.service("prod", "svc").unwrap(), false);
-    assert!(service["taskDefinition"].as_str().unwrap().ends_with("task-definition/web:1"));
+    assert!(
+        service["taskDefinition"]
+            .as_str()
+            .unwrap()
+            .ends_with("task-definition/web:1")
+    );
 
     // Partial ARN (`ecs-svc/<n>`) and full ARN both name a set.
     let arn = r.task_set("prod", "svc", &b).unwrap().arn.clone();
     assert!(r.resource_exists(&arn));
     let gone = r.delete_task_set("prod", "svc", &arn, 7.0).unwrap();
     assert_eq!(gone["status"], "DRAINING");
-    assert_eq!(r.task_set("prod", "svc", &b), Err(EcsError::TaskSetNotFound));
+    assert_eq!(
+        r.task_set("prod", "svc", &b),
+        Err(EcsError::TaskSetNotFound)
+    );
 }
 
 #[test]
@@ -208,5 +248,43 @@ fn task_sets_need_an_external_controller() {
             1.0,
         )
         .unwrap_err();
-    assert!(matches!(err, EcsError::InvalidParameter(m) if m.contains("external deployment controllers")));
+    assert!(
+        matches!(err, EcsError::InvalidParameter(m) if m.contains("external deployment controllers"))
+    );
+}
+
+#[test]
+fn a_new_strategy_on_update_service_starts_a_deployment_and_drops_the_launch_type() {
+    let mut r = with_cluster();
+    let strategy =
+        normalize_strategy(&[json!({"capacityProvider": "FARGATE", "weight": 1})]).unwrap();
+    r.create_service(
+        "prod",
+        NewService {
+            name: "svc".into(),
+            task_definition: "web".into(),
+            desired_count: 1,
+            capacity_provider_strategy: strategy.clone(),
+            ..NewService::default()
+        },
+        1.0,
+    )
+    .unwrap();
+    let out = r.render_service(r.service("prod", "svc").unwrap(), false);
+    assert!(out.get("launchType").is_none());
+    assert_eq!(out["capacityProviderStrategy"], json!(strategy));
+    assert_eq!(r.service("prod", "svc").unwrap().launch_type, "FARGATE");
+    let spot =
+        normalize_strategy(&[json!({"capacityProvider": "FARGATE_SPOT", "weight": 1})]).unwrap();
+    r.update_service(
+        "prod",
+        "svc",
+        super::service::ServiceUpdate {
+            capacity_provider_strategy: Some(spot),
+            ..Default::default()
+        },
+        2.0,
+    )
+    .unwrap();
+    assert_eq!(r.service("prod", "svc").unwrap().deployments.len(), 2);
 }

@@ -251,6 +251,8 @@ pub struct ServiceUpdate {
     pub load_balancers: Option<Value>,
     /// `healthCheckGracePeriodSeconds`.
     pub health_check_grace_period: Option<u32>,
+    /// `capacityProviderStrategy`, checked and normalised.
+    pub capacity_provider_strategy: Option<Vec<Value>>,
 }
 
 fn valid_service_name(name: &str) -> bool {
@@ -358,9 +360,7 @@ impl Region {
             propagate_tags: new.propagate_tags.unwrap_or_else(|| "NONE".into()),
             enable_execute_command: new.enable_execute_command,
             capacity_provider_strategy: new.capacity_provider_strategy,
-            deployment_controller: new
-                .deployment_controller
-                .unwrap_or_else(|| "ECS".into()),
+            deployment_controller: new.deployment_controller.unwrap_or_else(|| "ECS".into()),
             role_arn: new.role_arn,
         };
         if service.deployment_controller != "EXTERNAL" {
@@ -432,6 +432,12 @@ impl Region {
         }
         if let Some(lbs) = update.load_balancers {
             service.load_balancers = lbs;
+            redeploy = true;
+        }
+        if let Some(strategy) = update.capacity_provider_strategy
+            && strategy != service.capacity_provider_strategy
+        {
+            service.capacity_provider_strategy = strategy;
             redeploy = true;
         }
         if redeploy && service.deployment_controller != "EXTERNAL" {

@@ -86,9 +86,7 @@ pub fn check_scale(value: f64) -> Result<f64, EcsError> {
 
 /// Whether `param` (an ARN, `ecs-svc/<n>` or the bare number) names `ts`.
 fn names(ts: &TaskSet, param: &str) -> bool {
-    ts.arn == param
-        || ts.id == param
-        || ts.id.strip_prefix("ecs-svc/") == Some(param)
+    ts.arn == param || ts.id == param || ts.id.strip_prefix("ecs-svc/") == Some(param)
 }
 
 impl Region {
@@ -164,7 +162,12 @@ impl Region {
     }
 
     /// The task set `param` of the EXTERNAL service `service`.
-    pub fn task_set(&self, cluster: &str, service: &str, param: &str) -> Result<&TaskSet, EcsError> {
+    pub fn task_set(
+        &self,
+        cluster: &str,
+        service: &str,
+        param: &str,
+    ) -> Result<&TaskSet, EcsError> {
         let service = self.external_service(cluster, service)?;
         self.task_sets
             .get(&(cluster.to_string(), service))
@@ -339,7 +342,11 @@ impl Region {
             .get(&(s.cluster.clone(), s.name.clone()))
             .map(Vec::as_slice)
             .unwrap_or_default();
-        out["taskSets"] = Value::Array(sets.iter().map(|t| self.render_task_set(t, false)).collect());
+        out["taskSets"] = Value::Array(
+            sets.iter()
+                .map(|t| self.render_task_set(t, false))
+                .collect(),
+        );
         match sets.iter().find(|t| t.status == "PRIMARY") {
             Some(p) => out["taskDefinition"] = json!(p.task_definition),
             None if s.task_definition.is_empty() => {

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use super::{includes, paginate, parse, render_cluster, required};
 use crate::services::ecs::errors::EcsError;
-use crate::services::ecs::model::capacity_provider::{FARGATE_PROVIDERS, name_of, normalize_strategy};
+use crate::services::ecs::model::capacity_provider::{
+    FARGATE_PROVIDERS, name_of, normalize_strategy,
+};
 use crate::services::ecs::model::{Scope, Tag};
 use crate::services::ecs::service::Ecs;
 
@@ -37,7 +39,7 @@ pub(super) fn create(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, Ecs
     ecs.write(scope, |region| {
         region.create_capacity_provider(&name, &asg, req.tags)?;
         let out = region
-            .render_capacity_provider(&name, "ACTIVE", true)
+            .render_capacity_provider(&name, true)
             .expect("just created");
         Ok(json!({"capacityProvider": out}))
     })
@@ -66,7 +68,7 @@ pub(super) fn describe(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, E
             Some(wanted) => {
                 for param in wanted {
                     let name = name_of(&param);
-                    match region.render_capacity_provider(&name, "ACTIVE", tags) {
+                    match region.render_capacity_provider(&name, tags) {
                         Some(p) => providers.push(p),
                         None => failures.push(json!({
                             "arn": crate::services::ecs::model::capacity_provider::arn(region, &name),
@@ -85,7 +87,7 @@ pub(super) fn describe(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, E
                     paginate(names, req.next_token.as_deref(), req.max_results.map(|n| n.min(100)))?;
                 token = next;
                 for name in page {
-                    providers.extend(region.render_capacity_provider(&name, "ACTIVE", tags));
+                    providers.extend(region.render_capacity_provider(&name, tags));
                 }
             }
         }
@@ -111,9 +113,12 @@ pub(super) fn update(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, Ecs
     let name = required(req.name, "name")?;
     let update = required(req.auto_scaling_group_provider, "autoScalingGroupProvider")?;
     ecs.write(scope, |region| {
-        let name = region.update_capacity_provider(&name, &update)?.name.clone();
+        let name = region
+            .update_capacity_provider(&name, &update)?
+            .name
+            .clone();
         let out = region
-            .render_capacity_provider(&name, "ACTIVE", false)
+            .render_capacity_provider(&name, false)
             .expect("exists");
         Ok(json!({"capacityProvider": out}))
     })

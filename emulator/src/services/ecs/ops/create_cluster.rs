@@ -39,9 +39,7 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
         .collect();
     ecs.write(scope, |region| {
         region.check_cluster_providers(&providers, &strategy)?;
-        let existed = region
-            .active_cluster(req.cluster_name.as_deref())
-            .is_ok();
+        let existed = region.active_cluster(req.cluster_name.as_deref()).is_ok();
         let name = region.create_cluster(
             req.cluster_name,
             req.tags,

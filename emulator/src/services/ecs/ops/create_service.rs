@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{parse, required};
-use crate::services::ecs::model::capacity_provider::check_launch_type;
 use crate::services::ecs::errors::EcsError;
+use crate::services::ecs::model::capacity_provider::check_launch_type;
 use crate::services::ecs::model::service::NewService;
 use crate::services::ecs::model::{Scope, Tag};
 use crate::services::ecs::service::{Ecs, now};

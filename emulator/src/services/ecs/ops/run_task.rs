@@ -7,8 +7,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{parse, required};
-use crate::services::ecs::model::capacity_provider::{check_launch_type, launch_type_of, pick_provider};
 use crate::services::ecs::errors::EcsError;
+use crate::services::ecs::model::capacity_provider::{
+    check_launch_type, launch_type_of, pick_provider,
+};
 use crate::services::ecs::model::task::NewTask;
 use crate::services::ecs::model::{Scope, Tag};
 use crate::services::ecs::service::{Ecs, now};

@@ -269,10 +269,11 @@ fn one_service(
                     launch_type: Some(service.launch_type.clone()),
                     overrides: None,
                     network_configuration: service.primary().network_configuration.clone(),
-                    capacity_provider: crate::services::ecs::model::capacity_provider::pick_provider(
-                        &service.primary().capacity_provider_strategy,
-                        u64::from(placed.0 + placed.1) + started.len() as u64,
-                    ),
+                    capacity_provider:
+                        crate::services::ecs::model::capacity_provider::pick_provider(
+                            &service.primary().capacity_provider_strategy,
+                            u64::from(placed.0 + placed.1) + started.len() as u64,
+                        ),
                 },
                 now,
             );
