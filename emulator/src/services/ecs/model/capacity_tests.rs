@@ -180,6 +180,17 @@ fn external_services_need_no_task_definition_and_have_no_deployment() {
     let out = r.render_service(s, false);
     assert!(out.get("taskDefinition").is_none());
     assert_eq!(out["taskSets"], json!([]));
+    let redeploy = super::service::ServiceUpdate {
+        task_definition: Some("web".into()),
+        ..Default::default()
+    };
+    assert!(r.update_service("prod", "svc", redeploy, 2.0).is_err());
+    let scale = super::service::ServiceUpdate {
+        desired_count: Some(3),
+        ..Default::default()
+    };
+    r.update_service("prod", "svc", scale, 2.0).unwrap();
+    assert!(r.service("prod", "svc").unwrap().deployments.is_empty());
 }
 
 #[test]

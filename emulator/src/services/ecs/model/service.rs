@@ -391,6 +391,18 @@ impl Region {
         if service.status != "ACTIVE" {
             return Err(EcsError::ServiceNotActive);
         }
+        // An EXTERNAL service changes what it runs through new task sets.
+        if service.deployment_controller == "EXTERNAL"
+            && (update.task_definition.is_some()
+                || update.network_configuration.is_some()
+                || update.load_balancers.is_some()
+                || update.capacity_provider_strategy.is_some()
+                || update.force_new_deployment)
+        {
+            return Err(EcsError::InvalidParameter(
+                "A service using the EXTERNAL deployment controller can only update its desired count, deployment configuration and health check grace period; create a task set to change what it runs.".into(),
+            ));
+        }
         let new_td = match &update.task_definition {
             Some(r) => {
                 let td = self.active_task_definition(r)?;
