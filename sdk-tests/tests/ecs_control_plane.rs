@@ -316,7 +316,8 @@ async fn services_lifecycle_deployments_and_errors() {
     assert_eq!(d.failures()[0].reason(), Some("MISSING"));
     assert_eq!(
         d.failures()[0].arn(),
-        Some("arn:aws:ecs:us-east-1:000000000000:service/prod/ghost")
+        // AWS names a missing service `service/<name>`, without the cluster.
+        Some("arn:aws:ecs:us-east-1:000000000000:service/ghost")
     );
 
     assert_aws_error(

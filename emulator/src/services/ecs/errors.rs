@@ -39,6 +39,9 @@ pub enum EcsError {
     /// StopTask / a tag operation naming a task that does not exist.
     #[error("The referenced task was not found.")]
     TaskNotFound,
+    /// A task set that does not exist in the service.
+    #[error("The specified task set does not exist.")]
+    TaskSetNotFound,
     /// A tag operation on an ARN that names nothing.
     #[error("The specified resource could not be found.")]
     ResourceNotFound,
@@ -70,6 +73,7 @@ impl EcsError {
             EcsError::ClusterContainsServices => "ClusterContainsServicesException",
             EcsError::ClusterContainsTasks => "ClusterContainsTasksException",
             EcsError::ResourceNotFound => "ResourceNotFoundException",
+            EcsError::TaskSetNotFound => "TaskSetNotFoundException",
             EcsError::Serialization(_) => "SerializationException",
         }
     }

@@ -40,8 +40,10 @@ impl ScalableResources for Ecs {
                 .ok_or_else(|| WiringError(format!("ECS service doesn't exist: service/{cluster}/{service}")))?;
             let from = s.desired_count;
             s.desired_count = count;
-            s.deployments[0].desired_count = count;
-            s.deployments[0].updated_at = t;
+            if let Some(d) = s.deployments.first_mut() {
+                d.desired_count = count;
+                d.updated_at = t;
+            }
             let name = s.name.clone();
             s.event(
                 format!(

@@ -19,6 +19,12 @@ pub struct Cluster {
     pub configuration: Option<serde_json::Value>,
     /// When it was created (not on the wire; orders listings).
     pub created_at: Secs,
+    /// Associated capacity provider names (PutClusterCapacityProviders).
+    pub capacity_providers: Vec<String>,
+    /// The default capacity provider strategy (wire items, defaults filled).
+    pub default_strategy: Vec<serde_json::Value>,
+    /// `serviceConnectDefaults` as given.
+    pub service_connect_defaults: Option<serde_json::Value>,
 }
 
 /// Counters derived from the services and tasks in one cluster.
@@ -76,6 +82,9 @@ impl Region {
                 settings,
                 configuration,
                 created_at: now,
+                capacity_providers: Vec::new(),
+                default_strategy: Vec::new(),
+                service_connect_defaults: None,
             },
         );
         Ok(name)

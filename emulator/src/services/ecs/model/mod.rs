@@ -12,16 +12,22 @@
 //! | [`deployment`] | rolling-update arithmetic (min healthy / max percent, circuit breaker) |
 //! | [`discovery`] | which healthy tasks a service-discovery name resolves to |
 //! | [`account_settings`] | account settings (recorded and listed) |
+//! | [`capacity_provider`] | capacity providers and strategies |
+//! | [`task_set`] | task sets of EXTERNAL-controller services |
 
 pub mod account_settings;
 pub mod arns;
+pub mod capacity_provider;
 pub mod cluster;
 pub mod deployment;
 pub mod discovery;
 pub mod service;
 pub mod task;
 pub mod task_definition;
+pub mod task_set;
 
+#[cfg(test)]
+mod capacity_tests;
 #[cfg(test)]
 mod tests;
 
@@ -76,6 +82,10 @@ pub struct Region {
     pub tags: BTreeMap<String, Vec<Tag>>,
     /// Account settings (PutAccountSetting).
     pub account_settings: account_settings::AccountSettings,
+    /// Created (Auto Scaling group) capacity providers by name.
+    pub capacity_providers: BTreeMap<String, capacity_provider::CapacityProvider>,
+    /// Task sets by (cluster name, service name), in creation order.
+    pub task_sets: BTreeMap<(String, String), Vec<task_set::TaskSet>>,
 }
 
 impl Region {
@@ -89,6 +99,8 @@ impl Region {
             tasks: BTreeMap::new(),
             tags: BTreeMap::new(),
             account_settings: Default::default(),
+            capacity_providers: BTreeMap::new(),
+            task_sets: BTreeMap::new(),
         }
     }
 
@@ -144,6 +156,12 @@ impl Region {
         }
         if resource.starts_with("task/") {
             return self.tasks.values().any(|t| t.arn == arn);
+        }
+        if let Some(name) = resource.strip_prefix("capacity-provider/") {
+            return self.capacity_providers.contains_key(name);
+        }
+        if resource.starts_with("task-set/") {
+            return self.task_sets.values().flatten().any(|t| t.arn == arn);
         }
         if let Some(rest) = resource.strip_prefix("task-definition/") {
             return self.task_definition(rest).is_ok();

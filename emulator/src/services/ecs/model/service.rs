@@ -45,6 +45,8 @@ pub struct Deployment {
     pub network_configuration: Option<Value>,
     /// The launch type.
     pub launch_type: String,
+    /// The capacity provider strategy (empty: placed by launch type).
+    pub capacity_provider_strategy: Vec<Value>,
 }
 
 /// The deployment configuration in effect.
@@ -136,6 +138,13 @@ pub struct Service {
     pub propagate_tags: String,
     /// `enableExecuteCommand`.
     pub enable_execute_command: bool,
+    /// The capacity provider strategy (empty: placed by launch type).
+    pub capacity_provider_strategy: Vec<Value>,
+    /// `deploymentController.type`: ECS, CODE_DEPLOY or EXTERNAL. EXTERNAL
+    /// services have task sets instead of deployments.
+    pub deployment_controller: String,
+    /// `role` as given (the IAM role for the load balancer), as `roleArn`.
+    pub role_arn: Option<String>,
 }
 
 impl Service {
@@ -177,6 +186,7 @@ impl Service {
                 failed_tasks: 0,
                 network_configuration: self.network_configuration.clone(),
                 launch_type: self.launch_type.clone(),
+                capacity_provider_strategy: self.capacity_provider_strategy.clone(),
             },
         );
         let id = self.deployments[0].id.clone();
@@ -215,6 +225,13 @@ pub struct NewService {
     pub propagate_tags: Option<String>,
     /// `enableExecuteCommand`.
     pub enable_execute_command: bool,
+    /// The resolved capacity provider strategy (see
+    /// [`Region::resolve_strategy`]).
+    pub capacity_provider_strategy: Vec<Value>,
+    /// `deploymentController.type` (default ECS).
+    pub deployment_controller: Option<String>,
+    /// `role`.
+    pub role_arn: Option<String>,
 }
 
 /// UpdateService's inputs.
@@ -234,6 +251,8 @@ pub struct ServiceUpdate {
     pub load_balancers: Option<Value>,
     /// `healthCheckGracePeriodSeconds`.
     pub health_check_grace_period: Option<u32>,
+    /// `capacityProviderStrategy`, checked and normalised.
+    pub capacity_provider_strategy: Option<Vec<Value>>,
 }
 
 fn valid_service_name(name: &str) -> bool {
@@ -270,6 +289,19 @@ impl Region {
         {
             return Err(EcsError::ServiceNotIdempotent);
         }
+        let controller = new
+            .deployment_controller
+            .clone()
+            .unwrap_or_else(|| "ECS".into());
+        if new.task_definition.is_empty() {
+            // Only an EXTERNAL service may leave its task definition to its
+            // task sets.
+            if controller != "EXTERNAL" {
+                return Err(EcsError::missing("taskDefinition"));
+            }
+            let launch_type = default_launch_type(&new, "bridge");
+            return Ok(self.insert_service(cluster, new, String::new(), launch_type, now));
+        }
         let td = self.active_task_definition(&new.task_definition)?;
         if td.network_mode() == "awsvpc"
             && new
@@ -288,13 +320,20 @@ impl Region {
             check_load_balancers(lbs, td.containers())?;
         }
         let td_arn = td.arn.clone();
-        let launch_type = new.launch_type.unwrap_or_else(|| {
-            if td.network_mode() == "awsvpc" {
-                "FARGATE".into()
-            } else {
-                "EC2".into()
-            }
-        });
+        let launch_type = default_launch_type(&new, td.network_mode());
+        Ok(self.insert_service(cluster, new, td_arn, launch_type, now))
+    }
+
+    /// Records a checked CreateService; EXTERNAL services get no deployment
+    /// (their task sets stand in for it).
+    fn insert_service(
+        &mut self,
+        cluster: &str,
+        new: NewService,
+        td_arn: String,
+        launch_type: String,
+        now: Secs,
+    ) -> String {
         let mut config = DeploymentConfiguration::default();
         if let Some(c) = &new.deployment_configuration {
             config.apply(c);
@@ -320,13 +359,20 @@ impl Region {
             enable_ecs_managed_tags: new.enable_ecs_managed_tags,
             propagate_tags: new.propagate_tags.unwrap_or_else(|| "NONE".into()),
             enable_execute_command: new.enable_execute_command,
+            capacity_provider_strategy: new.capacity_provider_strategy,
+            deployment_controller: new.deployment_controller.unwrap_or_else(|| "ECS".into()),
+            role_arn: new.role_arn,
         };
-        service.new_deployment(now);
+        if service.deployment_controller != "EXTERNAL" {
+            service.new_deployment(now);
+        }
         self.tags.remove(&arn);
         self.merge_tags(&arn, new.tags);
+        self.task_sets
+            .remove(&(cluster.to_string(), new.name.clone()));
         self.services
             .insert((cluster.to_string(), new.name.clone()), service);
-        Ok(new.name)
+        new.name
     }
 
     /// UpdateService: a new task definition, network configuration, load
@@ -344,6 +390,18 @@ impl Region {
             .ok_or(EcsError::ServiceNotFound)?;
         if service.status != "ACTIVE" {
             return Err(EcsError::ServiceNotActive);
+        }
+        // An EXTERNAL service changes what it runs through new task sets.
+        if service.deployment_controller == "EXTERNAL"
+            && (update.task_definition.is_some()
+                || update.network_configuration.is_some()
+                || update.load_balancers.is_some()
+                || update.capacity_provider_strategy.is_some()
+                || update.force_new_deployment)
+        {
+            return Err(EcsError::InvalidParameter(
+                "A service using the EXTERNAL deployment controller can only update its desired count, deployment configuration and health check grace period; create a task set to change what it runs.".into(),
+            ));
         }
         let new_td = match &update.task_definition {
             Some(r) => {
@@ -363,8 +421,10 @@ impl Region {
         let mut redeploy = update.force_new_deployment;
         if let Some(n) = update.desired_count {
             service.desired_count = n;
-            service.deployments[0].desired_count = n;
-            service.deployments[0].updated_at = now;
+            if let Some(d) = service.deployments.first_mut() {
+                d.desired_count = n;
+                d.updated_at = now;
+            }
         }
         if let Some(c) = &update.deployment_configuration {
             service.deployment_configuration.apply(c);
@@ -386,7 +446,13 @@ impl Region {
             service.load_balancers = lbs;
             redeploy = true;
         }
-        if redeploy {
+        if let Some(strategy) = update.capacity_provider_strategy
+            && strategy != service.capacity_provider_strategy
+        {
+            service.capacity_provider_strategy = strategy;
+            redeploy = true;
+        }
+        if redeploy && service.deployment_controller != "EXTERNAL" {
             service.new_deployment(now);
         }
         Ok(service.name.clone())
@@ -517,6 +583,13 @@ impl Region {
                     o["platformVersion"] = json!("1.4.0");
                     o["platformFamily"] = json!("Linux");
                 }
+                if !d.capacity_provider_strategy.is_empty() {
+                    // Placed by strategy: AWS shows the strategy, no launch type.
+                    o["capacityProviderStrategy"] = json!(d.capacity_provider_strategy);
+                    if let Some(m) = o.as_object_mut() {
+                        m.remove("launchType");
+                    }
+                }
                 o
             })
             .collect();
@@ -545,7 +618,7 @@ impl Region {
             "placementStrategy": [],
             "healthCheckGracePeriodSeconds": s.health_check_grace_period,
             "schedulingStrategy": s.scheduling_strategy,
-            "deploymentController": {"type": "ECS"},
+            "deploymentController": {"type": s.deployment_controller},
             "enableECSManagedTags": s.enable_ecs_managed_tags,
             "propagateTags": s.propagate_tags,
             "enableExecuteCommand": s.enable_execute_command,
@@ -558,10 +631,37 @@ impl Region {
             out["platformVersion"] = json!("LATEST");
             out["platformFamily"] = json!("Linux");
         }
+        if let Some(role) = &s.role_arn {
+            out["roleArn"] = json!(role);
+        }
+        if !s.capacity_provider_strategy.is_empty() {
+            out["capacityProviderStrategy"] = json!(s.capacity_provider_strategy);
+            if let Some(m) = out.as_object_mut() {
+                m.remove("launchType");
+            }
+        }
+        if s.deployment_controller == "EXTERNAL" {
+            self.render_service_task_sets(s, &mut out);
+        }
         if include_tags {
             out["tags"] = json!(self.tags_of(&s.arn));
         }
         out
+    }
+}
+
+/// The launch type a new service runs as: the given one, its strategy's
+/// first provider's, else FARGATE for awsvpc task definitions and EC2 for
+/// the others.
+fn default_launch_type(new: &NewService, network_mode: &str) -> String {
+    match (&new.launch_type, new.capacity_provider_strategy.first()) {
+        (Some(lt), _) => lt.clone(),
+        (None, Some(item)) => super::capacity_provider::launch_type_of(
+            item["capacityProvider"].as_str().unwrap_or_default(),
+        )
+        .into(),
+        (None, None) if network_mode == "awsvpc" => "FARGATE".into(),
+        (None, None) => "EC2".into(),
     }
 }
 

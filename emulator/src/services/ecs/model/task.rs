@@ -120,6 +120,8 @@ pub struct Task {
     pub containers: Vec<Container>,
     /// The launch type (FARGATE / EC2).
     pub launch_type: String,
+    /// The capacity provider it was placed through (absent: by launch type).
+    pub capacity_provider: Option<String>,
     /// Task-level cpu units (string).
     pub cpu: Option<String>,
     /// Task-level memory MiB (string).
@@ -282,6 +284,11 @@ impl Task {
             m.insert("capacityProviderName".into(), json!("FARGATE"));
             m.insert("ephemeralStorage".into(), json!({"sizeInGiB": 20}));
         }
+        if let Some(p) = &self.capacity_provider {
+            // Placed by a strategy: AWS names the provider, no launch type.
+            m.insert("capacityProviderName".into(), json!(p));
+            m.remove("launchType");
+        }
         let optional = [
             ("startedBy", self.started_by.as_ref().map(|s| json!(s))),
             ("cpu", self.cpu.as_ref().map(|s| json!(s))),
@@ -318,6 +325,8 @@ pub struct NewTask {
     pub service: Option<String>,
     /// The launch type (default FARGATE for awsvpc definitions, else EC2).
     pub launch_type: Option<String>,
+    /// The capacity provider that placed it.
+    pub capacity_provider: Option<String>,
     /// RunTask `overrides` (echoed; container overrides applied by the launcher).
     pub overrides: Option<Value>,
     /// The network configuration (the service's, or RunTask's).
@@ -373,6 +382,7 @@ impl Region {
             health_status: "UNKNOWN".into(),
             containers,
             launch_type,
+            capacity_provider: new.capacity_provider,
             cpu: td.body.get("cpu").and_then(Value::as_str).map(String::from),
             memory: td
                 .body

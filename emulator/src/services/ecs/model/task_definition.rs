@@ -222,6 +222,23 @@ impl Region {
                 "Invalid networkMode: {network_mode}"
             )));
         }
+        let fargate = body
+            .get("requiresCompatibilities")
+            .and_then(Value::as_array)
+            .is_some_and(|c| c.iter().any(|x| x == "FARGATE"));
+        if fargate && body.get("pidMode").and_then(Value::as_str) == Some("host") {
+            return Err(EcsError::Client(
+                "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.".into(),
+            ));
+        }
+        // AWS records an EFS volume without rootDirectory as the root, "/".
+        if let Some(Value::Array(volumes)) = body.get_mut("volumes") {
+            for v in volumes {
+                if let Some(Value::Object(efs)) = v.get_mut("efsVolumeConfiguration") {
+                    efs.entry("rootDirectory").or_insert_with(|| json!("/"));
+                }
+            }
+        }
         let task_memory = body.contains_key("memory");
         let mut normalised = Vec::with_capacity(containers.len());
         let mut names = std::collections::BTreeSet::new();

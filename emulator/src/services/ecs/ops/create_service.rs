@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{parse, required};
 use crate::services::ecs::errors::EcsError;
+use crate::services::ecs::model::capacity_provider::check_launch_type;
 use crate::services::ecs::model::service::NewService;
 use crate::services::ecs::model::{Scope, Tag};
 use crate::services::ecs::service::{Ecs, now};
@@ -32,12 +33,31 @@ struct Request {
     propagate_tags: Option<String>,
     #[serde(default)]
     enable_execute_command: bool,
+    capacity_provider_strategy: Option<Value>,
+    deployment_controller: Option<Value>,
+    role: Option<String>,
 }
 
 pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsError> {
     let req: Request = parse(body)?;
     let name = required(req.service_name, "serviceName")?;
-    let task_definition = required(req.task_definition, "taskDefinition")?;
+    let controller = match &req.deployment_controller {
+        None => None,
+        Some(c) => match c.get("type").and_then(Value::as_str) {
+            Some(t @ ("ECS" | "CODE_DEPLOY" | "EXTERNAL")) => Some(t.to_string()),
+            _ => {
+                return Err(EcsError::InvalidParameter(
+                    "deploymentController.type should be one of [ECS,CODE_DEPLOY,EXTERNAL]".into(),
+                ));
+            }
+        },
+    };
+    // An EXTERNAL service's task definition comes from its task sets
+    // (the model refuses the omission for other controllers).
+    let task_definition = req.task_definition.unwrap_or_default();
+    if let Some(lt) = &req.launch_type {
+        check_launch_type(lt, false)?;
+    }
     let daemon = req.scheduling_strategy.as_deref() == Some("DAEMON");
     let desired = match req.desired_count {
         Some(n) if n < 0 => {
@@ -63,6 +83,11 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
     };
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
+        let strategy = region.resolve_strategy(
+            &cluster,
+            req.capacity_provider_strategy.as_ref(),
+            req.launch_type.as_deref(),
+        )?;
         let name = region.create_service(
             &cluster,
             NewService {
@@ -80,6 +105,9 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
                 enable_ecs_managed_tags: req.enable_ecs_managed_tags,
                 propagate_tags: req.propagate_tags,
                 enable_execute_command: req.enable_execute_command,
+                capacity_provider_strategy: strategy,
+                deployment_controller: controller,
+                role_arn: req.role,
             },
             now(),
         )?;

@@ -32,8 +32,14 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
         for param in &wanted {
             match region.service(&cluster, param) {
                 Some(s) => services.push(region.render_service(s, tags)),
+                // AWS names a missing service by the ARN it was given, or
+                // by `service/<name>` (no cluster) for a bare name.
                 None => failures.push(json!({
-                    "arn": arns::service(scope, &cluster, &arns::service_name(param)),
+                    "arn": if arns::resource(param).is_some() {
+                        param.clone()
+                    } else {
+                        format!("arn:aws:ecs:{}:{}:service/{param}", scope.region, scope.account)
+                    },
                     "reason": "MISSING",
                 })),
             }

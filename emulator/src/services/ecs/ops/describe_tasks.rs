@@ -18,15 +18,16 @@ struct Request {
 
 pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsError> {
     let req: Request = parse(body)?;
-    let wanted = required(req.tasks, "tasks")?;
-    if wanted.is_empty() || wanted.len() > 100 {
-        return Err(EcsError::InvalidParameter(
-            "tasks can have between 1 and 100 items.".into(),
-        ));
-    }
     let tags = includes(&req.include, "TAGS");
     ecs.read(scope, |region| {
+        // ECS looks the cluster up before it checks the task list.
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
+        let wanted = required(req.tasks, "tasks")?;
+        if wanted.is_empty() || wanted.len() > 100 {
+            return Err(EcsError::InvalidParameter(
+                "tasks can have between 1 and 100 items.".into(),
+            ));
+        }
         let mut tasks = Vec::new();
         let mut failures = Vec::new();
         for param in &wanted {

@@ -4,6 +4,7 @@
 //! This file holds the dispatch table and the helpers they share.
 
 mod account_settings;
+mod capacity_providers;
 mod create_cluster;
 mod create_service;
 mod delete_cluster;
@@ -25,7 +26,9 @@ mod run_task;
 mod start_task;
 mod stop_task;
 mod tag_resource;
+mod task_sets;
 mod untag_resource;
+mod update_cluster;
 mod update_service;
 
 use base64::Engine;
@@ -39,16 +42,22 @@ use crate::gateway::AwsError;
 
 /// Every operation emul implements, by wire name.
 pub const OPERATIONS: &[&str] = &[
+    "CreateCapacityProvider",
     "CreateCluster",
     "CreateService",
+    "CreateTaskSet",
+    "DeleteCapacityProvider",
     "DeleteCluster",
     "DeleteAccountSetting",
     "DeleteService",
+    "DeleteTaskSet",
     "DeleteTaskDefinitions",
     "DeregisterTaskDefinition",
+    "DescribeCapacityProviders",
     "DescribeClusters",
     "DescribeServices",
     "DescribeTaskDefinition",
+    "DescribeTaskSets",
     "DescribeTasks",
     "ListAccountSettings",
     "ListClusters",
@@ -59,13 +68,19 @@ pub const OPERATIONS: &[&str] = &[
     "ListTasks",
     "PutAccountSetting",
     "PutAccountSettingDefault",
+    "PutClusterCapacityProviders",
     "RegisterTaskDefinition",
     "RunTask",
     "StartTask",
     "StopTask",
     "TagResource",
     "UntagResource",
+    "UpdateCapacityProvider",
+    "UpdateCluster",
+    "UpdateClusterSettings",
     "UpdateService",
+    "UpdateServicePrimaryTaskSet",
+    "UpdateTaskSet",
 ];
 
 /// Runs `operation`.
@@ -97,6 +112,18 @@ pub fn dispatch(ecs: &Ecs, scope: &Scope, operation: &str, body: Value) -> Resul
         "TagResource" => tag_resource::run(ecs, scope, body),
         "UntagResource" => untag_resource::run(ecs, scope, body),
         "UpdateService" => update_service::run(ecs, scope, body),
+        "CreateCapacityProvider" => capacity_providers::create(ecs, scope, body),
+        "DescribeCapacityProviders" => capacity_providers::describe(ecs, scope, body),
+        "UpdateCapacityProvider" => capacity_providers::update(ecs, scope, body),
+        "DeleteCapacityProvider" => capacity_providers::delete(ecs, scope, body),
+        "PutClusterCapacityProviders" => capacity_providers::put_cluster(ecs, scope, body),
+        "CreateTaskSet" => task_sets::create(ecs, scope, body),
+        "DescribeTaskSets" => task_sets::describe(ecs, scope, body),
+        "UpdateTaskSet" => task_sets::update(ecs, scope, body),
+        "DeleteTaskSet" => task_sets::delete(ecs, scope, body),
+        "UpdateServicePrimaryTaskSet" => task_sets::update_primary(ecs, scope, body),
+        "UpdateCluster" => update_cluster::run(ecs, scope, body),
+        "UpdateClusterSettings" => update_cluster::settings(ecs, scope, body),
         other => return Err(AwsError::unknown_operation(other)),
     };
     result.map_err(|e| e.to_aws())
@@ -165,13 +192,18 @@ pub(crate) fn render_cluster(region: &Region, c: &Cluster, include: &Option<Vec<
         "pendingTasksCount": counts.pending_tasks,
         "activeServicesCount": counts.active_services,
         "statistics": [],
-        "tags": [],
         "settings": [],
-        "capacityProviders": [],
-        "defaultCapacityProviderStrategy": [],
+        "capacityProviders": c.capacity_providers,
+        "defaultCapacityProviderStrategy": c.default_strategy,
     });
-    if includes(include, "TAGS") {
-        out["tags"] = json!(region.tags_of(&c.arn));
+    if let Some(d) = &c.service_connect_defaults {
+        out["serviceConnectDefaults"] = d.clone();
+    }
+    // Tags only when asked for, and (as ECS answers for clusters) only
+    // when the cluster has some.
+    let tags = region.tags_of(&c.arn);
+    if includes(include, "TAGS") && !tags.is_empty() {
+        out["tags"] = json!(tags);
     }
     if includes(include, "SETTINGS") {
         out["settings"] = c.settings.clone();

@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 
 use super::{parse, required};
 use crate::services::ecs::errors::EcsError;
+use crate::services::ecs::model::capacity_provider::{
+    check_launch_type, launch_type_of, pick_provider,
+};
 use crate::services::ecs::model::task::NewTask;
 use crate::services::ecs::model::{Scope, Tag};
 use crate::services::ecs::service::{Ecs, now};
@@ -25,6 +28,7 @@ struct Request {
     started_by: Option<String>,
     #[serde(default)]
     tags: Vec<Tag>,
+    capacity_provider_strategy: Option<Value>,
 }
 
 pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsError> {
@@ -46,8 +50,16 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             "startedBy can have up to 128 letters (uppercase and lowercase), numbers, hyphens, underscores and forward slashes.".into(),
         ));
     }
+    if let Some(lt) = &req.launch_type {
+        check_launch_type(lt, true)?;
+    }
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
+        let strategy = region.resolve_strategy(
+            &cluster,
+            req.capacity_provider_strategy.as_ref(),
+            req.launch_type.as_deref(),
+        )?;
         let td = region.active_task_definition(&reference)?.clone();
         if td.network_mode() == "awsvpc"
             && req
@@ -64,7 +76,8 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
         }
         let at = now();
         let mut tasks = Vec::new();
-        for _ in 0..count {
+        for n in 0..count {
+            let provider = pick_provider(&strategy, n as u64);
             let id = region.create_task(
                 &td,
                 NewTask {
@@ -72,7 +85,11 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
                     group: req.group.clone(),
                     started_by: req.started_by.clone(),
                     service: None,
-                    launch_type: req.launch_type.clone(),
+                    launch_type: req
+                        .launch_type
+                        .clone()
+                        .or_else(|| provider.as_deref().map(|p| launch_type_of(p).to_string())),
+                    capacity_provider: provider,
                     overrides: req.overrides.clone(),
                     network_configuration: req.network_configuration.clone(),
                 },

@@ -15,14 +15,22 @@ struct Request {
     tag_keys: Option<Vec<String>>,
 }
 
-/// The tag operations' existence check: an unknown cluster ARN is
-/// `ClusterNotFoundException`, anything else unknown `ResourceNotFoundException`.
+/// The tag operations' existence check: an unknown cluster, service or task
+/// definition gets that resource's own not-found error (as its describe
+/// call would), anything else unknown `ResourceNotFoundException`.
 pub(super) fn check_exists(region: &Region, arn: &str) -> Result<(), EcsError> {
     if region.resource_exists(arn) {
         return Ok(());
     }
-    if arns::resource(arn).is_some_and(|r| r.starts_with("cluster/")) {
+    let resource = arns::resource(arn).unwrap_or_default();
+    if resource.starts_with("cluster/") {
         return Err(EcsError::ClusterNotFound);
+    }
+    if resource.starts_with("service/") {
+        return Err(EcsError::ServiceNotFound);
+    }
+    if resource.starts_with("task-definition/") {
+        return Err(EcsError::TaskDefinitionNotFound);
     }
     Err(EcsError::ResourceNotFound)
 }

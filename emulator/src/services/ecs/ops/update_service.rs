@@ -24,6 +24,7 @@ struct Request {
     network_configuration: Option<Value>,
     load_balancers: Option<Value>,
     health_check_grace_period_seconds: Option<i64>,
+    capacity_provider_strategy: Option<Vec<Value>>,
 }
 
 pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsError> {
@@ -36,6 +37,12 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
     }
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
+        let strategy = match req.capacity_provider_strategy.filter(|s| !s.is_empty()) {
+            Some(items) => {
+                Some(region.resolve_strategy(&cluster, Some(&Value::Array(items)), None)?)
+            }
+            None => None,
+        };
         let name = region.update_service(
             &cluster,
             &service,
@@ -49,6 +56,7 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
                 health_check_grace_period: req
                     .health_check_grace_period_seconds
                     .map(|n| n.clamp(0, i64::from(i32::MAX)) as u32),
+                capacity_provider_strategy: strategy,
             },
             now(),
         )?;

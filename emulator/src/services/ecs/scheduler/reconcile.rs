@@ -123,7 +123,8 @@ pub(super) fn services(
     let keys: Vec<(String, String)> = region
         .services
         .iter()
-        .filter(|(_, s)| s.status == "ACTIVE")
+        // EXTERNAL services have no deployment: their task sets are records.
+        .filter(|(_, s)| s.status == "ACTIVE" && !s.deployments.is_empty())
         .map(|(k, _)| k.clone())
         .collect();
     for key in keys {
@@ -255,6 +256,8 @@ fn one_service(
             Ok(td) => td.clone(),
             Err(_) => return,
         };
+        // Tasks already placed, so a strategy's base and weights count on.
+        let placed = region.service_counts(&service, None);
         for _ in 0..step.start {
             let id = region.create_task(
                 &td,
@@ -266,6 +269,11 @@ fn one_service(
                     launch_type: Some(service.launch_type.clone()),
                     overrides: None,
                     network_configuration: service.primary().network_configuration.clone(),
+                    capacity_provider:
+                        crate::services::ecs::model::capacity_provider::pick_provider(
+                            &service.primary().capacity_provider_strategy,
+                            u64::from(placed.0 + placed.1) + started.len() as u64,
+                        ),
                 },
                 now,
             );
