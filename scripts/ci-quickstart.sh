@@ -27,7 +27,7 @@ done
 
 echo "== quick start: the README's command"
 # The README's quick start, verbatim but for the timeout.
-cargo run --release -- up -d --wait --timeout 600 --topology "$TOPOLOGY"
+cargo run --release -- up -d --wait --timeout 1200 --topology "$TOPOLOGY"
 
 url=$(emul env --topology "$TOPOLOGY" | sed -n 's/^export EMUL_ALB_WECHAT_ALB_443=//p')
 body=$(curl -sk --max-time 10 "$url/whoami")
