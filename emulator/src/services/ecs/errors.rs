@@ -39,6 +39,19 @@ pub enum EcsError {
     /// StopTask / a tag operation naming a task that does not exist.
     #[error("The referenced task was not found.")]
     TaskNotFound,
+    /// DeleteCluster while container instances are registered.
+    #[error("The Cluster cannot be deleted while Container Instances are active or draining.")]
+    ClusterContainsContainerInstances,
+    /// A container instance parameter that names none of the cluster's.
+    #[error("The referenced container instance was not found.")]
+    ContainerInstanceNotFound,
+    /// An attribute's target that names no container instance; the text
+    /// names the target.
+    #[error("Could not find {0}")]
+    TargetNotFound(String),
+    /// More than 10 custom attributes on one resource.
+    #[error("You can apply up to 10 custom attributes per resource.")]
+    AttributeLimitExceeded,
     /// A tag operation on an ARN that names nothing.
     #[error("The specified resource could not be found.")]
     ResourceNotFound,
@@ -69,6 +82,12 @@ impl EcsError {
             | EcsError::InvalidParameter(_) => "InvalidParameterException",
             EcsError::ClusterContainsServices => "ClusterContainsServicesException",
             EcsError::ClusterContainsTasks => "ClusterContainsTasksException",
+            EcsError::ClusterContainsContainerInstances => {
+                "ClusterContainsContainerInstancesException"
+            }
+            EcsError::ContainerInstanceNotFound => "InvalidParameterException",
+            EcsError::TargetNotFound(_) => "TargetNotFoundException",
+            EcsError::AttributeLimitExceeded => "AttributeLimitExceededException",
             EcsError::ResourceNotFound => "ResourceNotFoundException",
             EcsError::Serialization(_) => "SerializationException",
         }

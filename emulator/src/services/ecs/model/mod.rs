@@ -12,12 +12,16 @@
 //! | [`deployment`] | rolling-update arithmetic (min healthy / max percent, circuit breaker) |
 //! | [`discovery`] | which healthy tasks a service-discovery name resolves to |
 //! | [`account_settings`] | account settings (recorded and listed) |
+//! | [`container_instance`] | container instances (EC2 launch type): resources, attributes, state |
+//! | [`placement`] | placing tasks on container instances: reservations, constraints, strategies |
 
 pub mod account_settings;
 pub mod arns;
 pub mod cluster;
+pub mod container_instance;
 pub mod deployment;
 pub mod discovery;
+pub mod placement;
 pub mod service;
 pub mod task;
 pub mod task_definition;
@@ -76,6 +80,8 @@ pub struct Region {
     pub tags: BTreeMap<String, Vec<Tag>>,
     /// Account settings (PutAccountSetting).
     pub account_settings: account_settings::AccountSettings,
+    /// Container instances by id, deregistered (INACTIVE) ones included.
+    pub container_instances: BTreeMap<String, container_instance::ContainerInstance>,
 }
 
 impl Region {
@@ -89,6 +95,7 @@ impl Region {
             tasks: BTreeMap::new(),
             tags: BTreeMap::new(),
             account_settings: Default::default(),
+            container_instances: BTreeMap::new(),
         }
     }
 
@@ -130,8 +137,9 @@ impl Region {
         self.tags.get(arn).cloned().unwrap_or_default()
     }
 
-    /// Whether `arn` names an existing cluster, service, task or task
-    /// definition of this region (for the tag operations).
+    /// Whether `arn` names an existing cluster, service, task, task
+    /// definition or container instance of this region (for the tag
+    /// operations).
     pub fn resource_exists(&self, arn: &str) -> bool {
         let Some(resource) = arns::resource(arn) else {
             return false;
@@ -147,6 +155,9 @@ impl Region {
         }
         if let Some(rest) = resource.strip_prefix("task-definition/") {
             return self.task_definition(rest).is_ok();
+        }
+        if resource.starts_with("container-instance/") {
+            return self.container_instances.values().any(|ci| ci.arn == arn);
         }
         false
     }

@@ -4,6 +4,8 @@
 //! This file holds the dispatch table and the helpers they share.
 
 mod account_settings;
+mod attributes;
+mod container_instances;
 mod create_cluster;
 mod create_service;
 mod delete_cluster;
@@ -43,15 +45,21 @@ pub const OPERATIONS: &[&str] = &[
     "CreateService",
     "DeleteCluster",
     "DeleteAccountSetting",
+    "DeleteAttributes",
     "DeleteService",
     "DeleteTaskDefinitions",
+    "DeregisterContainerInstance",
     "DeregisterTaskDefinition",
+    "DescribeContainerInstances",
     "DescribeClusters",
     "DescribeServices",
     "DescribeTaskDefinition",
     "DescribeTasks",
+    "DiscoverPollEndpoint",
     "ListAccountSettings",
+    "ListAttributes",
     "ListClusters",
+    "ListContainerInstances",
     "ListServices",
     "ListTagsForResource",
     "ListTaskDefinitionFamilies",
@@ -59,12 +67,15 @@ pub const OPERATIONS: &[&str] = &[
     "ListTasks",
     "PutAccountSetting",
     "PutAccountSettingDefault",
+    "PutAttributes",
+    "RegisterContainerInstance",
     "RegisterTaskDefinition",
     "RunTask",
     "StartTask",
     "StopTask",
     "TagResource",
     "UntagResource",
+    "UpdateContainerInstancesState",
     "UpdateService",
 ];
 
@@ -97,6 +108,16 @@ pub fn dispatch(ecs: &Ecs, scope: &Scope, operation: &str, body: Value) -> Resul
         "TagResource" => tag_resource::run(ecs, scope, body),
         "UntagResource" => untag_resource::run(ecs, scope, body),
         "UpdateService" => update_service::run(ecs, scope, body),
+        // Container instances (EC2 launch type) and their attributes.
+        "RegisterContainerInstance" => container_instances::register(ecs, scope, body),
+        "DeregisterContainerInstance" => container_instances::deregister(ecs, scope, body),
+        "ListContainerInstances" => container_instances::list(ecs, scope, body),
+        "DescribeContainerInstances" => container_instances::describe(ecs, scope, body),
+        "UpdateContainerInstancesState" => container_instances::update_state(ecs, scope, body),
+        "DiscoverPollEndpoint" => container_instances::discover_poll_endpoint(ecs, scope, body),
+        "PutAttributes" => attributes::put(ecs, scope, body),
+        "ListAttributes" => attributes::list(ecs, scope, body),
+        "DeleteAttributes" => attributes::delete(ecs, scope, body),
         other => return Err(AwsError::unknown_operation(other)),
     };
     result.map_err(|e| e.to_aws())
@@ -160,7 +181,7 @@ pub(crate) fn render_cluster(region: &Region, c: &Cluster, include: &Option<Vec<
         "clusterArn": c.arn,
         "clusterName": c.name,
         "status": c.status,
-        "registeredContainerInstancesCount": 0,
+        "registeredContainerInstancesCount": counts.container_instances,
         "runningTasksCount": counts.running_tasks,
         "pendingTasksCount": counts.pending_tasks,
         "activeServicesCount": counts.active_services,

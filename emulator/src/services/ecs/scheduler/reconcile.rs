@@ -266,6 +266,7 @@ fn one_service(
                     launch_type: Some(service.launch_type.clone()),
                     overrides: None,
                     network_configuration: service.primary().network_configuration.clone(),
+                    placement: None,
                 },
                 now,
             );
