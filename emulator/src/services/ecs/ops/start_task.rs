@@ -41,19 +41,13 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
         let td = region.active_task_definition(&reference)?.clone();
-        if td.network_mode() == "awsvpc"
+        let no_network = td.network_mode() == "awsvpc"
             && req
                 .network_configuration
                 .as_ref()
                 .and_then(|n| n.pointer("/awsvpcConfiguration/subnets"))
                 .and_then(Value::as_array)
-                .is_none_or(Vec::is_empty)
-        {
-            return Err(EcsError::InvalidParameter(
-                "Network Configuration must be provided when networkMode 'awsvpc' is specified."
-                    .into(),
-            ));
-        }
+                .is_none_or(Vec::is_empty);
         let reservation = Reservation::of(&td, req.overrides.as_ref());
         let at = now();
         let mut tasks = Vec::new();
@@ -75,6 +69,14 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             if let Err(reason) = region.fits(ci, &reservation) {
                 failures.push(fail(reason, ci.arn.clone()));
                 continue;
+            }
+            // Checked once a task would start: unknown instances are
+            // reported whatever the definition.
+            if no_network {
+                return Err(EcsError::InvalidParameter(
+                    "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+                        .into(),
+                ));
             }
             let placement = Placement {
                 container_instance_arn: ci.arn.clone(),
