@@ -219,25 +219,28 @@ impl Region {
     /// launch type asked for, or no launch type and no capacity provider
     /// strategy on a cluster that has container instances (AWS's default
     /// launch type is EC2; without instances emul keeps running such tasks
-    /// as it always has). EC2 asked for on a cluster with no ACTIVE
-    /// instance is AWS's InvalidParameterException.
+    /// as it always has). Placement on a cluster whose instances are all
+    /// DRAINING (or none, EC2 asked for) is AWS's InvalidParameterException.
     pub fn places_on_instances(
         &self,
         cluster: &str,
         launch_type: Option<&str>,
         has_strategy: bool,
     ) -> Result<bool, EcsError> {
+        let ec2 = match launch_type {
+            Some("EC2") => true,
+            Some(_) => false,
+            None => !has_strategy && self.container_instances_of(cluster).next().is_some(),
+        };
         let active = self
             .container_instances_of(cluster)
             .any(|ci| ci.status == "ACTIVE");
-        match launch_type {
-            Some("EC2") if !active => Err(EcsError::InvalidParameter(
+        if ec2 && !active {
+            return Err(EcsError::InvalidParameter(
                 "No Container Instances were found in your cluster.".into(),
-            )),
-            Some("EC2") => Ok(true),
-            Some(_) => Ok(false),
-            None => Ok(!has_strategy && self.container_instances_of(cluster).next().is_some()),
+            ));
         }
+        Ok(ec2)
     }
 
     /// The ACTIVE container instance of `cluster` a task of `group`
