@@ -478,7 +478,7 @@ async fn tasks_run_stop_describe_list() {
         "Cluster not found.",
     );
 
-    // StartTask: emul has no container instances.
+    // StartTask on a container instance the cluster does not have.
     let start = ecs
         .start_task()
         .cluster("prod")

@@ -9,6 +9,8 @@
 //! | [`model`] | the pure model: ids, the VPC, subnets, groups, zones |
 //! | [`vpcs`] | the default VPC, and VPCs and subnets made through the API |
 //! | [`rules`] | rules as AWS stores them (one per peer, `sgr-` ids) and the group writes |
+//! | [`instances`] | instances RunInstances made: records only, no VM runs |
+//! | [`instance_types`] | the instance types' vCPUs and memory |
 //! | [`filters`] | `Filter.N.Name` / `Filter.N.Value.M` with EC2's wildcards and `tag:` |
 //! | [`ops`] | one file per operation (parse → apply → render) |
 //! | [`errors`] | the codes and messages |
@@ -24,6 +26,8 @@
 
 pub mod errors;
 pub mod filters;
+pub mod instance_types;
+pub mod instances;
 pub mod live;
 pub mod model;
 pub mod ops;

@@ -43,6 +43,10 @@ pub struct Network {
     /// Groups ModifyNetworkInterfaceAttribute gave running ENIs, by
     /// logical ENI id (group names); they replace the ENI's own.
     pub eni_groups: std::collections::BTreeMap<String, Vec<String>>,
+    /// The instances RunInstances made (control plane only,
+    /// [`super::instances`]), terminated ones included.
+    #[serde(default)]
+    pub instances: Vec<super::instances::Instance>,
 }
 
 /// The VPC.
@@ -283,6 +287,7 @@ impl Network {
             groups,
             created: 0,
             eni_groups: Default::default(),
+            instances: Vec::new(),
         }
     }
 

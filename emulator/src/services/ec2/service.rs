@@ -145,7 +145,7 @@ impl Ec2 {
         operation: &str,
         params: &crate::gateway::query::QueryParams,
     ) -> Result<String, AwsError> {
-        self.change(region, |next, enis| {
+        self.change_with(region, ops::changes_rules(operation), |next, enis| {
             ops::write(next, operation, params, enis)
         })
     }
@@ -158,6 +158,17 @@ impl Ec2 {
         region: &str,
         f: impl FnOnce(&mut Network, &dyn Fn() -> Vec<Interface>) -> Result<String, AwsError>,
     ) -> Result<String, AwsError> {
+        self.change_with(region, true, f)
+    }
+
+    /// [`Ec2::change`], enforcing the groups only when `enforce` (a write
+    /// that cannot change them, RunInstances or CreateTags, is only kept).
+    fn change_with(
+        &self,
+        region: &str,
+        enforce: bool,
+        f: impl FnOnce(&mut Network, &dyn Fn() -> Vec<Interface>) -> Result<String, AwsError>,
+    ) -> Result<String, AwsError> {
         let _one_at_a_time = self.writer.lock().expect("ec2 writer lock");
         let mut next = self.region(region);
         let home = region == self.home_region;
@@ -168,7 +179,7 @@ impl Ec2 {
             &no_enis
         };
         let answer = f(&mut next, enis)?;
-        if let (true, Some(b)) = (home, &self.backend) {
+        if let (true, true, Some(b)) = (home, enforce, &self.backend) {
             b.enforce(live::topology_groups(&next), next.eni_groups.clone())
                 .map_err(|e| {
                     AwsError::internal(format!("the security groups could not be enforced: {e}"))

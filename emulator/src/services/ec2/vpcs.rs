@@ -64,6 +64,7 @@ impl Network {
             groups: vec![group],
             created: 0,
             eni_groups: Default::default(),
+            instances: Vec::new(),
         }
     }
 

@@ -42,6 +42,19 @@ pub enum EcsError {
     /// A task set that does not exist in the service.
     #[error("The specified task set does not exist.")]
     TaskSetNotFound,
+    /// DeleteCluster while container instances are registered.
+    #[error("The Cluster cannot be deleted while Container Instances are active or draining.")]
+    ClusterContainsContainerInstances,
+    /// A container instance parameter that names none of the cluster's.
+    #[error("The referenced container instance was not found.")]
+    ContainerInstanceNotFound,
+    /// An attribute's target that names no container instance; the text
+    /// names the target.
+    #[error("Could not find {0}")]
+    TargetNotFound(String),
+    /// More than 10 custom attributes on one resource.
+    #[error("You can apply up to 10 custom attributes per resource.")]
+    AttributeLimitExceeded,
     /// A tag operation on an ARN that names nothing.
     #[error("The specified resource could not be found.")]
     ResourceNotFound,
@@ -72,6 +85,12 @@ impl EcsError {
             | EcsError::InvalidParameter(_) => "InvalidParameterException",
             EcsError::ClusterContainsServices => "ClusterContainsServicesException",
             EcsError::ClusterContainsTasks => "ClusterContainsTasksException",
+            EcsError::ClusterContainsContainerInstances => {
+                "ClusterContainsContainerInstancesException"
+            }
+            EcsError::ContainerInstanceNotFound => "InvalidParameterException",
+            EcsError::TargetNotFound(_) => "TargetNotFoundException",
+            EcsError::AttributeLimitExceeded => "AttributeLimitExceededException",
             EcsError::ResourceNotFound => "ResourceNotFoundException",
             EcsError::TaskSetNotFound => "TaskSetNotFoundException",
             EcsError::Serialization(_) => "SerializationException",

@@ -52,7 +52,7 @@ pub(super) fn delete(
         .find(|s| s.id == id)
         .map(|s| s.name.clone())
         .unwrap_or_default();
-    let in_use = enis().iter().any(|e| e.subnet == name);
+    let in_use = enis().iter().any(|e| e.subnet == name) || net.subnet_has_instances(id);
     net.delete_subnet(id, in_use)?;
     let mut w = XmlWriter::new();
     w.leaf("return", "true");

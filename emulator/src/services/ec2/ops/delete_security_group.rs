@@ -1,5 +1,5 @@
 //! `DeleteSecurityGroup`: by `GroupId` (or `GroupName`); refused with
-//! `DependencyViolation` while an ENI is in the group or another group's
+//! `DependencyViolation` while an ENI or a live instance is in the group or another group's
 //! rule refers to it.
 
 use crate::gateway::AwsError;
@@ -16,7 +16,7 @@ pub(super) fn run(
 ) -> Result<String, AwsError> {
     let id = target_group(net, params)?;
     let name = net.group_name(&id);
-    let in_use = enis().iter().any(|e| e.groups.contains(&name));
+    let in_use = enis().iter().any(|e| e.groups.contains(&name)) || net.group_has_instances(&id);
     net.delete_group(&id, in_use)?;
     let mut w = XmlWriter::new();
     w.leaf("return", "true").leaf("groupId", &id);

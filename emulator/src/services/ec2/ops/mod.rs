@@ -5,9 +5,11 @@
 mod authorize_security_group;
 mod create_security_group;
 mod create_subnet;
+mod create_tags;
 mod create_vpc;
 mod delete_security_group;
 mod describe_availability_zones;
+mod describe_instances;
 mod describe_network_interfaces;
 mod describe_security_group_rules;
 mod describe_security_groups;
@@ -17,6 +19,7 @@ mod ip_permissions;
 mod modify_network_interface_attribute;
 mod modify_security_group_rules;
 mod revoke_security_group;
+mod run_instances;
 
 use crate::gateway::AwsError;
 use crate::gateway::query::{QueryParams, XmlWriter};
@@ -41,6 +44,20 @@ pub fn is_write(operation: &str) -> bool {
             | "CreateSubnet"
             | "DeleteSubnet"
             | "ModifyNetworkInterfaceAttribute"
+            | "RunInstances"
+            | "TerminateInstances"
+            | "CreateTags"
+            | "DeleteTags"
+    )
+}
+
+/// Whether the write `operation` may change what is enforced on the ENIs
+/// (the groups, their rules, an ENI's groups); the others (instances,
+/// tags) are kept but not enforced.
+pub fn changes_rules(operation: &str) -> bool {
+    !matches!(
+        operation,
+        "RunInstances" | "TerminateInstances" | "CreateTags" | "DeleteTags"
     )
 }
 
@@ -60,6 +77,7 @@ pub fn read(
         "DescribeSecurityGroupRules" => describe_security_group_rules::run(net, params),
         "DescribeAvailabilityZones" => describe_availability_zones::run(net, params),
         "DescribeNetworkInterfaces" => describe_network_interfaces::run(net, params, enis),
+        "DescribeInstances" => describe_instances::run(net, params),
         other => Err(AwsError::invalid_action(other)),
     }
 }
@@ -87,6 +105,10 @@ pub fn write(
         "ModifyNetworkInterfaceAttribute" => {
             modify_network_interface_attribute::run(net, params, enis)
         }
+        "RunInstances" => run_instances::run(net, params, enis),
+        "TerminateInstances" => run_instances::terminate(net, params),
+        "CreateTags" => create_tags::create(net, params),
+        "DeleteTags" => create_tags::delete(net, params),
         other => Err(AwsError::invalid_action(other)),
     }
 }

@@ -178,12 +178,12 @@ fn describe_availability_zones_lists_the_region() {
 
 #[test]
 fn an_unknown_action_is_invalid_action() {
-    let err = call("RunInstances", &[]).unwrap_err();
+    let err = call("CreateKeyPair", &[]).unwrap_err();
     assert_eq!(
         (err.code.as_str(), err.message.as_str()),
         (
             "InvalidAction",
-            "The action RunInstances is not valid for this web service."
+            "The action CreateKeyPair is not valid for this web service."
         )
     );
 }
@@ -639,4 +639,127 @@ fn describes_page_with_max_results_and_next_token() {
             .code,
         "InvalidParameterValue"
     );
+}
+
+#[test]
+fn instances_are_run_described_filtered_tagged_and_terminated() {
+    let mut net = Network::default_account("serve", "123456789012", "us-east-1");
+    let xml = on(
+        &mut net,
+        "RunInstances",
+        &[
+            ("ImageId", "ami-12c6146b"),
+            ("MinCount", "2"),
+            ("MaxCount", "2"),
+            ("TagSpecification.1.ResourceType", "instance"),
+            ("TagSpecification.1.Tag.1.Key", "Name"),
+            ("TagSpecification.1.Tag.1.Value", "web"),
+        ],
+    )
+    .unwrap();
+    let ids = all(&xml, "instanceId");
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        all(&xml, "name"),
+        ["pending", "pending"],
+        "AWS answers pending"
+    );
+    assert_eq!(all(&xml, "instanceType"), ["m1.small", "m1.small"]);
+    assert_eq!(all(&xml, "availabilityZone"), ["us-east-1a", "us-east-1a"]);
+
+    let running = on(
+        &mut net,
+        "DescribeInstances",
+        &[
+            ("Filter.1.Name", "instance-state-name"),
+            ("Filter.1.Value.1", "running"),
+            ("Filter.2.Name", "tag:Name"),
+            ("Filter.2.Value.1", "w*"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&running, "reservationId").len(), 1);
+    assert_eq!(all(&running, "instanceId"), ids);
+    assert_eq!(all(&running, "code"), ["16", "16"]);
+
+    on(
+        &mut net,
+        "CreateTags",
+        &[
+            ("ResourceId.1", &ids[0]),
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "prod"),
+        ],
+    )
+    .unwrap();
+    let tagged = on(
+        &mut net,
+        "DescribeInstances",
+        &[("Filter.1.Name", "tag:env"), ("Filter.1.Value.1", "prod")],
+    )
+    .unwrap();
+    assert_eq!(all(&tagged, "instanceId"), [ids[0].clone()]);
+    let err = on(
+        &mut net,
+        "CreateTags",
+        &[("ResourceId.1", "i-0123456789abcdef0"), ("Tag.1.Key", "k")],
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidInstanceID.NotFound");
+
+    let gone = on(&mut net, "TerminateInstances", &[("InstanceId.1", &ids[0])]).unwrap();
+    assert_eq!(all(&gone, "name"), ["shutting-down", "running"]);
+    let left = on(
+        &mut net,
+        "DescribeInstances",
+        &[
+            ("Filter.1.Name", "instance-state-name"),
+            ("Filter.1.Value.1", "running"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(all(&left, "instanceId"), [ids[1].clone()]);
+    let err = on(
+        &mut net,
+        "DescribeInstances",
+        &[("InstanceId.1", "i-0123456789abcdef0")],
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.code.as_str(), err.message.as_str()),
+        (
+            "InvalidInstanceID.NotFound",
+            "The instance ID 'i-0123456789abcdef0' does not exist"
+        )
+    );
+    let err = on(
+        &mut net,
+        "RunInstances",
+        &[("MinCount", "1"), ("MaxCount", "1")],
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "MissingParameter");
+}
+
+#[test]
+fn a_subnet_or_group_with_a_live_instance_cannot_be_deleted() {
+    let mut net = wechat();
+    let subnet = net.subnets[0].id.clone();
+    let xml = on(
+        &mut net,
+        "RunInstances",
+        &[
+            ("ImageId", "ami-12c6146b"),
+            ("MinCount", "1"),
+            ("MaxCount", "1"),
+            ("SubnetId", &subnet),
+            ("InstanceType", "t3.micro"),
+        ],
+    )
+    .unwrap();
+    let id = all(&xml, "instanceId").remove(0);
+    let err = on(&mut net, "DeleteSubnet", &[("SubnetId", &subnet)]).unwrap_err();
+    assert_eq!(err.code, "DependencyViolation");
+    on(&mut net, "TerminateInstances", &[("InstanceId.1", &id)]).unwrap();
+    on(&mut net, "DeleteSubnet", &[("SubnetId", &subnet)]).unwrap();
 }

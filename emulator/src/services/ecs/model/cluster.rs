@@ -36,6 +36,8 @@ pub struct ClusterCounts {
     pub pending_tasks: u32,
     /// Services with status ACTIVE.
     pub active_services: u32,
+    /// Container instances ACTIVE or DRAINING.
+    pub container_instances: u32,
 }
 
 /// Cluster names: up to 255 letters, digits, `_` and `-`.
@@ -107,6 +109,9 @@ impl Region {
         {
             return Err(EcsError::ClusterContainsTasks);
         }
+        if self.container_instances_of(&name).next().is_some() {
+            return Err(EcsError::ClusterContainsContainerInstances);
+        }
         let cluster = self.clusters.get_mut(&name).expect("checked above");
         cluster.status = "INACTIVE".into();
         Ok(name)
@@ -127,6 +132,7 @@ impl Region {
             .values()
             .filter(|s| s.cluster == name && s.status == "ACTIVE")
             .count() as u32;
+        counts.container_instances = self.container_instances_of(name).count() as u32;
         counts
     }
 }

@@ -14,13 +14,17 @@
 //! | [`account_settings`] | account settings (recorded and listed) |
 //! | [`capacity_provider`] | capacity providers and strategies |
 //! | [`task_set`] | task sets of EXTERNAL-controller services |
+//! | [`container_instance`] | container instances (EC2 launch type): resources, attributes, state |
+//! | [`placement`] | placing tasks on container instances: reservations, constraints, strategies |
 
 pub mod account_settings;
 pub mod arns;
 pub mod capacity_provider;
 pub mod cluster;
+pub mod container_instance;
 pub mod deployment;
 pub mod discovery;
+pub mod placement;
 pub mod service;
 pub mod task;
 pub mod task_definition;
@@ -86,6 +90,8 @@ pub struct Region {
     pub capacity_providers: BTreeMap<String, capacity_provider::CapacityProvider>,
     /// Task sets by (cluster name, service name), in creation order.
     pub task_sets: BTreeMap<(String, String), Vec<task_set::TaskSet>>,
+    /// Container instances by id, deregistered (INACTIVE) ones included.
+    pub container_instances: BTreeMap<String, container_instance::ContainerInstance>,
 }
 
 impl Region {
@@ -101,6 +107,7 @@ impl Region {
             account_settings: Default::default(),
             capacity_providers: BTreeMap::new(),
             task_sets: BTreeMap::new(),
+            container_instances: BTreeMap::new(),
         }
     }
 
@@ -142,8 +149,9 @@ impl Region {
         self.tags.get(arn).cloned().unwrap_or_default()
     }
 
-    /// Whether `arn` names an existing cluster, service, task or task
-    /// definition of this region (for the tag operations).
+    /// Whether `arn` names an existing cluster, service, task, task
+    /// definition or container instance of this region (for the tag
+    /// operations).
     pub fn resource_exists(&self, arn: &str) -> bool {
         let Some(resource) = arns::resource(arn) else {
             return false;
@@ -165,6 +173,9 @@ impl Region {
         }
         if let Some(rest) = resource.strip_prefix("task-definition/") {
             return self.task_definition(rest).is_ok();
+        }
+        if resource.starts_with("container-instance/") {
+            return self.container_instances.values().any(|ci| ci.arn == arn);
         }
         false
     }

@@ -146,6 +146,8 @@ pub struct Task {
     pub stopped_reason: Option<String>,
     /// Incremented on every state change.
     pub version: u64,
+    /// The container instance it was placed on (EC2 launch type).
+    pub placement: Option<super::container_instance::Placement>,
 }
 
 impl Task {
@@ -299,6 +301,18 @@ impl Task {
             ("executionStoppedAt", self.stopped_at.map(|s| json!(s))),
             ("stopCode", self.stop_code.as_ref().map(|s| json!(s))),
             (
+                "containerInstanceArn",
+                self.placement
+                    .as_ref()
+                    .map(|p| json!(p.container_instance_arn)),
+            ),
+            (
+                "availabilityZone",
+                self.placement
+                    .as_ref()
+                    .and_then(|p| p.availability_zone.as_ref().map(|z| json!(z))),
+            ),
+            (
                 "stoppedReason",
                 self.stopped_reason.as_ref().map(|s| json!(s)),
             ),
@@ -331,6 +345,8 @@ pub struct NewTask {
     pub overrides: Option<Value>,
     /// The network configuration (the service's, or RunTask's).
     pub network_configuration: Option<Value>,
+    /// The container instance it goes to (EC2 launch type).
+    pub placement: Option<super::container_instance::Placement>,
 }
 
 impl Region {
@@ -358,7 +374,11 @@ impl Region {
                 runtime_id: None,
                 essential: c["essential"].as_bool().unwrap_or(true),
                 has_health_check: c.get("healthCheck").is_some(),
-                cpu: c.get("cpu").map(|v| v.to_string()),
+                // AWS: "The value is 0 if no value was specified in the container definition".
+                cpu: Some(
+                    c.get("cpu")
+                        .map_or_else(|| "0".to_string(), |v| v.to_string()),
+                ),
                 memory: c.get("memory").map(|v| v.to_string()),
             })
             .collect();
@@ -401,6 +421,7 @@ impl Region {
             stop_code: None,
             stopped_reason: None,
             version: 1,
+            placement: new.placement,
         };
         self.tasks.insert(id.clone(), task);
         id

@@ -1,5 +1,5 @@
 //! ListTasks: `cluster`, `family`, `serviceName`, `startedBy`,
-//! `desiredStatus` (RUNNING by default — tasks whose *desired* status is
+//! `containerInstance`, `desiredStatus` (RUNNING by default — tasks whose *desired* status is
 //! RUNNING, pending ones included), `launchType`, paging → `taskArns`.
 
 use serde::Deserialize;
@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{paginate, parse};
 use crate::services::ecs::errors::EcsError;
-use crate::services::ecs::model::{Scope, TaskStatus, arns};
+use crate::services::ecs::model::{Scope, TaskStatus, arns, container_instance};
 use crate::services::ecs::service::Ecs;
 
 #[derive(Deserialize)]
@@ -49,8 +49,14 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             .values()
             .filter(|t| t.cluster == cluster)
             .filter(|t| Some(t.desired_status) == desired)
-            // emul registers no container instances: filtering by one matches nothing.
-            .filter(|_| req.container_instance.is_none())
+            .filter(|t| {
+                req.container_instance.as_deref().is_none_or(|ci| {
+                    t.placement.as_ref().is_some_and(|p| {
+                        container_instance::id_of(&p.container_instance_arn)
+                            == container_instance::id_of(ci)
+                    })
+                })
+            })
             .filter(|t| {
                 req.family.as_deref().is_none_or(|f| {
                     t.task_definition_arn

@@ -4,7 +4,9 @@
 //! This file holds the dispatch table and the helpers they share.
 
 mod account_settings;
+mod attributes;
 mod capacity_providers;
+mod container_instances;
 mod create_cluster;
 mod create_service;
 mod delete_cluster;
@@ -49,18 +51,24 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteCapacityProvider",
     "DeleteCluster",
     "DeleteAccountSetting",
+    "DeleteAttributes",
     "DeleteService",
     "DeleteTaskSet",
     "DeleteTaskDefinitions",
+    "DeregisterContainerInstance",
     "DeregisterTaskDefinition",
     "DescribeCapacityProviders",
+    "DescribeContainerInstances",
     "DescribeClusters",
     "DescribeServices",
     "DescribeTaskDefinition",
     "DescribeTaskSets",
     "DescribeTasks",
+    "DiscoverPollEndpoint",
     "ListAccountSettings",
+    "ListAttributes",
     "ListClusters",
+    "ListContainerInstances",
     "ListServices",
     "ListTagsForResource",
     "ListTaskDefinitionFamilies",
@@ -69,6 +77,8 @@ pub const OPERATIONS: &[&str] = &[
     "PutAccountSetting",
     "PutAccountSettingDefault",
     "PutClusterCapacityProviders",
+    "PutAttributes",
+    "RegisterContainerInstance",
     "RegisterTaskDefinition",
     "RunTask",
     "StartTask",
@@ -78,6 +88,7 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateCapacityProvider",
     "UpdateCluster",
     "UpdateClusterSettings",
+    "UpdateContainerInstancesState",
     "UpdateService",
     "UpdateServicePrimaryTaskSet",
     "UpdateTaskSet",
@@ -124,6 +135,16 @@ pub fn dispatch(ecs: &Ecs, scope: &Scope, operation: &str, body: Value) -> Resul
         "UpdateServicePrimaryTaskSet" => task_sets::update_primary(ecs, scope, body),
         "UpdateCluster" => update_cluster::run(ecs, scope, body),
         "UpdateClusterSettings" => update_cluster::settings(ecs, scope, body),
+        // Container instances (EC2 launch type) and their attributes.
+        "RegisterContainerInstance" => container_instances::register(ecs, scope, body),
+        "DeregisterContainerInstance" => container_instances::deregister(ecs, scope, body),
+        "ListContainerInstances" => container_instances::list(ecs, scope, body),
+        "DescribeContainerInstances" => container_instances::describe(ecs, scope, body),
+        "UpdateContainerInstancesState" => container_instances::update_state(ecs, scope, body),
+        "DiscoverPollEndpoint" => container_instances::discover_poll_endpoint(ecs, scope, body),
+        "PutAttributes" => attributes::put(ecs, scope, body),
+        "ListAttributes" => attributes::list(ecs, scope, body),
+        "DeleteAttributes" => attributes::delete(ecs, scope, body),
         other => return Err(AwsError::unknown_operation(other)),
     };
     result.map_err(|e| e.to_aws())
@@ -187,7 +208,7 @@ pub(crate) fn render_cluster(region: &Region, c: &Cluster, include: &Option<Vec<
         "clusterArn": c.arn,
         "clusterName": c.name,
         "status": c.status,
-        "registeredContainerInstancesCount": 0,
+        "registeredContainerInstancesCount": counts.container_instances,
         "runningTasksCount": counts.running_tasks,
         "pendingTasksCount": counts.pending_tasks,
         "activeServicesCount": counts.active_services,

@@ -1,7 +1,12 @@
 //! RunTask: `taskDefinition`, `cluster`, `count` (1–10), `launchType`,
 //! `networkConfiguration` (required for awsvpc), `overrides`, `group`,
-//! `startedBy`, `tags` → `tasks[]` (freshly created: PROVISIONING, desired
-//! RUNNING), `failures[]`. The scheduler (when attached) launches them.
+//! `startedBy`, `tags`, `placementConstraints`, `placementStrategy` →
+//! `tasks[]` (freshly created: PROVISIONING, desired RUNNING), `failures[]`.
+//! The scheduler (when attached) launches them. With the EC2 launch type
+//! (asked for, or no launch type and no capacity provider strategy on a
+//! cluster with container instances) each task is first placed on a
+//! container instance ([`crate::services::ecs::model::placement`]); one
+//! that fits nowhere ends the call, its reasons in `failures[]`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -11,6 +16,8 @@ use crate::services::ecs::errors::EcsError;
 use crate::services::ecs::model::capacity_provider::{
     check_launch_type, launch_type_of, pick_provider,
 };
+use crate::services::ecs::model::container_instance::{Placement, Reservation};
+use crate::services::ecs::model::placement::{Constraint, Rules, Strategy};
 use crate::services::ecs::model::task::NewTask;
 use crate::services::ecs::model::{Scope, Tag};
 use crate::services::ecs::service::{Ecs, now};
@@ -29,11 +36,22 @@ struct Request {
     #[serde(default)]
     tags: Vec<Tag>,
     capacity_provider_strategy: Option<Value>,
+    #[serde(default)]
+    placement_constraints: Vec<Constraint>,
+    #[serde(default)]
+    placement_strategy: Vec<Strategy>,
 }
 
 pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsError> {
     let req: Request = parse(body)?;
     let reference = required(req.task_definition, "taskDefinition")?;
+    if let Some(l) = &req.launch_type
+        && !matches!(l.as_str(), "EC2" | "FARGATE" | "EXTERNAL")
+    {
+        return Err(EcsError::InvalidParameter(
+            "launch type should be one of [EC2,FARGATE,EXTERNAL]".into(),
+        ));
+    }
     let count = req.count.unwrap_or(1);
     if !(1..=10).contains(&count) {
         return Err(EcsError::InvalidParameter(
@@ -74,24 +92,69 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
                     .into(),
             ));
         }
+        let on_instances = region.places_on_instances(
+            &cluster,
+            req.launch_type.as_deref(),
+            !strategy.is_empty(),
+        )?;
+        let rules = match on_instances {
+            true => Some(Rules::new(
+                &td,
+                &req.placement_constraints,
+                &req.placement_strategy,
+            )?),
+            false => None,
+        };
+        let group = req
+            .group
+            .clone()
+            .unwrap_or_else(|| format!("family:{}", td.family));
+        let reservation = Reservation::of(&td, req.overrides.as_ref());
         let at = now();
         let mut tasks = Vec::new();
+        let mut failures = Vec::new();
         for n in 0..count {
             let provider = pick_provider(&strategy, n as u64);
+            let placement = match &rules {
+                None => None,
+                Some(rules) => {
+                    match region.choose_instance(&cluster, &reservation, &group, rules) {
+                        Ok(ci) => {
+                            let ci = &region.container_instances[&ci];
+                            Some(Placement {
+                                container_instance_arn: ci.arn.clone(),
+                                availability_zone: ci.availability_zone.clone(),
+                                reserved: reservation.clone(),
+                            })
+                        }
+                        Err(why) => {
+                            failures = why
+                                .into_iter()
+                                .map(|(arn, reason)| json!({"arn": arn, "reason": reason}))
+                                .collect();
+                            break;
+                        }
+                    }
+                }
+            };
             let id = region.create_task(
                 &td,
                 NewTask {
                     cluster: cluster.clone(),
-                    group: req.group.clone(),
+                    group: Some(group.clone()),
                     started_by: req.started_by.clone(),
                     service: None,
-                    launch_type: req
-                        .launch_type
-                        .clone()
-                        .or_else(|| provider.as_deref().map(|p| launch_type_of(p).to_string())),
+                    launch_type: match on_instances {
+                        true => Some("EC2".into()),
+                        false => req
+                            .launch_type
+                            .clone()
+                            .or_else(|| provider.as_deref().map(|p| launch_type_of(p).to_string())),
+                    },
                     capacity_provider: provider,
                     overrides: req.overrides.clone(),
                     network_configuration: req.network_configuration.clone(),
+                    placement,
                 },
                 at,
             );
@@ -108,6 +171,6 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
                 v
             })
             .collect();
-        Ok(json!({"tasks": rendered, "failures": []}))
+        Ok(json!({"tasks": rendered, "failures": failures}))
     })
 }

@@ -1,15 +1,19 @@
-//! StartTask: places tasks on the named `containerInstances`. emul runs
-//! every task like Fargate and registers no container instances, so each
-//! named instance is reported in `failures[]` with reason `MISSING` and no
-//! task starts; the cluster and task definition are still validated.
+//! StartTask: one task on each of the named `containerInstances` (1–10,
+//! ids or ARNs), EC2 launch type, with `overrides`, `group`, `startedBy`,
+//! `tags`, `networkConfiguration` → `tasks[]`, `failures[]`. An instance
+//! the cluster does not have is `MISSING`; one that is not ACTIVE fails
+//! with its status; one without room fails with AWS's `RESOURCE:*` reason.
+//! No placement constraint or strategy applies: the caller chose.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{parse, required};
 use crate::services::ecs::errors::EcsError;
-use crate::services::ecs::model::Scope;
-use crate::services::ecs::service::Ecs;
+use crate::services::ecs::model::container_instance::{self, Placement, Reservation};
+use crate::services::ecs::model::task::NewTask;
+use crate::services::ecs::model::{Scope, Tag};
+use crate::services::ecs::service::{Ecs, now};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -17,6 +21,12 @@ struct Request {
     task_definition: Option<String>,
     cluster: Option<String>,
     container_instances: Option<Vec<String>>,
+    overrides: Option<Value>,
+    group: Option<String>,
+    started_by: Option<String>,
+    network_configuration: Option<Value>,
+    #[serde(default)]
+    tags: Vec<Tag>,
 }
 
 pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsError> {
@@ -28,23 +38,79 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             "containerInstances can have between 1 and 10 items.".into(),
         ));
     }
-    ecs.read(scope, |region| {
+    ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
-        region.active_task_definition(&reference)?;
-        let failures: Vec<Value> = instances
+        let td = region.active_task_definition(&reference)?.clone();
+        let no_network = td.network_mode() == "awsvpc"
+            && req
+                .network_configuration
+                .as_ref()
+                .and_then(|n| n.pointer("/awsvpcConfiguration/subnets"))
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty);
+        let reservation = Reservation::of(&td, req.overrides.as_ref());
+        let at = now();
+        let mut tasks = Vec::new();
+        let mut failures = Vec::new();
+        for param in &instances {
+            let fail = |reason: &str, arn: String| json!({"arn": arn, "reason": reason});
+            let Some(ci) = region.container_instance_in(&cluster, param) else {
+                let id = container_instance::id_of(param);
+                failures.push(fail(
+                    "MISSING",
+                    container_instance::arn(region, &cluster, &id),
+                ));
+                continue;
+            };
+            if ci.status != "ACTIVE" {
+                failures.push(fail(&ci.status, ci.arn.clone()));
+                continue;
+            }
+            if let Err(reason) = region.fits(ci, &reservation) {
+                failures.push(fail(reason, ci.arn.clone()));
+                continue;
+            }
+            // Checked once a task would start: unknown instances are
+            // reported whatever the definition.
+            if no_network {
+                return Err(EcsError::InvalidParameter(
+                    "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+                        .into(),
+                ));
+            }
+            let placement = Placement {
+                container_instance_arn: ci.arn.clone(),
+                availability_zone: ci.availability_zone.clone(),
+                reserved: reservation.clone(),
+            };
+            let id = region.create_task(
+                &td,
+                NewTask {
+                    cluster: cluster.clone(),
+                    group: req.group.clone(),
+                    started_by: req.started_by.clone(),
+                    service: None,
+                    launch_type: Some("EC2".into()),
+                    capacity_provider: None,
+                    overrides: req.overrides.clone(),
+                    network_configuration: req.network_configuration.clone(),
+                    placement: Some(placement),
+                },
+                at,
+            );
+            let arn = region.tasks[&id].arn.clone();
+            region.merge_tags(&arn, req.tags.clone());
+            tasks.push(id);
+        }
+        let rendered: Vec<Value> = tasks
             .iter()
-            .map(|i| {
-                let arn = if i.starts_with("arn:") {
-                    i.clone()
-                } else {
-                    format!(
-                        "arn:aws:ecs:{}:{}:container-instance/{cluster}/{i}",
-                        scope.region, scope.account
-                    )
-                };
-                json!({"arn": arn, "reason": "MISSING"})
+            .map(|id| {
+                let t = &region.tasks[id];
+                let mut v = t.render(&scope.region);
+                v["tags"] = json!(region.tags_of(&t.arn));
+                v
             })
             .collect();
-        Ok(json!({"tasks": [], "failures": failures}))
+        Ok(json!({"tasks": rendered, "failures": failures}))
     })
 }

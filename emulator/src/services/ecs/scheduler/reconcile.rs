@@ -274,6 +274,7 @@ fn one_service(
                             &service.primary().capacity_provider_strategy,
                             u64::from(placed.0 + placed.1) + started.len() as u64,
                         ),
+                    placement: None,
                 },
                 now,
             );
