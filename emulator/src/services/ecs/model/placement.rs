@@ -215,22 +215,32 @@ impl Reservation {
 pub type Failure = (String, String);
 
 impl Region {
-    /// Whether RunTask places its tasks on container instances: the EC2
-    /// launch type asked for, or no launch type and no capacity provider
-    /// strategy on a cluster that has container instances (AWS's default
-    /// launch type is EC2; without instances emul keeps running such tasks
-    /// as it always has). Placement on a cluster whose instances are all
-    /// DRAINING (or none, EC2 asked for) is AWS's InvalidParameterException.
+    /// Whether RunTask places its tasks on container instances: on a
+    /// cluster that has had container instances registered, when the EC2
+    /// launch type is asked for, or no launch type and no capacity provider
+    /// strategy (AWS's default launch type is EC2). A cluster that never had
+    /// one (every topology's cluster: the seeds declare `launch_type: EC2`
+    /// and no instances) runs EC2 tasks as it always has, in their own ENI
+    /// with no placement; AWS would refuse them, but emul's clusters stand
+    /// for capacity the topology does not describe. Placement on a cluster
+    /// whose instances are all DRAINING or deregistered is AWS's
+    /// InvalidParameterException.
     pub fn places_on_instances(
         &self,
         cluster: &str,
         launch_type: Option<&str>,
         has_strategy: bool,
     ) -> Result<bool, EcsError> {
+        // Deregistered (INACTIVE) instances count: the cluster is one of
+        // container instances from its first registration on.
+        let has_instances = self
+            .container_instances
+            .values()
+            .any(|ci| ci.cluster == cluster);
         let ec2 = match launch_type {
-            Some("EC2") => true,
+            Some("EC2") => has_instances,
             Some(_) => false,
-            None => !has_strategy && self.container_instances_of(cluster).next().is_some(),
+            None => !has_strategy && has_instances,
         };
         let active = self
             .container_instances_of(cluster)
