@@ -168,6 +168,12 @@ pub trait NetworkNames: Send + Sync {
     /// The name of subnet or group `id_or_name`; unchanged when it is
     /// already a name or no such id exists.
     fn name_of(&self, id_or_name: &str) -> String;
+    /// The first of `subnets` (ids, or topology names) that `region` does
+    /// not have: ECS refuses such a network configuration as AWS does.
+    fn missing_subnet(&self, region: &str, subnets: &[String]) -> Option<String>;
+    /// The first of `groups` (ids, or names of the running VPC's groups)
+    /// that `region` does not have.
+    fn missing_group(&self, region: &str, groups: &[String]) -> Option<String>;
 }
 
 /// The CloudWatch Logs side of task output, as the ECS scheduler and the

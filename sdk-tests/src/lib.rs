@@ -350,6 +350,22 @@ impl Emul {
         aws_sdk_ec2::Client::new(&shared)
     }
 
+    /// The id of a subnet of `region`'s default VPC: a task's or service's
+    /// network configuration must name a subnet EC2 has, as in AWS.
+    pub async fn default_subnet(&self, region: &str) -> String {
+        let subnets = self
+            .ec2_client(region)
+            .await
+            .describe_subnets()
+            .send()
+            .await
+            .expect("DescribeSubnets");
+        subnets.subnets()[0]
+            .subnet_id()
+            .expect("a subnet id")
+            .to_string()
+    }
+
     /// A CloudWatch Logs client for `region`, signing with the test keys.
     pub async fn logs_client(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
         let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;

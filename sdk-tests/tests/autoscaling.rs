@@ -47,7 +47,7 @@ async fn ecs_service(emul: &Emul) -> aws_sdk_ecs::Client {
             NetworkConfiguration::builder()
                 .awsvpc_configuration(
                     AwsVpcConfiguration::builder()
-                        .subnets("subnet-a")
+                        .subnets(emul.default_subnet(REGION).await)
                         .build()
                         .unwrap(),
                 )

@@ -204,7 +204,8 @@ async fn task_definitions_revisions_families_and_defaults() {
 
 #[tokio::test]
 async fn services_lifecycle_deployments_and_errors() {
-    let (_emul, ecs) = setup().await;
+    let (emul, ecs) = setup().await;
+    let subnet = emul.default_subnet(REGION).await;
     register_web(&ecs, "emul/testapp:latest").await;
     let created = ecs
         .create_service()
@@ -212,7 +213,7 @@ async fn services_lifecycle_deployments_and_errors() {
         .service_name("web")
         .task_definition("web")
         .desired_count(2)
-        .network_configuration(network("private-a"))
+        .network_configuration(network(&subnet))
         .tags(Tag::builder().key("k").value("v").build())
         .send()
         .await
@@ -242,7 +243,7 @@ async fn services_lifecycle_deployments_and_errors() {
             .service_name("web")
             .task_definition("web")
             .desired_count(1)
-            .network_configuration(network("private-a"))
+            .network_configuration(network(&subnet))
             .send()
             .await,
         "InvalidParameterException",
@@ -360,7 +361,8 @@ async fn services_lifecycle_deployments_and_errors() {
 
 #[tokio::test]
 async fn tasks_run_stop_describe_list() {
-    let (_emul, ecs) = setup().await;
+    let (emul, ecs) = setup().await;
+    let subnet = emul.default_subnet(REGION).await;
     register_web(&ecs, "emul/testapp:latest").await;
     assert_aws_error(
         ecs.run_task()
@@ -377,7 +379,7 @@ async fn tasks_run_stop_describe_list() {
         .task_definition("web")
         .count(2)
         .started_by("ci")
-        .network_configuration(network("private-a"))
+        .network_configuration(network(&subnet))
         .send()
         .await
         .unwrap();

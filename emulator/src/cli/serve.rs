@@ -141,7 +141,7 @@ pub fn run(args: Args) -> u8 {
     };
     let mut registry = Registry::new();
     registry.register(secrets);
-    registry.register(ec2);
+    registry.register(ec2.clone());
     registry.register(ecr.clone());
     registry.register(logs);
     let time_scale = f64::from(args.time_scale);
@@ -149,6 +149,8 @@ pub fn run(args: Args) -> u8 {
     cloudwatch.set_time_scale(time_scale);
     registry.register(cloudwatch.clone());
     let ecs = Arc::new(Ecs::new());
+    // RunTask/CreateService check their subnets and groups against EC2.
+    ecs.attach_network(ec2);
     registry.register(ecs.clone());
     // Application Auto Scaling over the control-plane ECS: alarms invoke
     // policies, which change services' desired counts (no tasks run).

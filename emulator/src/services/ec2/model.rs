@@ -60,6 +60,41 @@ pub struct Vpc {
     pub is_default: bool,
     /// `Name` = the project for the topology's VPC.
     pub tags: Vec<(String, String)>,
+    /// Its DNS attributes (`DescribeVpcAttribute`/`ModifyVpcAttribute`):
+    /// Terraform's `aws_vpc` reads and sets them.
+    #[serde(default)]
+    pub attributes: VpcAttributes,
+}
+
+/// A VPC's attributes as `ModifyVpcAttribute` sets them. They are kept and
+/// shown; emul's VPC resolver answers whatever they say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcAttributes {
+    /// `enableDnsSupport`: the Amazon-provided resolver answers (AWS: on in
+    /// every new VPC).
+    pub dns_support: bool,
+    /// `enableDnsHostnames`: instances get DNS hostnames (AWS: on in a
+    /// default VPC, off in one CreateVpc makes).
+    pub dns_hostnames: bool,
+    /// `enableNetworkAddressUsageMetrics` (AWS: off).
+    pub address_usage_metrics: bool,
+}
+
+impl VpcAttributes {
+    /// AWS's attributes of a new VPC: `default` for a default VPC.
+    pub fn new(default_vpc: bool) -> Self {
+        VpcAttributes {
+            dns_support: true,
+            dns_hostnames: default_vpc,
+            address_usage_metrics: false,
+        }
+    }
+}
+
+impl Default for VpcAttributes {
+    fn default() -> Self {
+        VpcAttributes::new(false)
+    }
 }
 
 /// One subnet.
@@ -282,6 +317,9 @@ impl Network {
                 cidr: t.vpc.cidr_block.value,
                 is_default: false,
                 tags: vec![("Name".into(), project.to_string())],
+                // emul's VPC resolver names the topology's ENIs, as a VPC
+                // with both DNS attributes on does.
+                attributes: VpcAttributes::new(true),
             }],
             subnets,
             groups,
@@ -299,6 +337,11 @@ impl Network {
     /// The VPC with id `id`.
     pub fn vpc(&self, id: &str) -> Option<&Vpc> {
         self.vpcs.iter().find(|v| v.id == id)
+    }
+
+    /// The VPC with id `id`, to change.
+    pub fn vpc_mut(&mut self, id: &str) -> Option<&mut Vpc> {
+        self.vpcs.iter_mut().find(|v| v.id == id)
     }
 
     /// The VPC a call means: `VpcId` when given (it must exist), else the

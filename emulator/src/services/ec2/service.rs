@@ -243,6 +243,28 @@ impl crate::wiring::NetworkNames for Ec2 {
             }
         })
     }
+
+    fn missing_subnet(&self, region: &str, subnets: &[String]) -> Option<String> {
+        self.with_region(region, |net| {
+            subnets
+                .iter()
+                .find(|asked| {
+                    !net.subnets
+                        .iter()
+                        .any(|s| &s.id == *asked || &s.name == *asked)
+                })
+                .cloned()
+        })
+    }
+
+    fn missing_group(&self, region: &str, groups: &[String]) -> Option<String> {
+        self.with_region(region, |net| {
+            groups
+                .iter()
+                .find(|asked| net.group(asked).is_none() && net.group_named(asked).is_none())
+                .cloned()
+        })
+    }
 }
 
 impl AwsService for Ec2 {

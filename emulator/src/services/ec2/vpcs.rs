@@ -11,8 +11,8 @@ use ipnet::Ipv4Net;
 
 use super::errors::{self, vpc_not_found};
 use super::model::{
-    Network, SecurityGroup, Subnet, Vpc, availability_zone_id, availability_zones, default_group,
-    resource_id,
+    Network, SecurityGroup, Subnet, Vpc, VpcAttributes, availability_zone_id, availability_zones,
+    default_group, resource_id,
 };
 use crate::gateway::AwsError;
 
@@ -59,6 +59,7 @@ impl Network {
                 cidr,
                 is_default: true,
                 tags: vec![],
+                attributes: VpcAttributes::new(true),
             }],
             subnets,
             groups: vec![group],
@@ -95,6 +96,7 @@ impl Network {
             cidr,
             is_default: false,
             tags,
+            attributes: VpcAttributes::new(false),
         });
         Ok(id)
     }

@@ -10,16 +10,20 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
+
+use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::errors::EcsError;
+use super::model::awsvpc::AwsVpc;
 use super::model::{Region, Scope, Secs};
 use super::ops;
 use crate::gateway::AwsError;
 use crate::gateway::registry::{
     AwsService, Input, Output, Protocol, RequestContext, ServiceHealth,
 };
+use crate::wiring::NetworkNames;
 
 /// The awsJson1_1 target prefix.
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113";
@@ -42,6 +46,10 @@ pub struct Ecs {
     /// Set once a scheduler is attached: tasks then really run. Without
     /// one (`emul serve`), tasks are recorded but nothing launches them.
     runtime_attached: AtomicBool,
+    /// EC2's subnets and groups, once attached: a network configuration
+    /// naming ones that do not exist is refused, as AWS does. Without it
+    /// (the scheduler's own tests) any names are taken.
+    network: OnceLock<Arc<dyn NetworkNames>>,
 }
 
 impl Default for Ecs {
@@ -57,6 +65,22 @@ impl Ecs {
             regions: RwLock::default(),
             changed: Arc::new(tokio::sync::Notify::new()),
             runtime_attached: AtomicBool::new(false),
+            network: OnceLock::new(),
+        }
+    }
+
+    /// Attaches EC2's view of the VPCs (once; later calls are ignored).
+    pub fn attach_network(&self, network: Arc<dyn NetworkNames>) {
+        let _ = self.network.set(network);
+    }
+
+    /// Refuses a `networkConfiguration` whose subnets or security groups
+    /// the region's EC2 does not have (nothing to check before a network
+    /// is attached).
+    pub fn check_network(&self, scope: &Scope, config: Option<&Value>) -> Result<(), EcsError> {
+        match (AwsVpc::of(config)?, self.network.get()) {
+            (Some(vpc), Some(network)) => vpc.check_exists(network.as_ref(), &scope.region),
+            _ => Ok(()),
         }
     }
 

@@ -20,6 +20,7 @@ mod modify_network_interface_attribute;
 mod modify_security_group_rules;
 mod revoke_security_group;
 mod run_instances;
+mod vpc_attribute;
 
 use crate::gateway::AwsError;
 use crate::gateway::query::{QueryParams, XmlWriter};
@@ -44,6 +45,7 @@ pub fn is_write(operation: &str) -> bool {
             | "CreateSubnet"
             | "DeleteSubnet"
             | "ModifyNetworkInterfaceAttribute"
+            | "ModifyVpcAttribute"
             | "RunInstances"
             | "TerminateInstances"
             | "CreateTags"
@@ -57,7 +59,7 @@ pub fn is_write(operation: &str) -> bool {
 pub fn changes_rules(operation: &str) -> bool {
     !matches!(
         operation,
-        "RunInstances" | "TerminateInstances" | "CreateTags" | "DeleteTags"
+        "RunInstances" | "TerminateInstances" | "CreateTags" | "DeleteTags" | "ModifyVpcAttribute"
     )
 }
 
@@ -78,6 +80,7 @@ pub fn read(
         "DescribeAvailabilityZones" => describe_availability_zones::run(net, params),
         "DescribeNetworkInterfaces" => describe_network_interfaces::run(net, params, enis),
         "DescribeInstances" => describe_instances::run(net, params),
+        "DescribeVpcAttribute" => vpc_attribute::describe(net, params),
         other => Err(AwsError::invalid_action(other)),
     }
 }
@@ -105,6 +108,7 @@ pub fn write(
         "ModifyNetworkInterfaceAttribute" => {
             modify_network_interface_attribute::run(net, params, enis)
         }
+        "ModifyVpcAttribute" => vpc_attribute::modify(net, params),
         "RunInstances" => run_instances::run(net, params, enis),
         "TerminateInstances" => run_instances::terminate(net, params),
         "CreateTags" => create_tags::create(net, params),

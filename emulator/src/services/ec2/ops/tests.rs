@@ -763,3 +763,77 @@ fn a_subnet_or_group_with_a_live_instance_cannot_be_deleted() {
     on(&mut net, "TerminateInstances", &[("InstanceId.1", &id)]).unwrap();
     on(&mut net, "DeleteSubnet", &[("SubnetId", &subnet)]).unwrap();
 }
+
+#[test]
+fn vpc_attributes_are_read_and_set_one_at_a_time() {
+    let mut net = wechat();
+    let home = resource_id("vpc", "wechat", "vpc");
+    let attr = |net: &mut Network, vpc: &str, name: &str| {
+        let xml = on(
+            net,
+            "DescribeVpcAttribute",
+            &[("VpcId", vpc), ("Attribute", name)],
+        )
+        .unwrap();
+        assert_eq!(all(&xml, "vpcId"), [vpc]);
+        let inner = all(&xml, name);
+        assert_eq!(inner.len(), 1, "{xml}");
+        all(&inner[0], "value")[0].clone()
+    };
+    // The topology's VPC resolves names: both DNS attributes on.
+    assert_eq!(attr(&mut net, &home, "enableDnsSupport"), "true");
+    assert_eq!(attr(&mut net, &home, "enableDnsHostnames"), "true");
+    assert_eq!(
+        attr(&mut net, &home, "enableNetworkAddressUsageMetrics"),
+        "false"
+    );
+    // A VPC CreateVpc makes has DNS hostnames off, as in AWS.
+    let made = on(&mut net, "CreateVpc", &[("CidrBlock", "10.9.0.0/16")]).unwrap();
+    let vpc = all(&made, "vpcId")[0].clone();
+    assert_eq!(attr(&mut net, &vpc, "enableDnsHostnames"), "false");
+    on(
+        &mut net,
+        "ModifyVpcAttribute",
+        &[("VpcId", &vpc), ("EnableDnsHostnames.Value", "true")],
+    )
+    .unwrap();
+    assert_eq!(attr(&mut net, &vpc, "enableDnsHostnames"), "true");
+
+    let err = on(
+        &mut net,
+        "ModifyVpcAttribute",
+        &[
+            ("VpcId", &vpc),
+            ("EnableDnsSupport.Value", "true"),
+            ("EnableDnsHostnames.Value", "true"),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidParameterCombination");
+    assert_eq!(
+        err.message,
+        "Fields for multiple attribute types specified: enableDnsSupport, enableDnsHostnames"
+    );
+    let err = on(&mut net, "ModifyVpcAttribute", &[("VpcId", &vpc)]).unwrap_err();
+    assert_eq!(
+        (err.code.as_str(), err.message.as_str()),
+        ("InvalidParameterCombination", "No attributes specified.")
+    );
+    let err = on(
+        &mut net,
+        "DescribeVpcAttribute",
+        &[("VpcId", &vpc), ("Attribute", "enableDns")],
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidParameterValue");
+    let err = on(
+        &mut net,
+        "ModifyVpcAttribute",
+        &[
+            ("VpcId", "vpc-00000000000000000"),
+            ("EnableDnsSupport.Value", "false"),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "InvalidVpcID.NotFound");
+}

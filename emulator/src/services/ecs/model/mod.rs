@@ -5,6 +5,7 @@
 //! | file | what it owns |
 //! |---|---|
 //! | [`arns`] | ARNs and ids, and reading names back out of ARNs |
+//! | [`awsvpc`] | a task's or service's `awsvpcConfiguration`, checked as AWS checks it |
 //! | [`cluster`] | clusters and their counters |
 //! | [`task_definition`] | registration, ECS defaults, revisions, references |
 //! | [`service`] | services, deployments (PRIMARY/ACTIVE, rolloutState), events |
@@ -19,6 +20,7 @@
 
 pub mod account_settings;
 pub mod arns;
+pub mod awsvpc;
 pub mod capacity_provider;
 pub mod cluster;
 pub mod container_instance;

@@ -303,19 +303,7 @@ impl Region {
             return Ok(self.insert_service(cluster, new, String::new(), launch_type, now));
         }
         let td = self.active_task_definition(&new.task_definition)?;
-        if td.network_mode() == "awsvpc"
-            && new
-                .network_configuration
-                .as_ref()
-                .and_then(|n| n.pointer("/awsvpcConfiguration/subnets"))
-                .and_then(Value::as_array)
-                .is_none_or(Vec::is_empty)
-        {
-            return Err(EcsError::InvalidParameter(
-                "Network Configuration must be provided when networkMode 'awsvpc' is specified."
-                    .into(),
-            ));
-        }
+        super::awsvpc::AwsVpc::required(td.network_mode(), new.network_configuration.as_ref())?;
         if let Some(Value::Array(lbs)) = &new.load_balancers {
             check_load_balancers(lbs, td.containers())?;
         }

@@ -81,6 +81,7 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
         }
         other => other.map(|n| n as u32),
     };
+    ecs.check_network(scope, req.network_configuration.as_ref())?;
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
         let strategy = region.resolve_strategy(

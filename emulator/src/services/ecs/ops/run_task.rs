@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::{parse, required};
 use crate::services::ecs::errors::EcsError;
+use crate::services::ecs::model::awsvpc::AwsVpc;
 use crate::services::ecs::model::capacity_provider::{
     check_launch_type, launch_type_of, pick_provider,
 };
@@ -52,6 +53,7 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             "launch type should be one of [EC2,FARGATE,EXTERNAL]".into(),
         ));
     }
+    ecs.check_network(scope, req.network_configuration.as_ref())?;
     let count = req.count.unwrap_or(1);
     if !(1..=10).contains(&count) {
         return Err(EcsError::InvalidParameter(
@@ -79,19 +81,7 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             req.launch_type.as_deref(),
         )?;
         let td = region.active_task_definition(&reference)?.clone();
-        if td.network_mode() == "awsvpc"
-            && req
-                .network_configuration
-                .as_ref()
-                .and_then(|n| n.pointer("/awsvpcConfiguration/subnets"))
-                .and_then(Value::as_array)
-                .is_none_or(Vec::is_empty)
-        {
-            return Err(EcsError::InvalidParameter(
-                "Network Configuration must be provided when networkMode 'awsvpc' is specified."
-                    .into(),
-            ));
-        }
+        AwsVpc::required(td.network_mode(), req.network_configuration.as_ref())?;
         let on_instances = region.places_on_instances(
             &cluster,
             req.launch_type.as_deref(),

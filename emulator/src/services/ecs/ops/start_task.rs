@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::{parse, required};
 use crate::services::ecs::errors::EcsError;
+use crate::services::ecs::model::awsvpc::AwsVpc;
 use crate::services::ecs::model::container_instance::{self, Placement, Reservation};
 use crate::services::ecs::model::task::NewTask;
 use crate::services::ecs::model::{Scope, Tag};
@@ -38,16 +39,11 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             "containerInstances can have between 1 and 10 items.".into(),
         ));
     }
+    ecs.check_network(scope, req.network_configuration.as_ref())?;
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
         let td = region.active_task_definition(&reference)?.clone();
-        let no_network = td.network_mode() == "awsvpc"
-            && req
-                .network_configuration
-                .as_ref()
-                .and_then(|n| n.pointer("/awsvpcConfiguration/subnets"))
-                .and_then(Value::as_array)
-                .is_none_or(Vec::is_empty);
+        let network = AwsVpc::required(td.network_mode(), req.network_configuration.as_ref());
         let reservation = Reservation::of(&td, req.overrides.as_ref());
         let at = now();
         let mut tasks = Vec::new();
@@ -72,12 +68,7 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             }
             // Checked once a task would start: unknown instances are
             // reported whatever the definition.
-            if no_network {
-                return Err(EcsError::InvalidParameter(
-                    "Network Configuration must be provided when networkMode 'awsvpc' is specified."
-                        .into(),
-                ));
-            }
+            network.clone()?;
             let placement = Placement {
                 container_instance_arn: ci.arn.clone(),
                 availability_zone: ci.availability_zone.clone(),

@@ -52,6 +52,7 @@ pub(super) fn create(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, Ecs
         check_launch_type(lt, false)?;
     }
     let scale = req.scale.as_ref().map(scale_value).transpose()?;
+    ecs.check_network(scope, req.network_configuration.as_ref())?;
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(Some(&cluster))?.name.clone();
         let strategy = region.resolve_strategy(

@@ -35,6 +35,7 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             "desiredCount must be greater than or equal to 0.".into(),
         ));
     }
+    ecs.check_network(scope, req.network_configuration.as_ref())?;
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
         let strategy = match req.capacity_provider_strategy.filter(|s| !s.is_empty()) {

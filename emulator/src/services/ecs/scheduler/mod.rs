@@ -200,6 +200,9 @@ impl EcsRuntime {
     /// Attaches a scheduler to an existing service.
     pub fn attach(ecs: Arc<Ecs>, deps: EcsDeps) -> EcsHandle {
         ecs.attach_runtime();
+        if let Some(network) = &deps.network_names {
+            ecs.attach_network(network.clone());
+        }
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let inner = Arc::new(Inner {
             ecs: ecs.clone(),
