@@ -10,7 +10,9 @@
 //!    and `X-Amzn-Trace-Id` in — in [`super::rewrite`];
 //! 5. [`Proxy::forward`]: through the pooled client within the idle
 //!    timeout (bodies streamed both ways, protocol switches spliced);
-//! 6. [`rewrite_response`]: hop-by-hop headers out, stickiness cookies in;
+//! 6. [`rewrite_response`]: hop-by-hop headers out, stickiness cookies in,
+//!    then the listener's response-header attributes (also on answers of
+//!    phase 2);
 //! 7. [`log`]: one trace line per request, and the request counted for
 //!    CloudWatch ([`Proxy::handle`], [`super::metrics`]).
 //!
@@ -38,6 +40,7 @@ use super::rewrite::{HeaderPolicy, rewrite_request, rewrite_response};
 use super::select::{self, Selector};
 use crate::services::elbv2::Elbv2Service;
 use crate::services::elbv2::model::Elbv2;
+use crate::services::elbv2::model::listener_attributes::ResponseHeaders;
 use crate::services::elbv2::model::rules::{
     Action, RequestView, Rule, WeightedGroup, first_match, in_evaluation_order,
 };
@@ -111,6 +114,8 @@ pub struct ListenerView {
     idle_timeout: Duration,
     /// What the load balancer's attributes do to forwarded headers.
     headers: HeaderPolicy,
+    /// What the listener's attributes do to every response.
+    response_headers: ResponseHeaders,
 }
 
 /// The length of `uri` as a request target (no allocation): scheme,
@@ -207,7 +212,10 @@ impl Proxy {
         let action = self.match_rule(&req, peer, &view, &listener.protocol, listener.port)?;
         let (groups, tg_sticky) =
             match answer_action(action, &req, peer, &listener.protocol, listener.port) {
-                Answer::Respond(resp) => return Ok(resp),
+                Answer::Respond(mut resp) => {
+                    view.response_headers.apply(resp.headers_mut());
+                    return Ok(resp);
+                }
                 Answer::Forward { groups, sticky } => (groups, sticky),
             };
         let chosen = pick_target(&self.selector, &req, &snapshot, &groups, tg_sticky)?;
@@ -233,6 +241,7 @@ impl Proxy {
             .await?;
         outcome.target_time = Some(forwarded.elapsed());
         rewrite_response(&mut out, &chosen, upgraded);
+        view.response_headers.apply(out.headers_mut());
         Ok(out)
     }
 
@@ -261,6 +270,7 @@ impl Proxy {
             rules,
             idle_timeout: Duration::from_secs(idle_secs),
             headers: HeaderPolicy::of(lb),
+            response_headers: ResponseHeaders::of(snapshot, &self.listener_arn),
         });
         self.view.store(Some(fresh.clone()));
         fresh

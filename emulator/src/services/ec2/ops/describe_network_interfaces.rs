@@ -13,6 +13,9 @@ use super::{items, paged, tag_set};
 /// The filters AWS documents for DescribeNetworkInterfaces that apply here.
 const FILTERS: &[&str] = &[
     "addresses.private-ip-address",
+    // Terraform waits on these after deleting a load balancer or a group.
+    "attachment.instance-owner-id",
+    "attachment.status",
     "availability-zone",
     "description",
     "group-id",
@@ -90,6 +93,8 @@ impl Filterable for Row<'_> {
                 .map(|x| x.availability_zone.clone())
                 .into_iter()
                 .collect(),
+            "attachment.instance-owner-id" => vec![s.requester.into()],
+            "attachment.status" => vec!["attached".into()],
             "description" => vec![s.description.clone()],
             "group-id" => s.groups.iter().map(|(id, _)| id.clone()).collect(),
             "group-name" => s.groups.iter().map(|(_, n)| n.clone()).collect(),

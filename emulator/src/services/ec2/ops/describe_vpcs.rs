@@ -15,6 +15,9 @@ const FILTERS: &[&str] = &[
     "cidr-block-association.state",
     "dhcp-options-id",
     "is-default",
+    // Terraform's `aws_vpc` data source asks for the default VPC by this
+    // spelling, which EC2 takes too.
+    "isDefault",
     "owner-id",
     "state",
     "vpc-id",
@@ -29,7 +32,7 @@ impl Filterable for Row<'_> {
             "cidr" | "cidr-block-association.cidr-block" => vec![v.cidr.to_string()],
             "cidr-block-association.state" => vec!["associated".into()],
             "dhcp-options-id" => vec![dhcp_options_id(v)],
-            "is-default" => vec![v.is_default.to_string()],
+            "is-default" | "isDefault" => vec![v.is_default.to_string()],
             "owner-id" => vec![net.owner.clone()],
             "state" => vec!["available".into()],
             "vpc-id" => vec![v.id.clone()],

@@ -138,6 +138,10 @@ pub struct Service {
     pub propagate_tags: String,
     /// `enableExecuteCommand`.
     pub enable_execute_command: bool,
+    /// `availabilityZoneRebalancing` (ENABLED unless CreateService says
+    /// otherwise, as AWS defaults it). Recorded: emul's tasks share one
+    /// host, so there is nothing to rebalance.
+    pub availability_zone_rebalancing: String,
     /// The capacity provider strategy (empty: placed by launch type).
     pub capacity_provider_strategy: Vec<Value>,
     /// `deploymentController.type`: ECS, CODE_DEPLOY or EXTERNAL. EXTERNAL
@@ -347,6 +351,7 @@ impl Region {
             enable_ecs_managed_tags: new.enable_ecs_managed_tags,
             propagate_tags: new.propagate_tags.unwrap_or_else(|| "NONE".into()),
             enable_execute_command: new.enable_execute_command,
+            availability_zone_rebalancing: "ENABLED".into(),
             capacity_provider_strategy: new.capacity_provider_strategy,
             deployment_controller: new.deployment_controller.unwrap_or_else(|| "ECS".into()),
             role_arn: new.role_arn,
@@ -610,6 +615,7 @@ impl Region {
             "enableECSManagedTags": s.enable_ecs_managed_tags,
             "propagateTags": s.propagate_tags,
             "enableExecuteCommand": s.enable_execute_command,
+            "availabilityZoneRebalancing": s.availability_zone_rebalancing,
             "createdBy": format!("arn:aws:iam::{}:root", self.scope.account),
         });
         if let Some(n) = &s.network_configuration {
@@ -641,6 +647,16 @@ impl Region {
 /// The launch type a new service runs as: the given one, its strategy's
 /// first provider's, else FARGATE for awsvpc task definitions and EC2 for
 /// the others.
+/// `availabilityZoneRebalancing` as given: `ENABLED` or `DISABLED`.
+pub fn check_az_rebalancing(value: &str) -> Result<(), EcsError> {
+    match value {
+        "ENABLED" | "DISABLED" => Ok(()),
+        _ => Err(EcsError::InvalidParameter(
+            "availabilityZoneRebalancing should be one of [ENABLED,DISABLED]".into(),
+        )),
+    }
+}
+
 fn default_launch_type(new: &NewService, network_mode: &str) -> String {
     match (&new.launch_type, new.capacity_provider_strategy.first()) {
         (Some(lt), _) => lt.clone(),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{parse, required};
 use crate::services::ecs::errors::EcsError;
 use crate::services::ecs::model::capacity_provider::check_launch_type;
-use crate::services::ecs::model::service::NewService;
+use crate::services::ecs::model::service::{NewService, check_az_rebalancing};
 use crate::services::ecs::model::{Scope, Tag};
 use crate::services::ecs::service::{Ecs, now};
 
@@ -36,6 +36,7 @@ struct Request {
     capacity_provider_strategy: Option<Value>,
     deployment_controller: Option<Value>,
     role: Option<String>,
+    availability_zone_rebalancing: Option<String>,
 }
 
 pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsError> {
@@ -81,6 +82,9 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
         }
         other => other.map(|n| n as u32),
     };
+    if let Some(az) = &req.availability_zone_rebalancing {
+        check_az_rebalancing(az)?;
+    }
     ecs.check_network(scope, req.network_configuration.as_ref())?;
     ecs.write(scope, |region| {
         let cluster = region.active_cluster(req.cluster.as_deref())?.name.clone();
@@ -112,6 +116,11 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             },
             now(),
         )?;
+        if let Some(az) = req.availability_zone_rebalancing
+            && let Some(s) = region.service_mut(&cluster, &name)
+        {
+            s.availability_zone_rebalancing = az;
+        }
         let service = region.service(&cluster, &name).expect("just created");
         Ok(json!({"service": region.render_service(service, false)}))
     })

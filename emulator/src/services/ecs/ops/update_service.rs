@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{parse, required};
 use crate::services::ecs::errors::EcsError;
 use crate::services::ecs::model::Scope;
-use crate::services::ecs::model::service::ServiceUpdate;
+use crate::services::ecs::model::service::{ServiceUpdate, check_az_rebalancing};
 use crate::services::ecs::service::{Ecs, now};
 
 #[derive(Deserialize)]
@@ -25,6 +25,7 @@ struct Request {
     load_balancers: Option<Value>,
     health_check_grace_period_seconds: Option<i64>,
     capacity_provider_strategy: Option<Vec<Value>>,
+    availability_zone_rebalancing: Option<String>,
 }
 
 pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsError> {
@@ -34,6 +35,9 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
         return Err(EcsError::InvalidParameter(
             "desiredCount must be greater than or equal to 0.".into(),
         ));
+    }
+    if let Some(az) = &req.availability_zone_rebalancing {
+        check_az_rebalancing(az)?;
     }
     ecs.check_network(scope, req.network_configuration.as_ref())?;
     ecs.write(scope, |region| {
@@ -61,6 +65,12 @@ pub(super) fn run(ecs: &Ecs, scope: &Scope, body: Value) -> Result<Value, EcsErr
             },
             now(),
         )?;
+        // Not a deployment: only recorded.
+        if let Some(az) = req.availability_zone_rebalancing
+            && let Some(s) = region.service_mut(&cluster, &name)
+        {
+            s.availability_zone_rebalancing = az;
+        }
         let s = region.service(&cluster, &name).expect("exists");
         Ok(json!({"service": region.render_service(s, false)}))
     })

@@ -153,6 +153,7 @@ pub fn from_topology(t: &Topology, now_ms: i64) -> Elbv2 {
                     ssl_policy: None,
                     sni_certificate_arns: Vec::new(),
                     default_rule_arn,
+                    attributes: super::listener_attributes::defaults(l.protocol.as_str()),
                 },
             );
         }

@@ -13,6 +13,7 @@
 //! | [`health`] | matcher parsing, the target health state machine, reason codes |
 //! | [`target_group`] | target groups, attributes and defaults, routable targets |
 //! | [`lb_attributes`] | load-balancer attributes (keys, values, what the data plane reads); deleting load balancers and target groups |
+//! | [`listener_attributes`] | listener attributes (response headers, TLS header names) and what the data plane applies |
 //! | [`tags`] | AddTags/RemoveTags and the tag limits |
 //! | [`network`] | SetSubnets, SetIpAddressType, zones of subnets |
 //! | [`certificates`] | a listener's default and SNI certificates |
@@ -27,6 +28,7 @@ pub mod glob;
 pub mod health;
 pub mod lb_attributes;
 pub mod limits;
+pub mod listener_attributes;
 pub mod network;
 pub mod rules;
 pub mod ssl_policies;
@@ -94,6 +96,9 @@ pub struct Listener {
     /// Certificates added with AddListenerCertificates (the SNI list,
     /// AWS's non-default certificates), in the order added.
     pub sni_certificate_arns: Vec<String>,
+    /// Listener attributes, every key of its protocol present
+    /// ([`listener_attributes`]).
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// What ModifyListener changes: each `Some` replaces the stored value
@@ -621,6 +626,7 @@ impl Elbv2 {
             l.host_port = None;
         }
         l.protocol = protocol;
+        l.fit_attributes_to_protocol();
         if l.protocol == "HTTP" {
             l.certificate_arns.clear();
             l.ssl_policy = None;
@@ -863,6 +869,7 @@ impl Elbv2 {
                 ssl_policy: None,
                 sni_certificate_arns: Vec::new(),
                 default_rule_arn: rule,
+                attributes: listener_attributes::defaults(protocol),
             },
         );
         Ok(arn)

@@ -371,6 +371,7 @@ fn model_with_listener() -> (Elbv2, String, String, String) {
             ssl_policy: None,
             sni_certificate_arns: Vec::new(),
             default_rule_arn: d,
+            attributes: super::listener_attributes::defaults("HTTP"),
         },
     );
     (m, tg, lb, l)
