@@ -95,7 +95,14 @@ async fn terraform_applies_plans_clean_and_destroys_a_stack() {
         &tf(
             &bin,
             d,
-            &["apply", "-auto-approve", "-input=false", "-no-color", "-var", &var],
+            &[
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ],
         ),
         "apply",
     );
@@ -105,7 +112,14 @@ async fn terraform_applies_plans_clean_and_destroys_a_stack() {
     let plan = tf(
         &bin,
         d,
-        &["plan", "-detailed-exitcode", "-input=false", "-no-color", "-var", &var],
+        &[
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-no-color",
+            "-var",
+            &var,
+        ],
     );
     assert_eq!(
         plan.status.code(),
@@ -131,8 +145,16 @@ async fn terraform_applies_plans_clean_and_destroys_a_stack() {
     assert_eq!(service.status(), Some("ACTIVE"));
     assert_eq!(service.load_balancers().len(), 1);
     let elb = emul.elbv2_client(REGION).await;
-    let lbs = elb.describe_load_balancers().names("web").send().await.unwrap();
-    let lb_arn = lbs.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let lbs = elb
+        .describe_load_balancers()
+        .names("web")
+        .send()
+        .await
+        .unwrap();
+    let lb_arn = lbs.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
     let listeners = elb
         .describe_listeners()
         .load_balancer_arn(&lb_arn)
@@ -169,7 +191,14 @@ async fn terraform_applies_plans_clean_and_destroys_a_stack() {
         &tf(
             &bin,
             d,
-            &["destroy", "-auto-approve", "-input=false", "-no-color", "-var", &var],
+            &[
+                "destroy",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &var,
+            ],
         ),
         "destroy",
     );
@@ -177,9 +206,16 @@ async fn terraform_applies_plans_clean_and_destroys_a_stack() {
     assert!(gone.is_err(), "the load balancer outlived destroy");
     let vpcs = ec2.describe_vpcs().send().await.unwrap();
     assert!(
-        vpcs.vpcs().iter().all(|v| v.vpc_id() != Some(made_id.as_str())),
+        vpcs.vpcs()
+            .iter()
+            .all(|v| v.vpc_id() != Some(made_id.as_str())),
         "the VPC outlived destroy"
     );
-    let clusters = ecs.describe_clusters().clusters("main").send().await.unwrap();
+    let clusters = ecs
+        .describe_clusters()
+        .clusters("main")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(clusters.clusters()[0].status(), Some("INACTIVE"));
 }

@@ -277,7 +277,6 @@ impl Task {
             "availabilityZone": format!("{scope_region}a"),
             "attributes": [{"name": "ecs.cpu-architecture", "value": "x86_64"}],
             "enableExecuteCommand": false,
-            "tags": [],
         });
         let m = out.as_object_mut().expect("object");
         if self.launch_type == "FARGATE" {
