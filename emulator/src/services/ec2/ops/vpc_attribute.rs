@@ -9,8 +9,12 @@ use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::services::ec2::errors;
 use crate::services::ec2::model::{Network, VpcAttributes};
 
-/// The attributes by their API name, with the field each one is.
-const ATTRIBUTES: &[(&str, &str, fn(&mut VpcAttributes) -> &mut bool)] = &[
+/// The field of [`VpcAttributes`] an attribute is.
+type Field = fn(&mut VpcAttributes) -> &mut bool;
+
+/// The attributes by their API name (`Attribute`) and parameter name
+/// (`<Param>.Value`), with the field each one is.
+const ATTRIBUTES: &[(&str, &str, Field)] = &[
     ("enableDnsSupport", "EnableDnsSupport", |a| {
         &mut a.dns_support
     }),
