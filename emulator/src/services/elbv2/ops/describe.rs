@@ -1,8 +1,8 @@
 //! The Describe* operations: DescribeLoadBalancers, DescribeListeners,
-//! DescribeRules, DescribeTargetGroups, DescribeTargetHealth,
-//! DescribeTargetGroupAttributes, DescribeLoadBalancerAttributes and
-//! DescribeTags. Each parses its filters, reads a model snapshot and
-//! renders; lists page with `Marker`/`PageSize` (1–400).
+//! DescribeRules, DescribeTargetGroups, DescribeTargetHealth and
+//! DescribeTags (the attributes are in `attributes`). Each parses its
+//! filters, reads a model snapshot and renders; lists page with
+//! `Marker`/`PageSize` (1–400).
 
 use super::parse::{codec, int, required, strings};
 use super::render;
@@ -259,39 +259,6 @@ pub fn target_health(
                 }
             });
         });
-        Ok(w.finish())
-    })
-}
-
-/// DescribeTargetGroupAttributes.
-pub fn target_group_attributes(
-    svc: &Elbv2Service,
-    ctx: &RequestContext,
-    p: &QueryParams,
-) -> Result<String, ElbError> {
-    let arn = required(p, "TargetGroupArn")?.to_string();
-    svc.read(&ctx.account, &ctx.region, |m| {
-        let tg = m.target_group(&arn)?;
-        let mut w = XmlWriter::new();
-        render::attributes(&mut w, tg.attributes.iter());
-        Ok(w.finish())
-    })
-}
-
-/// DescribeLoadBalancerAttributes.
-pub fn load_balancer_attributes(
-    svc: &Elbv2Service,
-    ctx: &RequestContext,
-    p: &QueryParams,
-) -> Result<String, ElbError> {
-    let arn = required(p, "LoadBalancerArn")?.to_string();
-    svc.read(&ctx.account, &ctx.region, |m| {
-        let lb = m
-            .load_balancers
-            .get(&arn)
-            .ok_or_else(|| ElbError::load_balancer_not_found(&arn))?;
-        let mut w = XmlWriter::new();
-        render::attributes(&mut w, lb.attributes.iter());
         Ok(w.finish())
     })
 }

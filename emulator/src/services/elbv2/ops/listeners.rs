@@ -1,6 +1,7 @@
-//! ModifyListener, DeleteListener and the listener attributes
-//! (CreateListener lives with the other creates). The data plane follows at once: the service's observer re-binds
-//! or closes the listener's socket before the call returns.
+//! ModifyListener and DeleteListener (CreateListener lives with the other
+//! creates, the listener attributes with the other attributes). The data
+//! plane follows at once: the service's observer re-binds or closes the
+//! listener's socket before the call returns.
 
 use super::parse::{actions, codec, int, required};
 use super::render;
@@ -71,45 +72,5 @@ pub fn delete(
     svc.write(&ctx.account, &ctx.region, |m| {
         m.delete_listener(&arn)?;
         Ok(String::new())
-    })
-}
-
-/// DescribeListenerAttributes: every attribute of the listener's protocol.
-pub fn describe_attributes(
-    svc: &Elbv2Service,
-    ctx: &RequestContext,
-    p: &QueryParams,
-) -> Result<String, ElbError> {
-    let arn = required(p, "ListenerArn")?.to_string();
-    svc.read(&ctx.account, &ctx.region, |m| {
-        let listener = m
-            .listeners
-            .get(&arn)
-            .ok_or_else(ElbError::listeners_not_found)?;
-        let mut w = XmlWriter::new();
-        render::attributes(&mut w, listener.attributes.iter());
-        Ok(w.finish())
-    })
-}
-
-/// ModifyListenerAttributes: all or nothing; the data plane applies the
-/// response headers from the next request on. Answers the attributes as
-/// they now are.
-pub fn modify_attributes(
-    svc: &Elbv2Service,
-    ctx: &RequestContext,
-    p: &QueryParams,
-) -> Result<String, ElbError> {
-    let arn = required(p, "ListenerArn")?.to_string();
-    let pairs = super::parse::attributes(p)?;
-    svc.write(&ctx.account, &ctx.region, |m| {
-        let listener = m
-            .listeners
-            .get_mut(&arn)
-            .ok_or_else(ElbError::listeners_not_found)?;
-        listener.set_attributes(&pairs)?;
-        let mut w = XmlWriter::new();
-        render::attributes(&mut w, listener.attributes.iter());
-        Ok(w.finish())
     })
 }

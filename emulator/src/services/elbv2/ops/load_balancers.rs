@@ -3,32 +3,11 @@
 //! balancer's ENI is in the new groups before the answer), SetSubnets,
 //! SetIpAddressType and DeleteLoadBalancer (its listeners close at once).
 
-use super::parse::{attributes, codec, required, strings};
-use super::render;
+use super::parse::{codec, required, strings};
 use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::gateway::registry::RequestContext;
 use crate::services::elbv2::errors::ElbError;
 use crate::services::elbv2::service::Elbv2Service;
-
-/// ModifyLoadBalancerAttributes.
-pub fn modify_attributes(
-    svc: &Elbv2Service,
-    ctx: &RequestContext,
-    p: &QueryParams,
-) -> Result<String, ElbError> {
-    let arn = required(p, "LoadBalancerArn")?.to_string();
-    let pairs = attributes(p)?;
-    svc.write(&ctx.account, &ctx.region, |m| {
-        let lb = m
-            .load_balancers
-            .get_mut(&arn)
-            .ok_or_else(|| ElbError::load_balancer_not_found(&arn))?;
-        lb.set_attributes(&pairs)?;
-        let mut w = XmlWriter::new();
-        render::attributes(&mut w, lb.attributes.iter());
-        Ok(w.finish())
-    })
-}
 
 /// DeleteLoadBalancer.
 pub fn delete(

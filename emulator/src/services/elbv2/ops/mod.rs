@@ -6,6 +6,7 @@
 //! resources in [`render`].
 
 mod account;
+mod attributes;
 mod certificates;
 mod create;
 mod describe;
@@ -18,6 +19,8 @@ mod tags;
 mod target_groups;
 mod targets;
 
+use super::model::target_group::TargetGroup;
+use super::model::{Listener, LoadBalancer};
 use super::service::Elbv2Service;
 use crate::gateway::AwsError;
 use crate::gateway::query::QueryParams;
@@ -80,8 +83,8 @@ pub fn dispatch(
         "DescribeRules" => describe::rules(svc, ctx, p),
         "DescribeTargetGroups" => describe::target_groups(svc, ctx, p),
         "DescribeTargetHealth" => describe::target_health(svc, ctx, p),
-        "DescribeTargetGroupAttributes" => describe::target_group_attributes(svc, ctx, p),
-        "DescribeLoadBalancerAttributes" => describe::load_balancer_attributes(svc, ctx, p),
+        "DescribeTargetGroupAttributes" => attributes::describe::<TargetGroup>(svc, ctx, p),
+        "DescribeLoadBalancerAttributes" => attributes::describe::<LoadBalancer>(svc, ctx, p),
         "DescribeTags" => describe::tags(svc, ctx, p),
         "RegisterTargets" => targets::register(svc, ctx, p),
         "DeregisterTargets" => targets::deregister(svc, ctx, p),
@@ -91,12 +94,12 @@ pub fn dispatch(
         "SetRulePriorities" => rules::set_priorities(svc, ctx, p),
         "ModifyListener" => listeners::modify(svc, ctx, p),
         "DeleteListener" => listeners::delete(svc, ctx, p),
-        "DescribeListenerAttributes" => listeners::describe_attributes(svc, ctx, p),
-        "ModifyListenerAttributes" => listeners::modify_attributes(svc, ctx, p),
+        "DescribeListenerAttributes" => attributes::describe::<Listener>(svc, ctx, p),
+        "ModifyListenerAttributes" => attributes::modify::<Listener>(svc, ctx, p),
         "ModifyTargetGroup" => target_groups::modify(svc, ctx, p),
-        "ModifyTargetGroupAttributes" => target_groups::modify_attributes(svc, ctx, p),
+        "ModifyTargetGroupAttributes" => attributes::modify::<TargetGroup>(svc, ctx, p),
         "DeleteTargetGroup" => target_groups::delete(svc, ctx, p),
-        "ModifyLoadBalancerAttributes" => load_balancers::modify_attributes(svc, ctx, p),
+        "ModifyLoadBalancerAttributes" => attributes::modify::<LoadBalancer>(svc, ctx, p),
         "DeleteLoadBalancer" => load_balancers::delete(svc, ctx, p),
         "SetSecurityGroups" => load_balancers::set_security_groups(svc, ctx, p),
         "SetSubnets" => load_balancers::set_subnets(svc, ctx, p),

@@ -2,7 +2,7 @@
 //! ModifyTargetGroupAttributes (returns the full current attribute set) and
 //! DeleteTargetGroup (refused while an action forwards to it).
 
-use super::parse::{attributes, boolean, int, required};
+use super::parse::{boolean, int, required};
 use super::render;
 use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::gateway::registry::RequestContext;
@@ -89,26 +89,6 @@ pub fn modify(
         let tg = &m.target_groups[&arn];
         let mut w = XmlWriter::new();
         w.list("TargetGroups", &[tg], |x, tg| render::target_group(x, m, tg));
-        Ok(w.finish())
-    })
-}
-
-/// ModifyTargetGroupAttributes.
-pub fn modify_attributes(
-    svc: &Elbv2Service,
-    ctx: &RequestContext,
-    p: &QueryParams,
-) -> Result<String, ElbError> {
-    let arn = required(p, "TargetGroupArn")?.to_string();
-    let pairs = attributes(p)?;
-    svc.write(&ctx.account, &ctx.region, |m| {
-        let tg = m
-            .target_groups
-            .get_mut(&arn)
-            .ok_or_else(ElbError::target_groups_not_found)?;
-        tg.set_attributes(&pairs)?;
-        let mut w = XmlWriter::new();
-        render::attributes(&mut w, tg.attributes.iter());
         Ok(w.finish())
     })
 }
