@@ -101,25 +101,18 @@ pub fn new_deployment_id() -> String {
 mod tests {
     use super::*;
 
-    fn scope() -> Scope {
-        Scope {
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-        }
-    }
-
     #[test]
     fn arns_have_the_current_long_format() {
         assert_eq!(
-            task(&scope(), "c", "abc"),
+            task(&Scope::test(), "c", "abc"),
             "arn:aws:ecs:us-east-1:123456789012:task/c/abc"
         );
         assert_eq!(
-            service(&scope(), "c", "web"),
+            service(&Scope::test(), "c", "web"),
             "arn:aws:ecs:us-east-1:123456789012:service/c/web"
         );
         assert_eq!(
-            task_definition(&scope(), "web", 3),
+            task_definition(&Scope::test(), "web", 3),
             "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3"
         );
     }

@@ -9,10 +9,7 @@ use super::*;
 use crate::services::ecs::errors::EcsError;
 
 fn with_cluster() -> Region {
-    let mut r = Region::new(Scope {
-        account: "123456789012".into(),
-        region: "us-east-1".into(),
-    });
+    let mut r = Region::new(Scope::test());
     r.create_cluster(Some("prod".into()), vec![], json!([]), None, 0.0)
         .unwrap();
     let body: Map<String, Value> = json!({

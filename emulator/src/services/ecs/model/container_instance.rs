@@ -492,10 +492,7 @@ mod tests {
     use crate::services::ecs::model::Scope;
 
     fn region() -> Region {
-        let mut r = Region::new(Scope {
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-        });
+        let mut r = Region::new(Scope::test());
         r.create_cluster(Some("c".into()), vec![], json!([]), None, 0.0)
             .unwrap();
         r

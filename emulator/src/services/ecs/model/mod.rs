@@ -60,6 +60,18 @@ pub struct Scope {
     pub region: String,
 }
 
+#[cfg(test)]
+impl Scope {
+    /// The account and region of the unit tests (AWS's documentation
+    /// account).
+    pub fn test() -> Scope {
+        Scope {
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+        }
+    }
+}
+
 /// An ECS tag (lowercase `key`/`value` on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {

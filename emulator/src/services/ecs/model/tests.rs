@@ -8,10 +8,7 @@ use super::*;
 use crate::services::ecs::errors::EcsError;
 
 fn region() -> Region {
-    Region::new(Scope {
-        account: "123456789012".into(),
-        region: "us-east-1".into(),
-    })
+    Region::new(Scope::test())
 }
 
 fn obj(v: Value) -> Map<String, Value> {

@@ -226,15 +226,8 @@ mod tests {
     use crate::services::ecs::model::Scope;
     use crate::services::ecs::service::Ecs;
 
-    fn scope() -> Scope {
-        Scope {
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-        }
-    }
-
     fn call(ecs: &Ecs, op: &str, body: Value) -> Result<Value, crate::gateway::AwsError> {
-        super::super::dispatch(ecs, &scope(), op, body)
+        super::super::dispatch(ecs, &Scope::test(), op, body)
     }
 
     fn ok(ecs: &Ecs, op: &str, body: Value) -> Value {
