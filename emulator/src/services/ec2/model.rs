@@ -68,7 +68,7 @@ pub struct Vpc {
 
 /// A VPC's attributes as `ModifyVpcAttribute` sets them. They are kept and
 /// shown; emul's VPC resolver answers whatever they say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VpcAttributes {
     /// `enableDnsSupport`: the Amazon-provided resolver answers (AWS: on in
     /// every new VPC).
@@ -81,6 +81,29 @@ pub struct VpcAttributes {
 }
 
 impl VpcAttributes {
+    /// The attributes by their API names (`Attribute`), in AWS's order.
+    pub const NAMES: [&'static str; 3] = [
+        "enableDnsSupport",
+        "enableDnsHostnames",
+        "enableNetworkAddressUsageMetrics",
+    ];
+
+    /// The flag named `name` (one of [`Self::NAMES`]).
+    pub fn flag(&mut self, name: &str) -> Option<&mut bool> {
+        match name {
+            "enableDnsSupport" => Some(&mut self.dns_support),
+            "enableDnsHostnames" => Some(&mut self.dns_hostnames),
+            "enableNetworkAddressUsageMetrics" => Some(&mut self.address_usage_metrics),
+            _ => None,
+        }
+    }
+
+    /// The value of the flag named `name`.
+    pub fn get(self, name: &str) -> Option<bool> {
+        let mut copy = self;
+        copy.flag(name).copied()
+    }
+
     /// AWS's attributes of a new VPC: `default` for a default VPC.
     pub fn new(default_vpc: bool) -> Self {
         VpcAttributes {

@@ -9,24 +9,14 @@ use crate::gateway::query::{QueryParams, XmlWriter};
 use crate::services::ec2::errors;
 use crate::services::ec2::model::{Network, VpcAttributes};
 
-/// The field of [`VpcAttributes`] an attribute is.
-type Field = fn(&mut VpcAttributes) -> &mut bool;
-
-/// The attributes by their API name (`Attribute`) and parameter name
-/// (`<Param>.Value`), with the field each one is.
-const ATTRIBUTES: &[(&str, &str, Field)] = &[
-    ("enableDnsSupport", "EnableDnsSupport", |a| {
-        &mut a.dns_support
-    }),
-    ("enableDnsHostnames", "EnableDnsHostnames", |a| {
-        &mut a.dns_hostnames
-    }),
-    (
-        "enableNetworkAddressUsageMetrics",
-        "EnableNetworkAddressUsageMetrics",
-        |a| &mut a.address_usage_metrics,
-    ),
-];
+/// `enableDnsSupport` → `EnableDnsSupport`, the request parameter's stem.
+fn param_of(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
 
 fn vpc_id(params: &QueryParams) -> Result<&str, AwsError> {
     params.get("VpcId").ok_or_else(|| errors::missing("VpcId"))
@@ -38,17 +28,16 @@ pub(super) fn describe(net: &Network, params: &QueryParams) -> Result<String, Aw
     let asked = params
         .get("Attribute")
         .ok_or_else(|| errors::missing("Attribute"))?;
-    let Some((name, _, field)) = ATTRIBUTES.iter().find(|(name, ..)| *name == asked) else {
+    if !VpcAttributes::NAMES.contains(&asked) {
         return Err(AwsError::client(
             "InvalidParameterValue",
             format!("Value ({asked}) for parameter attribute is invalid. Unknown attribute."),
         ));
-    };
+    }
     let vpc = net.vpc(id).ok_or_else(|| errors::vpc_not_found(id))?;
-    let mut attributes = vpc.attributes.clone();
-    let value = *field(&mut attributes);
+    let value = vpc.attributes.get(asked).unwrap_or_default();
     let mut w = XmlWriter::new();
-    w.leaf("vpcId", id).node(name, |v| {
+    w.leaf("vpcId", id).node(asked, |v| {
         v.leaf("value", &value.to_string());
     });
     Ok(w.finish())
@@ -58,27 +47,27 @@ pub(super) fn describe(net: &Network, params: &QueryParams) -> Result<String, Aw
 pub(super) fn modify(net: &mut Network, params: &QueryParams) -> Result<String, AwsError> {
     let id = vpc_id(params)?;
     let mut given = Vec::new();
-    for (name, param, field) in ATTRIBUTES {
-        let key = format!("{param}.Value");
+    for name in VpcAttributes::NAMES {
+        let key = format!("{}.Value", param_of(name));
         if let Some(raw) = params.get(&key) {
             let value = match raw {
                 "true" => true,
                 "false" => false,
                 other => return Err(errors::invalid_value(&key, other, "Expected a boolean.")),
             };
-            given.push((*name, *field, value));
+            given.push((name, value));
         }
     }
-    let (field, value) = match given.as_slice() {
+    let (name, value) = match given.as_slice() {
         [] => {
             return Err(AwsError::client(
                 "InvalidParameterCombination",
                 "No attributes specified.",
             ));
         }
-        [(_, field, value)] => (*field, *value),
+        [one] => *one,
         many => {
-            let names: Vec<&str> = many.iter().map(|(name, ..)| *name).collect();
+            let names: Vec<&str> = many.iter().map(|(name, _)| *name).collect();
             return Err(AwsError::client(
                 "InvalidParameterCombination",
                 format!(
@@ -89,7 +78,9 @@ pub(super) fn modify(net: &mut Network, params: &QueryParams) -> Result<String, 
         }
     };
     let vpc = net.vpc_mut(id).ok_or_else(|| errors::vpc_not_found(id))?;
-    *field(&mut vpc.attributes) = value;
+    if let Some(flag) = vpc.attributes.flag(name) {
+        *flag = value;
+    }
     let mut w = XmlWriter::new();
     w.leaf("return", "true");
     Ok(w.finish())
