@@ -261,3 +261,73 @@ pub trait DatastoreRuntime: Send + Sync {
         node: &'a str,
     ) -> BoxFuture<'a, Result<(), WiringError>>;
 }
+
+/// A certificate the local CA issued: PEM leaf, chain and key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedCertificate {
+    /// The leaf certificate.
+    pub certificate_pem: String,
+    /// The chain above it (the local CA).
+    pub chain_pem: String,
+    /// The leaf's private key.
+    pub private_key_pem: String,
+}
+
+impl std::fmt::Debug for IssuedCertificate {
+    // Never print the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedCertificate").finish_non_exhaustive()
+    }
+}
+
+/// Issues certificates for ACM's RequestCertificate (implemented by the
+/// ALB's local CA, `dataplane::alb::tls`).
+pub trait CertificateIssuer: Send + Sync {
+    /// A leaf for `names` with a new key of `key_algorithm` (`RSA_2048`,
+    /// `EC_prime256v1`, `EC_secp384r1`).
+    fn issue(
+        &self,
+        names: &[String],
+        key_algorithm: &str,
+    ) -> Result<IssuedCertificate, WiringError>;
+}
+
+/// A certificate an HTTPS listener presents, resolved from its ARN.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServedCertificate {
+    /// Its ARN.
+    pub arn: String,
+    /// The names it covers (its domain name and alternative names), for SNI.
+    pub names: Vec<String>,
+    /// The leaf then the chain, PEM.
+    pub chain_pem: String,
+    /// The leaf's private key, PEM.
+    pub private_key_pem: String,
+}
+
+impl std::fmt::Debug for ServedCertificate {
+    // Never print the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServedCertificate")
+            .field("arn", &self.arn)
+            .field("names", &self.names)
+            .finish_non_exhaustive()
+    }
+}
+
+/// ACM's certificates as ELBv2 and the ALB use them (implemented by
+/// `services::acm`).
+pub trait CertificateStore: Send + Sync {
+    /// Whether `account`/`region` has certificate `arn` (CreateListener and
+    /// its kin refuse one it does not, as AWS does).
+    fn has(&self, account: &str, region: &str, arn: &str) -> bool;
+    /// What to present for `arn`, when ACM has it.
+    fn served(&self, account: &str, region: &str, arn: &str) -> Option<ServedCertificate>;
+}
+
+/// Who presents a certificate: ACM's `InUseBy`, and what makes
+/// DeleteCertificate refuse (implemented by `services::elbv2`).
+pub trait CertificateUsers: Send + Sync {
+    /// The ARNs of the load balancers whose listeners use `arn`.
+    fn users(&self, account: &str, region: &str, arn: &str) -> Vec<String>;
+}

@@ -162,10 +162,26 @@ pub fn run(args: Args) -> u8 {
     registry.register(scaling.clone());
     // ELBv2 without a topology: an empty API (Describe* list nothing, lookups
     // by ARN/name fail with AWS's NotFound codes).
-    registry.register(Arc::new(crate::services::elbv2::Elbv2Service::empty(
+    let elbv2 = Arc::new(crate::services::elbv2::Elbv2Service::empty(
         &args.account,
         crate::gateway::DEFAULT_REGION,
+    ));
+    // ACM: certificates issued by the machine's local CA (`emul ca`) or
+    // imported; listeners must name ones it has.
+    let acm = match crate::services::acm::Acm::open(&args.state_dir) {
+        Ok(a) => Arc::new(a),
+        Err(e) => {
+            eprintln!("emul serve: cannot load the ACM state: {e}");
+            return super::exit::FAILURE;
+        }
+    };
+    acm.set_issuer(Arc::new(crate::dataplane::alb::tls::LazyCa::new(
+        crate::dataplane::alb::tls::default_ca_dir(),
     )));
+    acm.set_users(elbv2.clone());
+    elbv2.set_certificates(acm.clone());
+    registry.register(elbv2);
+    registry.register(acm);
     // RDS and ElastiCache without data stores: Describe* list nothing,
     // operations on an instance or group fail with AWS's NotFound codes.
     registry.register(Arc::new(crate::services::rds::RdsService::empty(

@@ -779,9 +779,18 @@ async fn start_components(
         .iter()
         .map(|lb| lb.name.value.clone())
         .collect();
+    let ca_dir = alb_opts.ca_dir.clone();
     let mut alb = AlbRuntime::start(topology, alb_opts, now_ms)
         .await
         .map_err(|e| format!("ALB listeners: {e}"))?;
+    // ACM: certificates requested (issued by the same local CA) or imported,
+    // which HTTPS listeners created through the API present by SNI.
+    let acm = Arc::new(
+        crate::services::acm::Acm::open(&project.state_dir)
+            .map_err(|e| format!("cannot load the ACM state: {e}"))?,
+    );
+    acm.set_issuer(Arc::new(crate::dataplane::alb::tls::LazyCa::new(ca_dir)));
+    alb.attach_certificates(&acm);
 
     // Tasks reach the AWS endpoint on emul's address in the VPC (the
     // bridge's gateway on the host, base + 3 in a container; nothing
@@ -964,6 +973,7 @@ async fn start_components(
     // SetSecurityGroups moves the ALB's ENI through the EC2 API's groups.
     alb.elbv2.set_vpc_groups(ec2.clone());
     registry.register(alb.elbv2.clone());
+    registry.register(acm);
     registry.register(ecr.clone());
     registry.register(logs);
     registry.register(cloudwatch.clone());

@@ -1,4 +1,5 @@
 //! The AWS services emul hosts behind the gateway: `secretsmanager`, `ecs`,
+//! `acm` (the certificates HTTPS listeners present),
 //! `elbv2`, `logs`, `ecr`, `ec2` (the VPC, subnets and security groups),
 //! `cloudwatch` (metrics and alarms), `autoscaling`, and `rds` and
 //! `elasticache` (the running data stores, read and operated, failover
@@ -9,6 +10,7 @@
 //! `errors` (every code and message exactly as AWS sends it). The service
 //! type implements [`crate::gateway::AwsService`] to plug into the gateway.
 
+pub mod acm;
 pub mod autoscaling;
 pub mod cloudwatch;
 pub mod ec2;

@@ -48,7 +48,8 @@ impl Upstream {
         let dir = tempfile::tempdir().unwrap();
         let ca = emul::dataplane::alb::tls::LocalCa::load_or_create(dir.path()).unwrap();
         let config =
-            emul::dataplane::alb::tls::server_config(&ca, &["target.internal".into()]).unwrap();
+            emul::dataplane::alb::tls::server_config(&ca, &["target.internal".into()], &[], None)
+                .unwrap();
         let mut up = Self::serve(name, Some(tokio_rustls::TlsAcceptor::from(config))).await;
         up._tls_dir = Some(dir);
         up

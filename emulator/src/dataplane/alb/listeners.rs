@@ -3,7 +3,8 @@
 //! write lock, so an API call returns only once its listeners are bound) and
 //! binds a listener that appeared, re-binds one whose port, protocol or
 //! certificate domains changed (TLS on or off, a new host port), and closes
-//! one that is gone. Connections already accepted keep running.
+//! one that is gone; [`ListenerSet::reconcile`] also runs when ACM's
+//! certificates change, so a re-imported certificate is served at once. Connections already accepted keep running.
 //!
 //! Host ports: `(ALB name, port)` in [`AlbOptions::host_ports`], else the
 //! listener's own `host_port` (topology; cleared when the API moves the
@@ -46,8 +47,13 @@ struct BindSpec {
     port: u16,
     /// `HTTP` or `HTTPS`.
     protocol: String,
-    /// Names the served certificate covers.
+    /// Names the local CA issues certificates for (topology).
     certificate_domains: Vec<String>,
+    /// The listener's ACM certificates (default and SNI), as ACM has them
+    /// now: a re-import or a new SNI certificate re-binds.
+    certificates: Vec<crate::wiring::ServedCertificate>,
+    /// The listener's default certificate ARN.
+    default_certificate: Option<String>,
 }
 
 /// One bound listener.
@@ -182,6 +188,23 @@ impl ListenerSet {
             .unwrap_or(0)
     }
 
+    /// What ACM has for an HTTPS listener's certificates (default first,
+    /// then the SNI list); nothing for HTTP or without ACM.
+    fn served_certificates(
+        &self,
+        model: &Elbv2,
+        l: &Listener,
+    ) -> Vec<crate::wiring::ServedCertificate> {
+        let Some(store) = self.elbv2.certificates().filter(|_| l.protocol == "HTTPS") else {
+            return Vec::new();
+        };
+        l.certificate_arns
+            .iter()
+            .chain(&l.sni_certificate_arns)
+            .filter_map(|arn| store.served(&model.account, &model.region, arn))
+            .collect()
+    }
+
     /// Makes the bound listeners match `model`; returns what failed to bind
     /// (the listener stays unbound, the rest is done).
     pub fn reconcile(&self, model: &Elbv2) -> Vec<std::io::Error> {
@@ -199,6 +222,8 @@ impl ListenerSet {
                 port: l.port,
                 protocol: l.protocol.clone(),
                 certificate_domains: l.certificate_domains.clone(),
+                certificates: self.served_certificates(model, l),
+                default_certificate: l.certificate_arns.first().cloned(),
             };
             if state.bound.get(&l.arn).is_some_and(|b| b.spec == spec) {
                 continue;
@@ -235,8 +260,13 @@ impl ListenerSet {
                 );
             }
             let ca = state.ca.as_ref().expect("just loaded");
-            let config =
-                tls::server_config(ca, &spec.certificate_domains).map_err(std::io::Error::other)?;
+            let config = tls::server_config(
+                ca,
+                &spec.certificate_domains,
+                &spec.certificates,
+                spec.default_certificate.as_deref(),
+            )
+            .map_err(std::io::Error::other)?;
             Some(tokio_rustls::TlsAcceptor::from(config))
         } else {
             None

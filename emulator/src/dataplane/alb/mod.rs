@@ -282,4 +282,18 @@ impl AlbRuntime {
     pub fn ca_cert_path(&self) -> Option<PathBuf> {
         self.set.ca_cert_path()
     }
+
+    /// Serves ACM's certificates on HTTPS listeners: ELBv2 checks
+    /// certificate ARNs against `acm`, listeners present what it holds, and
+    /// a change in ACM (a re-import) re-binds the listeners it touches
+    /// before the ACM call returns.
+    pub fn attach_certificates(&self, acm: &Arc<crate::services::acm::Acm>) {
+        self.elbv2.set_certificates(acm.clone());
+        acm.set_users(self.elbv2.clone());
+        let set = self.set.clone();
+        let elbv2 = self.elbv2.clone();
+        acm.set_observer(Box::new(move || {
+            set.reconcile(&elbv2.snapshot());
+        }));
+    }
 }

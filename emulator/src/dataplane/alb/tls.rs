@@ -1,8 +1,9 @@
 //! TLS for HTTPS listeners: the machine's local CA (generated once, kept
 //! under `$XDG_DATA_HOME/emul/ca` or `~/.local/share/emul/ca`, exportable
 //! as `ca.pem` so tests and browsers can trust it), leaf certificates it
-//! issues for each listener's `certificate_domains`, SNI selection among
-//! them, and ALPN (`h2`, `http/1.1`); and the client side toward HTTPS
+//! issues for each listener's `certificate_domains` and for ACM's
+//! RequestCertificate ([`LocalCa::issue_pem`]), the listener's ACM
+//! certificates, SNI selection among them, and ALPN (`h2`, `http/1.1`); and the client side toward HTTPS
 //! target groups ([`target_client_config`]).
 //!
 //! One crypto provider, aws-lc-rs, is passed explicitly to every rustls
@@ -149,6 +150,94 @@ impl LocalCa {
             signing,
         )))
     }
+
+    /// Issues an ACM-style leaf for `names` with a new key of
+    /// `key_algorithm` (`RSA_2048`, `EC_prime256v1`, `EC_secp384r1`): the
+    /// usages AWS's public certificates carry, 395 days.
+    pub fn issue_pem(
+        &self,
+        names: &[String],
+        key_algorithm: &str,
+    ) -> Result<crate::wiring::IssuedCertificate, TlsError> {
+        let key = match key_algorithm {
+            "EC_prime256v1" => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?,
+            "EC_secp384r1" => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)?,
+            _ => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)?,
+        };
+        let mut params = CertificateParams::new(names.to_vec())?;
+        let mut dn = DistinguishedName::new();
+        dn.push(
+            DnType::CommonName,
+            names.first().cloned().unwrap_or_default(),
+        );
+        params.distinguished_name = dn;
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        params.extended_key_usages = vec![
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        params.not_before = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
+        params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(395);
+        let leaf = params.signed_by(&key, &self.issuer)?;
+        Ok(crate::wiring::IssuedCertificate {
+            certificate_pem: leaf.pem(),
+            chain_pem: self.cert_pem.clone(),
+            private_key_pem: key.serialize_pem(),
+        })
+    }
+}
+
+/// The local CA as ACM's issuer, loaded (or created) on first use: `emul
+/// serve` has no HTTPS listener that would have created it.
+pub struct LazyCa {
+    /// Where the CA lives.
+    dir: PathBuf,
+    /// The CA once loaded.
+    ca: std::sync::OnceLock<LocalCa>,
+}
+
+impl LazyCa {
+    /// A CA under `dir`, not loaded yet.
+    pub fn new(dir: PathBuf) -> Self {
+        LazyCa {
+            dir,
+            ca: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl crate::wiring::CertificateIssuer for LazyCa {
+    fn issue(
+        &self,
+        names: &[String],
+        key_algorithm: &str,
+    ) -> Result<crate::wiring::IssuedCertificate, crate::wiring::WiringError> {
+        let wiring = |e: TlsError| crate::wiring::WiringError(e.to_string());
+        let ca = match self.ca.get() {
+            Some(ca) => ca,
+            None => {
+                let loaded = LocalCa::load_or_create(&self.dir).map_err(wiring)?;
+                self.ca.get_or_init(|| loaded)
+            }
+        };
+        ca.issue_pem(names, key_algorithm).map_err(wiring)
+    }
+}
+
+/// A served certificate (leaf then chain, and its key, PEM) as rustls
+/// presents it.
+pub fn certified_from_pem(chain_pem: &str, key_pem: &str) -> Result<Arc<CertifiedKey>, TlsError> {
+    use rustls::pki_types::pem::PemObject;
+    let bad = |what: &str| TlsError::Rustls(rustls::Error::General(format!("{what} is not PEM")));
+    let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| bad("certificate chain"))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|_| bad("private key"))?;
+    let signing = provider().key_provider.load_private_key(key)?;
+    Ok(Arc::new(CertifiedKey::new(chain, signing)))
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
@@ -205,10 +294,19 @@ impl ResolvesServerCert for SniResolver {
     }
 }
 
-/// The server config of an HTTPS listener: one certificate per domain
-/// (chosen by SNI; the first also covers `localhost` and `127.0.0.1`),
-/// ALPN `h2` then `http/1.1`.
-pub fn server_config(ca: &LocalCa, domains: &[String]) -> Result<Arc<ServerConfig>, TlsError> {
+/// The server config of an HTTPS listener, ALPN `h2` then `http/1.1`.
+/// Certificates by SNI name: one the local CA issues per entry of
+/// `domains` (the topology's `certificate_domains`; the first also covers
+/// `localhost` and `127.0.0.1`), then the ACM certificates in `served`
+/// under each of their names. The default (no SNI, or an unknown name) is
+/// `served`'s certificate `default_arn` when ACM has it (the listener's
+/// default certificate), else the first domain's.
+pub fn server_config(
+    ca: &LocalCa,
+    domains: &[String],
+    served: &[crate::wiring::ServedCertificate],
+    default_arn: Option<&str>,
+) -> Result<Arc<ServerConfig>, TlsError> {
     let mut by_name = HashMap::new();
     let mut default = None;
     for (i, d) in domains.iter().enumerate() {
@@ -219,6 +317,15 @@ pub fn server_config(ca: &LocalCa, domains: &[String]) -> Result<Arc<ServerConfi
         let cert = ca.issue(&names)?;
         by_name.insert(d.to_ascii_lowercase(), cert.clone());
         default.get_or_insert(cert);
+    }
+    for s in served {
+        let cert = certified_from_pem(&s.chain_pem, &s.private_key_pem)?;
+        for n in &s.names {
+            by_name.insert(n.to_ascii_lowercase(), cert.clone());
+        }
+        if Some(s.arn.as_str()) == default_arn {
+            default = Some(cert);
+        }
     }
     let default = match default {
         Some(d) => d,
@@ -314,7 +421,13 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-        let cfg = server_config(&b, &["a.example.com".into(), "b.example.com".into()]).unwrap();
+        let cfg = server_config(
+            &b,
+            &["a.example.com".into(), "b.example.com".into()],
+            &[],
+            None,
+        )
+        .unwrap();
         assert_eq!(cfg.alpn_protocols[0], b"h2");
     }
 

@@ -79,6 +79,9 @@ pub enum ElbError {
     /// `TooManyCertificates`.
     #[error("{0}")]
     TooManyCertificates(String),
+    /// `CertificateNotFound`: `Certificate '<arn>' not found`.
+    #[error("Certificate '{0}' not found")]
+    CertificateNotFound(String),
 }
 
 impl ElbError {
@@ -109,6 +112,7 @@ impl ElbError {
             ElbError::InvalidSecurityGroup(_) => "InvalidSecurityGroup",
             ElbError::SslPolicyNotFound(_) => "SSLPolicyNotFound",
             ElbError::TooManyCertificates(_) => "TooManyCertificates",
+            ElbError::CertificateNotFound(_) => "CertificateNotFound",
         }
     }
 

@@ -44,6 +44,9 @@ pub struct Elbv2Service {
     /// group ids and moves the load balancer's ENI through it; `None`
     /// takes the groups as given.
     vpc_groups: Mutex<Option<Arc<dyn crate::wiring::VpcGroups>>>,
+    /// ACM: listeners' certificates must exist there, and the ALB serves
+    /// them; `None` takes certificate ARNs as given.
+    certificates: Mutex<Option<Arc<dyn crate::wiring::CertificateStore>>>,
 }
 
 /// See [`Elbv2Service::set_observer`].
@@ -62,7 +65,44 @@ impl Elbv2Service {
             snapshot,
             observer: Mutex::new(None),
             vpc_groups: Mutex::new(None),
+            certificates: Mutex::new(None),
         }
+    }
+
+    /// Lends ACM (see the field).
+    pub fn set_certificates(&self, store: Arc<dyn crate::wiring::CertificateStore>) {
+        *self.certificates.lock().unwrap_or_else(|p| p.into_inner()) = Some(store);
+    }
+
+    /// ACM, when lent.
+    pub fn certificates(&self) -> Option<Arc<dyn crate::wiring::CertificateStore>> {
+        self.certificates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Refuses a certificate ARN ACM does not have (`CertificateNotFound`,
+    /// as AWS does). IAM server certificates pass unchecked (emul has no
+    /// IAM), and so do the ARNs emul gives a topology's own HTTPS
+    /// listeners (`certificate/emul-…`, `model::build`).
+    pub fn check_certificates(
+        &self,
+        account: &str,
+        region: &str,
+        arns: &[String],
+    ) -> Result<(), ElbError> {
+        let Some(store) = self.certificates() else {
+            return Ok(());
+        };
+        for arn in arns {
+            let iam = arn.split(':').nth(2) == Some("iam");
+            let local = arn.contains(":certificate/emul-");
+            if !iam && !local && !store.has(account, region, arn) {
+                return Err(ElbError::CertificateNotFound(arn.clone()));
+            }
+        }
+        Ok(())
     }
 
     /// Sets the function told of every published data-plane model.
@@ -151,6 +191,25 @@ impl Elbv2Service {
     ) -> Result<T, ElbError> {
         let (a, r) = self.primary.clone();
         self.write(&a, &r, f)
+    }
+}
+
+impl crate::wiring::CertificateUsers for Elbv2Service {
+    fn users(&self, account: &str, region: &str, arn: &str) -> Vec<String> {
+        self.read(account, region, |m| {
+            let mut out: Vec<String> = m
+                .listeners
+                .values()
+                .filter(|l| {
+                    l.certificate_arns.iter().any(|a| a == arn)
+                        || l.sni_certificate_arns.iter().any(|a| a == arn)
+                })
+                .map(|l| l.load_balancer_arn.clone())
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        })
     }
 }
 

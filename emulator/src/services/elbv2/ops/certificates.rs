@@ -33,6 +33,7 @@ fn render(w: &mut XmlWriter, certs: &[(String, bool)]) {
 pub fn add(svc: &Elbv2Service, ctx: &RequestContext, p: &QueryParams) -> Result<String, ElbError> {
     let arn = required(p, "ListenerArn")?.to_string();
     let certs = certificate_list(p)?;
+    svc.check_certificates(&ctx.account, &ctx.region, &certs)?;
     svc.write(&ctx.account, &ctx.region, |m| {
         m.add_listener_certificates(&arn, &certs)
     })?;

@@ -254,6 +254,7 @@ pub fn listener(
     if protocol == "HTTPS" && certificate_arns.is_empty() {
         return Err(no_certificate());
     }
+    svc.check_certificates(&ctx.account, &ctx.region, &certificate_arns)?;
     let ssl_policy = p.get("SslPolicy").map(str::to_string);
     svc.write(&ctx.account, &ctx.region, |m| {
         let arn = m.create_listener(&lb, &protocol, port, action)?;

@@ -42,10 +42,14 @@ pub fn modify(
     if let Some(protocol) = p.get("Protocol") {
         super::create::check_listener_protocol(protocol)?;
     }
+    let certificate_arns = certificates(p)?;
+    if let Some(arns) = &certificate_arns {
+        svc.check_certificates(&ctx.account, &ctx.region, arns)?;
+    }
     let change = ListenerChange {
         port,
         protocol: p.get("Protocol").map(str::to_string),
-        certificate_arns: certificates(p)?,
+        certificate_arns,
         ssl_policy: p.get("SslPolicy").map(str::to_string),
         default_action: actions(p, "DefaultActions")?,
     };
