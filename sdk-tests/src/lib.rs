@@ -227,6 +227,8 @@ impl Emul {
         ] {
             cmd.env_remove(var);
         }
+        // ACM issues from a local CA: one per server, not the user's.
+        cmd.env("EMUL_CA_DIR", state_dir.join("ca"));
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -348,6 +350,27 @@ impl Emul {
     pub async fn ec2_client(&self, region: &str) -> aws_sdk_ec2::Client {
         let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
         aws_sdk_ec2::Client::new(&shared)
+    }
+
+    /// An ACM client for `region`, signing with the test keys.
+    pub async fn acm_client(&self, region: &str) -> aws_sdk_acm::Client {
+        let shared = sdk_config(&self.endpoint, region, TEST_ACCESS_KEY, TEST_SECRET_KEY).await;
+        aws_sdk_acm::Client::new(&shared)
+    }
+
+    /// An ACM certificate for `domain` in `region` (issued at once by
+    /// emul's local CA): what an HTTPS listener must name.
+    pub async fn certificate(&self, region: &str, domain: &str) -> String {
+        self.acm_client(region)
+            .await
+            .request_certificate()
+            .domain_name(domain)
+            .send()
+            .await
+            .expect("RequestCertificate")
+            .certificate_arn()
+            .expect("an ARN")
+            .to_string()
     }
 
     /// The id of a subnet of `region`'s default VPC: a task's or service's

@@ -682,7 +682,8 @@ async fn listeners_modify_and_delete_with_aws_codes() {
     );
 
     // Port, protocol, certificate and policy in one call.
-    let cert = "arn:aws:acm:us-east-1:000000000000:certificate/abc";
+    let cert = emul.certificate("us-east-1", "shop.test").await;
+    let cert = cert.as_str();
     let out = c
         .modify_listener()
         .listener_arn(&listener)
@@ -868,7 +869,7 @@ async fn requests_aws_refuses_are_refused_with_its_messages() {
         .protocol(ProtocolEnum::Https)
         .certificates(
             Certificate::builder()
-                .certificate_arn("arn:aws:acm:us-east-1:000000000000:certificate/abc")
+                .certificate_arn(emul.certificate("us-east-1", "shop.test").await)
                 .build(),
         )
         .send()
