@@ -13,6 +13,9 @@ use super::x509::CertificateInfo;
 /// An account and region: ACM certificates are regional.
 pub type Scope = (String, String);
 
+/// A certificate's tags, `(key, value)` in the order first set (a value is optional).
+pub type Tags = Vec<(String, Option<String>)>;
+
 /// Tags per certificate, at most (AWS's quota).
 pub const MAX_TAGS: usize = 50;
 /// Domain names per requested certificate, at most (the default quota).
@@ -88,7 +91,7 @@ pub struct Certificate {
     /// `Options.CertificateTransparencyLoggingPreference` (default ENABLED).
     pub transparency_logging: String,
     /// Tags in the order they were first set.
-    pub tags: Vec<(String, Option<String>)>,
+    pub tags: Tags,
     /// What the ALB serves.
     pub material: Material,
 }
@@ -307,10 +310,7 @@ pub fn validation_record(arn: &str, name: &str) -> (String, String) {
 }
 
 /// Adds or replaces tags, with AWS's checks.
-pub fn add_tags(
-    tags: &mut Vec<(String, Option<String>)>,
-    new: &[(String, Option<String>)],
-) -> Result<(), AcmError> {
+pub fn add_tags(tags: &mut Tags, new: &[(String, Option<String>)]) -> Result<(), AcmError> {
     let mut next = tags.clone();
     for (i, (k, v)) in new.iter().enumerate() {
         check_tag(i + 1, k, v.as_deref())?;
@@ -333,10 +333,7 @@ pub fn add_tags(
 
 /// Removes tags: a key alone removes it; a key and value only if the
 /// value matches.
-pub fn remove_tags(
-    tags: &mut Vec<(String, Option<String>)>,
-    gone: &[(String, Option<String>)],
-) -> Result<(), AcmError> {
+pub fn remove_tags(tags: &mut Tags, gone: &[(String, Option<String>)]) -> Result<(), AcmError> {
     for (i, (k, v)) in gone.iter().enumerate() {
         check_tag(i + 1, k, v.as_deref())?;
     }

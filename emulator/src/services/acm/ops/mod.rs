@@ -89,7 +89,7 @@ pub(crate) struct WireTag {
 }
 
 /// Wire tags as `(key, value)`, each key required.
-pub(crate) fn tag_pairs(tags: Vec<WireTag>) -> Result<Vec<(String, Option<String>)>, AcmError> {
+pub(crate) fn tag_pairs(tags: Vec<WireTag>) -> Result<super::model::Tags, AcmError> {
     tags.into_iter()
         .enumerate()
         .map(|(i, t)| {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{ByArn, WireTag, parse, required, tag_pairs};
 use crate::services::acm::Acm;
 use crate::services::acm::errors::AcmError;
-use crate::services::acm::model::{self, Scope};
+use crate::services::acm::model::{self, Scope, Tags};
 
 /// The request of the two tag writes.
 #[derive(Debug, Deserialize)]
@@ -18,7 +18,7 @@ struct Request {
     tags: Option<Vec<WireTag>>,
 }
 
-fn request(body: Value) -> Result<(String, Vec<(String, Option<String>)>), AcmError> {
+fn request(body: Value) -> Result<(String, Tags), AcmError> {
     let req: Request = parse(body)?;
     let arn = required(req.certificate_arn, "certificateArn")?;
     let tags = required(req.tags, "tags")?;
