@@ -174,6 +174,9 @@ pub trait NetworkNames: Send + Sync {
     /// The first of `groups` (ids, or names of the running VPC's groups)
     /// that `region` does not have.
     fn missing_group(&self, region: &str, groups: &[String]) -> Option<String>;
+    /// `(Availability Zone, VPC id)` of subnet `id_or_name` of `region`,
+    /// when it exists: a load balancer serves its subnets' zones.
+    fn subnet_placement(&self, region: &str, id_or_name: &str) -> Option<(String, String)>;
 }
 
 /// The CloudWatch Logs side of task output, as the ECS scheduler and the

@@ -190,7 +190,7 @@ fn ready_line_health_and_request_ids() {
     assert_eq!(health.status, 200);
     assert_eq!(
         health.json(),
-        json!({"status": "running", "services": {"secretsmanager": "running", "ec2": "running", "ecs": "running", "elasticloadbalancing": "running", "ecr": "running", "logs": "running", "cloudwatch": "running", "application-autoscaling": "running", "rds": "running", "elasticache": "running"}})
+        json!({"status": "running", "services": {"secretsmanager": "running", "ec2": "running", "ecs": "running", "elasticloadbalancing": "running", "ecr": "running", "logs": "running", "cloudwatch": "running", "application-autoscaling": "running", "rds": "running", "elasticache": "running", "acm": "running"}})
     );
     assert!(health.header("x-amzn-requestid").is_some());
     assert_eq!(server.terminate(), 0);

@@ -150,7 +150,7 @@ pub fn run(args: Args) -> u8 {
     registry.register(cloudwatch.clone());
     let ecs = Arc::new(Ecs::new());
     // RunTask/CreateService check their subnets and groups against EC2.
-    ecs.attach_network(ec2);
+    ecs.attach_network(ec2.clone());
     registry.register(ecs.clone());
     // Application Auto Scaling over the control-plane ECS: alarms invoke
     // policies, which change services' desired counts (no tasks run).
@@ -179,6 +179,8 @@ pub fn run(args: Args) -> u8 {
         crate::dataplane::alb::tls::default_ca_dir(),
     )));
     acm.set_users(elbv2.clone());
+    // Load balancers' subnets and groups are EC2's.
+    elbv2.set_network(ec2);
     elbv2.set_certificates(acm.clone());
     registry.register(elbv2);
     registry.register(acm);

@@ -972,6 +972,8 @@ async fn start_components(
     registry.register(ecs);
     // SetSecurityGroups moves the ALB's ENI through the EC2 API's groups.
     alb.elbv2.set_vpc_groups(ec2.clone());
+    // API-made load balancers' subnets and groups are the VPC's.
+    alb.elbv2.set_network(ec2.clone());
     registry.register(alb.elbv2.clone());
     registry.register(acm);
     registry.register(ecr.clone());

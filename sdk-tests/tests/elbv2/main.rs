@@ -41,7 +41,19 @@ fn path(p: &str) -> RuleCondition {
 }
 
 /// A load balancer with an HTTP:80 listener forwarding to a new group.
-pub async fn setup(c: &Client, name: &str) -> (String, String, String) {
+/// Its subnets are two of the default VPC's, its group the VPC's default
+/// group: ELBv2 places a load balancer in the subnets EC2 has.
+pub async fn setup(emul: &Emul, c: &Client, name: &str) -> (String, String, String) {
+    let region = c.config().region().map(|r| r.to_string()).unwrap();
+    let ec2 = emul.ec2_client(&region).await;
+    let subnets = ec2.describe_subnets().send().await.unwrap();
+    let group = ec2
+        .describe_security_groups()
+        .group_names("default")
+        .send()
+        .await
+        .unwrap();
+    let group = group.security_groups()[0].group_id().unwrap().to_string();
     let tg = c
         .create_target_group()
         .name(format!("{name}-tg"))
@@ -62,9 +74,9 @@ pub async fn setup(c: &Client, name: &str) -> (String, String, String) {
     let lb = c
         .create_load_balancer()
         .name(name)
-        .subnets("subnet-a")
-        .subnets("subnet-b")
-        .security_groups("sg-1")
+        .subnets(subnets.subnets()[0].subnet_id().unwrap())
+        .subnets(subnets.subnets()[1].subnet_id().unwrap())
+        .security_groups(group)
         .send()
         .await
         .unwrap();
@@ -162,7 +174,7 @@ async fn empty_api_lists_nothing_and_lookups_fail_with_aws_codes() {
 async fn describe_everything_with_aws_defaults() {
     let emul = Emul::start();
     let c = emul.elbv2_client("us-west-2").await;
-    let (lb_arn, l_arn, tg_arn) = setup(&c, "shop").await;
+    let (lb_arn, l_arn, tg_arn) = setup(&emul, &c, "shop").await;
     assert!(
         lb_arn.starts_with(
             "arn:aws:elasticloadbalancing:us-west-2:000000000000:loadbalancer/app/shop/"
@@ -257,7 +269,7 @@ async fn describe_everything_with_aws_defaults() {
     assert_eq!(rules.rules()[0].priority(), Some("default"));
     assert_eq!(rules.rules()[0].is_default(), Some(true));
     // Paging: one load balancer per page.
-    setup(&c, "second").await;
+    setup(&emul, &c, "second").await;
     let page = c
         .describe_load_balancers()
         .page_size(1)
@@ -281,7 +293,7 @@ async fn describe_everything_with_aws_defaults() {
 async fn targets_register_drain_and_report_health() {
     let emul = Emul::start();
     let c = emul.elbv2_client("us-east-1").await;
-    let (_, _, tg) = setup(&c, "health").await;
+    let (_, _, tg) = setup(&emul, &c, "health").await;
     let t = |id: &str| TargetDescription::builder().id(id).build();
     c.register_targets()
         .target_group_arn(&tg)
@@ -359,7 +371,7 @@ async fn targets_register_drain_and_report_health() {
 async fn rules_create_modify_priorities_delete_and_their_errors() {
     let emul = Emul::start();
     let c = emul.elbv2_client("us-east-1").await;
-    let (_, l, tg) = setup(&c, "rules").await;
+    let (_, l, tg) = setup(&emul, &c, "rules").await;
     let created = c
         .create_rule()
         .listener_arn(&l)
@@ -545,7 +557,7 @@ async fn rules_create_modify_priorities_delete_and_their_errors() {
 async fn target_group_modifications_and_validation() {
     let emul = Emul::start();
     let c = emul.elbv2_client("us-east-1").await;
-    let (_, _, tg) = setup(&c, "tgmod").await;
+    let (_, _, tg) = setup(&emul, &c, "tgmod").await;
     let out = c
         .modify_target_group_attributes()
         .target_group_arn(&tg)
@@ -646,7 +658,7 @@ async fn listeners_modify_and_delete_with_aws_codes() {
     use aws_sdk_elasticloadbalancingv2::types::Certificate;
     let emul = Emul::start();
     let c = emul.elbv2_client("us-east-1").await;
-    let (lb, listener, tg) = setup(&c, "lst").await;
+    let (lb, listener, tg) = setup(&emul, &c, "lst").await;
     // A second listener; a third on a taken port is DuplicateListener.
     let other = c
         .create_listener()
@@ -765,7 +777,7 @@ async fn rules_take_ipv6_source_ip_values() {
     };
     let emul = Emul::start();
     let c = emul.elbv2_client("us-east-1").await;
-    let (_, l, tg) = setup(&c, "v6rules").await;
+    let (_, l, tg) = setup(&emul, &c, "v6rules").await;
     let created = c
         .create_rule()
         .listener_arn(&l)
@@ -811,7 +823,7 @@ async fn requests_aws_refuses_are_refused_with_its_messages() {
     use aws_sdk_elasticloadbalancingv2::types::{Certificate, IpAddressType};
     let emul = Emul::start();
     let c = emul.elbv2_client("us-east-1").await;
-    let (lb, listener, tg) = setup(&c, "val").await;
+    let (lb, listener, tg) = setup(&emul, &c, "val").await;
 
     // Listeners: port and protocol required, HTTP/HTTPS only, HTTPS needs
     // a certificate.

@@ -19,7 +19,7 @@ fn attr(k: &str, v: &str) -> LoadBalancerAttribute {
 async fn tags_are_added_overwritten_removed_and_limited() {
     let emul = Emul::start();
     let c = emul.elbv2_client("us-east-1").await;
-    let (lb, listener, tg) = setup(&c, "tagged").await;
+    let (lb, listener, tg) = setup(&emul, &c, "tagged").await;
     c.add_tags()
         .resource_arns(&lb)
         .resource_arns(&listener)
@@ -142,7 +142,7 @@ async fn tags_are_added_overwritten_removed_and_limited() {
 async fn load_balancer_attributes_and_deletions() {
     let emul = Emul::start();
     let c = emul.elbv2_client("us-east-1").await;
-    let (lb, _listener, tg) = setup(&c, "attrs").await;
+    let (lb, _listener, tg) = setup(&emul, &c, "attrs").await;
 
     let out = c
         .modify_load_balancer_attributes()

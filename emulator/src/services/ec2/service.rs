@@ -257,6 +257,15 @@ impl crate::wiring::NetworkNames for Ec2 {
         })
     }
 
+    fn subnet_placement(&self, region: &str, id_or_name: &str) -> Option<(String, String)> {
+        self.with_region(region, |net| {
+            net.subnets
+                .iter()
+                .find(|s| s.id == id_or_name || s.name == id_or_name)
+                .map(|s| (s.availability_zone.clone(), s.vpc_id.clone()))
+        })
+    }
+
     fn missing_group(&self, region: &str, groups: &[String]) -> Option<String> {
         self.with_region(region, |net| {
             groups

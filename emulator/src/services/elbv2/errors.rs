@@ -79,6 +79,9 @@ pub enum ElbError {
     /// `TooManyCertificates`.
     #[error("{0}")]
     TooManyCertificates(String),
+    /// `SubnetNotFound`.
+    #[error("{0}")]
+    SubnetNotFound(String),
     /// `CertificateNotFound`: `Certificate '<arn>' not found`.
     #[error("Certificate '{0}' not found")]
     CertificateNotFound(String),
@@ -113,6 +116,7 @@ impl ElbError {
             ElbError::SslPolicyNotFound(_) => "SSLPolicyNotFound",
             ElbError::TooManyCertificates(_) => "TooManyCertificates",
             ElbError::CertificateNotFound(_) => "CertificateNotFound",
+            ElbError::SubnetNotFound(_) => "SubnetNotFound",
         }
     }
 

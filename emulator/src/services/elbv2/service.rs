@@ -47,7 +47,14 @@ pub struct Elbv2Service {
     /// ACM: listeners' certificates must exist there, and the ALB serves
     /// them; `None` takes certificate ARNs as given.
     certificates: Mutex<Option<Arc<dyn crate::wiring::CertificateStore>>>,
+    /// EC2's subnets and groups: a load balancer's subnets and groups must
+    /// exist, and its zones and VPC are its subnets'; `None` takes them
+    /// as given (zones assigned in order).
+    network: Mutex<Option<Arc<dyn crate::wiring::NetworkNames>>>,
 }
+
+/// Where a load balancer's subnets are: `(subnet, zone)` pairs and their VPC.
+pub type Placement = (Vec<(String, String)>, String);
 
 /// See [`Elbv2Service::set_observer`].
 pub type Observer = Box<dyn Fn(&Elbv2) + Send + Sync>;
@@ -66,6 +73,59 @@ impl Elbv2Service {
             observer: Mutex::new(None),
             vpc_groups: Mutex::new(None),
             certificates: Mutex::new(None),
+            network: Mutex::new(None),
+        }
+    }
+
+    /// Lends EC2's network (see the field).
+    pub fn set_network(&self, network: Arc<dyn crate::wiring::NetworkNames>) {
+        *self.network.lock().unwrap_or_else(|p| p.into_inner()) = Some(network);
+    }
+
+    fn network(&self) -> Option<Arc<dyn crate::wiring::NetworkNames>> {
+        self.network
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Places `subnets` as EC2 has them in `region`: each must exist
+    /// (`SubnetNotFound`), at most one per zone, in at least two zones.
+    /// `None` without EC2.
+    pub fn place_subnets(
+        &self,
+        region: &str,
+        subnets: &[String],
+    ) -> Result<Option<Placement>, ElbError> {
+        let Some(net) = self.network() else {
+            return Ok(None);
+        };
+        let mut zones: Vec<(String, String)> = Vec::new();
+        let mut vpc = String::new();
+        for s in subnets {
+            let (zone, vpc_id) = net.subnet_placement(region, s).ok_or_else(|| {
+                ElbError::SubnetNotFound("The specified subnet does not exist.".into())
+            })?;
+            if zones.iter().any(|(_, z)| *z == zone) {
+                return Err(ElbError::InvalidConfigurationRequest(
+                    "A load balancer cannot be attached to multiple subnets in the same Availability Zone".into(),
+                ));
+            }
+            vpc = vpc_id;
+            zones.push((s.clone(), zone));
+        }
+        super::model::network::check_subnet_count(subnets)?;
+        Ok(Some((zones, vpc)))
+    }
+
+    /// Refuses security groups EC2 does not have in `region`
+    /// (`InvalidSecurityGroup`); without EC2 every group passes.
+    pub fn check_groups(&self, region: &str, groups: &[String]) -> Result<(), ElbError> {
+        match self.network().and_then(|n| n.missing_group(region, groups)) {
+            Some(g) => Err(ElbError::InvalidSecurityGroup(format!(
+                "The specified security group '{g}' does not exist."
+            ))),
+            None => Ok(()),
         }
     }
 

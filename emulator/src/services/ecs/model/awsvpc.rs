@@ -102,6 +102,9 @@ mod tests {
         fn missing_group(&self, _: &str, groups: &[String]) -> Option<String> {
             groups.iter().find(|g| *g != "sg-1").cloned()
         }
+        fn subnet_placement(&self, _: &str, subnet: &str) -> Option<(String, String)> {
+            (subnet == "subnet-1").then(|| ("us-east-1a".into(), "vpc-1".into()))
+        }
     }
 
     fn config(subnets: &[&str], groups: &[&str]) -> Value {

@@ -33,8 +33,10 @@ fn render(w: &mut XmlWriter, certs: &[(String, bool)]) {
 pub fn add(svc: &Elbv2Service, ctx: &RequestContext, p: &QueryParams) -> Result<String, ElbError> {
     let arn = required(p, "ListenerArn")?.to_string();
     let certs = certificate_list(p)?;
-    svc.check_certificates(&ctx.account, &ctx.region, &certs)?;
     svc.write(&ctx.account, &ctx.region, |m| {
+        // An unknown listener is reported before an unknown certificate.
+        m.listener(&arn)?;
+        svc.check_certificates(&ctx.account, &ctx.region, &certs)?;
         m.add_listener_certificates(&arn, &certs)
     })?;
     let mut added: Vec<(String, bool)> = Vec::new();

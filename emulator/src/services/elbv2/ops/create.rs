@@ -216,8 +216,17 @@ pub fn load_balancer(
     let subnets = super::load_balancers::subnets(p)?;
     let groups = strings(p, "SecurityGroups")?;
     let tags = super::tags::parse(p)?;
+    let placed = svc.place_subnets(&ctx.region, &subnets)?;
+    svc.check_groups(&ctx.region, &groups)?;
     svc.write(&ctx.account, &ctx.region, |m| {
+        let existed = m.load_balancers.values().any(|l| l.name == name);
         let arn = m.create_load_balancer(&name, internal, subnets, groups, &ip_type, now_ms())?;
+        if let (false, Some((zones, vpc))) = (existed, placed)
+            && let Some(lb) = m.load_balancers.get_mut(&arn)
+        {
+            lb.zones = zones;
+            lb.vpc_id = vpc;
+        }
         if !tags.is_empty() {
             m.tags.insert(arn.clone(), tags);
         }
@@ -254,10 +263,11 @@ pub fn listener(
     if protocol == "HTTPS" && certificate_arns.is_empty() {
         return Err(no_certificate());
     }
-    svc.check_certificates(&ctx.account, &ctx.region, &certificate_arns)?;
     let ssl_policy = p.get("SslPolicy").map(str::to_string);
     svc.write(&ctx.account, &ctx.region, |m| {
         let arn = m.create_listener(&lb, &protocol, port, action)?;
+        // After the load balancer's own checks; a failure drops the listener.
+        svc.check_certificates(&ctx.account, &ctx.region, &certificate_arns)?;
         if protocol == "HTTPS"
             && let Some(l) = m.listeners.get_mut(&arn)
         {

@@ -43,9 +43,7 @@ pub fn modify(
         super::create::check_listener_protocol(protocol)?;
     }
     let certificate_arns = certificates(p)?;
-    if let Some(arns) = &certificate_arns {
-        svc.check_certificates(&ctx.account, &ctx.region, arns)?;
-    }
+    let checked = certificate_arns.clone().unwrap_or_default();
     let change = ListenerChange {
         port,
         protocol: p.get("Protocol").map(str::to_string),
@@ -54,6 +52,9 @@ pub fn modify(
         default_action: actions(p, "DefaultActions")?,
     };
     svc.write(&ctx.account, &ctx.region, |m| {
+        // An unknown listener is reported before an unknown certificate.
+        m.listener(&arn)?;
+        svc.check_certificates(&ctx.account, &ctx.region, &checked)?;
         m.modify_listener(&arn, change)?;
         let l = m.listener(&arn)?;
         // Switched to HTTPS (or left there) without a certificate.

@@ -51,7 +51,10 @@ pub fn set_security_groups(
                 })
             })
             .collect::<Result<_, _>>()?,
-        None => asked.iter().map(|g| (g.clone(), g.clone())).collect(),
+        None => {
+            svc.check_groups(&ctx.region, &asked)?;
+            asked.iter().map(|g| (g.clone(), g.clone())).collect()
+        }
     };
     if let Some(vpc) = &live {
         let names = groups.iter().map(|(_, n)| n.clone()).collect();
@@ -116,11 +119,18 @@ pub fn set_subnets(
     let arn = required(p, "LoadBalancerArn")?.to_string();
     let subnets = subnets(p)?;
     let ip_type = p.get("IpAddressType").map(str::to_string);
+    let placed = svc.place_subnets(&ctx.region, &subnets)?;
     svc.write(&ctx.account, &ctx.region, |m| {
         if let Some(t) = &ip_type {
             m.set_ip_address_type(&arn, t)?;
         }
-        let zones = m.set_subnets(&arn, &subnets)?;
+        let mut zones = m.set_subnets(&arn, &subnets)?;
+        if let Some((placed, _)) = placed
+            && let Some(lb) = m.load_balancers.get_mut(&arn)
+        {
+            lb.zones = placed.clone();
+            zones = placed;
+        }
         let mut w = XmlWriter::new();
         w.list("AvailabilityZones", &zones, |x, (subnet, zone)| {
             x.leaf("ZoneName", zone).leaf("SubnetId", subnet);
