@@ -161,7 +161,38 @@ async fn terraform_applies_plans_clean_and_destroys_a_stack() {
         .send()
         .await
         .unwrap();
-    assert_eq!(listeners.listeners()[0].port(), Some(80));
+    let mut ports: Vec<_> = listeners
+        .listeners()
+        .iter()
+        .filter_map(|l| l.port())
+        .collect();
+    ports.sort();
+    assert_eq!(ports, [80, 443]);
+    // The HTTPS listener presents the ACM certificate Terraform requested.
+    let certificate = outputs["certificate"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .unwrap();
+    assert_eq!(
+        https.certificates()[0].certificate_arn(),
+        Some(certificate.as_str())
+    );
+    let acm = emul.acm_client(REGION).await;
+    let described = acm
+        .describe_certificate()
+        .certificate_arn(&certificate)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.certificate().unwrap().in_use_by(),
+        [lb_arn.as_str()]
+    );
     let ec2 = emul.ec2_client(REGION).await;
     let made = ec2
         .describe_vpcs()
