@@ -10,13 +10,18 @@
 # their error, grouped by cause, under the cache dir.
 #
 # Usage: scripts/moto-conformance.sh [--suite secretsmanager|ecs|elbv2]... [--bin PATH]
-#            [--backend emul|moto] [--timeout SECS] [--causes N] [--check] [-- PYTEST_ARGS...]
+#            [--backend emul|moto] [--timeout SECS] [--causes N] [--check] [--regressions]
+#            [--write-passing] [-- PYTEST_ARGS...]
 #   --suite     run this suite only (repeatable; default: all three)
 #   --bin       the emul binary (default: $EMUL_BIN, else ${CARGO_TARGET_DIR:-target}/debug/emul)
 #   --backend   moto: run the same tests against moto_server itself, to calibrate the runner
 #   --timeout   per-test limit in seconds (default 60)
 #   --causes N  also print the N most frequent failure causes per suite (default 8; 0: none)
 #   --check     exit 1 when a suite is below the issue's bar (145 / 120 / 140 passed)
+#   --regressions  exit 1 when a test listed in scripts/moto/passing.txt does not pass (CI)
+#   --write-passing  rewrite scripts/moto/passing.txt with the tests that passed (run suites only)
+# Failures are also counted by reason with scripts/moto/follows-aws.tsv (emul answers as AWS does,
+# a service emul does not emulate, moto-only, open); see docs/conformance.md.
 #   after --, arguments go to pytest as they are (e.g. -k create_secret, -x)
 # Needs python3 (with venv) and access to PyPI on first use; nothing is built here.
 # Cache (outside the repo): ${XDG_CACHE_HOME:-$HOME/.cache}/emul/moto-5.2.5/ holds the venv,
@@ -35,6 +40,7 @@ BACKEND=emul
 TEST_TIMEOUT=60
 CAUSES=8
 CHECK=()
+EXTRA_REPORT=()
 SUITES=()
 PYTEST_EXTRA=()
 
@@ -47,6 +53,8 @@ while [ $# -gt 0 ]; do
         --timeout) TEST_TIMEOUT="${2:?}"; shift 2 ;;
         --causes) CAUSES="${2:?}"; shift 2 ;;
         --check) CHECK=(--check); shift ;;
+        --regressions) EXTRA_REPORT+=(--check-regressions); shift ;;
+        --write-passing) EXTRA_REPORT+=(--write-passing "$ROOT/scripts/moto/passing.txt"); shift ;;
         -h|--help) usage 0 ;;
         --) shift; PYTEST_EXTRA=("$@"); break ;;
         *) echo "unknown argument: $1" >&2; usage ;;
@@ -151,7 +159,10 @@ echo "finished: $(date -u +%FT%TZ), $(( $(date +%s) - START ))s" >> "$RUN/info.t
 
 echo
 rc=0
-"$VENV/bin/python" "$ROOT/scripts/moto/report.py" "$RUN" "${SUITES[@]}" --causes "$CAUSES" ${CHECK[@]+"${CHECK[@]}"} || rc=$?
+KNOWN=()
+[ "$BACKEND" = emul ] && KNOWN=(--known "$ROOT/scripts/moto/follows-aws.tsv" --expect "$ROOT/scripts/moto/passing.txt")
+"$VENV/bin/python" "$ROOT/scripts/moto/report.py" "$RUN" "${SUITES[@]}" --causes "$CAUSES" \
+    ${CHECK[@]+"${CHECK[@]}"} ${KNOWN[@]+"${KNOWN[@]}"} ${EXTRA_REPORT[@]+"${EXTRA_REPORT[@]}"} || rc=$?
 echo
 echo "run: $RUN ($(( $(date +%s) - START ))s); failing tests: $RUN/failures-<suite>.txt"
 exit "$rc"

@@ -339,10 +339,16 @@ impl Region {
         let bare = arns::resource(reference)
             .and_then(|r| r.strip_prefix("task-definition/"))
             .unwrap_or(reference);
-        if !bare.contains(':') {
-            return Err(EcsError::Client(
-                "Invalid revision number. Number: ".to_string() + bare,
-            ));
+        // AWS's three refusals: no revision, a revision that is not a
+        // number, a definition it does not have.
+        match bare.rsplit_once(':') {
+            None => return Err(EcsError::Client("Revision is missing.".into())),
+            Some((_, r)) if r.parse::<u32>().is_err() => {
+                return Err(EcsError::Client(format!(
+                    "Invalid revision number. Number: {r}"
+                )));
+            }
+            Some(_) => {}
         }
         let (family, revision) = {
             let td = self.task_definition(reference)?;

@@ -98,6 +98,17 @@ fn task_definitions_get_defaults_and_revisions_only_grow() {
     assert_eq!(td["compatibilities"], json!(["EC2", "FARGATE"]));
     web_td(&mut r);
     r.deregister_task_definition("web:2", 3.0).unwrap();
+    for (reference, message) in [
+        ("web", "Revision is missing."),
+        ("web:foo", "Invalid revision number. Number: foo"),
+    ] {
+        assert_eq!(
+            r.deregister_task_definition(reference, 3.0)
+                .unwrap_err()
+                .to_string(),
+            message
+        );
+    }
     assert_eq!(r.task_definition("web").unwrap().revision, 1);
     assert_eq!(
         r.active_task_definition("web:2").unwrap_err(),

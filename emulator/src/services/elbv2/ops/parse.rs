@@ -201,24 +201,50 @@ fn condition(m: &QueryParams) -> Result<Condition, ElbError> {
     })
 }
 
-/// `Actions.member.N…`: exactly one terminal action (forward, redirect,
-/// fixed-response); authenticate-* actions are refused.
+/// The action types of the API, in the order AWS's message lists them.
+const ACTION_TYPES: &[&str] = &[
+    "forward",
+    "redirect",
+    "fixed-response",
+    "authenticate-oidc",
+    "authenticate-cognito",
+    "jwt-validation",
+];
+
+/// `Actions.member.N…`, checked as AWS checks a list: known types, then
+/// exactly one terminal action (forward, redirect, fixed-response). A list
+/// AWS would take that also authenticates (`authenticate-*`,
+/// `jwt-validation`, before the terminal action) is refused as not
+/// emulated: emul does not talk to identity providers.
 pub fn actions(p: &QueryParams, prefix: &str) -> Result<Option<Action>, ElbError> {
     let Some(members) = p.members(prefix).map_err(codec)? else {
         return Ok(None);
     };
-    if members.is_empty() {
+    let mut terminal = Vec::new();
+    let mut authenticating = None;
+    for m in &members {
+        let kind = required(m, "Type")?;
+        match kind {
+            "forward" | "redirect" | "fixed-response" => terminal.push(m),
+            k if ACTION_TYPES.contains(&k) => authenticating = Some(k.to_string()),
+            other => {
+                return Err(ElbError::Validation(format!(
+                    "Action type '{other}' must be one of [forward, redirect, fixed-response, authenticate-oidc, authenticate-cognito]"
+                )));
+            }
+        }
+    }
+    let [one] = terminal.as_slice() else {
         return Err(ElbError::Validation(
             "A rule must have exactly one forward, redirect or fixed-response action".into(),
         ));
+    };
+    if let Some(kind) = authenticating {
+        return Err(ElbError::InvalidLoadBalancerAction(format!(
+            "Action type '{kind}' is not supported by emul"
+        )));
     }
-    if members.len() > 1 {
-        return Err(ElbError::TooManyActions(
-            "emul supports exactly one action per rule (authenticate actions are not emulated)"
-                .into(),
-        ));
-    }
-    action(&members[0]).map(Some)
+    action(one).map(Some)
 }
 
 fn action(m: &QueryParams) -> Result<Action, ElbError> {
@@ -297,15 +323,55 @@ fn action(m: &QueryParams) -> Result<Action, ElbError> {
                 body: m.get("FixedResponseConfig.MessageBody").map(str::to_string),
             })
         }
-        "authenticate-oidc" | "authenticate-cognito" | "jwt-validation" => {
-            return Err(ElbError::InvalidLoadBalancerAction(format!(
-                "Action type '{kind}' is not supported by emul"
-            )));
-        }
+        // `actions` passes the terminal action only.
         other => {
             return Err(ElbError::Validation(format!(
                 "Action type '{other}' must be one of [forward, redirect, fixed-response, authenticate-oidc, authenticate-cognito]"
             )));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(pairs: &[(&str, &str)]) -> Result<Option<Action>, ElbError> {
+        actions(
+            &QueryParams::from_pairs(pairs.iter().map(|(k, v)| (*k, *v))),
+            "Actions",
+        )
+    }
+
+    #[test]
+    fn action_lists_are_checked_as_aws_checks_them_before_authentication_is_refused() {
+        let exactly_one = "A rule must have exactly one forward, redirect or fixed-response action";
+        // An authenticate action alone: AWS's error, not emul's "not emulated".
+        let e = listed(&[("Actions.member.1.Type", "authenticate-oidc")]).unwrap_err();
+        assert_eq!(e.to_string(), exactly_one);
+        let e = listed(&[
+            ("Actions.member.1.Type", "forward"),
+            ("Actions.member.1.TargetGroupArn", "arn:tg"),
+            ("Actions.member.2.Type", "redirect"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.to_string(), exactly_one);
+        let e = listed(&[("Actions.member.1.Type", "bounce")]).unwrap_err();
+        assert!(e.to_string().starts_with("Action type 'bounce' must be one of"));
+        // What AWS would take, authenticating first: not emulated.
+        let e = listed(&[
+            ("Actions.member.1.Type", "authenticate-cognito"),
+            ("Actions.member.2.Type", "forward"),
+            ("Actions.member.2.TargetGroupArn", "arn:tg"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.code(), "InvalidLoadBalancerAction");
+        assert!(matches!(
+            listed(&[
+                ("Actions.member.1.Type", "forward"),
+                ("Actions.member.1.TargetGroupArn", "arn:tg"),
+            ]),
+            Ok(Some(Action::Forward { .. }))
+        ));
+    }
 }
