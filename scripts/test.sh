@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command that runs every test of the project, exactly as CI does.
 #
-#   scripts/test.sh            # format + lint checks, images, all tests, then the topology
-#                              # scenarios with emul as a non-root user and in a container
+#   scripts/test.sh            # format + lint checks, images, all tests, moto's suites
+#                              # (no regression allowed), then the topology scenarios with
+#                              # emul as a non-root user and in a container
 #   scripts/test.sh --no-lint  # skip fmt/clippy (faster local loop)
 #
 # Docker-backed tests (named `docker_*`) run one at a time in their own
@@ -34,6 +35,17 @@ scripts/build-images.sh
 
 step "cargo nextest run --workspace"
 cargo nextest run --workspace --profile ci
+
+# moto's own test suites against the emul just built (about three minutes;
+# PyPI on first use): every test of scripts/moto/passing.txt must still
+# pass. A regression is checked once more before it fails the run, so one
+# flaky test does not.
+step "moto conformance (scripts/moto-conformance.sh --regressions)"
+conformance=(scripts/moto-conformance.sh --bin "${CARGO_TARGET_DIR:-target}/debug/emul" --regressions --causes 0)
+if ! "${conformance[@]}"; then
+  echo "conformance: a listed test did not pass; running the suites once more"
+  "${conformance[@]}"
+fi
 
 # The suite's topology scenarios again with emul placed as users place it:
 # as a non-root member of the docker group (the suite itself runs as root, to
