@@ -133,6 +133,7 @@ fn docker_alb_seed_social_flow_done_means() {
     let worker_tg = e2e::target_group_arn(api, WORKER_TG);
 
     rules_and_redirect(&https, ports.http, api);
+    acm_certificate_by_sni(&https, api);
     seed_alb::assert_sticky_across_stop_task(&https, DOMAIN, api, CLUSTER, &app_tg);
     wait_steady(api);
     health_check_state_machine(&https, api, &app_tg);
@@ -178,6 +179,34 @@ fn rules_and_redirect(https: &Https, http_port: u16, api: u16) {
     assert_eq!(seen, worker, "both worker tasks answer the worker rules");
 
     seed_alb::assert_redirects_to_https(http_port, DOMAIN);
+}
+
+/// An ACM certificate requested through the API and added to the HTTPS
+/// listener is presented for its name (the handshake verifies against
+/// emul's CA only with it: the listener's own certificate covers the
+/// topology's domains), and ACM reports the load balancer using it.
+fn acm_certificate_by_sni(https: &Https, api: u16) {
+    const SNI: &str = "sni.socialflow.example.org";
+    let arn = e2e::acm(api, "RequestCertificate", json!({ "DomainName": SNI }))["CertificateArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let listener = e2e::listener_arn(api, ALB, 443);
+    e2e::elbv2_action(
+        api,
+        "AddListenerCertificates",
+        &[
+            ("ListenerArn", &listener),
+            ("Certificates.member.1.CertificateArn", &arn),
+        ],
+    );
+    let app = tasks(api, APP);
+    let t = https.task(SNI, "/", None);
+    assert!(app.contains(&t), "{SNI} answered by {t}, not app {app:?}");
+    let described = e2e::acm(api, "DescribeCertificate", json!({ "CertificateArn": arn }));
+    let users = described["Certificate"]["InUseBy"].as_array().unwrap();
+    assert_eq!(users.len(), 1, "{described}");
+    assert!(users[0].as_str().unwrap().contains(&format!("/app/{ALB}/")));
 }
 
 /// `/health` switched to failing on one task (reached through the ALB with

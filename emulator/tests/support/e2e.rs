@@ -132,6 +132,17 @@ pub fn ecs(api: u16, op: &str, body: Value) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
+/// An ACM JSON 1.1 call; panics on a non-200 answer.
+pub fn acm(api: u16, op: &str, body: Value) -> Value {
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{api}\r\nX-Amz-Target: CertificateManager.{op}\r\nContent-Type: application/x-amz-json-1.1\r\n{}",
+        auth("acm")
+    );
+    let (status, _, body) = http(&format!("127.0.0.1:{api}"), &head, &body.to_string()).unwrap();
+    assert_eq!(status, 200, "{op}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
 /// An ELBv2 query call (form body); returns the XML body.
 pub fn elbv2(api: u16, form: &str) -> String {
     let head = format!(

@@ -357,7 +357,10 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.to_string(), exactly_one);
         let e = listed(&[("Actions.member.1.Type", "bounce")]).unwrap_err();
-        assert!(e.to_string().starts_with("Action type 'bounce' must be one of"));
+        assert!(
+            e.to_string()
+                .starts_with("Action type 'bounce' must be one of")
+        );
         // What AWS would take, authenticating first: not emulated.
         let e = listed(&[
             ("Actions.member.1.Type", "authenticate-cognito"),
