@@ -133,13 +133,7 @@ impl LocalCa {
     /// Issues a leaf for `names` (DNS names or IP addresses) → rustls key.
     pub fn issue(&self, names: &[String]) -> Result<Arc<CertifiedKey>, TlsError> {
         let key = KeyPair::generate()?;
-        let mut params = CertificateParams::new(names.to_vec())?;
-        let mut dn = DistinguishedName::new();
-        dn.push(
-            DnType::CommonName,
-            names.first().cloned().unwrap_or_default(),
-        );
-        params.distinguished_name = dn;
+        let mut params = leaf_params(names)?;
         params.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(1);
         params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(397);
         let leaf = params.signed_by(&key, &self.issuer)?;
@@ -164,13 +158,7 @@ impl LocalCa {
             "EC_secp384r1" => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)?,
             _ => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)?,
         };
-        let mut params = CertificateParams::new(names.to_vec())?;
-        let mut dn = DistinguishedName::new();
-        dn.push(
-            DnType::CommonName,
-            names.first().cloned().unwrap_or_default(),
-        );
-        params.distinguished_name = dn;
+        let mut params = leaf_params(names)?;
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::KeyEncipherment,
@@ -238,6 +226,19 @@ pub fn certified_from_pem(chain_pem: &str, key_pem: &str) -> Result<Arc<Certifie
     let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|_| bad("private key"))?;
     let signing = provider().key_provider.load_private_key(key)?;
     Ok(Arc::new(CertifiedKey::new(chain, signing)))
+}
+
+/// A leaf's parameters: `names` as its alternative names, the first also
+/// its common name.
+fn leaf_params(names: &[String]) -> Result<CertificateParams, TlsError> {
+    let mut params = CertificateParams::new(names.to_vec())?;
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        names.first().cloned().unwrap_or_default(),
+    );
+    params.distinguished_name = dn;
+    Ok(params)
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
