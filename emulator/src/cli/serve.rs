@@ -178,10 +178,9 @@ pub fn run(args: Args) -> u8 {
     acm.set_issuer(Arc::new(crate::dataplane::alb::tls::LazyCa::new(
         crate::dataplane::alb::tls::default_ca_dir(),
     )));
-    acm.set_users(elbv2.clone());
+    acm.pair_with(&elbv2);
     // Load balancers' subnets and groups are EC2's.
     elbv2.set_network(ec2);
-    elbv2.set_certificates(acm.clone());
     registry.register(elbv2);
     registry.register(acm);
     // RDS and ElastiCache without data stores: Describe* list nothing,

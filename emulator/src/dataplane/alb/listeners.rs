@@ -4,7 +4,8 @@
 //! binds a listener that appeared, re-binds one whose port, protocol or
 //! certificate domains changed (TLS on or off, a new host port), and closes
 //! one that is gone; [`ListenerSet::reconcile`] also runs when ACM's
-//! certificates change, so a re-imported certificate is served at once. Connections already accepted keep running.
+//! certificates change, so a re-imported certificate is served at once.
+//! Connections already accepted keep running.
 //!
 //! Host ports: `(ALB name, port)` in [`AlbOptions::host_ports`], else the
 //! listener's own `host_port` (topology; cleared when the API moves the

@@ -288,8 +288,7 @@ impl AlbRuntime {
     /// a change in ACM (a re-import) re-binds the listeners it touches
     /// before the ACM call returns.
     pub fn attach_certificates(&self, acm: &Arc<crate::services::acm::Acm>) {
-        self.elbv2.set_certificates(acm.clone());
-        acm.set_users(self.elbv2.clone());
+        acm.pair_with(&self.elbv2);
         let set = self.set.clone();
         let elbv2 = self.elbv2.clone();
         acm.set_observer(Box::new(move || {

@@ -3,8 +3,8 @@
 //! as `ca.pem` so tests and browsers can trust it), leaf certificates it
 //! issues for each listener's `certificate_domains` and for ACM's
 //! RequestCertificate ([`LocalCa::issue_pem`]), the listener's ACM
-//! certificates, SNI selection among them, and ALPN (`h2`, `http/1.1`); and the client side toward HTTPS
-//! target groups ([`target_client_config`]).
+//! certificates, SNI selection among them, and ALPN (`h2`, `http/1.1`);
+//! and the client side toward HTTPS target groups ([`target_client_config`]).
 //!
 //! One crypto provider, aws-lc-rs, is passed explicitly to every rustls
 //! builder, so no process-wide default is needed (rust-crates.md §2.5).

@@ -95,6 +95,13 @@ impl Acm {
         *self.users.lock().unwrap_or_else(|p| p.into_inner()) = Some(users);
     }
 
+    /// Lends this ACM to ELBv2 and ELBv2 to it: listeners must name
+    /// certificates ACM has, and ACM reports the load balancers using one.
+    pub fn pair_with(self: &Arc<Self>, elbv2: &Arc<crate::services::elbv2::Elbv2Service>) {
+        elbv2.set_certificates(self.clone());
+        self.set_users(elbv2.clone());
+    }
+
     /// Sets the function told of every change.
     pub fn set_observer(&self, observer: Observer) {
         *self.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);

@@ -13,6 +13,7 @@ use arc_swap::ArcSwap;
 
 use super::errors::ElbError;
 use super::model::Elbv2;
+use super::model::network::Placement;
 use super::ops;
 use crate::gateway::registry::{Input, Output, Protocol, RequestContext, ServiceHealth};
 use crate::gateway::{AwsError, AwsService};
@@ -53,9 +54,6 @@ pub struct Elbv2Service {
     network: Mutex<Option<Arc<dyn crate::wiring::NetworkNames>>>,
 }
 
-/// Where a load balancer's subnets are: `(subnet, zone)` pairs and their VPC.
-pub type Placement = (Vec<(String, String)>, String);
-
 /// See [`Elbv2Service::set_observer`].
 pub type Observer = Box<dyn Fn(&Elbv2) + Send + Sync>;
 
@@ -90,8 +88,8 @@ impl Elbv2Service {
     }
 
     /// Places `subnets` as EC2 has them in `region`: each must exist
-    /// (`SubnetNotFound`), at most one per zone, in at least two zones.
-    /// `None` without EC2.
+    /// (`SubnetNotFound`), at most one per zone (the model checks the
+    /// count). `None` without EC2 (the model's [`Elbv2::unplaced`]).
     pub fn place_subnets(
         &self,
         region: &str,
@@ -114,8 +112,10 @@ impl Elbv2Service {
             vpc = vpc_id;
             zones.push((s.clone(), zone));
         }
-        super::model::network::check_subnet_count(subnets)?;
-        Ok(Some((zones, vpc)))
+        Ok(Some(Placement {
+            zones,
+            vpc_id: Some(vpc),
+        }))
     }
 
     /// Refuses security groups EC2 does not have in `region`
@@ -157,7 +157,7 @@ impl Elbv2Service {
         };
         for arn in arns {
             let iam = arn.split(':').nth(2) == Some("iam");
-            let local = arn.contains(":certificate/emul-");
+            let local = super::model::build::is_local_certificate_arn(arn);
             if !iam && !local && !store.has(account, region, arn) {
                 return Err(ElbError::CertificateNotFound(arn.clone()));
             }

@@ -170,6 +170,11 @@ pub fn local_certificate_arn(region: &str, account: &str, listener_arn: &str) ->
     )
 }
 
+/// Whether `arn` is one [`local_certificate_arn`] made (ACM does not hold it).
+pub fn is_local_certificate_arn(arn: &str) -> bool {
+    arn.contains(":certificate/emul-")
+}
+
 fn target_group(tg: &topo::TargetGroup, arn: String, vpc: String) -> TargetGroup {
     let mut out = TargetGroup::new(
         arn,

@@ -762,7 +762,7 @@ impl Elbv2 {
         &mut self,
         name: &str,
         internal: bool,
-        subnets: Vec<String>,
+        placement: network::Placement,
         security_groups: Vec<String>,
         ip_address_type: &str,
         now_ms: i64,
@@ -781,9 +781,11 @@ impl Elbv2 {
         if let Some(lb) = self.load_balancers.values().find(|l| l.name == name) {
             return Ok(lb.arn.clone());
         }
-        network::check_subnet_count(&subnets)?;
+        network::check_subnet_count(&placement.subnets())?;
         let arn = self.load_balancer_arn(name);
-        let zones = self.zones_for(&subnets);
+        let vpc_id = placement
+            .vpc_id
+            .unwrap_or_else(|| format!("vpc-{}", &id16(&[&self.account, &self.region, "vpc"])));
         let lb = LoadBalancer {
             arn: arn.clone(),
             name: name.into(),
@@ -794,8 +796,8 @@ impl Elbv2 {
                 "internet-facing"
             }
             .into(),
-            vpc_id: format!("vpc-{}", &id16(&[&self.account, &self.region, "vpc"])),
-            zones,
+            vpc_id,
+            zones: placement.zones,
             security_groups,
             created_ms: now_ms,
             attributes: DEFAULT_LB_ATTRIBUTES

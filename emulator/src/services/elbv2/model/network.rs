@@ -17,18 +17,39 @@ pub fn check_subnet_count(subnets: &[String]) -> Result<(), ElbError> {
     Ok(())
 }
 
+/// Where a load balancer's subnets are: `(subnet, zone)` pairs, and their
+/// VPC when EC2 said so (`Elbv2Service::place_subnets`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// `(subnet, Availability Zone)` in the order given.
+    pub zones: Vec<(String, String)>,
+    /// The subnets' VPC; `None` without EC2.
+    pub vpc_id: Option<String>,
+}
+
+impl Placement {
+    /// The subnet ids, in order.
+    pub fn subnets(&self) -> Vec<String> {
+        self.zones.iter().map(|(s, _)| s.clone()).collect()
+    }
+}
+
 impl Elbv2 {
-    /// (subnet, zone) pairs for `subnets`: emul does not see the subnets'
-    /// own zones, so the n-th subnet is placed in the region's n-th zone.
-    pub fn zones_for(&self, subnets: &[String]) -> Vec<(String, String)> {
-        subnets
+    /// `subnets` placed without EC2, which alone knows their zones: the
+    /// n-th subnet in the region's n-th zone.
+    pub fn unplaced(&self, subnets: &[String]) -> Placement {
+        let zones = subnets
             .iter()
             .enumerate()
             .map(|(i, s)| {
                 let az = format!("{}{}", self.region, (b'a' + (i % 26) as u8) as char);
                 (s.clone(), az)
             })
-            .collect()
+            .collect();
+        Placement {
+            zones,
+            vpc_id: None,
+        }
     }
 
     fn load_balancer_mut(&mut self, arn: &str) -> Result<&mut LoadBalancer, ElbError> {
@@ -42,13 +63,14 @@ impl Elbv2 {
     pub fn set_subnets(
         &mut self,
         lb_arn: &str,
-        subnets: &[String],
+        placement: Placement,
     ) -> Result<Vec<(String, String)>, ElbError> {
         if !self.load_balancers.contains_key(lb_arn) {
             return Err(ElbError::load_balancer_not_found(lb_arn));
         }
-        check_subnet_count(subnets)?;
-        let mut seen = subnets.to_vec();
+        let subnets = placement.subnets();
+        check_subnet_count(&subnets)?;
+        let mut seen = subnets.clone();
         seen.sort();
         seen.dedup();
         if seen.len() != subnets.len() {
@@ -56,9 +78,8 @@ impl Elbv2 {
                 "A subnet can be specified only once".into(),
             ));
         }
-        let zones = self.zones_for(subnets);
-        self.load_balancer_mut(lb_arn)?.zones = zones.clone();
-        Ok(zones)
+        self.load_balancer_mut(lb_arn)?.zones = placement.zones.clone();
+        Ok(placement.zones)
     }
 
     /// SetIpAddressType.

@@ -897,31 +897,26 @@ fn condition_values_have_aws_limits_and_messages() {
 #[test]
 fn subnets_and_ip_address_type() {
     let (mut m, _, _, _) = model_with_listener();
+    let two = m.unplaced(&["subnet-1".into(), "subnet-2".into()]);
     let lb = m
-        .create_load_balancer(
-            "api",
-            false,
-            vec!["subnet-1".into(), "subnet-2".into()],
-            vec![],
-            "ipv4",
-            0,
-        )
+        .create_load_balancer("api", false, two, vec![], "ipv4", 0)
         .unwrap();
+    let one = m.unplaced(&["subnet-1".into()]);
     assert!(matches!(
-        m.create_load_balancer("one", false, vec!["subnet-1".into()], vec![], "ipv4", 0),
+        m.create_load_balancer("one", false, one, vec![], "ipv4", 0),
         Err(ElbError::Validation(_))
     ));
     let three: Vec<String> = (1..=3).map(|i| format!("subnet-{i}")).collect();
-    let zones = m.set_subnets(&lb, &three).unwrap();
+    let zones = m.set_subnets(&lb, m.unplaced(&three)).unwrap();
     assert_eq!(zones.len(), 3);
     assert_eq!(zones[2], ("subnet-3".to_string(), format!("{}c", m.region)));
     assert_eq!(m.load_balancers[&lb].zones, zones);
     assert!(matches!(
-        m.set_subnets(&lb, &three[..1]),
+        m.set_subnets(&lb, m.unplaced(&three[..1])),
         Err(ElbError::Validation(_))
     ));
     assert!(matches!(
-        m.set_subnets("arn:missing", &three),
+        m.set_subnets("arn:missing", m.unplaced(&three)),
         Err(ElbError::LoadBalancerNotFound(_))
     ));
     m.set_ip_address_type(&lb, "dualstack").unwrap();

@@ -219,14 +219,8 @@ pub fn load_balancer(
     let placed = svc.place_subnets(&ctx.region, &subnets)?;
     svc.check_groups(&ctx.region, &groups)?;
     svc.write(&ctx.account, &ctx.region, |m| {
-        let existed = m.load_balancers.values().any(|l| l.name == name);
-        let arn = m.create_load_balancer(&name, internal, subnets, groups, &ip_type, now_ms())?;
-        if let (false, Some((zones, vpc))) = (existed, placed)
-            && let Some(lb) = m.load_balancers.get_mut(&arn)
-        {
-            lb.zones = zones;
-            lb.vpc_id = vpc;
-        }
+        let placement = placed.unwrap_or_else(|| m.unplaced(&subnets));
+        let arn = m.create_load_balancer(&name, internal, placement, groups, &ip_type, now_ms())?;
         if !tags.is_empty() {
             m.tags.insert(arn.clone(), tags);
         }

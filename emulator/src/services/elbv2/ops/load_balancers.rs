@@ -124,13 +124,8 @@ pub fn set_subnets(
         if let Some(t) = &ip_type {
             m.set_ip_address_type(&arn, t)?;
         }
-        let mut zones = m.set_subnets(&arn, &subnets)?;
-        if let Some((placed, _)) = placed
-            && let Some(lb) = m.load_balancers.get_mut(&arn)
-        {
-            lb.zones = placed.clone();
-            zones = placed;
-        }
+        let placement = placed.unwrap_or_else(|| m.unplaced(&subnets));
+        let zones = m.set_subnets(&arn, placement)?;
         let mut w = XmlWriter::new();
         w.list("AvailabilityZones", &zones, |x, (subnet, zone)| {
             x.leaf("ZoneName", zone).leaf("SubnetId", subnet);
